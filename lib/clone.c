@@ -1,0 +1,306 @@
+/* clone.c - new hosts from a gold image: linked (qcow2 overlay) or full. */
+#include "clone.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+#include <libxml/tree.h>
+
+#include "domxml.h"
+#include "error.h"
+#include "image.h"
+#include "log.h"
+
+/* One gold disk and the volume made for it. */
+struct clone_disk {
+    struct gf_disk gold;
+    struct gf_disk made; /* target, new path, format */
+    char volname[GF_NAME_MAX + 48];
+    unsigned long long capacity;
+    virStorageVolPtr gold_vol;
+    virStoragePoolPtr pool;
+    virStorageVolPtr vol; /* set once created: to delete on failure */
+};
+
+/* Free the libvirt references of N disks and the array; accepts NULL. */
+static void clone_disks_free(struct clone_disk *d, size_t n)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].vol)
+            virStorageVolFree(d[i].vol);
+        if (d[i].gold_vol)
+            virStorageVolFree(d[i].gold_vol);
+        if (d[i].pool)
+            virStoragePoolFree(d[i].pool);
+    }
+    free(d);
+}
+
+/* Find D's gold volume and pool and check its new volume name is free.
+ * Returns 0 or -1 with an error. */
+static int plan_disk(virConnectPtr conn, const char *name, int full, struct clone_disk *d)
+{
+    virStorageVolInfo info;
+    virStorageVolPtr taken;
+
+    if (!(d->gold_vol = virStorageVolLookupByPath(conn, d->gold.path))) {
+        gf_err(GF_ERR_INPUT, "gold disk %s (%s) is not a volume of a libvirt storage pool",
+               d->gold.target, d->gold.path);
+        return -1;
+    }
+    if (!(d->pool = virStoragePoolLookupByVolume(d->gold_vol)) ||
+        virStorageVolGetInfo(d->gold_vol, &info) < 0) {
+        gf_err_virt("reading gold disk %s", d->gold.path);
+        return -1;
+    }
+    d->capacity = info.capacity;
+    snprintf(d->made.target, sizeof(d->made.target), "%s", d->gold.target);
+    snprintf(d->made.format, sizeof(d->made.format), "%s", full ? d->gold.format : "qcow2");
+    snprintf(d->volname, sizeof(d->volname), "%s-%s.%s", name, d->gold.target,
+             strcmp(d->made.format, "qcow2") == 0 ? "qcow2" : "img");
+    if ((taken = virStorageVolLookupByName(d->pool, d->volname))) {
+        virStorageVolFree(taken);
+        gf_err(GF_ERR_INPUT,
+               "volume '%s' already exists in pool '%s'; Goldfarm does not overwrite it",
+               d->volname, virStoragePoolGetName(d->pool));
+        return -1;
+    }
+    virResetLastError();
+    return 0;
+}
+
+/* The <volume> XML for D's new volume (with a backing store unless FULL):
+ * a new string to free(), or NULL with an error. */
+static char *volume_xml(const struct clone_disk *d, int full)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "volume", NULL), n;
+    xmlBufferPtr buf = xmlBufferCreate();
+    char capacity[32];
+    char *out;
+
+    xmlDocSetRootElement(doc, root);
+    xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST d->volname);
+    snprintf(capacity, sizeof(capacity), "%llu", d->capacity);
+    n = xmlNewTextChild(root, NULL, BAD_CAST "capacity", BAD_CAST capacity);
+    xmlSetProp(n, BAD_CAST "unit", BAD_CAST "bytes");
+    /* Nothing preallocated: an overlay starts empty, a copy stays sparse. */
+    xmlNewTextChild(root, NULL, BAD_CAST "allocation", BAD_CAST "0");
+    n = xmlNewChild(xmlNewChild(root, NULL, BAD_CAST "target", NULL), NULL, BAD_CAST "format",
+                    NULL);
+    xmlSetProp(n, BAD_CAST "type", BAD_CAST d->made.format);
+    if (!full) {
+        xmlNodePtr bs = xmlNewChild(root, NULL, BAD_CAST "backingStore", NULL);
+        xmlNewTextChild(bs, NULL, BAD_CAST "path", BAD_CAST d->gold.path);
+        n = xmlNewChild(bs, NULL, BAD_CAST "format", NULL);
+        xmlSetProp(n, BAD_CAST "type", BAD_CAST d->gold.format);
+    }
+    xmlNodeDump(buf, doc, root, 0, 0);
+    if (!(out = strdup((const char *)xmlBufferContent(buf))))
+        gf_err(GF_ERR_OP, "out of memory");
+    xmlBufferFree(buf);
+    xmlFreeDoc(doc);
+    return out;
+}
+
+/* A full copy running in a thread, so the caller can show progress. */
+struct copy_job {
+    struct clone_disk *disk;
+    const char *xml;
+    virStorageVolPtr result;
+    char error[512];
+    volatile int done;
+};
+
+static void *copy_thread(void *arg)
+{
+    struct copy_job *job = arg;
+
+    job->result = virStorageVolCreateXMLFrom(job->disk->pool, job->xml, job->disk->gold_vol, 0);
+    if (!job->result)
+        snprintf(job->error, sizeof(job->error), "%s", virGetLastErrorMessage());
+    job->done = 1;
+    return NULL;
+}
+
+/* Copy D's gold volume, showing progress on stderr when SHOW is set.
+ * Returns the new volume or NULL with an error. */
+static virStorageVolPtr copy_volume(struct clone_disk *d, const char *xml, int show)
+{
+    struct copy_job job = {.disk = d, .xml = xml};
+    pthread_t tid;
+    double start = gf_now();
+
+    if (pthread_create(&tid, NULL, copy_thread, &job) != 0) {
+        gf_err(GF_ERR_OP, "cannot start the copy of %s", d->gold.path);
+        return NULL;
+    }
+    while (!job.done) {
+        struct timespec tick = {0, 200 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+        if (show && !job.done) {
+            virStorageVolPtr v = virStorageVolLookupByName(d->pool, d->volname);
+            virStorageVolInfo info;
+            if (v && virStorageVolGetInfo(v, &info) == 0 && d->capacity)
+                fprintf(stderr, "\rcopying %s: %llu / %llu MiB (%.0f s)", d->gold.target,
+                        info.allocation >> 20, d->capacity >> 20, gf_now() - start);
+            else
+                fprintf(stderr, "\rcopying %s: %.0f s", d->gold.target, gf_now() - start);
+            if (v)
+                virStorageVolFree(v);
+        }
+    }
+    pthread_join(tid, NULL);
+    if (show)
+        fprintf(stderr, "\r\033[K");
+    if (!job.result)
+        gf_err(GF_ERR_OP, "copying gold disk %s: %s", d->gold.path, job.error);
+    return job.result;
+}
+
+/* Create D's new volume and record its path.  Returns 0 or -1 with an error. */
+static int make_volume(struct clone_disk *d, int full, int show)
+{
+    char *xml = volume_xml(d, full);
+    char *path = NULL;
+    int ret = -1;
+
+    if (!xml)
+        return -1;
+    if (full)
+        d->vol = copy_volume(d, xml, show);
+    else if (!(d->vol = virStorageVolCreateXML(d->pool, xml, 0)))
+        gf_err_virt("creating overlay '%s' on gold disk %s", d->volname, d->gold.path);
+    if (!d->vol)
+        goto cleanup;
+    if (!(path = virStorageVolGetPath(d->vol))) {
+        gf_err_virt("reading the path of volume '%s'", d->volname);
+        goto cleanup;
+    }
+    snprintf(d->made.path, sizeof(d->made.path), "%s", path);
+    ret = 0;
+cleanup:
+    free(path);
+    free(xml);
+    return ret;
+}
+
+/* Undo a failed clone: the domain DOM if defined, then every volume made.
+ * A volume is deleted only if it is not a gold disk. */
+static void undo_clone(virConnectPtr conn, virDomainPtr dom, struct clone_disk *d, size_t n)
+{
+    if (dom) {
+        if (virDomainIsActive(dom) == 1)
+            virDomainDestroy(dom);
+        virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                                        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                                        VIR_DOMAIN_UNDEFINE_NVRAM);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!d[i].vol || strcmp(d[i].made.path, d[i].gold.path) == 0 ||
+            gf_image_owns_disk(conn, d[i].made.path) != 0)
+            continue;
+        virStorageVolDelete(d[i].vol, 0);
+    }
+}
+
+int gf_clone(virConnectPtr conn, const char *gold, const char *name,
+             const struct gf_clone_opts *opts)
+{
+    virDomainPtr gold_dom = NULL, dom = NULL, taken;
+    struct clone_disk *disks = NULL;
+    struct gf_disk *gold_disks = NULL, *made = NULL;
+    struct gf_meta gold_meta, meta;
+    struct gf_clone_spec spec;
+    size_t ndisks = 0;
+    char *gold_xml = NULL, *xml = NULL;
+    double start = gf_now();
+    int ret = -1;
+
+    if (gf_name_check("host", name) < 0 ||
+        (opts->farm && *opts->farm && gf_name_check("farm", opts->farm) < 0))
+        return -1;
+    if (!(gold_dom = gf_image_lookup(conn, gold, &gold_meta)))
+        return -1;
+    if ((taken = virDomainLookupByName(conn, name))) {
+        virDomainFree(taken);
+        gf_err(GF_ERR_INPUT, "a domain named '%s' already exists", name);
+        goto cleanup;
+    }
+    virResetLastError();
+    if (!(gold_xml = virDomainGetXMLDesc(gold_dom, VIR_DOMAIN_XML_INACTIVE))) {
+        gf_err_virt("reading gold image '%s'", gold);
+        goto cleanup;
+    }
+    if (gf_domxml_disks(gold_xml, &gold_disks, &ndisks) < 0)
+        goto cleanup;
+    if (!(disks = calloc(ndisks + 1, sizeof(*disks))) ||
+        !(made = calloc(ndisks + 1, sizeof(*made)))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < ndisks; i++) {
+        disks[i].gold = gold_disks[i];
+        if (plan_disk(conn, name, opts->full, &disks[i]) < 0)
+            goto cleanup;
+    }
+
+    /* Checks are done: from here on, a failure undoes what was made. */
+    for (size_t i = 0; i < ndisks; i++) {
+        if (make_volume(&disks[i], opts->full, opts->progress) < 0)
+            goto undo;
+        made[i] = disks[i].made;
+        gf_note("%s: %s disk %s -> %s", name, opts->full ? "copied" : "linked", disks[i].gold.path,
+                disks[i].made.path);
+    }
+    memset(&meta, 0, sizeof(meta));
+    meta.role = GF_ROLE_HOST;
+    snprintf(meta.farm, sizeof(meta.farm), "%s", opts->farm ? opts->farm : "");
+    snprintf(meta.image, sizeof(meta.image), "%s", gold);
+    meta.image_version = gold_meta.image_version;
+    snprintf(meta.state, sizeof(meta.state), "active");
+    snprintf(meta.reason, sizeof(meta.reason), "%s clone", opts->full ? "full" : "linked");
+    meta.created = meta.since = time(NULL);
+    spec = (struct gf_clone_spec){.name = name, .disks = made, .ndisks = ndisks, .meta = &meta};
+    if (!(xml = gf_domxml_derive_clone(gold_xml, &spec)))
+        goto undo;
+    if (!(dom = virDomainDefineXML(conn, xml))) {
+        gf_err_virt("defining clone '%s'", name);
+        goto undo;
+    }
+    gf_note("%s: defined from gold image '%s' v%u%s%s", name, gold, gold_meta.image_version,
+            meta.farm[0] ? " in farm " : "", meta.farm);
+    if (opts->start) {
+        if (virDomainCreate(dom) < 0) {
+            gf_err_virt("starting clone '%s'", name);
+            goto undo;
+        }
+        gf_note("%s: started", name);
+    }
+    gf_note("%s: cloned in %.2f s", name, gf_now() - start);
+    ret = 0;
+    goto cleanup;
+undo : {
+    char msg[1024];
+    snprintf(msg, sizeof(msg), "%s", gf_err_message());
+    undo_clone(conn, dom, disks, ndisks);
+    gf_err(GF_ERR_OP, "%s; nothing of clone '%s' was kept", msg, name);
+}
+cleanup:
+    if (dom)
+        virDomainFree(dom);
+    virDomainFree(gold_dom);
+    clone_disks_free(disks, ndisks);
+    free(gold_disks);
+    free(made);
+    free(gold_xml);
+    free(xml);
+    return ret;
+}

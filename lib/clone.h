@@ -1,0 +1,24 @@
+/* clone.h - new hosts from a gold image: linked (qcow2 overlay) or full. */
+#ifndef GF_CLONE_H
+#define GF_CLONE_H
+
+#include <libvirt/libvirt.h>
+
+struct gf_clone_opts {
+    const char *farm; /* the farm the clone joins; NULL or "" for none */
+    int full;         /* copy the disks instead of overlaying them */
+    int start;        /* start the clone once defined */
+    int progress;     /* show copy progress on stderr (a terminal) */
+};
+
+/* Clone gold image GOLD into a new host NAME.  Each writable gold disk gets a
+ * new volume "NAME-TARGET.qcow2" in the gold disk's pool: a qcow2 overlay
+ * backed by the gold disk, or with OPTS->full a copy.  The clone's XML is
+ * derived from the gold's (gf_domxml_derive_clone) with metadata marking it
+ * a host of OPTS->farm.  Everything is checked before anything is created;
+ * a clone that fails leaves no volume and no domain behind.
+ * Returns 0 or -1 with an error. */
+int gf_clone(virConnectPtr conn, const char *gold, const char *name,
+             const struct gf_clone_opts *opts);
+
+#endif

@@ -1,0 +1,196 @@
+/* meta.c - Goldfarm's metadata element on a libvirt domain. */
+#include "meta.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+
+#include "error.h"
+#include "timefmt.h"
+
+const char *gf_role_name(gf_role role)
+{
+    switch (role) {
+    case GF_ROLE_GOLD:
+        return "gold";
+    case GF_ROLE_HOST:
+        return "host";
+    case GF_ROLE_NONE:
+        break;
+    }
+    return "none";
+}
+
+/* Set attribute NAME to VALUE on NODE unless VALUE is empty. */
+static void set_prop(xmlNodePtr node, const char *name, const char *value)
+{
+    if (value && *value)
+        xmlSetProp(node, BAD_CAST name, BAD_CAST value);
+}
+
+xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
+{
+    char buf[GF_TIME_LEN];
+    xmlNodePtr node = xmlNewDocNode(doc, NULL, BAD_CAST GF_META_ELEMENT, NULL);
+    xmlNsPtr ns;
+
+    if (!node) {
+        gf_err(GF_ERR_OP, "out of memory building metadata");
+        return NULL;
+    }
+    if (with_ns) {
+        ns = xmlNewNs(node, BAD_CAST GF_META_NS, BAD_CAST GF_META_PREFIX);
+        xmlSetNs(node, ns);
+    }
+    set_prop(node, "role", gf_role_name(m->role));
+    set_prop(node, "farm", m->farm);
+    set_prop(node, "image", m->image);
+    if (m->image_version) {
+        snprintf(buf, sizeof(buf), "%u", m->image_version);
+        set_prop(node, "image-version", buf);
+    }
+    set_prop(node, "state", m->state);
+    if (m->since) {
+        gf_time_iso(m->since, buf);
+        set_prop(node, "since", buf);
+    }
+    set_prop(node, "reason", m->reason);
+    if (m->created) {
+        gf_time_iso(m->created, buf);
+        set_prop(node, "created", buf);
+    }
+    return node;
+}
+
+/* Copy attribute NAME of NODE into DST (LEN bytes), "" when absent.
+ * Returns 0, or -1 with an error when the value does not fit. */
+static int get_prop(xmlNodePtr node, const char *name, char *dst, size_t len)
+{
+    xmlChar *value = xmlGetProp(node, BAD_CAST name);
+    int ret = 0;
+
+    dst[0] = '\0';
+    if (!value)
+        return 0;
+    if (strlen((const char *)value) >= len) {
+        gf_err(GF_ERR_OP, "goldfarm metadata: attribute %s is too long", name);
+        ret = -1;
+    } else {
+        memcpy(dst, value, strlen((const char *)value) + 1);
+    }
+    xmlFree(value);
+    return ret;
+}
+
+/* Parse timestamp attribute NAME of NODE into *T (0 when absent). */
+static int get_time_prop(xmlNodePtr node, const char *name, time_t *t)
+{
+    char buf[GF_TIME_LEN];
+
+    *t = 0;
+    if (get_prop(node, name, buf, sizeof(buf)) < 0)
+        return -1;
+    if (buf[0] && gf_time_parse_iso(buf, t) < 0) {
+        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not an ISO 8601 UTC time", name, buf);
+        return -1;
+    }
+    return 0;
+}
+
+int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
+{
+    char role[16], version[16];
+
+    memset(m, 0, sizeof(*m));
+    if (get_prop(node, "role", role, sizeof(role)) < 0 ||
+        get_prop(node, "farm", m->farm, sizeof(m->farm)) < 0 ||
+        get_prop(node, "image", m->image, sizeof(m->image)) < 0 ||
+        get_prop(node, "image-version", version, sizeof(version)) < 0 ||
+        get_prop(node, "state", m->state, sizeof(m->state)) < 0 ||
+        get_prop(node, "reason", m->reason, sizeof(m->reason)) < 0 ||
+        get_time_prop(node, "since", &m->since) < 0 ||
+        get_time_prop(node, "created", &m->created) < 0)
+        return -1;
+    if (strcmp(role, "gold") == 0) {
+        m->role = GF_ROLE_GOLD;
+    } else if (strcmp(role, "host") == 0) {
+        m->role = GF_ROLE_HOST;
+    } else {
+        gf_err(GF_ERR_OP, "goldfarm metadata: unknown role '%s'", role);
+        return -1;
+    }
+    if (version[0]) {
+        char *end;
+        unsigned long v = strtoul(version, &end, 10);
+        if (*end || v == 0 || v > 1000000) {
+            gf_err(GF_ERR_OP, "goldfarm metadata: image-version '%s' is not a version", version);
+            return -1;
+        }
+        m->image_version = (unsigned int)v;
+    }
+    return 0;
+}
+
+int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
+{
+    char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, GF_META_NS,
+                                     VIR_DOMAIN_AFFECT_CONFIG);
+    xmlDocPtr doc = NULL;
+    int ret = -1;
+
+    memset(m, 0, sizeof(*m));
+    if (!xml) {
+        virErrorPtr e = virGetLastError();
+        if (e && e->code == VIR_ERR_NO_DOMAIN_METADATA) {
+            virResetLastError();
+            return 0;
+        }
+        gf_err_virt("reading goldfarm metadata of '%s'", virDomainGetName(dom));
+        return -1;
+    }
+    doc = xmlReadMemory(xml, (int)strlen(xml), "metadata.xml", NULL, XML_PARSE_NONET);
+    if (!doc || !xmlDocGetRootElement(doc)) {
+        gf_err(GF_ERR_OP, "goldfarm metadata of '%s' is not XML", virDomainGetName(dom));
+        goto cleanup;
+    }
+    if (gf_meta_from_node(xmlDocGetRootElement(doc), m) < 0) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", gf_err_message());
+        gf_err(GF_ERR_OP, "%s (domain '%s')", msg, virDomainGetName(dom));
+        goto cleanup;
+    }
+    ret = 1;
+cleanup:
+    xmlFreeDoc(doc);
+    free(xml);
+    return ret;
+}
+
+int gf_meta_set(virDomainPtr dom, const struct gf_meta *m)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr node;
+    xmlBufferPtr buf = xmlBufferCreate();
+    unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG;
+    int ret = -1;
+
+    if (!doc || !buf || !(node = gf_meta_to_node(m, doc, 0)))
+        goto cleanup;
+    xmlDocSetRootElement(doc, node);
+    xmlNodeDump(buf, doc, node, 0, 0);
+    if (virDomainIsActive(dom) == 1)
+        flags |= VIR_DOMAIN_AFFECT_LIVE;
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, (const char *)xmlBufferContent(buf),
+                             GF_META_PREFIX, GF_META_NS, flags) < 0) {
+        gf_err_virt("writing goldfarm metadata of '%s'", virDomainGetName(dom));
+        goto cleanup;
+    }
+    ret = 0;
+cleanup:
+    xmlBufferFree(buf);
+    xmlFreeDoc(doc);
+    return ret;
+}

@@ -1,0 +1,66 @@
+/* meta.h - Goldfarm's metadata element on a libvirt domain.
+ *
+ * libvirt is Goldfarm's database: every domain it manages carries one
+ * element in Goldfarm's XML namespace, set with virDomainSetMetadata:
+ *
+ *   <goldfarm:managed xmlns:goldfarm="https://goldfarm.dev/xmlns/domain/1"
+ *       role="host" farm="rds" image="rds-2022" image-version="3"
+ *       state="active" since="2026-11-21T08:00:00Z" reason="cloned"
+ *       created="2026-11-21T08:00:00Z"/>
+ *
+ * A domain without it does not exist for Goldfarm.
+ */
+#ifndef GF_META_H
+#define GF_META_H
+
+#include <time.h>
+
+#include <libvirt/libvirt.h>
+#include <libxml/tree.h>
+
+#include "names.h"
+
+#define GF_META_NS "https://goldfarm.dev/xmlns/domain/1"
+#define GF_META_PREFIX "goldfarm"
+#define GF_META_ELEMENT "managed"
+
+typedef enum {
+    GF_ROLE_NONE = 0, /* not managed by Goldfarm */
+    GF_ROLE_GOLD,     /* a gold image: its disks are never written */
+    GF_ROLE_HOST,     /* a session host cloned from a gold image */
+} gf_role;
+
+struct gf_meta {
+    gf_role role;
+    char farm[GF_NAME_MAX + 1];  /* hosts: the farm they serve */
+    char image[GF_NAME_MAX + 1]; /* gold: its own name; hosts: their gold */
+    unsigned int image_version;
+    char state[16]; /* active, draining, quarantined, retiring */
+    time_t since;   /* when state was entered */
+    char reason[160];
+    time_t created;
+};
+
+/* Name of ROLE as written in the metadata ("gold", "host", "none"). */
+const char *gf_role_name(gf_role role);
+
+/* Build the metadata element for M as a new node owned by DOC (not linked
+ * into its tree), in Goldfarm's namespace when WITH_NS (for a domain's XML;
+ * virDomainSetMetadata wants it without and adds its own).  NULL with an
+ * error on allocation failure. */
+xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns);
+
+/* Fill M from the metadata element NODE.  Returns 0, or -1 with an error
+ * naming what is malformed. */
+int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m);
+
+/* Read DOM's Goldfarm metadata (persistent definition) into M.
+ * Returns 1 when DOM carries it, 0 when it does not (M zeroed, role NONE),
+ * -1 with an error when libvirt failed or the element is malformed. */
+int gf_meta_get(virDomainPtr dom, struct gf_meta *m);
+
+/* Write M as DOM's Goldfarm metadata, to its persistent definition and, when
+ * running, to the live one.  Returns 0 or -1 with an error. */
+int gf_meta_set(virDomainPtr dom, const struct gf_meta *m);
+
+#endif

@@ -1,0 +1,423 @@
+#!/bin/bash
+# Goldfarm's real test bed: libvirtd + QEMU (TCG) + a tiny guest with qemu-ga.
+# Runs as root on Debian 12 without systemd. See usage below.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+GUEST_SRC=$HERE/guest
+TEMPLATE=$REPO/templates/tiny-gold.xml
+
+WORK=/var/lib/goldfarm/testbed
+POOL_DIR=$WORK/pool
+KERNEL_DIR=$WORK/cache/kernel
+GOLD_DISK=$POOL_DIR/tiny-gold.qcow2
+RUN_DIR=/run/goldfarm-testbed
+VIRTLOGD_PID=$RUN_DIR/virtlogd.pid
+LIBVIRTD_PID=$RUN_DIR/libvirtd.pid
+URI=qemu:///system
+POOL=goldfarm-testbed
+GOLD_DOM=tiny-gold
+
+PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
+	busybox-static qemu-guest-agent e2fsprogs cpio gzip kmod gcc libc6-dev)
+# Guest modules, loaded in this order (dependencies resolved from modules.dep).
+MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console
+	virtio_balloon virtio_blk failover net_failover virtio_net crc16 mbcache jbd2 crc32c_generic ext4)
+
+die() {
+	echo "testbed: $*" >&2
+	exit 1
+}
+log() { echo "testbed: $*"; }
+virsh_q() { virsh -q -c "$URI" "$@"; }
+# try WHAT CMD...: run CMD quietly; on failure, die with WHAT and CMD's last message line.
+try() {
+	local what=$1 out
+	shift
+	if ! out=$("$@" 2>&1); then
+		die "$what: $(printf '%s\n' "$out" | grep -v '^[[:space:]]*$' | tail -n1)"
+	fi
+}
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
+
+# ---------------------------------------------------------------- install
+
+missing_packages() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+	done
+}
+
+apt_install() {
+	local missing
+	mapfile -t missing < <(missing_packages "$@")
+	[ "${#missing[@]}" -gt 0 ] || return 0
+	log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+		try "apt-get update failed" apt-get update
+		try "apt-get install ${missing[*]} failed" apt-get install -y --no-install-recommends "${missing[@]}"
+	fi
+}
+
+# The kernel linux-image-amd64 points at, extracted (never installed) into $KERNEL_DIR.
+fetch_kernel() {
+	local pkg tmp kver
+	if ! compgen -G "$KERNEL_DIR/boot/vmlinuz-*" >/dev/null; then
+		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+		if [ -z "$pkg" ]; then
+			try "apt-get update failed" apt-get update
+			pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
+		fi
+		[ -n "$pkg" ] || die "cannot find the kernel package linux-image-amd64 depends on"
+		log "downloading $pkg"
+		tmp=$(mktemp -d)
+		chmod 0755 "$tmp" # apt-get download drops privileges to _apt
+		(cd "$tmp" && try "apt-get download $pkg failed" apt-get download "$pkg")
+		rm -rf "$KERNEL_DIR"
+		mkdir -p "$KERNEL_DIR"
+		try "cannot extract $pkg" dpkg-deb -x "$tmp"/"$pkg"_*.deb "$KERNEL_DIR"
+		rm -rf "$tmp"
+	fi
+	kver=$(compgen -G "$KERNEL_DIR/boot/vmlinuz-*" | head -n1) || die "no /boot/vmlinuz-* in $KERNEL_DIR"
+	kver=${kver##*/vmlinuz-}
+	# The package ships no modules.dep (its postinst runs depmod): make it here.
+	if [ ! -f "$KERNEL_DIR/lib/modules/$kver/modules.dep" ]; then
+		try "depmod failed for $kver" depmod -b "$KERNEL_DIR" "$kver"
+	fi
+}
+
+ensure_users() {
+	getent group kvm >/dev/null || groupadd -r kvm
+	getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+	id libvirt-qemu >/dev/null 2>&1 ||
+		useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+}
+
+# set_conf FILE KEY VALUE: exactly one active "KEY = VALUE" line in FILE.
+set_conf() {
+	local file=$1 key=$2 value=$3
+	if [ "$(grep -cE "^[[:space:]]*${key}[[:space:]]*=" "$file")" = 1 ] &&
+		grep -qxF "$key = $value" "$file"; then
+		return 0
+	fi
+	sed -i -E "/^[[:space:]]*${key}[[:space:]]*=/d" "$file"
+	echo "$key = $value" >>"$file"
+}
+
+configure_qemu() {
+	local conf=/etc/libvirt/qemu.conf
+	mkdir -p /etc/libvirt
+	[ -e "$conf" ] || : >"$conf"
+	set_conf "$conf" user '"root"'
+	set_conf "$conf" group '"root"'
+	set_conf "$conf" dynamic_ownership 0
+	set_conf "$conf" remember_owner 0
+	set_conf "$conf" security_driver '"none"'
+}
+
+cmd_install() {
+	need_root
+	apt_install "${PACKAGES[@]}"
+	ensure_users
+	configure_qemu
+	fetch_kernel
+	log "install: ok"
+}
+
+# ---------------------------------------------------------------- start / stop
+
+pid_alive() { # PIDFILE
+	local pid
+	[ -s "$1" ] && pid=$(cat "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+cmd_start() {
+	need_root
+	command -v libvirtd >/dev/null || die "libvirtd not installed: run '$0 install'"
+	mkdir -p /var/log/libvirt/qemu "$RUN_DIR"
+	if ! pid_alive "$VIRTLOGD_PID"; then
+		rm -f "$VIRTLOGD_PID"
+		try "virtlogd failed to start" virtlogd -d -p "$VIRTLOGD_PID"
+	fi
+	if ! pid_alive "$LIBVIRTD_PID"; then
+		rm -f "$LIBVIRTD_PID"
+		try "libvirtd failed to start" libvirtd -d -p "$LIBVIRTD_PID"
+	fi
+	local i
+	for ((i = 0; i < 120; i++)); do
+		if virsh -c "$URI" uri >/dev/null 2>&1; then
+			log "start: libvirtd answers on $URI"
+			return 0
+		fi
+		pid_alive "$LIBVIRTD_PID" || die "libvirtd exited (see /var/log/libvirt or run it in the foreground)"
+		sleep 0.5
+	done
+	die "libvirtd did not answer on $URI within 60 s"
+}
+
+stop_one() { # NAME PIDFILE
+	local name=$1 pidfile=$2 pid i
+	pid_alive "$pidfile" || {
+		rm -f "$pidfile"
+		return 0
+	}
+	pid=$(cat "$pidfile")
+	kill "$pid"
+	for ((i = 0; i < 60; i++)); do
+		kill -0 "$pid" 2>/dev/null || {
+			rm -f "$pidfile"
+			return 0
+		}
+		sleep 0.5
+	done
+	die "$name (pid $pid) did not exit within 30 s"
+}
+
+cmd_stop() {
+	need_root
+	stop_one libvirtd "$LIBVIRTD_PID"
+	stop_one virtlogd "$VIRTLOGD_PID"
+	log "stop: ok"
+}
+
+# ---------------------------------------------------------------- build-guest
+
+# up_to_date OUTPUT INPUT...: OUTPUT exists and is newer than every INPUT.
+up_to_date() {
+	local out=$1 in
+	shift
+	[ -e "$out" ] || return 1
+	for in in "$@"; do
+		[ "$out" -nt "$in" ] || return 1
+	done
+}
+
+# Module paths (relative to /lib/modules/VERSION), dependencies first, once each.
+declare -A MOD_SEEN=()
+MOD_ORDER=()
+resolve_module() { # MODDIR NAME-OR-PATH
+	local moddir=$1 want=$2 path deps dep
+	if [[ $want == */* ]]; then
+		path=$want
+	else
+		want=${want//-/_}
+		path=$(awk -F: -v m="$want" '{ n = $1; sub(/.*\//, "", n); sub(/\.ko.*$/, "", n);
+			gsub(/-/, "_", n); if (n == m) { print $1; exit } }' "$moddir/modules.dep")
+		if [ -z "$path" ]; then
+			grep -qE "/${want//_/[-_]}\.ko$" "$moddir/modules.builtin" 2>/dev/null && return 0
+			die "kernel module $want not found in $moddir"
+		fi
+	fi
+	[ -z "${MOD_SEEN[$path]:-}" ] || return 0
+	MOD_SEEN[$path]=1
+	deps=$(awk -F': *' -v p="$path" '$1 == p { print $2; exit }' "$moddir/modules.dep")
+	for dep in $deps; do
+		resolve_module "$moddir" "$dep"
+	done
+	MOD_ORDER+=("$path")
+}
+
+build_initrd() { # KERNEL-VERSION
+	local kver=$1 moddir=$KERNEL_DIR/lib/modules/$1 stage lib app ko
+	stage=$(mktemp -d)
+	chmod 0755 "$stage" # becomes the guest's /
+	mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,run,tmp,data,lib/modules,usr/bin,usr/sbin,var,root}
+	ln -s ../run "$stage/var/run"
+	mknod -m 600 "$stage/dev/console" c 5 1
+	mknod -m 666 "$stage/dev/null" c 1 3
+
+	cp /bin/busybox "$stage/bin/busybox"
+	for app in $("$stage/bin/busybox" --list-full); do
+		[ -e "$stage/$app" ] || ln -s /bin/busybox "$stage/$app"
+	done
+
+	cp /usr/sbin/qemu-ga "$stage/usr/sbin/qemu-ga"
+	for lib in $(ldd /usr/sbin/qemu-ga | grep -oE '/[^ ]+'); do
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+
+	try "cannot build utmpctl" gcc -static -O2 -Wall -o "$stage/bin/utmpctl" "$GUEST_SRC/utmpctl.c"
+	install -m 0755 "$GUEST_SRC/init" "$stage/init"
+
+	MOD_ORDER=()
+	MOD_SEEN=()
+	for ko in "${MODULES[@]}"; do
+		resolve_module "$moddir" "$ko"
+	done
+	: >"$stage/etc/modules.order"
+	for ko in "${MOD_ORDER[@]}"; do
+		case $ko in
+		*.ko) cp "$moddir/$ko" "$stage/lib/modules/${ko##*/}" ;;
+		*.ko.xz) xz -dc "$moddir/$ko" >"$stage/lib/modules/$(basename "$ko" .xz)" ;;
+		*.ko.zst) zstd -qdc "$moddir/$ko" >"$stage/lib/modules/$(basename "$ko" .zst)" ;;
+		*) die "unknown module format: $ko" ;;
+		esac
+		basename "${ko%.xz}" .zst >>"$stage/etc/modules.order"
+	done
+
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$stage/etc/passwd"
+	echo 'root:x:0:' >"$stage/etc/group"
+	printf 'ID=goldfarm-tiny\nNAME="Goldfarm tiny guest"\nVERSION_ID=1\n' >"$stage/etc/os-release"
+	echo tiny-gold >"$stage/etc/hostname"
+	ln -s /proc/mounts "$stage/etc/mtab"
+
+	(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$WORK/initrd.img.tmp" ||
+		die "cannot pack the initramfs"
+	mv "$WORK/initrd.img.tmp" "$WORK/initrd.img"
+	rm -rf "$stage"
+}
+
+build_disk() {
+	local tmp
+	tmp=$(mktemp -d)
+	mkdir "$tmp/root"
+	echo "goldfarm gold disk" >"$tmp/root/GOLD"
+	truncate -s 64M "$tmp/disk.raw"
+	try "mkfs.ext4 failed" mkfs.ext4 -q -F -L gfdata -d "$tmp/root" "$tmp/disk.raw"
+	try "qemu-img convert failed" qemu-img convert -f raw -O qcow2 "$tmp/disk.raw" "$GOLD_DISK.tmp"
+	mv "$GOLD_DISK.tmp" "$GOLD_DISK"
+	rm -rf "$tmp"
+}
+
+cmd_build_guest() {
+	need_root
+	local vmlinuz kver tool
+	for tool in gcc cpio mkfs.ext4 qemu-img /bin/busybox /usr/sbin/qemu-ga; do
+		command -v "$tool" >/dev/null || die "$tool missing: run '$0 install'"
+	done
+	vmlinuz=$(compgen -G "$KERNEL_DIR/boot/vmlinuz-*" | head -n1) ||
+		die "no kernel in $KERNEL_DIR: run '$0 install'"
+	kver=${vmlinuz##*/vmlinuz-}
+	[ -f "$KERNEL_DIR/lib/modules/$kver/modules.dep" ] || die "no modules.dep for $kver in $KERNEL_DIR: run '$0 install'"
+	mkdir -p "$WORK" "$POOL_DIR"
+
+	if up_to_date "$WORK/vmlinuz" "$vmlinuz"; then
+		log "vmlinuz: up to date"
+	else
+		cp "$vmlinuz" "$WORK/vmlinuz"
+		log "vmlinuz: $kver"
+	fi
+	if up_to_date "$WORK/initrd.img" "$GUEST_SRC/init" "$GUEST_SRC/utmpctl.c" "$HERE/testbed.sh" \
+		/usr/sbin/qemu-ga "$vmlinuz"; then
+		log "initrd.img: up to date"
+	else
+		build_initrd "$kver"
+		log "initrd.img: built ($(du -h "$WORK/initrd.img" | cut -f1))"
+	fi
+	if [ -e "$GOLD_DISK" ]; then
+		log "$GOLD_DISK: present"
+	else
+		build_disk
+		log "$GOLD_DISK: built"
+	fi
+	if virsh -c "$URI" pool-info "$POOL" >/dev/null 2>&1; then
+		virsh_q pool-refresh "$POOL" >/dev/null 2>&1 || true
+	fi
+}
+
+# ---------------------------------------------------------------- define
+
+cmd_define() {
+	need_root
+	virsh -c "$URI" uri >/dev/null 2>&1 || die "libvirtd does not answer on $URI: run '$0 start'"
+	[ -f "$TEMPLATE" ] || die "missing $TEMPLATE"
+	local f
+	for f in "$WORK/vmlinuz" "$WORK/initrd.img" "$GOLD_DISK"; do
+		[ -e "$f" ] || die "missing $f: run '$0 build-guest'"
+	done
+	if ! virsh -c "$URI" pool-info "$POOL" >/dev/null 2>&1; then
+		try "cannot define pool $POOL" virsh_q pool-define-as "$POOL" dir --target "$POOL_DIR"
+	fi
+	virsh_q pool-build "$POOL" >/dev/null 2>&1 || true # the directory usually exists already
+	if [ "$(virsh_q pool-info "$POOL" | awk '/^State:/ {print $2}')" != running ]; then
+		try "cannot start pool $POOL" virsh_q pool-start "$POOL"
+	fi
+	try "cannot refresh pool $POOL" virsh_q pool-refresh "$POOL"
+	if virsh -c "$URI" dominfo "$GOLD_DOM" >/dev/null 2>&1; then
+		log "domain $GOLD_DOM: already defined"
+	else
+		try "cannot define $GOLD_DOM from $TEMPLATE" virsh_q define "$TEMPLATE"
+		log "domain $GOLD_DOM: defined"
+	fi
+}
+
+# ---------------------------------------------------------------- reset
+
+is_test_name() { [[ $1 == gf-test-* || $1 == bench-* ]]; }
+
+delete_volume() { # PATH-OR-NAME
+	local vol=${1##*/}
+	[ "$vol" != tiny-gold.qcow2 ] || return 0
+	virsh -c "$URI" vol-info --pool "$POOL" "$vol" >/dev/null 2>&1 || return 0
+	try "cannot delete volume $vol" virsh_q vol-delete --pool "$POOL" "$vol"
+	log "deleted volume $vol"
+}
+
+cmd_reset() {
+	need_root
+	virsh -c "$URI" uri >/dev/null 2>&1 || die "libvirtd does not answer on $URI: run '$0 start'"
+	local dom src vol
+	virsh_q pool-refresh "$POOL" >/dev/null 2>&1 || true
+	for dom in $(virsh_q list --all --name); do
+		is_test_name "$dom" || continue
+		local disks=()
+		while read -r src; do
+			[[ $src == "$POOL_DIR"/* ]] && disks+=("$src")
+		done < <(virsh_q domblklist "$dom" --details | awk '$2 == "disk" { print $4 }')
+		virsh_q destroy "$dom" >/dev/null 2>&1 || true
+		# a transient domain is gone once destroyed
+		if virsh -c "$URI" dominfo "$dom" >/dev/null 2>&1; then
+			try "cannot undefine $dom" virsh_q undefine "$dom" --snapshots-metadata --managed-save \
+				--checkpoints-metadata
+		fi
+		log "removed domain $dom"
+		for src in "${disks[@]}"; do
+			delete_volume "$src"
+		done
+	done
+	# Leftover volumes of failed runs.
+	for vol in $(virsh_q vol-list --pool "$POOL" 2>/dev/null | awk '{ print $1 }'); do
+		is_test_name "$vol" && delete_volume "$vol"
+	done
+	log "reset: ok"
+}
+
+# ---------------------------------------------------------------- main
+
+usage() {
+	cat <<EOF
+usage: $0 COMMAND
+  install      apt packages, users/groups, qemu.conf, Debian kernel (extracted, not installed)
+  start        start virtlogd and libvirtd (pidfiles in $RUN_DIR)
+  stop         stop them
+  build-guest  build vmlinuz, initrd.img and pool/tiny-gold.qcow2 in $WORK
+  define       define pool '$POOL' and domain '$GOLD_DOM'
+  all          install, start, build-guest, define
+  reset        remove gf-test-* and bench-* domains and their volumes
+EOF
+}
+
+case "${1:-}" in
+install) cmd_install ;;
+start) cmd_start ;;
+stop) cmd_stop ;;
+build-guest) cmd_build_guest ;;
+define) cmd_define ;;
+all)
+	# not chained with &&: that would switch off set -e inside the functions
+	cmd_install
+	cmd_start
+	cmd_build_guest
+	cmd_define
+	;;
+reset) cmd_reset ;;
+-h | --help | help) usage ;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac

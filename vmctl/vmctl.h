@@ -1,0 +1,79 @@
+/* vmctl.h - vmctl's command table, options and shared context.
+ *
+ * Like virsh: each command group lives in its own file and exports a table
+ * of commands; main.c holds the table of groups, parses the command line
+ * with each command's declared options, and reports the one recorded error.
+ */
+#ifndef VMCTL_H
+#define VMCTL_H
+
+#include <stdio.h>
+
+#include <libvirt/libvirt.h>
+
+#define VMCTL_MAX_OPTS 12
+
+enum vmctl_opt_type {
+    VMCTL_OPT_BOOL,   /* --flag */
+    VMCTL_OPT_STRING, /* --name VALUE or --name=VALUE */
+};
+
+struct vmctl_opt {
+    const char *name; /* without the leading "--" */
+    enum vmctl_opt_type type;
+    const char *arg; /* the value's placeholder in help ("NAME") */
+    const char *help;
+};
+
+struct vmctl_ctx {
+    const char *uri;    /* from -c/--connect, or NULL */
+    virConnectPtr conn; /* opened on first use unless given */
+    int own_conn;       /* whether vmctl closes conn */
+    FILE *out;          /* where results go */
+};
+
+struct vmctl_cmd;
+
+struct vmctl_args {
+    const struct vmctl_cmd *cmd;
+    const char *values[VMCTL_MAX_OPTS]; /* by option index; "1" for a set flag */
+    char **pos;                         /* positional arguments */
+    int npos;
+};
+
+struct vmctl_cmd {
+    const char *name; /* "snapshot create", "clone" */
+    int (*run)(struct vmctl_ctx *ctx, const struct vmctl_args *args); /* 0 or -1 + error */
+    const struct vmctl_opt *opts; /* terminated by a NULL name */
+    const char *synopsis;         /* positional part: "HOST... | --farm FARM" */
+    int min_pos, max_pos;         /* max_pos -1: unlimited */
+    const char *summary;          /* one line */
+    const char *help;             /* paragraphs for `vmctl help COMMAND` */
+};
+
+/* The command groups' tables, each terminated by a NULL name. */
+extern const struct vmctl_cmd vmctl_snapshot_cmds[];
+extern const struct vmctl_cmd vmctl_clone_cmds[];
+extern const struct vmctl_cmd vmctl_resize_cmds[];
+extern const struct vmctl_cmd vmctl_image_cmds[];
+extern const struct vmctl_cmd vmctl_misc_cmds[];
+
+/* The value of option NAME of ARGS, or NULL when not given. */
+const char *vmctl_opt(const struct vmctl_args *args, const char *name);
+
+/* Whether flag NAME of ARGS was given. */
+int vmctl_flag(const struct vmctl_args *args, const char *name);
+
+/* CTX's connection, opened on first use.  NULL with an error. */
+virConnectPtr vmctl_conn(struct vmctl_ctx *ctx);
+
+/* Run the commands of ARGV (after the global options: commands separated
+ * by lone ";" arguments) on CTX.  Stops at the first failing command.
+ * Returns the exit code: 0, 1 (an operation failed) or 2 (bad usage/input);
+ * the error has been printed to stderr. */
+int vmctl_run(struct vmctl_ctx *ctx, int argc, char **argv);
+
+/* Print help for every command, or for the command named by WORDS. */
+int vmctl_help(FILE *out, char **words, int nwords);
+
+#endif
