@@ -13,6 +13,7 @@
 
 #include "domxml.h"
 #include "error.h"
+#include "fault.h"
 #include "image.h"
 #include "log.h"
 
@@ -192,23 +193,46 @@ cleanup:
     return ret;
 }
 
-/* Undo a failed clone: the domain DOM if defined, then every volume made.
- * A volume is deleted only if it is not a gold disk. */
-static void undo_clone(virConnectPtr conn, virDomainPtr dom, struct clone_disk *d, size_t n)
+/* Undefine DOM with its snapshot and managed-save metadata, and its NVRAM
+ * where the driver supports that flag.  Returns 0 or -1. */
+static int undefine(virDomainPtr dom)
 {
+    unsigned int flags = VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
+
+    if (virDomainUndefineFlags(dom, flags | VIR_DOMAIN_UNDEFINE_NVRAM) == 0 ||
+        virDomainUndefineFlags(dom, flags) == 0)
+        return 0;
+    return -1;
+}
+
+/* Undo a failed clone: the domain DOM if defined, then every volume made
+ * (never a gold disk).  Returns 0, or -1 naming in LEFT (LEN bytes) what
+ * could not be removed. */
+static int undo_clone(virConnectPtr conn, virDomainPtr dom, struct clone_disk *d, size_t n,
+                      char *left, size_t len)
+{
+    int ret = 0;
+
+    left[0] = '\0';
     if (dom) {
         if (virDomainIsActive(dom) == 1)
             virDomainDestroy(dom);
-        virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                                        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
-                                        VIR_DOMAIN_UNDEFINE_NVRAM);
+        if (undefine(dom) < 0) {
+            snprintf(left, len, "domain '%s'", virDomainGetName(dom));
+            ret = -1;
+        }
     }
     for (size_t i = 0; i < n; i++) {
         if (!d[i].vol || strcmp(d[i].made.path, d[i].gold.path) == 0 ||
             gf_image_owns_disk(conn, d[i].made.path) != 0)
             continue;
-        virStorageVolDelete(d[i].vol, 0);
+        if (virStorageVolDelete(d[i].vol, 0) < 0) {
+            size_t used = strlen(left);
+            snprintf(left + used, len - used, "%svolume %s", used ? ", " : "", d[i].made.path);
+            ret = -1;
+        }
     }
+    return ret;
 }
 
 int gf_clone(virConnectPtr conn, const char *gold, const char *name,
@@ -221,6 +245,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     struct gf_clone_spec spec;
     size_t ndisks = 0;
     char *gold_xml = NULL, *xml = NULL;
+    char msg[1024], left[1024];
     double start = gf_now();
     int ret = -1;
 
@@ -269,7 +294,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     snprintf(meta.reason, sizeof(meta.reason), "%s clone", opts->full ? "full" : "linked");
     meta.created = meta.since = time(NULL);
     spec = (struct gf_clone_spec){.name = name, .disks = made, .ndisks = ndisks, .meta = &meta};
-    if (!(xml = gf_domxml_derive_clone(gold_xml, &spec)))
+    if (!(xml = gf_domxml_derive_clone(gold_xml, &spec)) || gf_fault("clone-define", name) < 0)
         goto undo;
     if (!(dom = virDomainDefineXML(conn, xml))) {
         gf_err_virt("defining clone '%s'", name);
@@ -278,6 +303,8 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     gf_note("%s: defined from gold image '%s' v%u%s%s", name, gold, gold_meta.image_version,
             meta.farm[0] ? " in farm " : "", meta.farm);
     if (opts->start) {
+        if (gf_fault("clone-start", name) < 0)
+            goto undo;
         if (virDomainCreate(dom) < 0) {
             gf_err_virt("starting clone '%s'", name);
             goto undo;
@@ -287,12 +314,12 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     gf_note("%s: cloned in %.2f s", name, gf_now() - start);
     ret = 0;
     goto cleanup;
-undo : {
-    char msg[1024];
+undo:
     snprintf(msg, sizeof(msg), "%s", gf_err_message());
-    undo_clone(conn, dom, disks, ndisks);
-    gf_err(GF_ERR_OP, "%s; nothing of clone '%s' was kept", msg, name);
-}
+    if (undo_clone(conn, dom, disks, ndisks, left, sizeof(left)) == 0)
+        gf_err(GF_ERR_OP, "%s; nothing of clone '%s' was kept", msg, name);
+    else
+        gf_err(GF_ERR_OP, "%s; undoing the clone failed, left behind: %s", msg, left);
 cleanup:
     if (dom)
         virDomainFree(dom);

@@ -55,7 +55,7 @@ static int rollback_one(virDomainPtr dom, virDomainSnapshotPtr snap, int force)
         return 0;
     }
     e = virGetLastError();
-    risky = e && e->code == VIR_ERR_SNAPSHOT_REVERT_RISKY;
+    risky = !force && e && e->code == VIR_ERR_SNAPSHOT_REVERT_RISKY;
     snprintf(failure, sizeof(failure), "%s", virGetLastErrorMessage());
     if (!(saved = gf_snapshot_lookup(dom, safety)))
         return -1;

@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 
 #include "error.h"
+#include "fault.h"
 #include "log.h"
 #include "timefmt.h"
 
@@ -59,9 +60,8 @@ static int snapshot_exists(virDomainPtr dom, const char *name)
 }
 
 /* The <domainsnapshot> XML for NAME: a new string to free(), or NULL.
- * A running host's memory state is kept when MEMORY is set; otherwise the
- * snapshot holds its disks only, where the hypervisor can take that as
- * an internal (revertible) snapshot. */
+ * MEMORY_NO asks for the disks only; otherwise libvirt's default for the
+ * domain's state (a running guest's memory included). */
 static char *snapshot_xml(const char *name, const char *description, int memory_no)
 {
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
@@ -86,32 +86,71 @@ static char *snapshot_xml(const char *name, const char *description, int memory_
     return out;
 }
 
-/* Take snapshot NAME of one host, freezing its filesystems around it when
- * OPTS asks.  Returns the new snapshot or NULL with an error. */
+/* Freeze DOM's filesystems through its guest agent.  0, or -1 with an error
+ * saying plainly that the agent is missing or not answering. */
+static int freeze(virDomainPtr dom, const char *host, int running)
+{
+    if (!running) {
+        gf_err(GF_ERR_INPUT, "host '%s' is not running: --quiesce needs its guest agent", host);
+        return -1;
+    }
+    if (virDomainFSFreeze(dom, NULL, 0, 0) < 0) {
+        gf_err_virt("host '%s': --quiesce needs the guest agent, which did not freeze the "
+                    "filesystems",
+                    host);
+        return -1;
+    }
+    return 0;
+}
+
+/* Create snapshot XML on DOM; on failure *CODE is libvirt's error code. */
+static virDomainSnapshotPtr create_snapshot(virDomainPtr dom, const char *xml, int *code)
+{
+    virDomainSnapshotPtr snap = virDomainSnapshotCreateXML(dom, xml, 0);
+    virErrorPtr e;
+
+    if (!snap) {
+        e = virGetLastError();
+        *code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
+    }
+    return snap;
+}
+
+/* Take snapshot OPTS->name of one host.  Without OPTS->memory a running
+ * host's snapshot holds its disks only, frozen around it with
+ * OPTS->quiesce; where the hypervisor cannot take a revertible disk-only
+ * snapshot of a running guest (QEMU: "internal snapshot of a running VM
+ * must include the memory state"), it keeps the memory too, which makes it
+ * consistent without freezing, and says so.  Returns the new snapshot or
+ * NULL with an error. */
 static virDomainSnapshotPtr take_one(virDomainPtr dom, const struct gf_snapshot_opts *opts)
 {
     const char *host = virDomainGetName(dom);
     int running = virDomainIsActive(dom) == 1;
+    int disk_only = running && !opts->memory;
     virDomainSnapshotPtr snap = NULL;
-    int frozen = 0;
-    char *xml;
+    int frozen = 0, code = 0;
+    char *xml = NULL;
 
-    if (!(xml = snapshot_xml(opts->name, opts->description, running && !opts->memory ? 0 : 0)))
-        return NULL;
     if (opts->quiesce) {
-        if (!running) {
-            gf_err(GF_ERR_INPUT, "host '%s' is not running: --quiesce needs its guest agent", host);
-            goto cleanup;
-        }
-        if (virDomainFSFreeze(dom, NULL, 0, 0) < 0) {
-            gf_err_virt("host '%s': --quiesce needs the guest agent, which did not freeze the "
-                        "filesystems",
-                        host);
-            goto cleanup;
-        }
+        if (freeze(dom, host, running) < 0)
+            return NULL;
         frozen = 1;
     }
-    snap = virDomainSnapshotCreateXML(dom, xml, 0);
+    if (!(xml = snapshot_xml(opts->name, opts->description, disk_only)))
+        goto cleanup;
+    snap = create_snapshot(dom, xml, &code);
+    if (!snap && disk_only && code == VIR_ERR_OPERATION_UNSUPPORTED) {
+        free(xml);
+        if (frozen && virDomainFSThaw(dom, NULL, 0, 0) == 0)
+            frozen = 0;
+        if (!(xml = snapshot_xml(opts->name, opts->description, 0)))
+            goto cleanup;
+        gf_note("%s: running, and the hypervisor snapshots a running guest only with its "
+                "memory: memory kept",
+                host);
+        snap = create_snapshot(dom, xml, &code);
+    }
     if (!snap)
         gf_err_virt("snapshot '%s' of '%s'", opts->name, host);
 cleanup:
@@ -137,6 +176,11 @@ int gf_snapshot_create(virDomainPtr *doms, size_t n, const struct gf_snapshot_op
     }
     if (gf_snapshot_name_check(opts->name) < 0)
         goto cleanup;
+    if (opts->memory && opts->quiesce) {
+        gf_err(GF_ERR_INPUT, "--quiesce is for disk-only snapshots: one with --memory is "
+                             "consistent without freezing");
+        goto cleanup;
+    }
     for (size_t i = 0; i < n; i++) {
         int exists = snapshot_exists(doms[i], opts->name);
         if (exists < 0)
@@ -149,7 +193,8 @@ int gf_snapshot_create(virDomainPtr *doms, size_t n, const struct gf_snapshot_op
     }
     for (size_t i = 0; i < n; i++) {
         double start = gf_now();
-        if (!(taken[i] = take_one(doms[i], opts)))
+        if (gf_fault("snapshot-create", virDomainGetName(doms[i])) < 0 ||
+            !(taken[i] = take_one(doms[i], opts)))
             goto undo;
         ntaken++;
         gf_note("%s: snapshot '%s' taken (%.2f s)", virDomainGetName(doms[i]), opts->name,

@@ -347,7 +347,9 @@ cmd_define() {
 
 # ---------------------------------------------------------------- reset
 
-is_test_name() { [[ $1 == gf-test-* || $1 == bench-* ]]; }
+# reset's prefix: gf-test- (the test suite's domains) unless given.
+RESET_PREFIX=gf-test-
+is_test_name() { [[ $1 == "$RESET_PREFIX"* && ($RESET_PREFIX == gf-test- || $RESET_PREFIX == bench-) ]]; }
 
 delete_volume() { # PATH-OR-NAME
 	local vol=${1##*/}
@@ -397,7 +399,8 @@ usage: $0 COMMAND
   build-guest  build vmlinuz, initrd.img and pool/tiny-gold.qcow2 in $WORK
   define       define pool '$POOL' and domain '$GOLD_DOM'
   all          install, start, build-guest, define
-  reset        remove gf-test-* and bench-* domains and their volumes
+  reset [PREFIX]  remove the domains named PREFIX* (gf-test- by default, or bench-)
+               and their volumes
 EOF
 }
 
@@ -414,7 +417,11 @@ all)
 	cmd_build_guest
 	cmd_define
 	;;
-reset) cmd_reset ;;
+reset)
+	RESET_PREFIX=${2:-gf-test-}
+	[[ $RESET_PREFIX == gf-test- || $RESET_PREFIX == bench- ]] || die "reset: PREFIX is gf-test- or bench-"
+	cmd_reset
+	;;
 -h | --help | help) usage ;;
 *)
 	usage >&2
