@@ -114,7 +114,11 @@ int main(int argc, char **argv)
         logline(LOG_ERR, "%s", gf_err_message());
         return 1;
     }
-    logline(LOG_INFO, "connected to %s", virConnectGetURI(conn) ? "libvirt" : "libvirt");
+    {
+        char *connected = virConnectGetURI(conn);
+        logline(LOG_INFO, "connected to %s", connected ? connected : "libvirt");
+        free(connected);
+    }
     timer = virEventAddTimeout(500, on_tick, NULL, NULL);
     while (!once && !stop_requested) {
         if (virEventRunDefaultImpl() < 0) {

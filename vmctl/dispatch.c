@@ -7,7 +7,8 @@
 #include "vmctl.h"
 
 static const struct vmctl_cmd *const cmd_groups[] = {
-    vmctl_snapshot_cmds, vmctl_clone_cmds, vmctl_resize_cmds, vmctl_image_cmds, vmctl_misc_cmds,
+    vmctl_list_cmds,   vmctl_snapshot_cmds, vmctl_clone_cmds,
+    vmctl_resize_cmds, vmctl_image_cmds,    vmctl_misc_cmds,
 };
 
 #define NGROUPS (sizeof(cmd_groups) / sizeof(cmd_groups[0]))
@@ -197,6 +198,10 @@ static void help_cmd(FILE *out, const struct vmctl_cmd *cmd)
     fprintf(out, "usage: vmctl %s%s%s", cmd->name, cmd->synopsis[0] ? " " : "", cmd->synopsis);
     for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
         const struct vmctl_opt *o = &cmd->opts[i];
+        char flag[64];
+        snprintf(flag, sizeof(flag), "--%s ", o->name);
+        if (strstr(cmd->synopsis, flag))
+            continue; /* already in the synopsis */
         fprintf(out, " [--%s%s%s]", o->name, o->type == VMCTL_OPT_STRING ? " " : "",
                 o->type == VMCTL_OPT_STRING ? o->arg : "");
     }

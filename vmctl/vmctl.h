@@ -52,6 +52,7 @@ struct vmctl_cmd {
 };
 
 /* The command groups' tables, each terminated by a NULL name. */
+extern const struct vmctl_cmd vmctl_list_cmds[];
 extern const struct vmctl_cmd vmctl_snapshot_cmds[];
 extern const struct vmctl_cmd vmctl_clone_cmds[];
 extern const struct vmctl_cmd vmctl_resize_cmds[];

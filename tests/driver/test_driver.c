@@ -216,6 +216,24 @@ static void image_mark_makes_a_gold_image(void **state)
     assert_refused(f, "unknown domain 'nosuch'", "image", "mark", "nosuch");
 }
 
+static void list_shows_managed_domains_only(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(vm(f, "list", NULL), 0);
+    assert_out(f,
+               "rds-gold             gold  -            rds-gold v1          shut off  2     4G");
+    assert_out(f,
+               "rds-001              host  rds          rds-gold v1          running   2     4G  "
+               "    active");
+    assert_null(strstr(f->out, "legacy-sql"));
+    assert_null(strstr(f->out, "plain-off"));
+    assert_int_equal(vm(f, "list", "--farm", "callc", "--json", NULL), 0);
+    assert_string_equal(f->out, "[{\"name\":\"callc-001\",\"role\":\"host\",\"farm\":\"callc\","
+                                "\"image\":\"rds-gold\",\"image_version\":1,\"state\":\"running\","
+                                "\"vcpus\":2,\"memory_kib\":4194304,\"host_state\":\"active\"}]\n");
+}
+
 /* ---- clone ---- */
 
 static void linked_clone_overlays_the_gold_disk(void **state)
@@ -601,6 +619,7 @@ static void sequence_stops_at_the_first_failure(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(list_shows_managed_domains_only, setup, teardown),
         cmocka_unit_test_setup_teardown(image_list_shows_gold_images, setup, teardown),
         cmocka_unit_test_setup_teardown(image_mark_makes_a_gold_image, setup, teardown),
         cmocka_unit_test_setup_teardown(linked_clone_overlays_the_gold_disk, setup, teardown),
