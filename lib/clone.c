@@ -82,7 +82,7 @@ static int plan_disk(virConnectPtr conn, const char *name, int full, struct clon
 static char *volume_xml(const struct clone_disk *d, int full)
 {
     xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "volume", NULL), n;
+    xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "volume", NULL), target, n;
     xmlBufferPtr buf = xmlBufferCreate();
     char capacity[32];
     char *out;
@@ -94,9 +94,12 @@ static char *volume_xml(const struct clone_disk *d, int full)
     xmlSetProp(n, BAD_CAST "unit", BAD_CAST "bytes");
     /* Nothing preallocated: an overlay starts empty, a copy stays sparse. */
     xmlNewTextChild(root, NULL, BAD_CAST "allocation", BAD_CAST "0");
-    n = xmlNewChild(xmlNewChild(root, NULL, BAD_CAST "target", NULL), NULL, BAD_CAST "format",
-                    NULL);
+    target = xmlNewChild(root, NULL, BAD_CAST "target", NULL);
+    n = xmlNewChild(target, NULL, BAD_CAST "format", NULL);
     xmlSetProp(n, BAD_CAST "type", BAD_CAST d->made.format);
+    /* libvirt's default for qcow2 is the old version 2 (compat 0.10). */
+    if (strcmp(d->made.format, "qcow2") == 0)
+        xmlNewTextChild(target, NULL, BAD_CAST "compat", BAD_CAST "1.1");
     if (!full) {
         xmlNodePtr bs = xmlNewChild(root, NULL, BAD_CAST "backingStore", NULL);
         xmlNewTextChild(bs, NULL, BAD_CAST "path", BAD_CAST d->gold.path);
