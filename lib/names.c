@@ -19,38 +19,41 @@ static const char *bad_char_reason(unsigned char c)
     return NULL;
 }
 
-int gf_name_check(const char *kind, const char *name)
+const char *gf_name_problem(const char *name)
 {
     size_t len;
 
-    if (!name || !*name) {
-        gf_err(GF_ERR_INPUT, "%s name is empty", kind);
-        return -1;
-    }
+    if (!name || !*name)
+        return "is empty";
     len = strlen(name);
     for (size_t i = 0; i < len; i++) {
         const char *reason = bad_char_reason((unsigned char)name[i]);
-        if (reason) {
-            /* Do not echo control characters back to the terminal. */
-            if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-                gf_err(GF_ERR_INPUT, "invalid %s name: %s", kind, reason);
-            else
-                gf_err(GF_ERR_INPUT, "invalid %s name '%s': %s", kind, name, reason);
-            return -1;
-        }
+        if (reason)
+            return reason;
     }
-    if (len > GF_NAME_MAX) {
-        gf_err(GF_ERR_INPUT, "invalid %s name '%.20s...': longer than %d characters", kind, name,
-               GF_NAME_MAX);
-        return -1;
-    }
-    if (strstr(name, "..")) {
-        gf_err(GF_ERR_INPUT, "invalid %s name '%s': contains '..'", kind, name);
-        return -1;
-    }
-    if (name[0] == '-') {
-        gf_err(GF_ERR_INPUT, "invalid %s name '%s': starts with '-'", kind, name);
-        return -1;
-    }
-    return 0;
+    if (len > GF_NAME_MAX)
+        return "is longer than 64 characters";
+    if (strstr(name, ".."))
+        return "contains '..'";
+    if (name[0] == '-')
+        return "starts with '-'";
+    return NULL;
+}
+
+int gf_name_check(const char *kind, const char *name)
+{
+    const char *problem = gf_name_problem(name);
+
+    if (!problem)
+        return 0;
+    if (!name || !*name)
+        gf_err(GF_ERR_INPUT, "%s name is empty", kind);
+    else if (strstr(problem, "control character"))
+        /* Do not echo control characters back to the terminal. */
+        gf_err(GF_ERR_INPUT, "invalid %s name: %s", kind, problem);
+    else if (strlen(name) > GF_NAME_MAX)
+        gf_err(GF_ERR_INPUT, "invalid %s name '%.20s...': %s", kind, name, problem);
+    else
+        gf_err(GF_ERR_INPUT, "invalid %s name '%s': %s", kind, name, problem);
+    return -1;
 }

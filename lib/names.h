@@ -10,4 +10,8 @@
  * Returns 0 when valid; -1 with a GF_ERR_INPUT error naming the problem. */
 int gf_name_check(const char *kind, const char *name);
 
+/* Why NAME is not a valid name ("contains '/'"), or NULL when it is.
+ * The result is a static string. */
+const char *gf_name_problem(const char *name);
+
 #endif

@@ -1,0 +1,458 @@
+/* plan.c - the planner: (policy, observed farm, now) -> actions. */
+#include "plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A host is CPU- or memory-bound at or above this use. */
+#define BOUND_PCT 90.0
+
+const char *gf_action_name(enum gf_action_kind k)
+{
+    static const char *const names[] = {"start",   "clone",  "resize", "drain",
+                                        "undrain", "logoff", "retire", "note"};
+
+    return k <= GF_ACT_NOTE ? names[k] : "?";
+}
+
+const char *gf_host_state_name(enum gf_host_state s)
+{
+    static const char *const names[] = {"active", "standby", "draining", "quarantined", "retiring"};
+
+    return s <= GF_HS_RETIRING ? names[s] : "?";
+}
+
+int gf_host_state_parse(const char *name)
+{
+    for (int s = GF_HS_ACTIVE; s <= GF_HS_RETIRING; s++)
+        if (strcmp(name, gf_host_state_name((enum gf_host_state)s)) == 0)
+            return s;
+    return -1;
+}
+
+/* Working state while planning. */
+struct planner {
+    const struct gf_policy *p;
+    const struct gf_farm_obs *farm;
+    const struct gf_local *now;
+    struct gf_plan *out;
+    char label[96];                                  /* "peak", "off_peak (holiday 2026-12-24)" */
+    unsigned long long free_kib[GF_MAX_HYPERVISORS]; /* less what planned clones take */
+    int on_hv[GF_MAX_HYPERVISORS];                   /* hosts per hypervisor, planned included */
+    int total;                                       /* hosts counted against farm.max_hosts */
+    int next_number;                                 /* lowest unused host number to try */
+};
+
+/* Add an action of KIND for HOST (may be NULL), its rule formatted. */
+static struct gf_action *add(struct planner *pl, enum gf_action_kind kind, const char *host,
+                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static struct gf_action *add(struct planner *pl, enum gf_action_kind kind, const char *host,
+                             const char *fmt, ...)
+{
+    struct gf_action *a;
+    va_list ap;
+
+    if (pl->out->nactions == GF_PLAN_MAX)
+        return NULL;
+    a = &pl->out->actions[pl->out->nactions++];
+    memset(a, 0, sizeof(*a));
+    a->kind = kind;
+    a->hv = -1;
+    if (host)
+        snprintf(a->host, sizeof(a->host), "%s", host);
+    va_start(ap, fmt);
+    vsnprintf(a->rule, sizeof(a->rule), fmt, ap);
+    va_end(ap);
+    return a;
+}
+
+/* The load numbers as the rule shows them: "212 sessions / (9 hosts x 25) = 94%". */
+static void load_text(const struct planner *pl, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s: %d sessions / (%d hosts x %d) = %d%%", pl->label, pl->out->sessions,
+             pl->out->in_service, pl->p->max_sessions, pl->out->usage_pct);
+}
+
+/* Whether host H counts as empty for a drain, by the policy. */
+static int is_empty(const struct gf_policy *p, const struct gf_host_obs *h)
+{
+    if (p->empty_when == GF_EMPTY_NO_ACTIVE && h->active_sessions >= 0)
+        return h->active_sessions == 0;
+    return h->sessions == 0;
+}
+
+/* The hypervisor a new host goes on: the reachable one with the most free
+ * memory that fits a host and is under its own maximum; -1 if none. */
+static int place(const struct planner *pl)
+{
+    int best = -1;
+
+    for (int i = 0; i < pl->p->nhypervisors; i++) {
+        const struct gf_hypervisor *hv = &pl->p->hypervisors[i];
+        if (!pl->farm->hv[i].reachable || pl->free_kib[i] < pl->p->memory_kib)
+            continue;
+        if (hv->max_hosts && pl->on_hv[i] >= hv->max_hosts)
+            continue;
+        if (best < 0 || pl->free_kib[i] > pl->free_kib[best])
+            best = i;
+    }
+    return best;
+}
+
+/* Whether NAME is taken by an observed host or a planned clone. */
+static int name_taken(const struct planner *pl, const char *name)
+{
+    for (int i = 0; i < pl->farm->nhosts; i++)
+        if (strcmp(pl->farm->hosts[i].name, name) == 0)
+            return 1;
+    for (int i = 0; i < pl->out->nactions; i++)
+        if (pl->out->actions[i].kind == GF_ACT_CLONE && strcmp(pl->out->actions[i].host, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Plan one clone (as standby when STANDBY); its rule starts with WHY.
+ * Returns 1 if planned, 0 if no hypervisor has room (a note says so). */
+static int plan_clone(struct planner *pl, int standby, const char *why)
+{
+    char name[GF_NAME_MAX + 1];
+    struct gf_action *a;
+    int hv;
+
+    if (pl->total >= pl->p->max_hosts) {
+        add(pl, GF_ACT_NOTE, NULL, "%s: farm.max_hosts %d reached: no clone", why,
+            pl->p->max_hosts);
+        return 0;
+    }
+    if ((hv = place(pl)) < 0) {
+        add(pl, GF_ACT_NOTE, NULL, "%s: no reachable hypervisor has %lluM free and room: no clone",
+            why, pl->p->memory_kib >> 10);
+        return 0;
+    }
+    do
+        gf_policy_host_name(pl->p, pl->next_number++, name, sizeof(name));
+    while (name_taken(pl, name));
+    if (!(a = add(pl, GF_ACT_CLONE, name, "%s", why)))
+        return 0;
+    a->hv = hv;
+    a->standby = standby;
+    pl->free_kib[hv] -= pl->p->memory_kib;
+    pl->on_hv[hv]++;
+    pl->total++;
+    return 1;
+}
+
+/* Whether host H's hypervisor can be acted on now. */
+static int hv_ok(const struct planner *pl, const struct gf_host_obs *h)
+{
+    return h->hv >= 0 && h->hv < pl->p->nhypervisors && pl->farm->hv[h->hv].reachable;
+}
+
+/* Among the hosts flagged in CANDIDATE, the one with the most (MOST) or the
+ * fewest sessions; ties go to the later name.  -1 if none. */
+static int pick(const struct gf_farm_obs *farm, const int *candidate, int most)
+{
+    int best = -1;
+
+    for (int i = 0; i < farm->nhosts; i++) {
+        const struct gf_host_obs *h = &farm->hosts[i], *b;
+        if (!candidate[i])
+            continue;
+        if (best < 0) {
+            best = i;
+            continue;
+        }
+        b = &farm->hosts[best];
+        if (most ? h->sessions > b->sessions : h->sessions < b->sessions)
+            best = i;
+        else if (h->sessions == b->sessions && strcmp(h->name, b->name) > 0)
+            best = i;
+    }
+    return best;
+}
+
+/* Add N hosts of capacity: cancel drains first (their users stay), then
+ * start standby hosts, then clone.  WHY is the rule.  TOUCHED marks the
+ * hosts acted on. */
+static void scale_out(struct planner *pl, int n, const char *why, int *touched)
+{
+    const struct gf_farm_obs *farm = pl->farm;
+    int *cand = calloc((size_t)farm->nhosts + 1, sizeof(int));
+    int i;
+
+    if (!cand)
+        return;
+    for (i = 0; i < farm->nhosts; i++)
+        cand[i] = farm->hosts[i].state == GF_HS_DRAINING && hv_ok(pl, &farm->hosts[i]);
+    while (n > 0 && (i = pick(farm, cand, 1)) >= 0) {
+        add(pl, GF_ACT_UNDRAIN, farm->hosts[i].name, "%s", why);
+        cand[i] = 0;
+        touched[i] = 1;
+        n--;
+    }
+    /* standby hosts first, then active hosts someone shut off */
+    for (int state = GF_HS_STANDBY; state >= GF_HS_ACTIVE; state--) {
+        for (i = 0; i < farm->nhosts; i++)
+            cand[i] = farm->hosts[i].state == (enum gf_host_state)state &&
+                      farm->hosts[i].run == GF_RUN_OFF && hv_ok(pl, &farm->hosts[i]);
+        while (n > 0 && (i = pick(farm, cand, 0)) >= 0) {
+            struct gf_action *a = add(pl, GF_ACT_START, farm->hosts[i].name, "%s", why);
+            if (a)
+                a->standby = state == GF_HS_STANDBY;
+            cand[i] = 0;
+            touched[i] = 1;
+            n--;
+        }
+    }
+    while (n > 0 && plan_clone(pl, 0, why))
+        n--;
+    free(cand);
+}
+
+/* Grow CPU- or memory-bound hosts up to the policy's vertical limits. */
+static void scale_up(struct planner *pl)
+{
+    const struct gf_policy *p = pl->p;
+
+    for (int i = 0; i < pl->farm->nhosts; i++) {
+        const struct gf_host_obs *h = &pl->farm->hosts[i];
+        struct gf_action *a;
+        if (h->state != GF_HS_ACTIVE || h->run != GF_RUN_RUNNING || !hv_ok(pl, h))
+            continue;
+        if (p->max_vcpus && h->cpu_pct >= BOUND_PCT && h->vcpus < p->max_vcpus) {
+            int to = h->vcpus * 2 < p->max_vcpus ? h->vcpus * 2 : p->max_vcpus;
+            if ((a = add(pl, GF_ACT_RESIZE, h->name, "%s: %s CPU %.0f%% >= %.0f%% with %d vCPUs",
+                         pl->label, h->name, h->cpu_pct, BOUND_PCT, h->vcpus)))
+                a->vcpus = to;
+        }
+        if (p->max_memory_kib && h->mem_pct >= BOUND_PCT && h->memory_kib < p->max_memory_kib) {
+            unsigned long long to =
+                h->memory_kib * 2 < p->max_memory_kib ? h->memory_kib * 2 : p->max_memory_kib;
+            if (to - h->memory_kib > pl->free_kib[h->hv]) {
+                add(pl, GF_ACT_NOTE, h->name,
+                    "%s: %s memory %.0f%% >= %.0f%%, but its hypervisor "
+                    "has %lluM free: no resize",
+                    pl->label, h->name, h->mem_pct, BOUND_PCT, pl->free_kib[h->hv] >> 10);
+                continue;
+            }
+            if ((a = add(pl, GF_ACT_RESIZE, h->name, "%s: %s memory %.0f%% >= %.0f%% with %lluM",
+                         pl->label, h->name, h->mem_pct, BOUND_PCT, h->memory_kib >> 10))) {
+                a->memory_kib = to;
+                pl->free_kib[h->hv] -= to - h->memory_kib;
+            }
+        }
+    }
+}
+
+/* Drain hosts until the load left on the others stays at or below the
+ * threshold less the hysteresis, never below MIN_NEEDED hosts.  Depth-first
+ * consolidates up to max_step hosts a tick; breadth-first keeps users spread
+ * and drains one.  The least-loaded host goes first. */
+static void scale_in(struct planner *pl, int min_needed, int *touched)
+{
+    const struct gf_policy *p = pl->p;
+    const struct gf_farm_obs *farm = pl->farm;
+    const struct gf_phase *ph = pl->out->phase.params;
+    int low = ph->threshold - p->hysteresis;
+    int target, remove, *cand, i;
+    char load[160];
+
+    if (pl->out->sessions * 100 >= low * pl->out->capacity || pl->out->in_service <= min_needed)
+        return;
+    load_text(pl, load, sizeof(load));
+    if (farm->last_scale_in && pl->now->t - farm->last_scale_in < p->cooldown_in) {
+        add(pl, GF_ACT_NOTE, NULL, "%s < %d%%: in cooldown (%llds of %ds since the last scale-in)",
+            load, low, (long long)(pl->now->t - farm->last_scale_in), p->cooldown_in);
+        return;
+    }
+    target = (pl->out->sessions * 100 + low * p->max_sessions - 1) / (low * p->max_sessions);
+    if (target < min_needed)
+        target = min_needed;
+    remove = pl->out->in_service - target;
+    if (remove > p->max_step)
+        remove = p->max_step;
+    if (ph->balance == GF_BREADTH && remove > 1)
+        remove = 1;
+    if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
+        return;
+    for (i = 0; i < farm->nhosts; i++)
+        cand[i] = farm->hosts[i].state == GF_HS_ACTIVE && farm->hosts[i].run == GF_RUN_RUNNING &&
+                  hv_ok(pl, &farm->hosts[i]);
+    while (remove-- > 0 && (i = pick(farm, cand, 0)) >= 0) {
+        add(pl, GF_ACT_DRAIN, farm->hosts[i].name,
+            "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low, ph->threshold,
+            p->hysteresis, farm->hosts[i].name, farm->hosts[i].sessions,
+            farm->hosts[i].sessions == 1 ? "" : "s", ph->balance == GF_DEPTH ? "depth" : "breadth");
+        cand[i] = 0;
+        touched[i] = 1;
+    }
+    free(cand);
+}
+
+/* Move draining hosts on: retire the empty ones, log off the users of those
+ * whose drain wait is up.  A host with users is never retired. */
+static void progress_drains(struct planner *pl, const int *touched)
+{
+    const struct gf_policy *p = pl->p;
+
+    for (int i = 0; i < pl->farm->nhosts; i++) {
+        const struct gf_host_obs *h = &pl->farm->hosts[i];
+        long long waited = (long long)(pl->now->t - h->since);
+        if (h->state != GF_HS_DRAINING || touched[i] || !hv_ok(pl, h))
+            continue;
+        if (is_empty(p, h))
+            add(pl, GF_ACT_RETIRE, h->name, "drain: %s has no %ssessions", h->name,
+                p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
+        else if (waited >= p->drain_wait && !h->logoff_sent && h->sessions > 0)
+            add(pl, GF_ACT_LOGOFF, h->name,
+                "drain: %s draining %lldm (wait %dm), %d session%s left", h->name, waited / 60,
+                p->drain_wait / 60, h->sessions, h->sessions == 1 ? "" : "s");
+    }
+}
+
+/* Keep the phase's number of standby hosts: clone more or retire extras. */
+static void top_up_standby(struct planner *pl, const int *touched)
+{
+    const struct gf_farm_obs *farm = pl->farm;
+    int want = pl->out->phase.params->standby, have = 0, *cand, i;
+    char why[160];
+
+    if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
+        return;
+    for (i = 0; i < farm->nhosts; i++) {
+        cand[i] =
+            farm->hosts[i].state == GF_HS_STANDBY && !touched[i] && hv_ok(pl, &farm->hosts[i]);
+        have += farm->hosts[i].state == GF_HS_STANDBY && !touched[i];
+    }
+    snprintf(why, sizeof(why), "%s: %d standby %s %d", pl->label, have, have < want ? "<" : ">",
+             want);
+    for (int n = have; n < want; n++)
+        if (!plan_clone(pl, 1, why))
+            break;
+    for (int n = have; n > want && (i = pick(farm, cand, 0)) >= 0; n--) {
+        add(pl, GF_ACT_RETIRE, farm->hosts[i].name, "%s", why);
+        cand[i] = 0;
+    }
+    free(cand);
+}
+
+void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const struct gf_local *now,
+             struct gf_plan *out)
+{
+    struct planner pl = {.p = p, .farm = farm, .now = now, .out = out, .next_number = 1};
+    const struct gf_phase *ph;
+    int min_needed, need_min, need_load = 0, addn, *touched;
+    int over, unknown = 0;
+    char why[200];
+
+    memset(out, 0, sizeof(*out));
+    gf_schedule_phase(p, now, &out->phase);
+    ph = out->phase.params;
+    if (out->phase.holiday)
+        snprintf(pl.label, sizeof(pl.label), "%s (holiday %04d-%02d-%02d)",
+                 gf_phase_name(out->phase.phase), out->phase.holiday->year,
+                 out->phase.holiday->month, out->phase.holiday->day);
+    else
+        snprintf(pl.label, sizeof(pl.label), "%s", gf_phase_name(out->phase.phase));
+    for (int i = 0; i < p->nhypervisors; i++)
+        pl.free_kib[i] = farm->hv[i].free_kib;
+    for (int i = 0; i < farm->nhosts; i++) {
+        const struct gf_host_obs *h = &farm->hosts[i];
+        if (h->hv >= 0 && h->hv < p->nhypervisors && h->state != GF_HS_RETIRING)
+            pl.on_hv[h->hv]++;
+        if (h->state != GF_HS_QUARANTINED && h->state != GF_HS_RETIRING)
+            pl.total++;
+        if (h->state == GF_HS_ACTIVE && h->run == GF_RUN_RUNNING) {
+            out->in_service++;
+            if (h->sessions < 0)
+                unknown++;
+            else
+                out->sessions += h->sessions;
+        }
+        out->standby += h->state == GF_HS_STANDBY;
+        out->draining += h->state == GF_HS_DRAINING;
+    }
+    out->capacity = out->in_service * p->max_sessions;
+    out->usage_pct = out->capacity ? (out->sessions * 100 + out->capacity / 2) / out->capacity
+                                   : (out->sessions ? 100 : 0);
+    if (!(touched = calloc((size_t)farm->nhosts + 1, sizeof(int))))
+        return;
+
+    min_needed = gf_phase_min_hosts(p, ph);
+    if (min_needed < p->min_hosts)
+        min_needed = p->min_hosts;
+    if (min_needed > p->max_hosts)
+        min_needed = p->max_hosts;
+    need_min = min_needed - out->in_service;
+    over = out->sessions * 100 > ph->threshold * out->capacity;
+    if (over) {
+        int target = (out->sessions * 100 + ph->threshold * p->max_sessions - 1) /
+                     (ph->threshold * p->max_sessions);
+        need_load = target - out->in_service;
+        if (need_load > p->max_step)
+            need_load = p->max_step;
+        load_text(&pl, why, sizeof(why));
+        if (farm->last_scale_out && now->t - farm->last_scale_out < p->cooldown_out) {
+            if (need_load > need_min)
+                add(&pl, GF_ACT_NOTE, NULL,
+                    "%s > %d%%: in cooldown (%llds of %ds since the last scale-out)", why,
+                    ph->threshold, (long long)(now->t - farm->last_scale_out), p->cooldown_out);
+            need_load = 0;
+        }
+    }
+    scale_up(&pl);
+    addn = need_min > need_load ? need_min : need_load;
+    if (addn > p->max_hosts - out->in_service)
+        addn = p->max_hosts - out->in_service;
+    if (addn > 0) {
+        if (need_min >= need_load)
+            snprintf(why, sizeof(why), "%s: %d host%s in service < minimum %d", pl.label,
+                     out->in_service, out->in_service == 1 ? "" : "s", min_needed);
+        else {
+            char load[160];
+            load_text(&pl, load, sizeof(load));
+            snprintf(why, sizeof(why), "%s > %d%%", load, ph->threshold);
+        }
+        scale_out(&pl, addn, why, touched);
+    } else if (unknown) {
+        add(&pl, GF_ACT_NOTE, NULL, "%s: sessions unknown on %d host%s: no scale-in", pl.label,
+            unknown, unknown == 1 ? "" : "s");
+    } else if (!over) {
+        scale_in(&pl, min_needed, touched);
+    }
+    progress_drains(&pl, touched);
+    top_up_standby(&pl, touched);
+    free(touched);
+}
+
+void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *buf, size_t len)
+{
+    char size[32];
+
+    switch (a->kind) {
+    case GF_ACT_CLONE:
+        snprintf(buf, len, "%s: clone %s%s on %s", a->rule, a->host,
+                 a->standby ? " as standby" : "",
+                 a->hv >= 0 && a->hv < p->nhypervisors ? p->hypervisors[a->hv].uri : "?");
+        return;
+    case GF_ACT_RESIZE:
+        if (a->vcpus)
+            snprintf(buf, len, "%s: resize %s to %d vCPUs", a->rule, a->host, a->vcpus);
+        else {
+            snprintf(size, sizeof(size), "%lluM", a->memory_kib >> 10);
+            snprintf(buf, len, "%s: resize %s to %s", a->rule, a->host, size);
+        }
+        return;
+    case GF_ACT_NOTE:
+        snprintf(buf, len, "%s", a->rule);
+        return;
+    case GF_ACT_START:
+        snprintf(buf, len, "%s: start %s%s", a->rule, a->host, a->standby ? " (standby)" : "");
+        return;
+    default:
+        snprintf(buf, len, "%s: %s %s", a->rule, gf_action_name(a->kind), a->host);
+        return;
+    }
+}

@@ -1,0 +1,100 @@
+/* plan.h - the planner: (policy, observed farm, now) -> actions.
+ *
+ * A pure function: no libvirt, no clock, no I/O.  What `vmctl plan` prints,
+ * what `vmctl simulate` replays, and what goldfarmd executes.
+ */
+#ifndef GF_PLAN_H
+#define GF_PLAN_H
+
+#include <time.h>
+
+#include "policy.h"
+#include "schedule.h"
+
+enum gf_host_run { GF_RUN_RUNNING, GF_RUN_OFF, GF_RUN_OTHER };
+
+/* A host's state in Goldfarm's metadata. */
+enum gf_host_state {
+    GF_HS_ACTIVE,
+    GF_HS_STANDBY,
+    GF_HS_DRAINING,
+    GF_HS_QUARANTINED,
+    GF_HS_RETIRING
+};
+
+struct gf_host_obs {
+    char name[GF_NAME_MAX + 1];
+    int hv; /* index into the policy's hypervisors */
+    enum gf_host_run run;
+    enum gf_host_state state;
+    unsigned int image_version;
+    int sessions;        /* logged-in users; -1: unknown */
+    int active_sessions; /* of those, active; -1: unknown */
+    int vcpus;
+    unsigned long long memory_kib;
+    double cpu_pct;  /* of its vCPUs, 0-100; < 0: unknown */
+    double mem_pct;  /* of its memory in use by the guest; < 0: unknown */
+    time_t since;    /* when it entered its state */
+    int logoff_sent; /* draining: the logoff hook has run */
+};
+
+struct gf_hv_obs {
+    int reachable;
+    unsigned long long free_kib;
+};
+
+struct gf_farm_obs {
+    struct gf_host_obs *hosts;
+    int nhosts;
+    struct gf_hv_obs hv[GF_MAX_HYPERVISORS]; /* by the policy's hypervisors */
+    time_t last_scale_out, last_scale_in;    /* 0: never */
+};
+
+enum gf_action_kind {
+    GF_ACT_START,   /* start a standby host */
+    GF_ACT_CLONE,   /* clone a new host on .hv (.standby: leave it shut off as standby) */
+    GF_ACT_RESIZE,  /* resize to .vcpus / .memory_kib */
+    GF_ACT_DRAIN,   /* stop new sessions, notify users */
+    GF_ACT_UNDRAIN, /* cancel a drain: the host is needed again */
+    GF_ACT_LOGOFF,  /* drain wait is up: log the remaining users off */
+    GF_ACT_RETIRE,  /* shut off, undefine, delete its overlay */
+    GF_ACT_NOTE,    /* nothing to do, and why (cooldown, no room, unknown load) */
+};
+
+struct gf_action {
+    enum gf_action_kind kind;
+    char host[GF_NAME_MAX + 1];
+    int hv;
+    int standby;
+    int vcpus;
+    unsigned long long memory_kib;
+    char rule[200]; /* the rule and the numbers behind it */
+};
+
+#define GF_PLAN_MAX 128
+
+struct gf_plan {
+    struct gf_phase_at phase;
+    int in_service, standby, draining;
+    int sessions, capacity;
+    int usage_pct; /* rounded, for display */
+    int nactions;
+    struct gf_action actions[GF_PLAN_MAX];
+};
+
+/* Plan what FARM needs under P at local time NOW.  Fills OUT; pure. */
+void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const struct gf_local *now,
+             struct gf_plan *out);
+
+/* One line for action A: "RULE: VERB HOST [on URI]" into BUF. */
+void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *buf, size_t len);
+
+/* The name of kind K ("clone"). */
+const char *gf_action_name(enum gf_action_kind k);
+
+/* The name of host state S as written in metadata ("draining"), and back
+ * (-1 when unknown). */
+const char *gf_host_state_name(enum gf_host_state s);
+int gf_host_state_parse(const char *name);
+
+#endif

@@ -1,0 +1,202 @@
+/* cmd-policy.c - policy check and plan. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "hosts.h"
+#include "json.h"
+#include "observe.h"
+#include "plan.h"
+#include "policy.h"
+#include "schedule.h"
+#include "vmctl.h"
+
+/* vmctl policy check FILE...: "FILE: ok" or every error of each file. */
+static int cmd_policy_check(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    int bad = 0;
+
+    for (int i = 0; i < args->npos; i++) {
+        char *errors = NULL;
+        struct gf_policy *p = gf_policy_load(args->pos[i], &errors);
+        if (p)
+            fprintf(ctx->out, "%s: ok\n", args->pos[i]);
+        else {
+            fputs(errors ? errors : "out of memory\n", ctx->out);
+            bad++;
+        }
+        free(errors);
+        gf_policy_free(p);
+    }
+    if (bad) {
+        gf_err(GF_ERR_INPUT, "%d of %d policy file%s ha%s errors", bad, args->npos,
+               args->npos == 1 ? "" : "s", bad == 1 ? "s" : "ve");
+        return -1;
+    }
+    return 0;
+}
+
+/* Load the policy FILE, printing its errors to OUT.  NULL with an error. */
+static struct gf_policy *load_policy(struct vmctl_ctx *ctx, const char *file)
+{
+    char *errors = NULL;
+    struct gf_policy *p = gf_policy_load(file, &errors);
+
+    if (!p) {
+        fputs(errors ? errors : "", ctx->out);
+        gf_err(GF_ERR_INPUT, "policy %s has errors", file);
+    }
+    free(errors);
+    return p;
+}
+
+/* Connections to P's hypervisors into CONNS; with -c, that URI replaces
+ * the single hypervisor of the policy.  An unreachable one is NULL and
+ * noted.  Returns 0 or -1 with an error. */
+static int connect_all(struct vmctl_ctx *ctx, struct gf_policy *p, virConnectPtr *conns)
+{
+    if (ctx->uri || ctx->conn) {
+        if (p->nhypervisors != 1) {
+            gf_err(GF_ERR_INPUT, "-c replaces a policy's hypervisor, but %s has %d", p->file,
+                   p->nhypervisors);
+            return -1;
+        }
+        if (!(conns[0] = vmctl_conn(ctx)))
+            return -1;
+        snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s",
+                 ctx->uri                      ? ctx->uri
+                 : virConnectGetURI(ctx->conn) ? "(given)"
+                                               : "");
+        return 0;
+    }
+    for (int i = 0; i < p->nhypervisors; i++) {
+        if (!(conns[i] = gf_connect(p->hypervisors[i].uri)))
+            fprintf(ctx->out, "# %s is unreachable (%s): nothing is planned on it\n",
+                    p->hypervisors[i].uri, gf_err_message());
+    }
+    return 0;
+}
+
+/* Print PLAN as JSON. */
+static void print_plan_json(struct vmctl_ctx *ctx, const struct gf_policy *p,
+                            const struct gf_plan *plan, const struct gf_local *now)
+{
+    struct gf_json j;
+    char when[64];
+
+    snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d", now->year, now->month, now->day,
+             now->minute / 60, now->minute % 60);
+    gf_json_init(&j, ctx->out);
+    gf_json_open(&j, NULL, '{');
+    gf_json_str(&j, "farm", p->name);
+    gf_json_str(&j, "at", when);
+    gf_json_str(&j, "timezone", p->timezone);
+    gf_json_str(&j, "day_set", plan->phase.dayset->name);
+    gf_json_str(&j, "phase", gf_phase_name(plan->phase.phase));
+    gf_json_bool(&j, "holiday", plan->phase.holiday != NULL);
+    gf_json_int(&j, "in_service", plan->in_service);
+    gf_json_int(&j, "standby", plan->standby);
+    gf_json_int(&j, "draining", plan->draining);
+    gf_json_int(&j, "sessions", plan->sessions);
+    gf_json_int(&j, "capacity", plan->capacity);
+    gf_json_int(&j, "usage_pct", plan->usage_pct);
+    gf_json_open(&j, "actions", '[');
+    for (int i = 0; i < plan->nactions; i++) {
+        const struct gf_action *a = &plan->actions[i];
+        char line[512];
+        gf_action_line(p, a, line, sizeof(line));
+        gf_json_open(&j, NULL, '{');
+        gf_json_str(&j, "action", gf_action_name(a->kind));
+        gf_json_str(&j, "host", a->host[0] ? a->host : NULL);
+        gf_json_str(&j, "hypervisor", a->hv >= 0 ? p->hypervisors[a->hv].uri : NULL);
+        if (a->kind == GF_ACT_CLONE)
+            gf_json_bool(&j, "standby", a->standby);
+        if (a->vcpus)
+            gf_json_int(&j, "vcpus", a->vcpus);
+        if (a->memory_kib)
+            gf_json_int(&j, "memory_kib", (long long)a->memory_kib);
+        gf_json_str(&j, "rule", a->rule);
+        gf_json_str(&j, "line", line);
+        gf_json_close(&j, '}');
+    }
+    gf_json_close(&j, ']');
+    gf_json_close(&j, '}');
+}
+
+/* vmctl plan --policy FILE [--at TIME] [--json] */
+static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    virConnectPtr conns[GF_MAX_HYPERVISORS] = {0};
+    const char *at = vmctl_opt(args, "at");
+    struct gf_farm_obs farm = {0};
+    struct gf_plan *plan = NULL;
+    struct gf_policy *p;
+    struct gf_local now;
+    time_t t = time(NULL);
+    int ret = -1;
+
+    if (!vmctl_opt(args, "policy")) {
+        gf_err(GF_ERR_INPUT, "plan: --policy FILE is required");
+        return -1;
+    }
+    if (!(p = load_policy(ctx, vmctl_opt(args, "policy"))))
+        return -1;
+    if ((at && gf_local_parse(p->timezone, at, t, &t) < 0) ||
+        gf_local_time(p->timezone, t, &now) < 0 || connect_all(ctx, p, conns) < 0)
+        goto cleanup;
+    if (gf_observe(p, conns, &now, &farm) < 0)
+        goto cleanup;
+    if (!(plan = malloc(sizeof(*plan)))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        goto cleanup;
+    }
+    gf_plan(p, &farm, &now, plan);
+    if (vmctl_flag(args, "json")) {
+        print_plan_json(ctx, p, plan, &now);
+    } else {
+        fprintf(ctx->out,
+                "# farm %s at %04d-%02d-%02d %02d:%02d %s: %s, %s; %d in service, %d "
+                "standby, %d draining; %d sessions = %d%%\n",
+                p->name, now.year, now.month, now.day, now.minute / 60, now.minute % 60,
+                p->timezone, plan->phase.dayset->name, gf_phase_name(plan->phase.phase),
+                plan->in_service, plan->standby, plan->draining, plan->sessions, plan->usage_pct);
+        for (int i = 0; i < plan->nactions; i++) {
+            char line[512];
+            gf_action_line(p, &plan->actions[i], line, sizeof(line));
+            fprintf(ctx->out, "%s\n", line);
+        }
+        if (plan->nactions == 0)
+            fprintf(ctx->out, "nothing to do\n");
+    }
+    ret = 0;
+cleanup:
+    free(plan);
+    gf_farm_obs_clear(&farm);
+    for (int i = 0; i < p->nhypervisors; i++)
+        if (conns[i] && conns[i] != ctx->conn)
+            virConnectClose(conns[i]);
+    gf_policy_free(p);
+    return ret;
+}
+
+static const struct vmctl_opt plan_opts[] = {
+    {"policy", VMCTL_OPT_STRING, "FILE", "the farm's policy file"},
+    {"at", VMCTL_OPT_STRING, "TIME", "plan as at HH:MM today or YYYY-MM-DDTHH:MM (policy's zone)"},
+    {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct vmctl_cmd vmctl_policy_cmds[] = {
+    {"policy check", cmd_policy_check, NULL, "FILE...", 1, -1,
+     "validate policy files, every error as FILE:LINE: key: what is wrong",
+     "  Prints FILE: ok for each good file; exits 2 if any file has errors."},
+    {"plan", cmd_plan, plan_opts, "--policy FILE", 0, 0,
+     "what the daemon would do now, and why; changes nothing",
+     "  Observes the farm through libvirt (one bulk statistics call per\n"
+     "  hypervisor, sessions from the policy's load source) and prints one\n"
+     "  line per action with the rule and the numbers behind it.  With -c,\n"
+     "  that URI stands for the policy's single hypervisor."},
+    {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
+};
