@@ -17,6 +17,29 @@ static gf_err_class err_class;
  * the domain in its message. */
 static _Thread_local char virt_message[768];
 
+/* Make MSG one line: each run of line breaks (QEMU's messages, passed on
+ * by libvirt, have them) becomes "; ". */
+static void one_line(char *msg)
+{
+    char out[sizeof(err_message)];
+    size_t w = 0;
+
+    for (const char *r = msg; *r && w + 3 < sizeof(out); r++) {
+        if (*r == '\n' || *r == '\r') {
+            while (r[1] == '\n' || r[1] == '\r')
+                r++;
+            if (r[1] && w > 0) {
+                out[w++] = ';';
+                out[w++] = ' ';
+            }
+            continue;
+        }
+        out[w++] = *r;
+    }
+    out[w] = '\0';
+    memcpy(msg, out, w + 1);
+}
+
 void gf_err(gf_err_class cls, const char *fmt, ...)
 {
     va_list ap;
@@ -24,6 +47,7 @@ void gf_err(gf_err_class cls, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err_message, sizeof(err_message), fmt, ap);
     va_end(ap);
+    one_line(err_message);
     err_class = cls;
 }
 
@@ -38,6 +62,7 @@ void gf_err_virt(const char *fmt, ...)
     va_end(ap);
     snprintf(err_message, sizeof(err_message), "%s: %s", context,
              detail ? detail : "unknown libvirt error");
+    one_line(err_message);
     err_class = GF_ERR_OP;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libvirt/virterror.h>
 
@@ -34,6 +35,36 @@ static int newest_snapshot(virDomainPtr dom, char *name, size_t len)
     return ret;
 }
 
+/* Whether DOM runs (or is paused): 1, 0. */
+static int is_up(virDomainPtr dom)
+{
+    int state = VIR_DOMAIN_NOSTATE, reason;
+
+    if (virDomainGetState(dom, &state, &reason, 0) < 0)
+        return 0;
+    return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_BLOCKED;
+}
+
+/* Restore DOM from its safety snapshot SAVED after a failed revert.  When
+ * the host ran before (WAS_RUNNING), check again two seconds later that it
+ * still runs: after a failed load QEMU's dying process has been seen to take
+ * the restored one down with it.  Then restore once more.  0 or -1. */
+static int restore(virDomainPtr dom, virDomainSnapshotPtr saved, int was_running)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct timespec settle = {2, 0};
+        if (virDomainRevertToSnapshot(saved, 0) < 0 &&
+            virDomainRevertToSnapshot(saved, VIR_DOMAIN_SNAPSHOT_REVERT_FORCE) < 0)
+            return -1;
+        if (!was_running)
+            return 0;
+        nanosleep(&settle, NULL);
+        if (is_up(dom))
+            return 0;
+    }
+    return -1;
+}
+
 /* Revert DOM to SNAP after a safety snapshot; on failure restore from the
  * safety snapshot.  Returns 0 or -1 with an error naming the host. */
 static int rollback_one(virDomainPtr dom, virDomainSnapshotPtr snap, int force)
@@ -44,7 +75,7 @@ static int rollback_one(virDomainPtr dom, virDomainSnapshotPtr snap, int force)
     virDomainSnapshotPtr saved;
     virErrorPtr e;
     double start = gf_now();
-    int risky;
+    int risky, was_running = is_up(dom);
 
     snprintf(why, sizeof(why), "taken by Goldfarm before rolling back to '%s'", target);
     if (gf_snapshot_take_safety(dom, why, safety, sizeof(safety)) < 0)
@@ -67,8 +98,7 @@ static int rollback_one(virDomainPtr dom, virDomainSnapshotPtr snap, int force)
                "host '%s': reverting to '%s' is risky (%s); nothing was changed; "
                "use --force to revert anyway",
                host, target, failure);
-    } else if (virDomainRevertToSnapshot(saved, 0) == 0 ||
-               virDomainRevertToSnapshot(saved, VIR_DOMAIN_SNAPSHOT_REVERT_FORCE) == 0) {
+    } else if (restore(dom, saved, was_running) == 0) {
         gf_err(GF_ERR_OP,
                "host '%s': reverting to '%s' failed (%s); the host was restored to "
                "its state before the rollback from '%s'",

@@ -147,8 +147,8 @@ static virDomainSnapshotPtr take_one(virDomainPtr dom, const struct gf_snapshot_
         if (!(xml = snapshot_xml(opts->name, opts->description, 0)))
             goto cleanup;
         gf_note("%s: running, and the hypervisor snapshots a running guest only with its "
-                "memory: memory kept",
-                host);
+                "memory: memory kept%s",
+                host, opts->quiesce ? " (consistent without freezing, so not frozen)" : "");
         snap = create_snapshot(dom, xml, &code);
     }
     if (!snap)

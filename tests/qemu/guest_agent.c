@@ -78,6 +78,10 @@ int ga_wait(const char *dom, double seconds, char *why, size_t len)
         }
         last_line(err ? err : "", last, sizeof(last));
         free(err);
+        if (strstr(last, "domain is not running")) {
+            snprintf(why, len, "%s is not running: its guest agent cannot answer (%s)", dom, last);
+            return -1;
+        }
         if (now() >= deadline)
             break;
         nap(0.5);

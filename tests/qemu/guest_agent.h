@@ -17,7 +17,8 @@
 int ga_command(const char *dom, const char *json, char **out, char **err);
 
 /* Wait until DOM's guest agent answers guest-ping, polling every 0.5 s for at most
- * SECONDS.  Returns 0, or -1 with the last error in WHY (LEN bytes). */
+ * SECONDS.  Returns 0, or -1 with the last error in WHY (LEN bytes); at once when DOM is
+ * not running. */
 int ga_wait(const char *dom, double seconds, char *why, size_t len);
 
 /* Run SHELL with /bin/sh -c in DOM (guest-exec) and wait at most SECONDS for it to end.
