@@ -15,6 +15,7 @@
 #include "error.h"
 #include "fault.h"
 #include "image.h"
+#include "journal.h"
 #include "log.h"
 
 /* One gold disk and the volume made for it. */
@@ -249,6 +250,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     size_t ndisks = 0;
     char *gold_xml = NULL, *xml = NULL;
     char msg[1024], left[1024];
+    unsigned long jid = 0;
     double start = gf_now();
     int ret = -1;
 
@@ -280,10 +282,21 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
             goto cleanup;
     }
 
-    /* Checks are done: from here on, a failure undoes what was made. */
+    /* Checks are done: from here on, a failure undoes what was made, and a
+     * crash is undone from the journal on the next start. */
+    {
+        char *uri = virConnectGetURI(conn);
+        jid = gf_journal_begin(opts->journal, "clone", name, uri ? uri : "?");
+        free(uri);
+        if (!jid)
+            goto cleanup;
+    }
     for (size_t i = 0; i < ndisks; i++) {
         if (make_volume(&disks[i], opts->full, opts->progress) < 0)
             goto undo;
+        if (gf_journal_volume(opts->journal, jid, disks[i].made.path) < 0)
+            goto undo;
+        gf_crash_point("clone-volume");
         made[i] = disks[i].made;
         gf_note("%s: %s disk %s -> %s", name, opts->full ? "copied" : "linked", disks[i].gold.path,
                 disks[i].made.path);
@@ -293,10 +306,18 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     snprintf(meta.farm, sizeof(meta.farm), "%s", opts->farm ? opts->farm : "");
     snprintf(meta.image, sizeof(meta.image), "%s", gold);
     meta.image_version = gold_meta.image_version;
-    snprintf(meta.state, sizeof(meta.state), "active");
-    snprintf(meta.reason, sizeof(meta.reason), "%s clone", opts->full ? "full" : "linked");
+    snprintf(meta.state, sizeof(meta.state), "%s", opts->state ? opts->state : "active");
+    if (opts->reason)
+        snprintf(meta.reason, sizeof(meta.reason), "%s", opts->reason);
+    else
+        snprintf(meta.reason, sizeof(meta.reason), "%s clone", opts->full ? "full" : "linked");
     meta.created = meta.since = time(NULL);
-    spec = (struct gf_clone_spec){.name = name, .disks = made, .ndisks = ndisks, .meta = &meta};
+    spec = (struct gf_clone_spec){.name = name,
+                                  .disks = made,
+                                  .ndisks = ndisks,
+                                  .meta = &meta,
+                                  .vcpus = opts->vcpus,
+                                  .memory_kib = opts->memory_kib};
     if (!(xml = gf_domxml_derive_clone(gold_xml, &spec)) || gf_fault("clone-define", name) < 0)
         goto undo;
     if (!(dom = virDomainDefineXML(conn, xml))) {
@@ -305,6 +326,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     }
     gf_note("%s: defined from gold image '%s' v%u%s%s", name, gold, gold_meta.image_version,
             meta.farm[0] ? " in farm " : "", meta.farm);
+    gf_crash_point("clone-defined");
     if (opts->start) {
         if (gf_fault("clone-start", name) < 0)
             goto undo;
@@ -314,14 +336,17 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         }
         gf_note("%s: started", name);
     }
+    gf_crash_point("clone-started");
+    gf_journal_end(opts->journal, jid);
     gf_note("%s: cloned in %.2f s", name, gf_now() - start);
     ret = 0;
     goto cleanup;
 undo:
     snprintf(msg, sizeof(msg), "%s", gf_err_message());
-    if (undo_clone(conn, dom, disks, ndisks, left, sizeof(left)) == 0)
+    if (undo_clone(conn, dom, disks, ndisks, left, sizeof(left)) == 0) {
+        gf_journal_end(opts->journal, jid);
         gf_err(GF_ERR_OP, "%s; nothing of clone '%s' was kept", msg, name);
-    else
+    } else
         gf_err(GF_ERR_OP, "%s; undoing the clone failed, left behind: %s", msg, left);
 cleanup:
     if (dom)

@@ -4,11 +4,18 @@
 
 #include <libvirt/libvirt.h>
 
+struct gf_journal;
+
 struct gf_clone_opts {
-    const char *farm; /* the farm the clone joins; NULL or "" for none */
-    int full;         /* copy the disks instead of overlaying them */
-    int start;        /* start the clone once defined */
-    int progress;     /* show copy progress on stderr (a terminal) */
+    const char *farm;              /* the farm the clone joins; NULL or "" for none */
+    int full;                      /* copy the disks instead of overlaying them */
+    int start;                     /* start the clone once defined */
+    int progress;                  /* show copy progress on stderr (a terminal) */
+    const char *state;             /* its host state in the metadata (NULL: "active") */
+    const char *reason;            /* why it was made (NULL: "linked clone" / "full clone") */
+    struct gf_journal *journal;    /* record the clone while in flight (may be NULL) */
+    int vcpus;                     /* the clone's vCPUs (0: the gold's) */
+    unsigned long long memory_kib; /* its memory (0: the gold's) */
 };
 
 /* Clone gold image GOLD into a new host NAME.  Each writable gold disk gets a

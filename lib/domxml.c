@@ -239,6 +239,34 @@ static int new_metadata(xmlDocPtr doc, xmlNodePtr root, const struct gf_meta *me
     return 0;
 }
 
+/* Set the vCPUs and memory SPEC asks for (a vCPU count raises the maximum
+ * when needed; memory sets both maximum and current). */
+static void new_size(xmlNodePtr root, const struct gf_clone_spec *spec)
+{
+    char text[32];
+    xmlNodePtr n;
+
+    if (spec->vcpus) {
+        snprintf(text, sizeof(text), "%d", spec->vcpus);
+        if ((n = child(root, "vcpu"))) {
+            xmlChar *max = xmlNodeGetContent(n);
+            if (!max || atoi((const char *)max) < spec->vcpus)
+                xmlNodeSetContent(n, BAD_CAST text);
+            xmlFree(max);
+            xmlSetProp(n, BAD_CAST "current", BAD_CAST text);
+        } else {
+            xmlNewTextChild(root, NULL, BAD_CAST "vcpu", BAD_CAST text);
+        }
+    }
+    if (spec->memory_kib) {
+        snprintf(text, sizeof(text), "%llu", spec->memory_kib);
+        set_child_text(root, "memory", text);
+        set_child_text(root, "currentMemory", text);
+        xmlSetProp(child(root, "memory"), BAD_CAST "unit", BAD_CAST "KiB");
+        xmlSetProp(child(root, "currentMemory"), BAD_CAST "unit", BAD_CAST "KiB");
+    }
+}
+
 char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *spec)
 {
     xmlDocPtr doc = parse_xml(gold_xml, "gold domain XML");
@@ -252,6 +280,7 @@ char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *s
     root = xmlDocGetRootElement(doc);
     xmlUnsetProp(root, BAD_CAST "id");
     set_child_text(root, "name", spec->name);
+    new_size(root, spec);
     if ((os = child(root, "os")) && (n = child(os, "nvram"))) {
         xmlUnlinkNode(n);
         xmlFreeNode(n);

@@ -27,7 +27,9 @@ struct gf_clone_spec {
     const char *name;            /* the clone's domain name */
     const struct gf_disk *disks; /* new path and format for each gold disk, by target */
     size_t ndisks;
-    const struct gf_meta *meta; /* the clone's Goldfarm metadata */
+    const struct gf_meta *meta;    /* the clone's Goldfarm metadata */
+    int vcpus;                     /* 0: keep the gold's */
+    unsigned long long memory_kib; /* 0: keep the gold's */
 };
 
 /* Derive a clone's domain XML from GOLD_XML (an inactive definition): new

@@ -8,8 +8,8 @@
 #include <libvirt/virterror.h>
 #include <libxml/xmlerror.h>
 
-static char err_message[1536];
-static gf_err_class err_class;
+static _Thread_local char err_message[1536];
+static _Thread_local gf_err_class err_class;
 
 /* libvirt's newest error message, copied when raised: libvirt's own
  * last-error slot is reset by every public API call, even

@@ -194,3 +194,23 @@ cleanup:
     xmlFreeDoc(doc);
     return ret;
 }
+
+int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, time_t now)
+{
+    struct gf_meta m;
+    int managed = gf_meta_get(dom, &m);
+
+    if (managed < 0)
+        return -1;
+    if (!managed) {
+        gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
+        return -1;
+    }
+    if (state && strcmp(m.state, state) != 0) {
+        snprintf(m.state, sizeof(m.state), "%s", state);
+        m.since = now;
+    }
+    if (reason)
+        snprintf(m.reason, sizeof(m.reason), "%s", reason);
+    return gf_meta_set(dom, &m);
+}
