@@ -11,6 +11,10 @@
 /* Send notes to STREAM (NULL: drop them).  Not owned. */
 void gf_log_set_stream(FILE *stream);
 
+/* Send notes to SINK instead (NULL: back to the stream): the daemon's
+ * stderr-or-syslog logger.  LINE has no newline. */
+void gf_log_set_sink(void (*sink)(const char *line));
+
 /* The stream notes go to, or NULL. */
 FILE *gf_log_stream(void);
 

@@ -63,7 +63,8 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     h->cpu_pct = -1; /* needs two samples: the daemon keeps the previous one */
     h->mem_pct = avail && unused <= avail ? 100.0 * (double)(avail - unused) / (double)avail : -1;
     h->since = m->since;
-    h->logoff_sent = strstr(m->reason, "logoff") != NULL;
+    h->logoff_sent = strstr(m->reason, "logoff sent") != NULL;
+    h->admin_drain = strncmp(m->reason, "admin drain", 11) == 0;
 }
 
 /* Where the driver cannot tell its free memory (libvirt's test driver):
@@ -135,6 +136,12 @@ cleanup:
     return ret;
 }
 
+/* qsort comparator: hosts by name. */
+static int host_by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct gf_host_obs *)a)->name, ((const struct gf_host_obs *)b)->name);
+}
+
 int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
                struct gf_farm_obs *out)
 {
@@ -142,6 +149,8 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
     for (int i = 0; i < p->nhypervisors; i++)
         if (conns[i] && observe_hv(p, conns[i], i, out) < 0)
             goto fail;
+    if (out->nhosts)
+        qsort(out->hosts, (size_t)out->nhosts, sizeof(*out->hosts), host_by_name);
     if (gf_load_sessions(p, conns, now, out) < 0)
         goto fail;
     return 0;

@@ -185,7 +185,8 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
     if (!cand)
         return;
     for (i = 0; i < farm->nhosts; i++)
-        cand[i] = farm->hosts[i].state == GF_HS_DRAINING && hv_ok(pl, &farm->hosts[i]);
+        cand[i] = farm->hosts[i].state == GF_HS_DRAINING && !farm->hosts[i].admin_drain &&
+                  hv_ok(pl, &farm->hosts[i]);
     while (n > 0 && (i = pick(farm, cand, 1)) >= 0) {
         add(pl, GF_ACT_UNDRAIN, farm->hosts[i].name, "%s", why);
         cand[i] = 0;

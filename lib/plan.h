@@ -36,6 +36,7 @@ struct gf_host_obs {
     double mem_pct;  /* of its memory in use by the guest; < 0: unknown */
     time_t since;    /* when it entered its state */
     int logoff_sent; /* draining: the logoff hook has run */
+    int admin_drain; /* drained by an admin: never undrained by the planner */
 };
 
 struct gf_hv_obs {

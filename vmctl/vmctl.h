@@ -58,6 +58,7 @@ extern const struct vmctl_cmd vmctl_clone_cmds[];
 extern const struct vmctl_cmd vmctl_resize_cmds[];
 extern const struct vmctl_cmd vmctl_image_cmds[];
 extern const struct vmctl_cmd vmctl_policy_cmds[];
+extern const struct vmctl_cmd vmctl_farm_cmds[];
 extern const struct vmctl_cmd vmctl_misc_cmds[];
 
 /* The value of option NAME of ARGS, or NULL when not given. */

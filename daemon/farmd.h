@@ -1,0 +1,87 @@
+/* farmd.h - goldfarmd's core: its farms, their ticks, reload, status.
+ *
+ * A library, so the tests drive ticks with an injected clock on one libvirt
+ * connection (the test driver's state lives as long as its connection),
+ * and model a daemon restart as a fresh struct gfd on the same connection.
+ */
+#ifndef GF_FARMD_H
+#define GF_FARMD_H
+
+#include <limits.h>
+#include <time.h>
+
+#include <libvirt/libvirt.h>
+
+#include "journal.h"
+#include "plan.h"
+#include "policy.h"
+
+#define GFD_LAST 8 /* decisions kept for the status */
+
+struct gfd;
+
+struct gfd_farm {
+    struct gfd *d;
+    struct gf_policy *policy;
+    char file[PATH_MAX];
+    virConnectPtr conns[GF_MAX_HYPERVISORS];
+    int lost[GF_MAX_HYPERVISORS];   /* connection closed under us */
+    int events[GF_MAX_HYPERVISORS]; /* lifecycle callback id, -1: none */
+    time_t retry_at[GF_MAX_HYPERVISORS];
+    int backoff[GF_MAX_HYPERVISORS]; /* seconds, doubling to 60 */
+    time_t next_tick;                /* 0: at once */
+    char last[GFD_LAST][512];        /* newest decisions, newest last */
+    int nlast;
+    char *notes; /* last tick's notes, logged only when they change */
+    char *blind; /* last blindness message, likewise */
+    unsigned long actions[GF_ACT_NOTE + 1];
+    unsigned long failures;
+    double tick_seconds;
+    struct gf_plan plan; /* the last plan */
+    int planned;
+};
+
+struct gfd {
+    char policies_dir[PATH_MAX];
+    char state_dir[PATH_MAX];
+    char metrics[PATH_MAX];   /* the Prometheus textfile; "" for STATE_DIR/goldfarm.prom */
+    const char *uri_override; /* -c: stands for every hypervisor URI (tests, one-node setups) */
+    struct gfd_farm **farms;
+    int nfarms;
+    struct gf_journal *journal;
+    int parallel;
+    int stop_timeout;
+    int events;                  /* register lifecycle events (needs libvirt's event loop) */
+    void (*wake)(struct gfd *d); /* an event asks for a tick now (may be NULL) */
+    /* How a URI becomes a connection (tests inject theirs); NULL: gf_connect. */
+    virConnectPtr (*connect)(void *opaque, const char *uri);
+    void *connect_opaque;
+};
+
+/* Set D up: read every policy in POLICIES_DIR (*.conf), open the journal
+ * in STATE_DIR and finish or undo what a crash left.  A bad policy file
+ * at start is an error: every error of every file is printed to stderr.
+ * Returns 0, or -1 with an error. */
+int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir);
+
+/* Re-read the policies (SIGHUP): a file with errors keeps its farm's
+ * previous policy and the errors are logged; new files add farms, removed
+ * files drop theirs.  Returns the number of files with errors. */
+int gfd_reload(struct gfd *d);
+
+/* Tick every farm whose time has come (all with FORCE), at NOW.  Returns
+ * the seconds until the next farm is due. */
+int gfd_tick_due(struct gfd *d, time_t now, int force);
+
+/* One tick of farm F at NOW: reconnect what was lost, observe, plan, act
+ * (unless paused or blind), log each decision once, write status and
+ * metrics.  Returns 0, or -1 when the farm could not be observed. */
+int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now);
+
+/* Whether FARM is paused (STATE_DIR/FARM.paused exists). */
+int gfd_paused(const char *state_dir, const char *farm);
+
+/* Free everything of D (connections, journal, farms); accepts a zeroed D. */
+void gfd_stop(struct gfd *d);
+
+#endif

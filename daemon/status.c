@@ -1,0 +1,154 @@
+/* status.c - the status files and the Prometheus textfile. */
+#include "status.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+
+/* Open PATH.tmp for writing; its name goes to TMP. */
+static FILE *open_tmp(const char *path, char *tmp, size_t len)
+{
+    FILE *f;
+
+    snprintf(tmp, len, "%s.tmp", path);
+    if (!(f = fopen(tmp, "w")))
+        gf_note("cannot write %s: %s", tmp, strerror(errno));
+    return f;
+}
+
+/* Close F and rename TMP over PATH. */
+static void commit_tmp(FILE *f, const char *tmp, const char *path)
+{
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        gf_note("cannot write %s: %s", path, strerror(errno));
+}
+
+static const char *run_name(enum gf_host_run r)
+{
+    return r == GF_RUN_RUNNING ? "running" : r == GF_RUN_OFF ? "shut off" : "other";
+}
+
+void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_obs *farm, time_t now,
+                      int paused, const char *blind)
+{
+    char path[PATH_MAX + 80], tmp[PATH_MAX + 100], when[32];
+    const struct gf_policy *p = f->policy;
+    struct gf_json j;
+    struct tm tm;
+    FILE *out;
+
+    snprintf(path, sizeof(path), "%s/%s.status", d->state_dir, p->name);
+    if (!(out = open_tmp(path, tmp, sizeof(tmp))))
+        return;
+    localtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S%z", &tm);
+    gf_json_init(&j, out);
+    gf_json_open(&j, NULL, '{');
+    gf_json_str(&j, "farm", p->name);
+    gf_json_str(&j, "policy", f->file);
+    gf_json_str(&j, "updated", when);
+    gf_json_bool(&j, "paused", paused);
+    gf_json_str(&j, "blind", blind[0] ? blind : NULL);
+    if (f->planned) {
+        gf_json_str(&j, "day_set", f->plan.phase.dayset->name);
+        gf_json_str(&j, "phase", gf_phase_name(f->plan.phase.phase));
+        gf_json_int(&j, "in_service", f->plan.in_service);
+        gf_json_int(&j, "standby", f->plan.standby);
+        gf_json_int(&j, "draining", f->plan.draining);
+        gf_json_int(&j, "sessions", f->plan.sessions);
+        gf_json_int(&j, "usage_pct", f->plan.usage_pct);
+    }
+    gf_json_open(&j, "hosts", '[');
+    for (int i = 0; i < farm->nhosts; i++) {
+        const struct gf_host_obs *h = &farm->hosts[i];
+        gf_json_open(&j, NULL, '{');
+        gf_json_str(&j, "name", h->name);
+        gf_json_str(&j, "hypervisor", p->hypervisors[h->hv].uri);
+        gf_json_str(&j, "state", gf_host_state_name(h->state));
+        gf_json_str(&j, "run", run_name(h->run));
+        gf_json_int(&j, "sessions", h->sessions);
+        gf_json_int(&j, "image_version", h->image_version);
+        gf_json_close(&j, '}');
+    }
+    gf_json_close(&j, ']');
+    gf_json_open(&j, "last_decisions", '[');
+    for (int i = 0; i < f->nlast; i++)
+        gf_json_str(&j, NULL, f->last[i]);
+    gf_json_close(&j, ']');
+    gf_json_close(&j, '}');
+    commit_tmp(out, tmp, path);
+}
+
+void gfd_write_metrics(struct gfd *d)
+{
+    char path[PATH_MAX + 40], tmp[PATH_MAX + 60];
+    FILE *out;
+
+    if (d->metrics[0])
+        snprintf(path, sizeof(path), "%s", d->metrics);
+    else
+        snprintf(path, sizeof(path), "%s/goldfarm.prom", d->state_dir);
+    if (!(out = open_tmp(path, tmp, sizeof(tmp))))
+        return;
+    fprintf(out, "# HELP goldfarm_hosts Hosts of the farm by state.\n"
+                 "# TYPE goldfarm_hosts gauge\n");
+    for (int i = 0; i < d->nfarms; i++) {
+        const struct gfd_farm *f = d->farms[i];
+        if (!f->planned)
+            continue;
+        fprintf(out, "goldfarm_hosts{farm=\"%s\",state=\"in_service\"} %d\n", f->policy->name,
+                f->plan.in_service);
+        fprintf(out, "goldfarm_hosts{farm=\"%s\",state=\"standby\"} %d\n", f->policy->name,
+                f->plan.standby);
+        fprintf(out, "goldfarm_hosts{farm=\"%s\",state=\"draining\"} %d\n", f->policy->name,
+                f->plan.draining);
+    }
+    fprintf(out, "# HELP goldfarm_sessions Sessions on the hosts in service.\n"
+                 "# TYPE goldfarm_sessions gauge\n");
+    for (int i = 0; i < d->nfarms; i++)
+        if (d->farms[i]->planned)
+            fprintf(out, "goldfarm_sessions{farm=\"%s\"} %d\n", d->farms[i]->policy->name,
+                    d->farms[i]->plan.sessions);
+    fprintf(out, "# HELP goldfarm_usage_ratio Sessions over the capacity in service.\n"
+                 "# TYPE goldfarm_usage_ratio gauge\n");
+    for (int i = 0; i < d->nfarms; i++)
+        if (d->farms[i]->planned)
+            fprintf(out, "goldfarm_usage_ratio{farm=\"%s\"} %.2f\n", d->farms[i]->policy->name,
+                    d->farms[i]->plan.capacity
+                        ? (double)d->farms[i]->plan.sessions / d->farms[i]->plan.capacity
+                        : 0.0);
+    fprintf(out, "# HELP goldfarm_paused Whether the farm is paused.\n"
+                 "# TYPE goldfarm_paused gauge\n");
+    for (int i = 0; i < d->nfarms; i++)
+        fprintf(out, "goldfarm_paused{farm=\"%s\"} %d\n", d->farms[i]->policy->name,
+                gfd_paused(d->state_dir, d->farms[i]->policy->name));
+    fprintf(out, "# HELP goldfarm_actions_total Actions carried out.\n"
+                 "# TYPE goldfarm_actions_total counter\n");
+    for (int i = 0; i < d->nfarms; i++)
+        for (int k = 0; k < GF_ACT_NOTE; k++)
+            fprintf(out, "goldfarm_actions_total{farm=\"%s\",action=\"%s\"} %lu\n",
+                    d->farms[i]->policy->name, gf_action_name((enum gf_action_kind)k),
+                    d->farms[i]->actions[k]);
+    fprintf(out, "# HELP goldfarm_action_failures_total Actions that failed.\n"
+                 "# TYPE goldfarm_action_failures_total counter\n");
+    for (int i = 0; i < d->nfarms; i++)
+        fprintf(out, "goldfarm_action_failures_total{farm=\"%s\"} %lu\n", d->farms[i]->policy->name,
+                d->farms[i]->failures);
+    fprintf(out, "# HELP goldfarm_tick_seconds How long the last tick took.\n"
+                 "# TYPE goldfarm_tick_seconds gauge\n");
+    for (int i = 0; i < d->nfarms; i++)
+        fprintf(out, "goldfarm_tick_seconds{farm=\"%s\"} %.3f\n", d->farms[i]->policy->name,
+                d->farms[i]->tick_seconds);
+    fprintf(out, "# HELP goldfarm_hypervisor_up Whether the hypervisor is connected.\n"
+                 "# TYPE goldfarm_hypervisor_up gauge\n");
+    for (int i = 0; i < d->nfarms; i++)
+        for (int h = 0; h < d->farms[i]->policy->nhypervisors; h++)
+            fprintf(out, "goldfarm_hypervisor_up{farm=\"%s\",uri=\"%s\"} %d\n",
+                    d->farms[i]->policy->name, d->farms[i]->policy->hypervisors[h].uri,
+                    d->farms[i]->conns[h] != NULL);
+    commit_tmp(out, tmp, path);
+}

@@ -1,0 +1,308 @@
+/* act.c - carrying out a plan's actions through libvirt and the hooks. */
+#include "act.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clone.h"
+#include "domxml.h"
+#include "error.h"
+#include "exec.h"
+#include "image.h"
+#include "log.h"
+#include "meta.h"
+#include "resize.h"
+
+#define HOOK_TIMEOUT 60
+
+/* Run HOOK with EXTRA arguments (NULL-terminated) appended.  A hook that
+ * fails is logged, not fatal.  Nothing when the hook is not set. */
+static void run_hook(const struct gf_hook *hook, const char *what, ...)
+{
+    char *argv[GF_MAX_HOOK_ARGS + 4];
+    const char *extra;
+    int n = 0, status;
+    va_list ap;
+
+    if (!hook->argc)
+        return;
+    for (; n < hook->argc; n++)
+        argv[n] = (char *)hook->argv[n];
+    va_start(ap, what);
+    while (n < GF_MAX_HOOK_ARGS + 3 && (extra = va_arg(ap, const char *)))
+        argv[n++] = (char *)extra;
+    va_end(ap);
+    argv[n] = NULL;
+    status = gf_exec(argv, HOOK_TIMEOUT, NULL);
+    if (status < 0)
+        gf_note("%s hook %s: %s", what, argv[0], gf_err_message());
+    else if (status)
+        gf_note("%s hook %s exited with status %d", what, argv[0], status);
+}
+
+/* The observed host NAME, or NULL. */
+static const struct gf_host_obs *observed(const struct gf_farm_obs *farm, const char *name)
+{
+    for (int i = 0; i < farm->nhosts; i++)
+        if (strcmp(farm->hosts[i].name, name) == 0)
+            return &farm->hosts[i];
+    return NULL;
+}
+
+/* Whether DOM has stopped running. */
+static int is_off(virDomainPtr dom)
+{
+    int state = VIR_DOMAIN_NOSTATE, reason;
+
+    return virDomainGetState(dom, &state, &reason, 0) == 0 &&
+           (state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_CRASHED);
+}
+
+/* Shut DOM down gracefully, or destroy it after TIMEOUT seconds. */
+static int stop(virDomainPtr dom, int timeout)
+{
+    double deadline = gf_now() + timeout;
+
+    if (is_off(dom))
+        return 0;
+    if (virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) < 0 &&
+        virDomainShutdown(dom) < 0)
+        deadline = 0;
+    while (gf_now() < deadline && !is_off(dom)) {
+        struct timespec tick = {0, 250 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    if (!is_off(dom) && virDomainDestroy(dom) < 0 && !is_off(dom)) {
+        gf_err_virt("stopping '%s'", virDomainGetName(dom));
+        return -1;
+    }
+    return 0;
+}
+
+int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
+{
+    const char *host = virDomainGetName(dom);
+    virConnectPtr conn = virDomainGetConnect(dom);
+    struct gf_disk *disks = NULL;
+    struct gf_meta m;
+    size_t ndisks = 0;
+    unsigned long jid;
+    char *xml = NULL, *uri = NULL;
+    int ret = -1;
+
+    if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
+        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0)) {
+        gf_err(GF_ERR_OP, "'%s' is not a draining or standby host: not retired", host);
+        return -1;
+    }
+    if (!(xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE))) {
+        gf_err_virt("reading '%s'", host);
+        return -1;
+    }
+    if (gf_domxml_disks(xml, &disks, &ndisks) < 0)
+        goto cleanup;
+    uri = virConnectGetURI(conn);
+    if (!(jid = gf_journal_begin(journal, "retire", host, uri ? uri : "?")))
+        goto cleanup;
+    for (size_t i = 0; i < ndisks; i++) {
+        int gold = gf_image_owns_disk(conn, disks[i].path);
+        if (gold < 0)
+            goto cleanup;
+        if (!gold && gf_journal_volume(journal, jid, disks[i].path) < 0)
+            goto cleanup;
+    }
+    if (gf_meta_set_state(dom, "retiring", "retiring", time(NULL)) < 0 ||
+        stop(dom, stop_timeout) < 0)
+        goto cleanup;
+    gf_crash_point("retire-stopped");
+    if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+                                        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0) {
+        gf_err_virt("undefining '%s'", host);
+        goto cleanup;
+    }
+    gf_crash_point("retire-undefined");
+    for (size_t i = 0; i < ndisks; i++) {
+        virStorageVolPtr vol;
+        if (gf_image_owns_disk(conn, disks[i].path) != 0)
+            continue; /* never a gold disk */
+        if (!(vol = virStorageVolLookupByPath(conn, disks[i].path)))
+            continue;
+        if (virStorageVolDelete(vol, 0) < 0) {
+            gf_err_virt("deleting %s of '%s'", disks[i].path, host);
+            virStorageVolFree(vol);
+            goto cleanup; /* the journal finishes it on the next start */
+        }
+        virStorageVolFree(vol);
+    }
+    gf_journal_end(journal, jid);
+    ret = 0;
+cleanup:
+    free(uri);
+    free(disks);
+    free(xml);
+    return ret;
+}
+
+/* The gold image the policy's farm clones from, checked against a pinned
+ * version.  A reference to free, or NULL with an error. */
+static virDomainPtr policy_gold(const struct gf_policy *p, virConnectPtr conn)
+{
+    struct gf_meta m;
+    virDomainPtr gold = gf_image_lookup(conn, p->image, &m);
+
+    if (gold && p->image_version && m.image_version != (unsigned int)p->image_version) {
+        gf_err(GF_ERR_OP, "gold image '%s' is version %u, the policy pins version %d", p->image,
+               m.image_version, p->image_version);
+        virDomainFree(gold);
+        return NULL;
+    }
+    return gold;
+}
+
+/* Carry out action A.  Returns 0 or -1 with an error. */
+static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
+{
+    const struct gf_policy *p = ctx->p;
+    const struct gf_host_obs *h = observed(ctx->farm, a->host);
+    int hv = a->kind == GF_ACT_CLONE ? a->hv : h ? h->hv : -1;
+    virConnectPtr conn = hv >= 0 && hv < p->nhypervisors ? ctx->conns[hv] : NULL;
+    char sessions[16], reason[200];
+    virDomainPtr dom = NULL, gold;
+    int ret = -1;
+
+    if (!conn) {
+        gf_err(GF_ERR_OP, "no connection to its hypervisor");
+        return -1;
+    }
+    snprintf(sessions, sizeof(sessions), "%d", h && h->sessions > 0 ? h->sessions : 0);
+    snprintf(reason, sizeof(reason), "%s", a->rule);
+    if (a->kind == GF_ACT_CLONE) {
+        struct gf_clone_opts o = {.farm = p->name,
+                                  .start = !a->standby,
+                                  .state = a->standby ? "standby" : "active",
+                                  .reason = reason,
+                                  .journal = ctx->journal,
+                                  .vcpus = p->vcpus,
+                                  .memory_kib = p->memory_kib};
+        if (!(gold = policy_gold(p, conn)))
+            return -1;
+        virDomainFree(gold);
+        return gf_clone(conn, p->image, a->host, &o);
+    }
+    if (!(dom = virDomainLookupByName(conn, a->host))) {
+        gf_err_virt("looking up '%s'", a->host);
+        return -1;
+    }
+    switch (a->kind) {
+    case GF_ACT_START:
+        if (virDomainCreate(dom) < 0) {
+            gf_err_virt("starting '%s'", a->host);
+            break;
+        }
+        ret = gf_meta_set_state(dom, "active", reason, ctx->now);
+        break;
+    case GF_ACT_RESIZE: {
+        struct gf_resize r = {.vcpus = (unsigned int)a->vcpus,
+                              .memory_kib = a->memory_kib,
+                              .live = virDomainIsActive(dom) == 1,
+                              .config = 1};
+        ret = gf_resize(dom, &r);
+        if (ret == 0)
+            ret = gf_meta_set_state(dom, NULL, reason, ctx->now);
+        break;
+    }
+    case GF_ACT_DRAIN:
+        if ((ret = gf_meta_set_state(dom, "draining", reason, ctx->now)) == 0) {
+            run_hook(&p->drain_hook, "broker", "drain", a->host, NULL);
+            run_hook(&p->notify, "notify", a->host, sessions, NULL);
+        }
+        break;
+    case GF_ACT_UNDRAIN:
+        if ((ret = gf_meta_set_state(dom, "active", reason, ctx->now)) == 0)
+            run_hook(&p->drain_hook, "broker", "undrain", a->host, NULL);
+        break;
+    case GF_ACT_LOGOFF:
+        run_hook(&p->logoff, "logoff", a->host, sessions, NULL);
+        snprintf(reason, sizeof(reason), "%slogoff sent: %s",
+                 h && h->admin_drain ? "admin drain; " : "", a->rule);
+        ret = gf_meta_set_state(dom, NULL, reason, ctx->now);
+        break;
+    case GF_ACT_RETIRE:
+        ret = gf_retire(dom, ctx->journal, ctx->stop_timeout);
+        break;
+    case GF_ACT_CLONE:
+    case GF_ACT_NOTE:
+        ret = 0;
+        break;
+    }
+    virDomainFree(dom);
+    return ret;
+}
+
+/* Work shared by the action threads. */
+struct act_run {
+    const struct gf_act_ctx *ctx;
+    const struct gf_plan *plan;
+    int *results;
+    int next, failed;
+    pthread_mutex_t lock;
+};
+
+/* Take actions off the shared list until none is left. */
+static void *act_worker(void *arg)
+{
+    struct act_run *run = arg;
+
+    for (;;) {
+        const struct gf_action *a;
+        char line[512];
+        int i, ok;
+        pthread_mutex_lock(&run->lock);
+        while (run->next < run->plan->nactions && run->plan->actions[run->next].kind == GF_ACT_NOTE)
+            run->results[run->next++] = 0;
+        i = run->next < run->plan->nactions ? run->next++ : -1;
+        pthread_mutex_unlock(&run->lock);
+        if (i < 0)
+            return NULL;
+        a = &run->plan->actions[i];
+        gf_err_clear();
+        ok = act_one(run->ctx, a) == 0;
+        gf_action_line(run->ctx->p, a, line, sizeof(line));
+        if (ok)
+            gf_note("%s [done]", line);
+        else
+            gf_note("%s [failed: %s]", line, gf_err_message());
+        pthread_mutex_lock(&run->lock);
+        run->results[i] = ok ? 0 : -1;
+        run->failed += !ok;
+        pthread_mutex_unlock(&run->lock);
+    }
+}
+
+int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, int *results)
+{
+    int own[GF_PLAN_MAX];
+    struct act_run run = {.ctx = ctx, .plan = plan, .results = results ? results : own};
+    pthread_t threads[16];
+    int nthreads = ctx->parallel < 1 ? 1 : ctx->parallel > 16 ? 16 : ctx->parallel;
+    int started = 0;
+
+    pthread_mutex_init(&run.lock, NULL);
+    if (nthreads == 1) {
+        act_worker(&run);
+    } else {
+        for (; started < nthreads; started++)
+            if (pthread_create(&threads[started], NULL, act_worker, &run) != 0)
+                break;
+        if (started == 0)
+            act_worker(&run);
+        for (int i = 0; i < started; i++)
+            pthread_join(threads[i], NULL);
+    }
+    pthread_mutex_destroy(&run.lock);
+    return run.failed;
+}

@@ -1,0 +1,33 @@
+/* act.h - carrying out a plan's actions through libvirt and the hooks. */
+#ifndef GF_ACT_H
+#define GF_ACT_H
+
+#include <libvirt/libvirt.h>
+
+#include "journal.h"
+#include "plan.h"
+
+struct gf_act_ctx {
+    const struct gf_policy *p;
+    virConnectPtr *conns;           /* by the policy's hypervisors */
+    const struct gf_farm_obs *farm; /* what the plan was made from */
+    struct gf_journal *journal;     /* may be NULL */
+    time_t now;
+    int parallel;                   /* actions run at once (at least 1) */
+    int stop_timeout;               /* seconds a retiring host gets to shut down */
+};
+
+/* Carry out PLAN's actions (notes are skipped), at most CTX->parallel at
+ * once.  Each outcome is logged with gf_note, one line ("rds-010: clone done
+ * (RULE)" or "rds-010: clone failed: WHY"), and recorded in the host's
+ * metadata (state, since, reason).  RESULTS (PLAN->nactions entries, may be
+ * NULL) gets 0 or -1 per action.  Returns the number of actions that failed. */
+int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, int *results);
+
+/* Retire DOM: only a host in state draining or standby.  Shut it down
+ * (guest agent, then ACPI, then destroy after STOP_TIMEOUT seconds),
+ * undefine it, delete its own volumes (never a gold disk), journalled so a
+ * crash is finished on restart.  Returns 0 or -1 with an error. */
+int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout);
+
+#endif

@@ -1,0 +1,264 @@
+/* cmd-farm.c - farm status|pause|resume|drain: the daemon's farms. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "hosts.h"
+#include "meta.h"
+#include "names.h"
+#include "vmctl.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/goldfarm"
+
+/* The state directory goldfarmd uses: --state-dir, else the default. */
+static const char *state_dir(const struct vmctl_args *args)
+{
+    const char *dir = vmctl_opt(args, "state-dir");
+
+    return dir ? dir : DEFAULT_STATE_DIR;
+}
+
+/* The contents of PATH as a new string, or NULL (errno set). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text = NULL;
+    size_t len = 0;
+
+    if (!f)
+        return NULL;
+    if (getdelim(&text, &len, '\0', f) < 0) {
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    return text;
+}
+
+/* A small reader of the flat JSON the daemon writes: the string or number
+ * after "KEY": in TEXT (from START), into BUF.  Returns the position after
+ * it, or NULL when absent. */
+static const char *json_field(const char *text, const char *key, char *buf, size_t len)
+{
+    char pattern[64];
+    const char *at;
+    size_t n = 0;
+
+    snprintf(pattern, sizeof(pattern), "\"%s\":", key);
+    if (!(at = strstr(text, pattern)))
+        return NULL;
+    at += strlen(pattern);
+    if (*at == '"') {
+        for (at++; *at && *at != '"' && n + 1 < len; at++) {
+            if (*at == '\\' && at[1])
+                at++;
+            buf[n++] = *at;
+        }
+    } else {
+        while (*at && *at != ',' && *at != '}' && *at != ']' && n + 1 < len)
+            buf[n++] = *at++;
+    }
+    buf[n] = '\0';
+    return at;
+}
+
+/* Print the status file TEXT of one farm for people. */
+static void print_status(FILE *out, const char *text, const char *state_dir)
+{
+    char farm[80], phase[40], dayset[40], updated[40], sessions[16], usage[16], blind[256];
+    char paused[8];
+    const char *hosts = strstr(text, "\"hosts\":["), *last = strstr(text, "\"last_decisions\":[");
+
+    json_field(text, "farm", farm, sizeof(farm));
+    if (!json_field(text, "phase", phase, sizeof(phase)))
+        snprintf(phase, sizeof(phase), "?");
+    if (!json_field(text, "day_set", dayset, sizeof(dayset)))
+        snprintf(dayset, sizeof(dayset), "?");
+    json_field(text, "updated", updated, sizeof(updated));
+    if (!json_field(text, "sessions", sessions, sizeof(sessions)))
+        snprintf(sessions, sizeof(sessions), "?");
+    if (!json_field(text, "usage_pct", usage, sizeof(usage)))
+        snprintf(usage, sizeof(usage), "?");
+    json_field(text, "blind", blind, sizeof(blind));
+    json_field(text, "paused", paused, sizeof(paused));
+    (void)state_dir;
+    fprintf(out, "farm %s: %s, %s; %s sessions = %s%%%s%s%s (updated %s)\n", farm, dayset, phase,
+            sessions, usage, strcmp(paused, "true") == 0 ? "; PAUSED" : "",
+            strcmp(blind, "null") != 0 && blind[0] ? "; blind: " : "",
+            strcmp(blind, "null") != 0 ? blind : "", updated);
+    fprintf(out, "  %-20s %-12s %-9s %-8s %s\n", "HOST", "STATE", "RUN", "SESSIONS", "IMAGE");
+    while (hosts && (hosts = strstr(hosts, "{\"name\":")) && (!last || hosts < last)) {
+        char name[80], state[20], run[20], sess[16], version[16];
+        json_field(hosts, "name", name, sizeof(name));
+        json_field(hosts, "state", state, sizeof(state));
+        json_field(hosts, "run", run, sizeof(run));
+        json_field(hosts, "sessions", sess, sizeof(sess));
+        json_field(hosts, "image_version", version, sizeof(version));
+        fprintf(out, "  %-20s %-12s %-9s %-8s v%s\n", name, state, run,
+                strcmp(sess, "-1") == 0 ? "?" : sess, version);
+        hosts++;
+    }
+    if (last) {
+        const char *end = strchr(last, ']');
+        fprintf(out, "  last decisions:\n");
+        for (const char *q = strchr(last, '"') ? last + strlen("\"last_decisions\":[") : NULL;
+             q && *q == '"' && q < end;) {
+            const char *close = q + 1;
+            while (*close && (*close != '"' || close[-1] == '\\'))
+                close++;
+            fprintf(out, "    %.*s\n", (int)(close - q - 1), q + 1);
+            q = close + 1;
+            if (*q == ',')
+                q++;
+        }
+    }
+}
+
+/* vmctl farm status [FARM] [--json] [--state-dir DIR] */
+static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    const char *dir = state_dir(args), *farm = args->npos ? args->pos[0] : NULL;
+    int json = vmctl_flag(args, "json"), shown = 0;
+    struct dirent **entries;
+    int n;
+
+    if (farm && gf_name_check("farm", farm) < 0)
+        return -1;
+    if ((n = scandir(dir, &entries, NULL, alphasort)) < 0) {
+        gf_err(GF_ERR_INPUT, "cannot read goldfarmd's state directory %s: %s", dir,
+               strerror(errno));
+        return -1;
+    }
+    if (json)
+        fputc('[', ctx->out);
+    for (int i = 0; i < n; i++) {
+        const char *name = entries[i]->d_name;
+        size_t len = strlen(name);
+        char path[4200], *text;
+        if (len > 7 && strcmp(name + len - 7, ".status") == 0 &&
+            (!farm || (len - 7 == strlen(farm) && strncmp(name, farm, len - 7) == 0))) {
+            snprintf(path, sizeof(path), "%s/%s", dir, name);
+            if ((text = slurp(path))) {
+                text[strcspn(text, "\n")] = '\0';
+                if (json)
+                    fprintf(ctx->out, "%s%s", shown ? "," : "", text);
+                else
+                    print_status(ctx->out, text, dir);
+                shown++;
+                free(text);
+            }
+        }
+        free(entries[i]);
+    }
+    free(entries);
+    if (json)
+        fputs("]\n", ctx->out);
+    if (!shown && farm) {
+        gf_err(GF_ERR_INPUT, "no status of farm '%s' in %s (is goldfarmd running it?)", farm, dir);
+        return -1;
+    }
+    if (!shown && !json)
+        fprintf(ctx->out, "no farm status in %s (is goldfarmd running?)\n", dir);
+    return 0;
+}
+
+/* vmctl farm pause|resume FARM: the marker file goldfarmd checks each tick. */
+static int set_paused(struct vmctl_ctx *ctx, const struct vmctl_args *args, int pause)
+{
+    const char *farm = args->pos[0], *dir = state_dir(args);
+    char path[4200];
+
+    if (gf_name_check("farm", farm) < 0)
+        return -1;
+    if (access(dir, W_OK) != 0) {
+        gf_err(GF_ERR_INPUT, "goldfarmd's state directory %s is not writable: %s", dir,
+               strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/%s.paused", dir, farm);
+    if (pause) {
+        FILE *f = fopen(path, "w");
+        time_t now = time(NULL);
+        if (!f) {
+            gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
+            return -1;
+        }
+        fprintf(f, "paused by vmctl at %s", ctime(&now));
+        fclose(f);
+        fprintf(ctx->out, "farm %s paused: goldfarmd changes nothing on it until resumed\n", farm);
+    } else {
+        if (unlink(path) != 0 && errno != ENOENT) {
+            gf_err(GF_ERR_OP, "cannot remove %s: %s", path, strerror(errno));
+            return -1;
+        }
+        fprintf(ctx->out, "farm %s resumed\n", farm);
+    }
+    return 0;
+}
+
+static int cmd_farm_pause(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    return set_paused(ctx, args, 1);
+}
+
+static int cmd_farm_resume(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    return set_paused(ctx, args, 0);
+}
+
+/* vmctl farm drain HOST: mark it draining; goldfarmd notifies its users,
+ * logs them off after the drain wait, and retires it when empty. */
+static int cmd_farm_drain(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    virConnectPtr conn = vmctl_conn(ctx);
+    struct gf_meta m;
+    virDomainPtr dom;
+    int ret;
+
+    if (!conn || !(dom = gf_host_lookup(conn, args->pos[0], &m)))
+        return -1;
+    if (strcmp(m.state, "active") != 0) {
+        gf_err(GF_ERR_INPUT, "host '%s' is %s, not active: not drained", args->pos[0],
+               m.state[0] ? m.state : "in no state");
+        virDomainFree(dom);
+        return -1;
+    }
+    ret = gf_meta_set_state(dom, "draining", "admin drain (vmctl farm drain)", time(NULL));
+    virDomainFree(dom);
+    if (ret == 0)
+        fprintf(ctx->out, "%s: draining; goldfarmd notifies its users and retires it when empty\n",
+                args->pos[0]);
+    return ret;
+}
+
+static const struct vmctl_opt status_opts[] = {
+    {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
+    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" DEFAULT_STATE_DIR ")"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct vmctl_opt pause_opts[] = {
+    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" DEFAULT_STATE_DIR ")"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct vmctl_cmd vmctl_farm_cmds[] = {
+    {"farm status", cmd_farm_status, status_opts, "[FARM]", 0, 1,
+     "the daemon's farms: hosts, states, sessions, phase, last decisions",
+     "  Read from the status files goldfarmd writes after each tick."},
+    {"farm pause", cmd_farm_pause, pause_opts, "FARM", 1, 1,
+     "stop goldfarmd changing a farm (during patching); survives restarts", NULL},
+    {"farm resume", cmd_farm_resume, pause_opts, "FARM", 1, 1, "let goldfarmd manage a farm again",
+     NULL},
+    {"farm drain", cmd_farm_drain, NULL, "HOST", 1, 1,
+     "drain a host: no new users; goldfarmd retires it when empty",
+     "  goldfarmd runs the policy's broker and notify hooks on its next tick,\n"
+     "  the logoff hook after the drain wait, and retires the host once empty.\n"
+     "  It never cancels an admin's drain."},
+    {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
+};
