@@ -13,12 +13,22 @@
 #include "log.h"
 #include "meta.h"
 
+static void (*crash_handler)(const char *point);
+
+void gf_crash_set_handler(void (*handler)(const char *point))
+{
+    crash_handler = handler;
+}
+
 void gf_crash_point(const char *point)
 {
     const char *armed = getenv("GOLDFARM_CRASH");
 
-    if (armed && strcmp(armed, point) == 0)
-        abort();
+    if (!armed || strcmp(armed, point) != 0)
+        return;
+    if (crash_handler)
+        crash_handler(point);
+    abort();
 }
 
 struct gf_journal *gf_journal_open(const char *state_dir)

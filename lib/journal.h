@@ -49,7 +49,14 @@ int gf_journal_recover(struct gf_journal *j,
                        virConnectPtr (*connect)(void *opaque, const char *uri), void *opaque);
 
 /* Test-only crash points: GOLDFARM_CRASH=POINT makes the process abort()
- * at POINT, as a kill -9 would stop it, with no cleanup. */
+ * at POINT, as a kill -9 would stop it, with no cleanup.  The points:
+ * clone-volume, clone-defined, clone-started, retire-stopped,
+ * retire-undefined. */
 void gf_crash_point(const char *point);
+
+/* For in-process tests on libvirt's test driver, whose state dies with the
+ * process: call HANDLER (which must not return, e.g. longjmp) instead of
+ * abort().  NULL restores abort(). */
+void gf_crash_set_handler(void (*handler)(const char *point));
 
 #endif
