@@ -194,6 +194,8 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         gf_note("%s: observing the farm failed: %s", p->name, gf_err_message());
         goto done;
     }
+    if (f->last_scale_in > farm.last_scale_in)
+        farm.last_scale_in = f->last_scale_in;
     gf_plan(p, &farm, &local, &f->plan);
     f->planned = 1;
     notes_out = open_memstream(&notes, &notes_len);
@@ -225,6 +227,8 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
             remember(f, now, line);
             if (results[i] == 0)
                 f->actions[f->plan.actions[i].kind]++;
+            if (results[i] == 0 && f->plan.actions[i].kind == GF_ACT_DRAIN)
+                f->last_scale_in = now;
         }
     } else if (paused && f->plan.nactions) {
         log_once(f, &f->notes, "paused: planned actions not carried out", now);
