@@ -37,7 +37,8 @@ struct gfd_farm {
     unsigned long actions[GF_ACT_NOTE + 1];
     unsigned long failures;
     double tick_seconds;
-    struct gf_plan plan; /* the last plan */
+    time_t last_scale_in; /* the daemon\'s own last drain (a retired host\'s is gone) */
+    struct gf_plan plan;  /* the last plan */
     int planned;
 };
 
