@@ -12,6 +12,7 @@
 #include <libvirt/virterror.h>
 
 #include "act.h"
+#include "decisions.h"
 #include "error.h"
 #include "hosts.h"
 #include "log.h"
@@ -167,6 +168,23 @@ static void notify_admin_drains(struct gfd_farm *f, const struct gf_farm_obs *fa
     }
 }
 
+/* Append this evaluation to STATE_DIR/FARM.decisions (JSON lines). */
+static void write_decision(struct gfd *d, struct gfd_farm *f, time_t now,
+                           enum gf_decision_mode mode, const char *blind)
+{
+    char path[PATH_MAX + 80];
+    FILE *out;
+
+    snprintf(path, sizeof(path), "%s/%s.decisions", d->state_dir, f->policy->name);
+    if (!(out = fopen(path, "a"))) {
+        gf_note("%s: cannot write %s: %s", f->policy->name, path, strerror(errno));
+        return;
+    }
+    if (gf_decision_write(out, f->policy, now, &f->plan, mode, &f->outcome, blind) < 0)
+        gf_note("%s: %s", f->policy->name, gf_err_message());
+    fclose(out);
+}
+
 int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
 {
     const struct gf_policy *p = f->policy;
@@ -216,23 +234,29 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
                                  .now = now,
                                  .parallel = d->parallel,
                                  .stop_timeout = d->stop_timeout};
-        int results[GF_PLAN_MAX];
         notify_admin_drains(f, &farm, now);
-        f->failures += (unsigned long)gf_act(&ctx, &f->plan, results);
+        f->failures += (unsigned long)gf_act(&ctx, &f->plan, &f->outcome);
         for (int i = 0; i < f->plan.nactions; i++) {
             char line[512];
             if (f->plan.actions[i].kind == GF_ACT_NOTE)
                 continue;
             gf_action_line(p, &f->plan.actions[i], line, sizeof(line));
             remember(f, now, line);
-            if (results[i] == 0)
+            if (f->outcome.result[i] == 0)
                 f->actions[f->plan.actions[i].kind]++;
-            if (results[i] == 0 && f->plan.actions[i].kind == GF_ACT_DRAIN)
+            if (f->outcome.result[i] == 0 && f->plan.actions[i].kind == GF_ACT_DRAIN)
                 f->last_scale_in = now;
         }
     } else if (paused && f->plan.nactions) {
         log_once(f, &f->notes, "paused: planned actions not carried out", now);
     }
+    if (f->plan.nactions || !f->logged_idle)
+        write_decision(d, f, now,
+                       paused     ? GF_DECIDED_PAUSED
+                       : blind[0] ? GF_DECIDED_BLIND
+                                  : GF_DECIDED_ACTED,
+                       blind);
+    f->logged_idle = f->plan.nactions == 0;
     ret = 0;
 done:
     f->tick_seconds = gf_now() - start;

@@ -12,6 +12,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include "act.h"
 #include "journal.h"
 #include "plan.h"
 #include "policy.h"
@@ -40,6 +41,8 @@ struct gfd_farm {
     time_t last_scale_in; /* the daemon\'s own last drain (a retired host\'s is gone) */
     struct gf_plan plan;  /* the last plan */
     int planned;
+    struct gf_outcome outcome; /* of the last plan's actions */
+    int logged_idle;           /* an evaluation with nothing to do is logged once */
 };
 
 struct gfd {

@@ -247,7 +247,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
 struct act_run {
     const struct gf_act_ctx *ctx;
     const struct gf_plan *plan;
-    int *results;
+    struct gf_outcome *out;
     int next, failed;
     pthread_mutex_t lock;
 };
@@ -263,7 +263,7 @@ static void *act_worker(void *arg)
         int i, ok;
         pthread_mutex_lock(&run->lock);
         while (run->next < run->plan->nactions && run->plan->actions[run->next].kind == GF_ACT_NOTE)
-            run->results[run->next++] = 0;
+            run->out->result[run->next++] = 0;
         i = run->next < run->plan->nactions ? run->next++ : -1;
         pthread_mutex_unlock(&run->lock);
         if (i < 0)
@@ -277,16 +277,22 @@ static void *act_worker(void *arg)
         else
             gf_note("%s [failed: %s]", line, gf_err_message());
         pthread_mutex_lock(&run->lock);
-        run->results[i] = ok ? 0 : -1;
+        run->out->result[i] = ok ? 0 : -1;
+        snprintf(run->out->error[i], sizeof(run->out->error[i]), "%s", ok ? "" : gf_err_message());
         run->failed += !ok;
         pthread_mutex_unlock(&run->lock);
     }
 }
 
-int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, int *results)
+int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, struct gf_outcome *out)
 {
-    int own[GF_PLAN_MAX];
-    struct act_run run = {.ctx = ctx, .plan = plan, .results = results ? results : own};
+    struct gf_outcome *own = out ? NULL : malloc(sizeof(*own));
+    struct act_run run = {.ctx = ctx, .plan = plan, .out = out ? out : own};
+
+    if (!run.out) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return plan->nactions;
+    }
     pthread_t threads[16];
     int nthreads = ctx->parallel < 1 ? 1 : ctx->parallel > 16 ? 16 : ctx->parallel;
     int started = 0;
@@ -304,5 +310,6 @@ int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, int *result
             pthread_join(threads[i], NULL);
     }
     pthread_mutex_destroy(&run.lock);
+    free(own);
     return run.failed;
 }

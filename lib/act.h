@@ -13,16 +13,22 @@ struct gf_act_ctx {
     const struct gf_farm_obs *farm; /* what the plan was made from */
     struct gf_journal *journal;     /* may be NULL */
     time_t now;
-    int parallel;                   /* actions run at once (at least 1) */
-    int stop_timeout;               /* seconds a retiring host gets to shut down */
+    int parallel;     /* actions run at once (at least 1) */
+    int stop_timeout; /* seconds a retiring host gets to shut down */
+};
+
+/* What became of each action of a plan. */
+struct gf_outcome {
+    int result[GF_PLAN_MAX];      /* 0 done (or a note), -1 failed */
+    char error[GF_PLAN_MAX][256]; /* why it failed */
 };
 
 /* Carry out PLAN's actions (notes are skipped), at most CTX->parallel at
- * once.  Each outcome is logged with gf_note, one line ("rds-010: clone done
- * (RULE)" or "rds-010: clone failed: WHY"), and recorded in the host's
- * metadata (state, since, reason).  RESULTS (PLAN->nactions entries, may be
- * NULL) gets 0 or -1 per action.  Returns the number of actions that failed. */
-int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, int *results);
+ * once.  Each outcome is logged with gf_note, one line ("LINE [done]" or
+ * "LINE [failed: WHY]"), and recorded in the host's metadata (state,
+ * since, reason).  OUT (may be NULL) gets each action's outcome.  Returns
+ * the number of actions that failed. */
+int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, struct gf_outcome *out);
 
 /* Retire DOM: only a host in state draining or standby.  Shut it down
  * (guest agent, then ACPI, then destroy after STOP_TIMEOUT seconds),

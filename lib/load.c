@@ -127,6 +127,8 @@ int gf_load_sessions(const struct gf_policy *p, virConnectPtr *conns, const stru
     int ret;
 
     switch (p->load_source) {
+    case GF_LOAD_EXTERNAL:
+        return 0;
     case GF_LOAD_AGENT:
         from_agent(p, conns, farm);
         return 0;

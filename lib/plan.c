@@ -426,6 +426,13 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     progress_drains(&pl, touched);
     top_up_standby(&pl, touched);
     free(touched);
+    /* every action on an existing host names its hypervisor */
+    for (int i = 0; i < out->nactions; i++) {
+        struct gf_action *a = &out->actions[i];
+        for (int k = 0; a->hv < 0 && a->host[0] && k < farm->nhosts; k++)
+            if (strcmp(farm->hosts[k].name, a->host) == 0)
+                a->hv = farm->hosts[k].hv;
+    }
 }
 
 void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *buf, size_t len)

@@ -21,7 +21,9 @@
 enum gf_phase_id { GF_RAMP_UP, GF_PEAK, GF_RAMP_DOWN, GF_OFF_PEAK, GF_NPHASES };
 enum gf_balance { GF_BREADTH, GF_DEPTH };
 enum gf_empty_when { GF_EMPTY_NO_SESSIONS, GF_EMPTY_NO_ACTIVE };
-enum gf_load_source { GF_LOAD_AGENT, GF_LOAD_COMMAND, GF_LOAD_TRACE };
+/* GF_LOAD_EXTERNAL is not in policy files: the caller (the simulator) fills
+ * the sessions itself after observing. */
+enum gf_load_source { GF_LOAD_AGENT, GF_LOAD_COMMAND, GF_LOAD_TRACE, GF_LOAD_EXTERNAL };
 
 /* A program and its arguments, run with execve (never a shell). */
 struct gf_hook {
