@@ -65,10 +65,8 @@ static int connect_all(struct vmctl_ctx *ctx, struct gf_policy *p, virConnectPtr
         }
         if (!(conns[0] = vmctl_conn(ctx)))
             return -1;
-        snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s",
-                 ctx->uri                      ? ctx->uri
-                 : virConnectGetURI(ctx->conn) ? "(given)"
-                                               : "");
+        if (ctx->uri)
+            snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", ctx->uri);
         return 0;
     }
     for (int i = 0; i < p->nhypervisors; i++) {
