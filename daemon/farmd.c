@@ -101,6 +101,9 @@ static int reconnect(struct gfd_farm *f, int i, time_t now)
     f->backoff[i] = 0;
     f->events[i] = -1;
     if (own_connections(f->d)) {
+        /* remote connections: notice a dead peer within ~20 s (local ones say no) */
+        if (virConnectSetKeepAlive(f->conns[i], 5, 3) < 0)
+            virResetLastError();
         virConnectRegisterCloseCallback(f->conns[i], on_close, f, NULL);
         if (f->d->events)
             f->events[i] =
