@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "policy_keys.h"
+#include "size.h"
 
 #define MAX_LINES 512
 
@@ -53,9 +54,18 @@ static void error_at(struct load *ld, int line, const char *path, const char *fm
     ld->errors[ld->nerrors].line = line;
     ld->errors[ld->nerrors].seq = ld->nerrors;
     ld->nerrors++;
-    for (int i = 0; i < ld->nlines; i++)
-        if (strcmp(ld->lines[i].path, path) == 0)
+    for (int i = 0; i < ld->nlines; i++) {
+        if (strcmp(ld->lines[i].path, path) == 0) {
             ld->lines[i].bad = 1;
+            return;
+        }
+    }
+    /* a missing key: remember it as bad, so no relation is checked with it */
+    if (ld->nlines < MAX_LINES) {
+        snprintf(ld->lines[ld->nlines].path, sizeof(ld->lines[0].path), "%s", path);
+        ld->lines[ld->nlines].line = line;
+        ld->lines[ld->nlines++].bad = 1;
+    }
 }
 
 /* qsort comparator: errors by line, then in the order found. */
@@ -76,10 +86,15 @@ static int any_bad(const struct load *ld, ...)
     int bad = 0;
 
     va_start(ap, ld);
-    while ((path = va_arg(ap, const char *)))
-        for (int i = 0; i < ld->nlines; i++)
-            if (ld->lines[i].bad && strcmp(ld->lines[i].path, path) == 0)
+    while ((path = va_arg(ap, const char *))) {
+        for (int i = 0; i < ld->nlines; i++) {
+            size_t len = strlen(ld->lines[i].path);
+            /* the key itself, or a group it is in */
+            if (ld->lines[i].bad && strncmp(ld->lines[i].path, path, len) == 0 &&
+                (path[len] == '\0' || path[len] == '.' || path[len] == '['))
                 bad = 1;
+        }
+    }
     va_end(ap);
     return bad;
 }
@@ -234,6 +249,9 @@ static void walk_group(struct load *ld, const config_setting_t *group, enum poli
                        void *base, const char *path)
 {
     int group_line = group ? (int)config_setting_source_line(group) : 1;
+
+    if (group_line < 1)
+        group_line = 1; /* the root group */
     int n = group ? config_setting_length(group) : 0;
 
     for (int i = 0; i < n; i++) {
@@ -249,6 +267,15 @@ static void walk_group(struct load *ld, const config_setting_t *group, enum poli
             char known[512];
             known_keys(section, known, sizeof(known));
             error_at(ld, line, kpath, "unknown key (expected one of: %s)", known);
+            continue;
+        }
+        if (strcmp(key->name, "*") == 0 && config_setting_type(s) != CONFIG_TYPE_GROUP) {
+            char known[512];
+            known_keys(section, known, sizeof(known));
+            error_at(ld, line, kpath,
+                     "unknown key (expected one of: %s, or a day set like weekdays: { days = "
+                     "[...]; ... })",
+                     known);
             continue;
         }
         if (key->type == KT_GROUP || key->type == KT_LIST) {
@@ -308,6 +335,7 @@ static void check_farm(struct load *ld)
 {
     struct gf_policy *p = ld->p;
     int room = 0, limited = 1;
+    char max_mem[32], mem[32];
 
     if (any_bad(ld, "farm.min_hosts", "farm.max_hosts", "farm.vcpus", "farm.memory", NULL))
         return;
@@ -332,9 +360,12 @@ static void check_farm(struct load *ld)
     if (p->max_vcpus && p->max_vcpus < p->vcpus)
         error_at(ld, line_of(ld, "scaling.max_vcpus"), "scaling.max_vcpus",
                  "%d is less than farm.vcpus (%d)", p->max_vcpus, p->vcpus);
-    if (p->max_memory_kib && p->max_memory_kib < p->memory_kib)
+    gf_size_format(p->max_memory_kib, max_mem, sizeof(max_mem));
+    gf_size_format(p->memory_kib, mem, sizeof(mem));
+    if (p->max_memory_kib && p->max_memory_kib < p->memory_kib &&
+        !any_bad(ld, "scaling.max_memory", NULL))
         error_at(ld, line_of(ld, "scaling.max_memory"), "scaling.max_memory",
-                 "is less than farm.memory");
+                 "%s is less than farm.memory (%s)", max_mem, mem);
 }
 
 /* Check each day set's phases (in order, minimums within the farm) and
@@ -346,6 +377,13 @@ static void check_schedule(struct load *ld)
     unsigned int covered = 0;
     char path[128];
 
+    if (any_bad(ld, "schedule", NULL))
+        return;
+    for (int i = 0; i < p->ndaysets; i++) {
+        snprintf(path, sizeof(path), "schedule.%s.days", p->daysets[i].name);
+        if (any_bad(ld, path, NULL))
+            return; /* coverage and overlaps cannot be judged */
+    }
     if (p->ndaysets == 0)
         error_at(ld, line_of(ld, "schedule"), "schedule",
                  "needs at least one day set, like weekdays: { days = [...]; ramp_up = {...}; "
@@ -445,6 +483,8 @@ static void check_load(struct load *ld)
 {
     struct gf_policy *p = ld->p;
 
+    if (any_bad(ld, "load.source", "load.command", "load.trace", NULL))
+        return;
     if (p->load_source == GF_LOAD_COMMAND && p->load_command.argc == 0)
         error_at(ld, line_of(ld, "load.source"), "load.command",
                  "missing: source \"command\" needs command = [\"/path/to/program\", ...]");
@@ -476,7 +516,8 @@ struct gf_policy *gf_policy_load_string(const char *file, const char *text, char
     else
         snprintf(ld->dir, sizeof(ld->dir), ".");
     config_init(&cfg);
-    if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+    /* libconfig calls an empty text a syntax error: read it as an empty file */
+    if (config_read_string(&cfg, text[strspn(text, " \t\r\n")] ? text : "\n") != CONFIG_TRUE) {
         error_at(ld, config_error_line(&cfg), "syntax", "%s", config_error_text(&cfg));
     } else {
         walk_group(ld, config_root_setting(&cfg), SEC_ROOT, p, "");
@@ -521,7 +562,12 @@ struct gf_policy *gf_policy_load(const char *file, char **errors)
             *errors = NULL;
         return NULL;
     }
-    if (getdelim(&text, &len, '\0', f) < 0 && !feof(f)) {
+    if (getdelim(&text, &len, '\0', f) < 0) {
+        if (feof(f)) { /* an empty file */
+            fclose(f);
+            free(text);
+            return gf_policy_load_string(file, "", errors);
+        }
         fclose(f);
         free(text);
         if (asprintf(errors, "%s: cannot read: %m\n", file) < 0)

@@ -130,6 +130,7 @@ static int int_value(const config_setting_t *setting, const char *text, long lon
 /* Parse a duration like "30s", "5m", "1h30m", "2d" into seconds. */
 static int parse_duration(const char *s, long long *secs, char *why, size_t len)
 {
+    const char *whole = s;
     long long total = 0;
 
     if (!*s) {
@@ -140,7 +141,7 @@ static int parse_duration(const char *s, long long *secs, char *why, size_t len)
         char *end;
         long long n;
         if (!isdigit((unsigned char)*s)) {
-            snprintf(why, len, "expected a duration like \"30s\", \"5m\" or \"1h\"");
+            snprintf(why, len, "'%s' is not a duration like \"30s\", \"5m\" or \"1h30m\"", whole);
             return -1;
         }
         n = strtoll(s, &end, 10);
@@ -160,7 +161,7 @@ static int parse_duration(const char *s, long long *secs, char *why, size_t len)
             snprintf(why, len, "'%s' needs a unit (s, m, h or d)", s);
             return -1;
         default:
-            snprintf(why, len, "unknown unit '%c' (use s, m, h or d)", *end);
+            snprintf(why, len, "'%s' is not a duration like \"30s\", \"5m\" or \"1h30m\"", whole);
             return -1;
         }
         if (n > 400 * DAY) {
@@ -180,8 +181,9 @@ static int parse_time(const char *s, int *minutes, char *why, size_t len)
     int h, m;
     char extra;
 
-    if (sscanf(s, "%2d:%2d%c", &h, &m, &extra) != 2 || strlen(s) != 5 || h < 0 || h > 23 || m < 0 ||
-        m > 59) {
+    if (strlen(s) != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+        s[2] != ':' || !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]) ||
+        sscanf(s, "%2d:%2d%c", &h, &m, &extra) != 2 || h > 23 || m > 59) {
         snprintf(why, len, "'%s' is not a time of day like \"07:30\"", s);
         return -1;
     }
@@ -268,6 +270,7 @@ static int check_pattern(const char *s, char *why, size_t len)
  * executable file. */
 static int read_hook(const config_setting_t *setting, struct gf_hook *hook, char *why, size_t len)
 {
+    struct stat st;
     int n;
 
     memset(hook, 0, sizeof(*hook));
@@ -298,7 +301,7 @@ static int read_hook(const config_setting_t *setting, struct gf_hook *hook, char
         snprintf(why, len, "program '%s' is not an absolute path", hook->argv[0]);
         return -1;
     }
-    if (access(hook->argv[0], X_OK) != 0) {
+    if (access(hook->argv[0], X_OK) != 0 || stat(hook->argv[0], &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(why, len, "program '%s' is not an executable file here", hook->argv[0]);
         return -1;
     }
