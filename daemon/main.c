@@ -170,6 +170,16 @@ int main(int argc, char **argv)
         log_line("cannot set up libvirt's event loop");
         return 1;
     }
+    /* Signals first: a SIGTERM during the start must stop cleanly too. */
+    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        log_line("cannot create the signal pipe");
+        return 1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     d.events = !once;
     d.wake = wake;
     if (gfd_start(&d, policies, state_dir) < 0) {
@@ -184,15 +194,6 @@ int main(int argc, char **argv)
         gfd_stop(&d);
         return 0;
     }
-    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-        log_line("cannot create the signal pipe");
-        return 1;
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
     virEventAddHandle(signal_pipe[0], VIR_EVENT_HANDLE_READABLE, on_signal_fd, &d, NULL);
     timer = virEventAddTimeout(0, on_timer, &d, NULL);
     sd_notify_state("READY=1");
