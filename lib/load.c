@@ -1,4 +1,5 @@
 /* load.c - session counts from the policy's load source. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,26 @@ static void from_agent(const struct gf_policy *p, virConnectPtr *conns, struct g
     }
 }
 
+/* Whether the fields after the first of LINE are whole numbers. */
+static int whole_numbers(const char *line)
+{
+    const char *c = line + strspn(line, " \t");
+
+    c += strcspn(c, " \t"); /* the host */
+    while (*c) {
+        c += strspn(c, " \t");
+        if (!*c)
+            break;
+        if (!isdigit((unsigned char)*c))
+            return 0;
+        while (isdigit((unsigned char)*c))
+            c++;
+        if (*c && *c != ' ' && *c != '\t')
+            return 0;
+    }
+    return 1;
+}
+
 /* Parse "HOST SESSIONS [ACTIVE]" lines of TEXT into FARM; WHERE names the
  * source in errors.  Hosts not listed have no sessions.  0, or -1. */
 static int from_lines(const char *text, const char *where, struct gf_farm_obs *farm)
@@ -50,7 +71,7 @@ static int from_lines(const char *text, const char *where, struct gf_farm_obs *f
     while (text && *text) {
         const char *eol = strchr(text, '\n');
         size_t len = eol ? (size_t)(eol - text) : strlen(text);
-        char buf[256], host[128];
+        char buf[256], host[128], extra;
         int sessions, active, fields;
         struct gf_host_obs *h;
         line++;
@@ -58,8 +79,9 @@ static int from_lines(const char *text, const char *where, struct gf_farm_obs *f
         text += len + (eol != NULL);
         if (!buf[strspn(buf, " \t")] || buf[strspn(buf, " \t")] == '#')
             continue;
-        fields = sscanf(buf, "%127s %d %d", host, &sessions, &active);
-        if (fields < 2 || sessions < 0 || (fields == 3 && (active < 0 || active > sessions))) {
+        fields = sscanf(buf, "%127s %d %d %c", host, &sessions, &active, &extra);
+        if (fields < 2 || fields > 3 || !whole_numbers(buf) || sessions < 0 ||
+            (fields == 3 && (active < 0 || active > sessions))) {
             gf_err(GF_ERR_OP, "%s: line %d: expected HOST SESSIONS [ACTIVE], got '%s'", where, line,
                    buf);
             return -1;
@@ -99,9 +121,12 @@ static char *trace_at(const struct gf_policy *p, const struct gf_local *now)
         lineno++;
         if (sscanf(line, "%31s %479[^\n]", when, rest) != 2 || when[0] == '#')
             continue;
-        if (sscanf(when, "%d-%d-%dT%d:%d", &y, &mo, &d, &h, &mi) == 5)
+        if (strlen(when) == 16 && sscanf(when, "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) == 5 &&
+            mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59)
             key = ((long long)y * 10000 + mo * 100 + d) * 10000 + h * 100 + mi;
-        else if (sscanf(when, "%d:%d", &h, &mi) == 2 && !strchr(when, 'T'))
+        else if (strlen(when) == 5 && isdigit((unsigned char)when[0]) &&
+                 isdigit((unsigned char)when[1]) && when[2] == ':' &&
+                 sscanf(when, "%2d:%2d", &h, &mi) == 2 && h <= 23 && mi <= 59)
             key =
                 ((long long)now->year * 10000 + now->month * 100 + now->day) * 10000 + h * 100 + mi;
         else {

@@ -71,13 +71,16 @@ static struct gf_action *add(struct planner *pl, enum gf_action_kind kind, const
 /* The load numbers as the rule shows them: "212 sessions / (9 hosts x 25) = 94%". */
 static void load_text(const struct planner *pl, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s: %d sessions / (%d hosts x %d) = %d%%", pl->label, pl->out->sessions,
-             pl->out->in_service, pl->p->max_sessions, pl->out->usage_pct);
+    snprintf(buf, len, "%s: %d session%s / (%d host%s x %d) = %d%%", pl->label, pl->out->sessions,
+             pl->out->sessions == 1 ? "" : "s", pl->out->in_service,
+             pl->out->in_service == 1 ? "" : "s", pl->p->max_sessions, pl->out->usage_pct);
 }
 
 /* Whether host H counts as empty for a drain, by the policy. */
 static int is_empty(const struct gf_policy *p, const struct gf_host_obs *h)
 {
+    if (h->run != GF_RUN_RUNNING)
+        return 1; /* a draining host that is down has no users left */
     if (p->empty_when == GF_EMPTY_NO_ACTIVE && h->active_sessions >= 0)
         return h->active_sessions == 0;
     return h->sessions == 0;
@@ -263,7 +266,8 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
     if (pl->out->sessions * 100 >= low * pl->out->capacity || pl->out->in_service <= min_needed)
         return;
     load_text(pl, load, sizeof(load));
-    if (farm->last_scale_in && pl->now->t - farm->last_scale_in < p->cooldown_in) {
+    if (farm->last_scale_in && pl->now->t >= farm->last_scale_in &&
+        pl->now->t - farm->last_scale_in < p->cooldown_in) {
         add(pl, GF_ACT_NOTE, NULL, "%s < %d%%: in cooldown (%llds of %ds since the last scale-in)",
             load, low, (long long)(pl->now->t - farm->last_scale_in), p->cooldown_in);
         return;
@@ -365,6 +369,8 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
             pl.on_hv[h->hv]++;
         if (h->state != GF_HS_QUARANTINED && h->state != GF_HS_RETIRING)
             pl.total++;
+        if (!hv_ok(&pl, h))
+            continue; /* a blind hypervisor's hosts exist, but count for nothing */
         if (h->state == GF_HS_ACTIVE && h->run == GF_RUN_RUNNING) {
             out->in_service++;
             if (h->sessions < 0)
@@ -395,7 +401,8 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         if (need_load > p->max_step)
             need_load = p->max_step;
         load_text(&pl, why, sizeof(why));
-        if (farm->last_scale_out && now->t - farm->last_scale_out < p->cooldown_out) {
+        if (farm->last_scale_out && now->t >= farm->last_scale_out &&
+            now->t - farm->last_scale_out < p->cooldown_out) {
             if (need_load > need_min)
                 add(&pl, GF_ACT_NOTE, NULL,
                     "%s > %d%%: in cooldown (%llds of %ds since the last scale-out)", why,
@@ -407,6 +414,12 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     addn = need_min > need_load ? need_min : need_load;
     if (addn > p->max_hosts - out->in_service)
         addn = p->max_hosts - out->in_service;
+    if (addn <= 0 && need_load > 0) {
+        char load[160];
+        load_text(&pl, load, sizeof(load));
+        add(&pl, GF_ACT_NOTE, NULL, "%s > %d%%: farm.max_hosts %d reached: no clone", load,
+            ph->threshold, p->max_hosts);
+    }
     if (addn > 0) {
         if (need_min >= need_load)
             snprintf(why, sizeof(why), "%s: %d host%s in service < minimum %d", pl.label,

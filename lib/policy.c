@@ -180,6 +180,11 @@ static void *sub_struct(struct load *ld, enum policy_section section, const char
         p->holidays[p->nholidays].line = line;
         return &p->holidays[p->nholidays++];
     case SEC_DAYSET:
+        if (strlen(name) >= sizeof(p->daysets[0].name)) {
+            error_at(ld, line, path, "a day set's name has at most %zu characters",
+                     sizeof(p->daysets[0].name) - 1);
+            return NULL;
+        }
         if (p->ndaysets == GF_MAX_DAYSETS)
             break;
         snprintf(p->daysets[p->ndaysets].name, sizeof(p->daysets[0].name), "%s", name);

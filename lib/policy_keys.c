@@ -12,6 +12,7 @@
 #include "error.h"
 #include "names.h"
 #include "policy.h"
+#include "schedule.h"
 #include "size.h"
 
 static const char *const balance_choices[] = {"breadth", "depth", NULL};
@@ -140,22 +141,24 @@ static int parse_duration(const char *s, long long *secs, char *why, size_t len)
     while (*s) {
         char *end;
         long long n;
+        errno = 0;
         if (!isdigit((unsigned char)*s)) {
             snprintf(why, len, "'%s' is not a duration like \"30s\", \"5m\" or \"1h30m\"", whole);
             return -1;
         }
+        long long unit = 1;
         n = strtoll(s, &end, 10);
         switch (*end) {
         case 's':
             break;
         case 'm':
-            n *= 60;
+            unit = 60;
             break;
         case 'h':
-            n *= 3600;
+            unit = 3600;
             break;
         case 'd':
-            n *= DAY;
+            unit = DAY;
             break;
         case '\0':
             snprintf(why, len, "'%s' needs a unit (s, m, h or d)", s);
@@ -164,10 +167,12 @@ static int parse_duration(const char *s, long long *secs, char *why, size_t len)
             snprintf(why, len, "'%s' is not a duration like \"30s\", \"5m\" or \"1h30m\"", whole);
             return -1;
         }
-        if (n > 400 * DAY) {
+        /* compare before multiplying: no overflow */
+        if (errno == ERANGE || n > 400 * DAY / unit || total + n * unit > 400 * DAY) {
             snprintf(why, len, "too long");
             return -1;
         }
+        n *= unit;
         total += n;
         s = end + 1;
     }
@@ -215,7 +220,7 @@ static int parse_date(const char *s, int *ymd, char *why, size_t len)
 }
 
 /* Whether NAME is a zone in the system's zone data (a TZif file). */
-static int zone_known(const char *name)
+int gf_zone_known(const char *name)
 {
     char path[PATH_MAX], magic[4];
     FILE *f;
@@ -482,7 +487,7 @@ int policy_key_read(const struct policy_key *key, const config_setting_t *settin
     case KT_ZONE:
         if (!(s = string_value(setting, text, why, len)))
             return -1;
-        if (!zone_known(s)) {
+        if (!gf_zone_known(s)) {
             snprintf(why, len, "'%s' is not a time zone known to this system", s);
             return -1;
         }

@@ -28,6 +28,10 @@ struct gf_phase_at {
  * Returns 0, or -1 with an error when ZONE is unknown. */
 int gf_local_time(const char *zone, time_t t, struct gf_local *out);
 
+/* Whether NAME is a time zone of the system's zone data (a TZif file
+ * under /usr/share/zoneinfo, not a directory or a table). */
+int gf_zone_known(const char *name);
+
 /* Parse TEXT, a local time in ZONE, into *T: "YYYY-MM-DDTHH:MM" or "HH:MM"
  * (that time on TODAY's local date, TODAY a UTC moment).  Reads the zone
  * file.  Returns 0, or -1 with a GF_ERR_INPUT error. */

@@ -65,8 +65,14 @@ static int connect_all(struct vmctl_ctx *ctx, struct gf_policy *p, virConnectPtr
         }
         if (!(conns[0] = vmctl_conn(ctx)))
             return -1;
-        if (ctx->uri)
+        if (ctx->uri) {
             snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", ctx->uri);
+        } else {
+            char *uri = virConnectGetURI(ctx->conn);
+            if (uri)
+                snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", uri);
+            free(uri);
+        }
         return 0;
     }
     for (int i = 0; i < p->nhypervisors; i++) {

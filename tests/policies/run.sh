@@ -65,8 +65,10 @@ for f in "${good[@]}"; do
 	fi
 done
 
+
 for f in "${bad[@]}"; do
 	expected=${f%.conf}.expected
+	name=$(basename "$f" .conf)
 	if [ ! -f "$expected" ]; then
 		fail "$f" "no $expected"
 		continue
