@@ -113,6 +113,38 @@ static int reconnect(struct gfd_farm *f, int i, time_t now)
     return 0;
 }
 
+/* Remember F's last scale-in at NOW, in memory and in STATE_DIR/FARM.scale-in:
+ * the drained hosts that show it are gone once retired, also to a restart. */
+static void save_scale_in(struct gfd *d, struct gfd_farm *f, time_t now)
+{
+    char path[PATH_MAX + 80];
+    FILE *out;
+
+    f->last_scale_in = now;
+    snprintf(path, sizeof(path), "%s/%s.scale-in", d->state_dir, f->policy->name);
+    if (!(out = fopen(path, "w"))) {
+        gf_note("%s: cannot write %s: %s", f->policy->name, path, strerror(errno));
+        return;
+    }
+    fprintf(out, "%lld\n", (long long)now);
+    fclose(out);
+}
+
+/* Read what save_scale_in kept for F, if anything. */
+static void load_scale_in(struct gfd *d, struct gfd_farm *f)
+{
+    char path[PATH_MAX + 80];
+    long long t = 0;
+    FILE *in;
+
+    snprintf(path, sizeof(path), "%s/%s.scale-in", d->state_dir, f->policy->name);
+    if ((in = fopen(path, "r"))) {
+        if (fscanf(in, "%lld", &t) == 1 && t > 0)
+            f->last_scale_in = (time_t)t;
+        fclose(in);
+    }
+}
+
 /* Keep LINE among F's last decisions. */
 static void remember(struct gfd_farm *f, time_t now, const char *line)
 {
@@ -150,7 +182,6 @@ static void notify_admin_drains(struct gfd_farm *f, const struct gf_farm_obs *fa
     for (int i = 0; i < farm->nhosts; i++) {
         const struct gf_host_obs *h = &farm->hosts[i];
         virDomainPtr dom;
-        struct gf_plan one;
         struct gf_act_ctx ctx = {.p = p, .conns = f->conns, .farm = farm, .now = now};
         if (h->state != GF_HS_DRAINING || !h->admin_drain || h->logoff_sent || !f->conns[h->hv] ||
             !(dom = virDomainLookupByName(f->conns[h->hv], h->name)))
@@ -162,12 +193,10 @@ static void notify_admin_drains(struct gfd_farm *f, const struct gf_farm_obs *fa
             if (told)
                 continue;
         }
-        memset(&one, 0, sizeof(one));
-        one.nactions = 1;
-        one.actions[0].kind = GF_ACT_DRAIN;
-        snprintf(one.actions[0].host, sizeof(one.actions[0].host), "%s", h->name);
-        snprintf(one.actions[0].rule, sizeof(one.actions[0].rule), "admin drain, notified");
-        gf_act(&ctx, &one, NULL);
+        if (gf_drain_notify(&ctx, h->name) == 0)
+            gf_note("%s: %s drained by an admin: broker and users told", p->name, h->name);
+        else
+            gf_note("%s: telling about %s's drain: %s", p->name, h->name, gf_err_message());
     }
 }
 
@@ -248,10 +277,10 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
             if (f->outcome.result[i] == 0)
                 f->actions[f->plan.actions[i].kind]++;
             if (f->outcome.result[i] == 0 && f->plan.actions[i].kind == GF_ACT_DRAIN)
-                f->last_scale_in = now;
+                save_scale_in(d, f, now);
         }
     } else if (paused && f->plan.nactions) {
-        log_once(f, &f->notes, "paused: planned actions not carried out", now);
+        log_once(f, &f->paused_msg, "paused: planned actions not carried out", now);
     }
     if (f->plan.nactions || !f->logged_idle)
         write_decision(d, f, now,
@@ -302,6 +331,7 @@ static struct gfd_farm *farm_new(struct gfd *d, struct gf_policy *p, const char 
     f->d = d;
     f->policy = p;
     snprintf(f->file, sizeof(f->file), "%s", file);
+    load_scale_in(d, f);
     for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
         f->events[i] = -1;
     return f;
@@ -317,6 +347,7 @@ static void farm_free(struct gfd_farm *f)
     gf_policy_free(f->policy);
     free(f->notes);
     free(f->blind);
+    free(f->paused_msg);
     free(f);
 }
 
@@ -399,6 +430,7 @@ static int load_policies(struct gfd *d, int start)
                     disconnect(old, h);
             gf_policy_free(old->policy);
             old->policy = p;
+            old->planned = 0; /* the last plan points into the old policy */
             old->next_tick = 0;
             farms[nfarms++] = old;
             if (!start)
@@ -449,10 +481,16 @@ static virConnectPtr journal_connect(void *opaque, const char *uri)
     for (int i = 0; i < d->nfarms; i++) {
         struct gfd_farm *f = d->farms[i];
         for (int h = 0; h < f->policy->nhypervisors; h++) {
-            if (strcmp(f->policy->hypervisors[h].uri, uri) != 0 &&
-                !(d->uri_override && strcmp(d->uri_override, uri) == 0))
+            char *actual;
+            int same;
+            if (reconnect(f, h, time(NULL)) < 0)
                 continue;
-            if (reconnect(f, h, time(NULL)) == 0)
+            /* the journal has the URI libvirt gave, which may be an alias's */
+            actual = virConnectGetURI(f->conns[h]);
+            same = strcmp(f->policy->hypervisors[h].uri, uri) == 0 ||
+                   (actual && strcmp(actual, uri) == 0);
+            free(actual);
+            if (same)
                 return f->conns[h];
         }
     }

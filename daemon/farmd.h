@@ -33,8 +33,9 @@ struct gfd_farm {
     time_t next_tick;                /* 0: at once */
     char last[GFD_LAST][512];        /* newest decisions, newest last */
     int nlast;
-    char *notes; /* last tick's notes, logged only when they change */
-    char *blind; /* last blindness message, likewise */
+    char *notes;      /* last tick's notes, logged only when they change */
+    char *blind;      /* last blindness message, likewise */
+    char *paused_msg; /* the paused message, likewise */
     unsigned long actions[GF_ACT_NOTE + 1];
     unsigned long failures;
     double tick_seconds;

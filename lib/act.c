@@ -187,7 +187,8 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
                                   .reason = reason,
                                   .journal = ctx->journal,
                                   .vcpus = p->vcpus,
-                                  .memory_kib = p->memory_kib};
+                                  .memory_kib = p->memory_kib,
+                                  .now = ctx->now};
         if (!(gold = policy_gold(p, conn)))
             return -1;
         virDomainFree(gold);
@@ -239,6 +240,26 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
         ret = 0;
         break;
     }
+    virDomainFree(dom);
+    return ret;
+}
+
+int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
+{
+    const struct gf_host_obs *h = observed(ctx->farm, host);
+    virConnectPtr conn = h && h->hv >= 0 ? ctx->conns[h->hv] : NULL;
+    char sessions[16];
+    virDomainPtr dom;
+    int ret;
+
+    if (!conn || !(dom = virDomainLookupByName(conn, host))) {
+        gf_err(GF_ERR_OP, "host '%s' is not reachable", host);
+        return -1;
+    }
+    snprintf(sessions, sizeof(sessions), "%d", h->sessions > 0 ? h->sessions : 0);
+    run_hook(&ctx->p->drain_hook, "broker", "drain", host, NULL);
+    run_hook(&ctx->p->notify, "notify", host, sessions, NULL);
+    ret = gf_meta_set_state(dom, NULL, "admin drain, notified", ctx->now);
     virDomainFree(dom);
     return ret;
 }

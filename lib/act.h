@@ -30,6 +30,12 @@ struct gf_outcome {
  * the number of actions that failed. */
 int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, struct gf_outcome *out);
 
+/* Tell the broker and the users that HOST (drained by an admin, already in
+ * state draining) is draining: run the broker and notify hooks, and mark
+ * its metadata "notified" without touching its state or since.  Returns 0
+ * or -1 with an error. */
+int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host);
+
 /* Retire DOM: only a host in state draining or standby.  Shut it down
  * (guest agent, then ACPI, then destroy after STOP_TIMEOUT seconds),
  * undefine it, delete its own volumes (never a gold disk), journalled so a

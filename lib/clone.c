@@ -311,7 +311,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         snprintf(meta.reason, sizeof(meta.reason), "%s", opts->reason);
     else
         snprintf(meta.reason, sizeof(meta.reason), "%s clone", opts->full ? "full" : "linked");
-    meta.created = meta.since = time(NULL);
+    meta.created = meta.since = opts->now ? opts->now : time(NULL);
     spec = (struct gf_clone_spec){.name = name,
                                   .disks = made,
                                   .ndisks = ndisks,

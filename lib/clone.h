@@ -2,6 +2,8 @@
 #ifndef GF_CLONE_H
 #define GF_CLONE_H
 
+#include <time.h>
+
 #include <libvirt/libvirt.h>
 
 struct gf_journal;
@@ -16,6 +18,7 @@ struct gf_clone_opts {
     struct gf_journal *journal;    /* record the clone while in flight (may be NULL) */
     int vcpus;                     /* the clone's vCPUs (0: the gold's) */
     unsigned long long memory_kib; /* its memory (0: the gold's) */
+    time_t now;                    /* when, for its metadata (0: the clock) */
 };
 
 /* Clone gold image GOLD into a new host NAME.  Each writable gold disk gets a

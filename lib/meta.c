@@ -206,7 +206,7 @@ int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, t
         gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
         return -1;
     }
-    if (state && strcmp(m.state, state) != 0) {
+    if (state) {
         snprintf(m.state, sizeof(m.state), "%s", state);
         m.since = now;
     }

@@ -63,8 +63,8 @@ int gf_meta_get(virDomainPtr dom, struct gf_meta *m);
  * running, to the live one.  Returns 0 or -1 with an error. */
 int gf_meta_set(virDomainPtr dom, const struct gf_meta *m);
 
-/* Change DOM's host state to STATE (NULL: keep it), since NOW when it
- * changes, with REASON (NULL: keep it).  Returns 0 or -1 with an error. */
+/* Set DOM's host state to STATE since NOW (STATE NULL: keep both), with
+ * REASON (NULL: keep it).  Returns 0 or -1 with an error. */
 int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, time_t now);
 
 #endif

@@ -76,6 +76,16 @@ static void load_text(const struct planner *pl, char *buf, size_t len)
              pl->out->in_service == 1 ? "" : "s", pl->p->max_sessions, pl->out->usage_pct);
 }
 
+/* T as local wall-clock time "HH:MM:SS" in NOW's zone, into BUF. */
+static void clock_text(const struct gf_local *now, time_t t, char *buf, size_t len)
+{
+    time_t local = t + now->utc_offset;
+    struct tm tm;
+
+    gmtime_r(&local, &tm);
+    strftime(buf, len, "%H:%M:%S", &tm);
+}
+
 /* Whether host H counts as empty for a drain, by the policy. */
 static int is_empty(const struct gf_policy *p, const struct gf_host_obs *h)
 {
@@ -268,8 +278,10 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
     load_text(pl, load, sizeof(load));
     if (farm->last_scale_in && pl->now->t >= farm->last_scale_in &&
         pl->now->t - farm->last_scale_in < p->cooldown_in) {
-        add(pl, GF_ACT_NOTE, NULL, "%s < %d%%: in cooldown (%llds of %ds since the last scale-in)",
-            load, low, (long long)(pl->now->t - farm->last_scale_in), p->cooldown_in);
+        char until[16];
+        clock_text(pl->now, farm->last_scale_in + p->cooldown_in, until, sizeof(until));
+        add(pl, GF_ACT_NOTE, NULL, "%s < %d%%: no scale-in before %s (cooldown_in %ds)", load, low,
+            until, p->cooldown_in);
         return;
     }
     target = (pl->out->sessions * 100 + low * p->max_sessions - 1) / (low * p->max_sessions);
@@ -403,10 +415,12 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         load_text(&pl, why, sizeof(why));
         if (farm->last_scale_out && now->t >= farm->last_scale_out &&
             now->t - farm->last_scale_out < p->cooldown_out) {
-            if (need_load > need_min)
-                add(&pl, GF_ACT_NOTE, NULL,
-                    "%s > %d%%: in cooldown (%llds of %ds since the last scale-out)", why,
-                    ph->threshold, (long long)(now->t - farm->last_scale_out), p->cooldown_out);
+            if (need_load > need_min) {
+                char until[16];
+                clock_text(now, farm->last_scale_out + p->cooldown_out, until, sizeof(until));
+                add(&pl, GF_ACT_NOTE, NULL, "%s > %d%%: no scale-out before %s (cooldown_out %ds)",
+                    why, ph->threshold, until, p->cooldown_out);
+            }
             need_load = 0;
         }
     }

@@ -192,8 +192,8 @@ static const struct scenario scenarios[] = {
     /* ---- cooldowns ---- */
     {"cooldown after a scale-out blocks scale-out by load", P_BASE, PEAK, .spread_n = 4,
      .spread = 90, .out_ago = 120,
-     .expect = {"peak: 90 sessions / (4 hosts x 25) = 90% > 80%: in cooldown (120s of 300s since "
-                "the last scale-out)"}},
+     .expect = {"peak: 90 sessions / (4 hosts x 25) = 90% > 80%: no scale-out before 10:03:00 "
+                "(cooldown_out 300s)"}},
     {"the cooldown is over after 300s", P_BASE, PEAK, .spread_n = 4, .spread = 90, .out_ago = 300,
      .expect = {"peak: 90 sessions / (4 hosts x 25) = 90% > 80%: clone rds-005 on " HV1}},
     {"cooldown does not block the phase minimum", P_BASE, RAMP_UP, .spread_n = 2, .spread = 40,
@@ -203,8 +203,8 @@ static const struct scenario scenarios[] = {
                 "ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
     {"cooldown: the load needs more than the minimum: a note, and the minimum", P_BASE, RAMP_UP,
      .spread_n = 3, .spread = 100, .out_ago = 60,
-     .expect = {"ramp_up: 100 sessions / (3 hosts x 25) = 133% > 60%: in cooldown (60s of 300s "
-                "since the last scale-out)",
+     .expect = {"ramp_up: 100 sessions / (3 hosts x 25) = 133% > 60%: no scale-out before 07:34:00 "
+                "(cooldown_out 300s)",
                 "ramp_up: 3 hosts in service < minimum 4: clone rds-004 on " HV1,
                 "ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
     {"cooldown after a scale-in blocks scale-in", P_BASE, RAMP_DOWN,
@@ -217,8 +217,8 @@ static const struct scenario scenarios[] = {
                {"rds-007", 12},
                {"rds-008", 2}},
      .in_ago = 300,
-     .expect = {"ramp_down: 71 sessions / (8 hosts x 25) = 36% < 70%: in cooldown (300s of 900s "
-                "since the last scale-in)"}},
+     .expect = {"ramp_down: 71 sessions / (8 hosts x 25) = 36% < 70%: no scale-in before 17:40:00 "
+                "(cooldown_in 900s)"}},
 
     /* ---- a load hovering at the threshold does not flap (one tick a row) ---- */
     {"hover 1: 82% > 80%: one clone", P_BASE, "2026-11-23T10:00", .spread_n = 10, .spread = 205,
