@@ -38,6 +38,11 @@ struct sim {
     char *prev_notes;
     int logged_idle;
     int trace_hint, next_event;
+    /* The simulator is the only writer of its private connection: libvirt's
+     * model changes only when a step acts or a crash is played, so only then
+     * is it observed again.  The rest of the time this copy serves. */
+    struct gf_farm_obs seen;
+    int stale;
 };
 
 static int mhost_cmp(const void *a, const void *b)
@@ -194,12 +199,12 @@ static void crashes(struct sim *s, const struct gf_local *now)
         }
         if (!victim) {
             if (s->o->lines)
-                fprintf(s->o->lines, "%s crash (%s:%d): %s is not running: nothing crashed\n",
-                        when, tr->file, row->line,
-                        row->event_host[0] ? row->event_host : "no host");
+                fprintf(s->o->lines, "%s crash (%s:%d): %s is not running: nothing crashed\n", when,
+                        tr->file, row->line, row->event_host[0] ? row->event_host : "no host");
             continue;
         }
         dom = victim->hv >= 0 ? virDomainLookupByName(s->conns[victim->hv], victim->name) : NULL;
+        s->stale = 1;
         if (!dom || virDomainDestroy(dom) < 0) {
             if (s->o->lines)
                 fprintf(s->o->lines, "%s crash (%s:%d): %s [failed: cannot destroy it]\n", when,
@@ -490,7 +495,20 @@ static int step(struct sim *s, time_t t, int dt, struct gf_plan *plan, struct gf
     if (gf_local_time(p->timezone, t, &now) < 0)
         return -1;
     crashes(s, &now);
-    if (gf_observe(p, s->conns, &now, &obs) < 0 || model_merge(s, &obs, t) < 0)
+    if (s->stale) {
+        gf_farm_obs_clear(&s->seen);
+        if (gf_observe(p, s->conns, &now, &s->seen) < 0)
+            goto done;
+        s->stale = 0;
+    }
+    obs = s->seen; /* a copy: the model writes its sessions into it */
+    if (!(obs.hosts = malloc(((size_t)obs.nhosts + 1) * sizeof(*obs.hosts)))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        goto done;
+    }
+    if (obs.nhosts)
+        memcpy(obs.hosts, s->seen.hosts, (size_t)obs.nhosts * sizeof(*obs.hosts));
+    if (model_merge(s, &obs, t) < 0)
         goto done;
     row = gf_trace_at(s->tr, t, &s->trace_hint);
     gf_schedule_phase(p, &now, &phase);
@@ -506,6 +524,9 @@ static int step(struct sim *s, time_t t, int dt, struct gf_plan *plan, struct gf
         gf_act(&ctx, plan, out);
     }
     after_act(s, plan, out, &now);
+    for (int i = 0; i < plan->nactions; i++)
+        if (plan->actions[i].kind != GF_ACT_NOTE)
+            s->stale = 1; /* libvirt's model changed */
     account(s, t, dt, row < 0 ? 0 : s->tr->rows[row].sessions, phase.phase);
     if (plan->nactions)
         s->r->evaluations++;
@@ -522,7 +543,7 @@ done:
 int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_sim_opts *o,
                 struct gf_sim_result *out)
 {
-    struct sim s = {.p = p, .tr = tr, .o = o, .r = out, .trace_hint = -1};
+    struct sim s = {.p = p, .tr = tr, .o = o, .r = out, .trace_hint = -1, .stale = 1};
     struct gf_plan *plan = malloc(sizeof(*plan));
     struct gf_outcome *outcome = malloc(sizeof(*outcome));
     FILE *saved_log = gf_log_stream();
@@ -568,10 +589,11 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     /* the daemon's code, without side effects outside libvirt's model */
     p->load_source = GF_LOAD_EXTERNAL;
     p->notify.argc = p->logoff.argc = p->drain_hook.argc = 0;
-    gf_log_set_stream(NULL); /* the library's own notes: the simulator prints its lines */
+    gf_log_set_stream(NULL);  /* the library's own notes: the simulator prints its lines */
+    if (p->nhypervisors == 1) /* the farm simulated on stands for the policy's hypervisor */
+        snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", o->farm_uri);
     for (int i = 0; i < p->nhypervisors; i++) {
-        if (!(s.conns[i] = gf_connect(o->farm_uri)) ||
-            ensure_gold(p, s.conns[i], o->farm_uri) < 0)
+        if (!(s.conns[i] = gf_connect(o->farm_uri)) || ensure_gold(p, s.conns[i], o->farm_uri) < 0)
             goto done;
     }
     for (long long k = 0; k < nsteps; k++) {
@@ -589,6 +611,7 @@ done:
             virConnectClose(s.conns[i]);
     free(s.m);
     free(s.prev_notes);
+    gf_farm_obs_clear(&s.seen);
     free(plan);
     free(outcome);
     return ret;

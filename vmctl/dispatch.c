@@ -7,8 +7,9 @@
 #include "vmctl.h"
 
 static const struct vmctl_cmd *const cmd_groups[] = {
-    vmctl_list_cmds,  vmctl_snapshot_cmds, vmctl_clone_cmds, vmctl_resize_cmds,
-    vmctl_image_cmds, vmctl_policy_cmds,   vmctl_farm_cmds,  vmctl_misc_cmds,
+    vmctl_list_cmds,   vmctl_snapshot_cmds, vmctl_clone_cmds,
+    vmctl_resize_cmds, vmctl_image_cmds,    vmctl_policy_cmds,
+    vmctl_farm_cmds,   vmctl_simulate_cmds, vmctl_misc_cmds,
 };
 
 #define NGROUPS (sizeof(cmd_groups) / sizeof(cmd_groups[0]))
@@ -110,7 +111,7 @@ static int parse_args(const struct vmctl_cmd *cmd, int argc, char **argv, struct
                    name, cmd->name);
             return -1;
         }
-        if (args->values[idx]) {
+        if (args->values[idx] && cmd->opts[idx].type != VMCTL_OPT_LIST) {
             gf_err(GF_ERR_INPUT, "%s: option '--%s' given twice", cmd->name, cmd->opts[idx].name);
             return -1;
         }
@@ -121,10 +122,12 @@ static int parse_args(const struct vmctl_cmd *cmd, int argc, char **argv, struct
                 return -1;
             }
             args->values[idx] = "1";
-        } else if (eq) {
-            args->values[idx] = eq + 1;
-        } else if (i + 1 < argc) {
-            args->values[idx] = argv[++i];
+        } else if (eq || i + 1 < argc) {
+            char *value = eq ? (char *)eq + 1 : argv[++i];
+            if (args->values[idx])
+                args->pos[args->npos++] = value; /* a repeated list option */
+            else
+                args->values[idx] = value;
         } else {
             gf_err(GF_ERR_INPUT, "%s: option '--%s' needs a value (%s)", cmd->name,
                    cmd->opts[idx].name, cmd->opts[idx].arg);
@@ -202,8 +205,8 @@ static void help_cmd(FILE *out, const struct vmctl_cmd *cmd)
         snprintf(flag, sizeof(flag), "--%s ", o->name);
         if (strstr(cmd->synopsis, flag))
             continue; /* already in the synopsis */
-        fprintf(out, " [--%s%s%s]", o->name, o->type == VMCTL_OPT_STRING ? " " : "",
-                o->type == VMCTL_OPT_STRING ? o->arg : "");
+        fprintf(out, " [--%s%s%s]", o->name, o->type != VMCTL_OPT_BOOL ? " " : "",
+                o->type != VMCTL_OPT_BOOL ? o->arg : "");
     }
     fprintf(out, "\n\n  %s\n", cmd->summary);
     if (cmd->help && cmd->help[0])
@@ -213,9 +216,8 @@ static void help_cmd(FILE *out, const struct vmctl_cmd *cmd)
         for (int i = 0; cmd->opts[i].name; i++) {
             char left[64];
             const struct vmctl_opt *o = &cmd->opts[i];
-            snprintf(left, sizeof(left), "--%s%s%s", o->name,
-                     o->type == VMCTL_OPT_STRING ? " " : "",
-                     o->type == VMCTL_OPT_STRING ? o->arg : "");
+            snprintf(left, sizeof(left), "--%s%s%s", o->name, o->type != VMCTL_OPT_BOOL ? " " : "",
+                     o->type != VMCTL_OPT_BOOL ? o->arg : "");
             fprintf(out, "  %-24s %s\n", left, o->help);
         }
     }

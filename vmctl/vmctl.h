@@ -16,6 +16,7 @@
 enum vmctl_opt_type {
     VMCTL_OPT_BOOL,   /* --flag */
     VMCTL_OPT_STRING, /* --name VALUE or --name=VALUE */
+    VMCTL_OPT_LIST,   /* a string that may repeat: later values join the positionals */
 };
 
 struct vmctl_opt {
@@ -59,6 +60,7 @@ extern const struct vmctl_cmd vmctl_resize_cmds[];
 extern const struct vmctl_cmd vmctl_image_cmds[];
 extern const struct vmctl_cmd vmctl_policy_cmds[];
 extern const struct vmctl_cmd vmctl_farm_cmds[];
+extern const struct vmctl_cmd vmctl_simulate_cmds[];
 extern const struct vmctl_cmd vmctl_misc_cmds[];
 
 /* The value of option NAME of ARGS, or NULL when not given. */

@@ -71,6 +71,19 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+static char farm_uri[4200];
+
+/* BEFORE, the simulated farm's URI, AFTER: in one of four rotating buffers. */
+static const char *with_farm(const char *before, const char *after)
+{
+    static char bufs[4][4400];
+    static int next;
+    char *b = bufs[next++ % 4];
+
+    snprintf(b, sizeof(bufs[0]), "%s%s%s", before, farm_uri, after);
+    return b;
+}
+
 static char *path_in(const char *name)
 {
     static char buf[8][160];
@@ -216,16 +229,18 @@ static void hand_worked_trace_gives_its_figures(void **state)
     ASSERT_ROW(out, "failed actions", "0");
     /* the decisions, each with its simulated time (the rules' wording is the planner's) */
     assert_non_null(strstr(out, "\n2026-03-02 08:00 ramp_up: "));
-    assert_non_null(strstr(out, ": clone sim-001 on test:///default [done]\n2026-03-02 08:02 "));
-    assert_non_null(strstr(out, ": clone sim-002 on test:///default [done]\n2026-03-02 08:03 "));
-    assert_non_null(strstr(out, ": clone sim-003 on test:///default [done]\n2026-03-02 08:05 "));
-    assert_non_null(strstr(out, "sim-003 has 1 session, the fewest (breadth): drain sim-003 [done]\n"
-                                "2026-03-02 08:06 drain: sim-003 has no sessions: retire sim-003 "
-                                "[done]\n"));
+    assert_non_null(strstr(out, with_farm(": clone sim-001 on ", " [done]\n2026-03-02 08:02 ")));
+    assert_non_null(strstr(out, with_farm(": clone sim-002 on ", " [done]\n2026-03-02 08:03 ")));
+    assert_non_null(strstr(out, with_farm(": clone sim-003 on ", " [done]\n2026-03-02 08:05 ")));
+    assert_non_null(strstr(out,
+                           "sim-003 has 1 session, the fewest (breadth): drain sim-003 [done]\n"
+                           "2026-03-02 08:06 drain: sim-003 has no sessions: retire sim-003 "
+                           "[done]\n"));
     assert_non_null(strstr(out, "\n2026-03-02 08:07 "));
-    assert_non_null(strstr(out, "sim-002 has 2 sessions, the fewest (breadth): drain sim-002 [done]\n"
-                                "2026-03-02 08:09 drain: sim-002 has no sessions: retire sim-002 "
-                                "[done]\n"));
+    assert_non_null(strstr(out,
+                           "sim-002 has 2 sessions, the fewest (breadth): drain sim-002 [done]\n"
+                           "2026-03-02 08:09 drain: sim-002 has no sessions: retire sim-002 "
+                           "[done]\n"));
     free(out);
 
     /* the same as JSON: one object */
@@ -371,9 +386,8 @@ static void two_policies_side_by_side(void **state)
     size_t n;
 
     (void)state;
-    assert_int_equal(vm(&out, "simulate", "--policy", policy, lazy, "--trace", trace,
-                        "--farm-xml", farm_xml, "--leave-rate", "50", "--plot", path_in("two.svg"),
-                        NULL),
+    assert_int_equal(vm(&out, "simulate", "--policy", policy, lazy, "--trace", trace, "--farm-xml",
+                        farm_xml, "--leave-rate", "50", "--plot", path_in("two.svg"), NULL),
                      0);
     assert_non_null(strstr(out, "# policy " /* each run has its header */));
     assert_non_null(strstr(strstr(out, "# policy ") + 1, "# policy "));
@@ -412,24 +426,26 @@ static void farm_log_reads_the_records(void **state)
     assert_int_equal(vm(&out, "farm", "log", "sim", "--state-dir", dir, NULL), 0);
     assert_non_null(strstr(out, "2026-03-02T08:02:00Z sim: all ramp_up, 10 sessions on 1 hosts "
                                 "in service (capacity 10) = 100%\n2026-03-02T08:02:00Z   "));
-    assert_non_null(strstr(out, ": clone sim-002 on test:///default [done]\n"));
+    assert_non_null(strstr(out, with_farm(": clone sim-002 on ", " [done]\n")));
     /* the 08:06 note comes with a retirement, so it is shown; notes alone are not */
     assert_non_null(strstr(out, "2026-03-02T08:06:00Z   note: ramp_up: 5 sessions / (2 hosts x "));
     assert_null(strstr(out, "T08:01:00Z"));
     free(out);
-    assert_int_equal(vm(&out, "farm", "log", "sim", "--state-dir", dir, "--since",
-                        "2026-03-02T08:07Z", NULL),
-                     0);
+    assert_int_equal(
+        vm(&out, "farm", "log", "sim", "--state-dir", dir, "--since", "2026-03-02T08:07Z", NULL),
+        0);
     assert_null(strstr(out, "08:05"));
     assert_non_null(strstr(out, "drain sim-002 [done]"));
     free(out);
     assert_int_equal(vm(&out, "farm", "log", "sim", "--state-dir", dir, "--json", "--since",
                         "2026-03-02T08:09Z", NULL),
                      0);
-    assert_string_equal(strstr(out, "\"actions\""), "\"actions\":[{\"action\":\"retire\","
-                        "\"host\":\"sim-002\",\"hypervisor\":\"test:///default\",\"rule\":"
-                        "\"drain: sim-002 has no sessions\",\"line\":\"drain: sim-002 has no "
-                        "sessions: retire sim-002\",\"outcome\":\"done\"}]}\n");
+    assert_string_equal(strstr(out, "\"actions\""),
+                        with_farm("\"actions\":[{\"action\":\"retire\",\"host\":\"sim-002\","
+                                  "\"hypervisor\":\"",
+                                  "\",\"rule\":\"drain: sim-002 has no sessions\",\"line\":"
+                                  "\"drain: sim-002 has no sessions: retire sim-002\",\"outcome\":"
+                                  "\"done\"}]}\n"));
     free(out);
     write_file(path_in("bad.decisions"), "{\"time\":\"2026-03-02T08:00:00Z\"}\nnot json\n");
     assert_int_equal(vm(NULL, "farm", "log", "bad", "--state-dir", dir, NULL), 2);
@@ -453,6 +469,7 @@ int main(int argc, char **argv)
         return 2;
     }
     farm_xml = argv[1];
+    snprintf(farm_uri, sizeof(farm_uri), "test://%s", farm_xml);
     gf_err_init();
     gf_log_set_stream(NULL);
     return cmocka_run_group_tests(tests, setup_group, teardown_group);

@@ -1,0 +1,1331 @@
+/* test_daemon_qemu.c - goldfarmd end to end on a real libvirtd with QEMU (TCG) and tiny guests.
+ *
+ * usage: test_daemon_qemu GOLDFARMD VMCTL   (GOLDFARM_SRC = repository root)
+ *
+ * Runs as root on the test bed of tests/qemu/testbed.sh (see /work/shared/TESTBED.md).  A
+ * policy for farm "gfd" (hosts gf-test-d-NN, tiny-gold as gold, agent load source) is written
+ * to a temporary directory, and goldfarmd runs on it as real processes: `goldfarmd --once`
+ * tick by tick (the state lives in libvirt and the journal in the state directory), and a
+ * long-running goldfarmd for the libvirtd restart.  The tests run in order and share the
+ * farm:
+ *
+ *   1. min_hosts 2: two linked clones are made, boot, and their agents answer;
+ *   2. 3 users logged in inside the guests (utmpctl through guest-exec): 3 / (2 x 2) = 75% >
+ *      50%: a third host is cloned and boots;
+ *   3. users gone: a host is drained; a user on it keeps it (it is not retired before the
+ *      wait, nor after the wait once the logoff hook ran), and once empty it is retired:
+ *      domain and overlay gone, gold disk untouched;
+ *   4. GOLDFARM_CRASH=clone-volume, then =clone-defined, then a plain run: no orphaned
+ *      volume or domain, no duplicate, the farm reaches its size;
+ *   5. libvirtd killed and restarted under a running goldfarmd: blind (logged), no action,
+ *      reconnects and carries on (status file updated, sessions seen again).
+ *
+ * Only domains and volumes named gf-test-d-* are made and removed (the group setup removes
+ * leftovers of an earlier run, the group teardown everything this suite made).  At most three
+ * guests run at once.  GOLDFARM_TEST_VERBOSE=1 prints every command and its output.
+ *
+ * Beware: tests/qemu/test_qemu.c's teardown (`testbed.sh reset`) removes every gf-test-*
+ * domain, these included; run the two suites one after the other (ctest RESOURCE_LOCK).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <cmocka.h>
+
+#include "guest_agent.h"
+#include "run.h"
+
+#define URI GA_URI
+#define POOL "goldfarm-testbed"
+#define POOL_DIR "/var/lib/goldfarm/testbed/pool"
+#define GOLD "tiny-gold"
+#define GOLD_DISK POOL_DIR "/tiny-gold.qcow2"
+#define META_NS "https://goldfarm.dev/xmlns/domain/1"
+#define PREFIX "gf-test-d-"
+#define FARM "gfd"
+#define LIBVIRTD_PID "/run/goldfarm-testbed/libvirtd.pid"
+
+/* Bounds, in seconds. */
+#define CMD_TIMEOUT "240"    /* any one goldfarmd --once / virsh / vmctl run */
+#define BOOT_WAIT 90.0       /* from start to the guest agent answering */
+#define EXEC_WAIT 30.0       /* one guest-exec to end */
+#define TESTBED_TIMEOUT 1800 /* testbed.sh all: may install packages and fetch a kernel */
+#define DRAIN_WAIT 20        /* the policy's drain wait */
+#define RECONNECT_WAIT 120.0 /* libvirtd back up to the daemon's status being fresh again */
+
+#define MAX_DOMS 16
+
+static struct {
+    const char *goldfarmd, *vmctl;
+    char testbed[PATH_MAX];
+    char dir[PATH_MAX];      /* the temporary directory of this run */
+    char policies[PATH_MAX]; /* DIR/policies */
+    char state[PATH_MAX];    /* DIR/state: journal, status, decisions */
+    char hook[PATH_MAX];     /* DIR/hook.sh */
+    char hooklog[PATH_MAX];  /* DIR/hooks.log: one line per hook run, its argv */
+    char status[PATH_MAX];   /* DIR/state/gfd.status */
+    char gold_sha[65];
+    pid_t daemon;            /* a long-running goldfarmd, 0: none */
+    char daemon_log[PATH_MAX];
+    int verbose;
+} g;
+
+/* ---------------------------------------------------------------- failing with a message */
+
+static void failf(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), noreturn));
+
+static void failf(const char *file, int line, const char *fmt, ...)
+{
+    char msg[16384];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    print_error("%s\n", msg);
+    _fail(file, line);
+    abort(); /* not reached */
+}
+
+#define FAILF(...) failf(__FILE__, __LINE__, __VA_ARGS__)
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            FAILF(__VA_ARGS__);                                                                    \
+    } while (0)
+
+/* Buffers a failed check would leak (it jumps out of the test): kept here until released. */
+static char *kept[512];
+
+static char *keep(char *p)
+{
+    for (size_t i = 0; p && i < sizeof(kept) / sizeof(kept[0]); i++) {
+        if (!kept[i]) {
+            kept[i] = p;
+            break;
+        }
+    }
+    return p;
+}
+
+static void release(char *p)
+{
+    for (size_t i = 0; p && i < sizeof(kept) / sizeof(kept[0]); i++)
+        if (kept[i] == p)
+            kept[i] = NULL;
+    free(p);
+}
+
+static void release_all(void)
+{
+    for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+        free(kept[i]);
+        kept[i] = NULL;
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void nap(double seconds)
+{
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* ---------------------------------------------------------------- running programs */
+
+struct cmd {
+    struct run_result r;
+    char line[1024];
+};
+
+static void cmd_free(struct cmd *c)
+{
+    release(c->r.out);
+    release(c->r.err);
+    c->r.out = c->r.err = NULL;
+}
+
+/* Run PROG PRE... ARGS... (NULL-terminated) under timeout(1), with ENV (NULL or one
+ * "NAME=VALUE") added.  A program that cannot run, or runs too long, fails the test. */
+static void run_va(const char *file, int line, struct cmd *c, const char *env, const char *prog,
+                   const char *const *pre, va_list ap)
+{
+    char *argv[64];
+    char *envv[2] = {(char *)env, NULL};
+    int n = 0;
+    size_t used = 0;
+
+    argv[n++] = "timeout";
+    argv[n++] = "-k";
+    argv[n++] = "10";
+    argv[n++] = CMD_TIMEOUT;
+    argv[n++] = (char *)prog;
+    for (; pre && *pre; pre++)
+        argv[n++] = (char *)*pre;
+    while (n < 63 && (argv[n] = va_arg(ap, char *)))
+        n++;
+    argv[n] = NULL;
+    c->line[0] = '\0';
+    if (env)
+        used += (size_t)snprintf(c->line, sizeof(c->line), "%s ", env);
+    for (int i = 4; i < n && used < sizeof(c->line); i++)
+        used += (size_t)snprintf(c->line + used, sizeof(c->line) - used, "%s%s", argv[i],
+                                 i + 1 < n ? " " : "");
+    if (run_argv(argv, env ? envv : NULL, &c->r) < 0)
+        failf(file, line, "cannot run %s", c->line);
+    keep(c->r.out);
+    keep(c->r.err);
+    if (c->r.status == 124 || c->r.status == 137)
+        failf(file, line, "`%s` did not finish within %s s\n%s%s", c->line, CMD_TIMEOUT, c->r.out,
+              c->r.err);
+    if (g.verbose)
+        print_message("$ %s\n[exit %d]\n%s%s", c->line, c->r.status, c->r.out, c->r.err);
+}
+
+static void virsh_at(const char *file, int line, struct cmd *c, ...)
+{
+    const char *pre[] = {"-c", URI, "-q", NULL};
+    va_list ap;
+
+    va_start(ap, c);
+    run_va(file, line, c, NULL, "virsh", pre, ap);
+    va_end(ap);
+}
+
+static void prog_at(const char *file, int line, struct cmd *c, const char *prog, ...)
+{
+    va_list ap;
+
+    va_start(ap, prog);
+    run_va(file, line, c, NULL, prog, NULL, ap);
+    va_end(ap);
+}
+
+static void vmctl_at(const char *file, int line, struct cmd *c, ...)
+{
+    const char *pre[] = {"-c", URI, NULL};
+    va_list ap;
+
+    va_start(ap, c);
+    run_va(file, line, c, NULL, g.vmctl, pre, ap);
+    va_end(ap);
+}
+
+#define VIRSH(c, ...) virsh_at(__FILE__, __LINE__, c, __VA_ARGS__, (char *)NULL)
+#define PROG(c, ...) prog_at(__FILE__, __LINE__, c, __VA_ARGS__, (char *)NULL)
+#define VMCTL(c, ...) vmctl_at(__FILE__, __LINE__, c, __VA_ARGS__, (char *)NULL)
+
+static void expect_exit(const char *file, int line, const struct cmd *c, int code)
+{
+    if (c->r.status != code)
+        failf(file, line, "`%s` exited %d, expected %d\n--- stdout:\n%s--- stderr:\n%s", c->line,
+              c->r.status, code, c->r.out, c->r.err);
+}
+#define EXPECT_EXIT(c, code) expect_exit(__FILE__, __LINE__, c, code)
+
+/* One `goldfarmd --once` (a separate process), with GOLDFARM_CRASH=CRASH when not NULL. */
+static void gfd_once_at(const char *file, int line, struct cmd *c, const char *crash)
+{
+    char env[128];
+    char *envv[2] = {env, NULL};
+    char *argv[] = {"timeout",      "-k",       "10",      CMD_TIMEOUT,    (char *)g.goldfarmd,
+                    "--policies",   g.policies, "--state-dir", g.state,    "--foreground",
+                    "--once",       NULL};
+    size_t used = 0;
+
+    snprintf(env, sizeof(env), "GOLDFARM_CRASH=%s", crash ? crash : "");
+    c->line[0] = '\0';
+    if (crash)
+        used += (size_t)snprintf(c->line, sizeof(c->line), "%s ", env);
+    for (int i = 4; argv[i] && used < sizeof(c->line); i++)
+        used += (size_t)snprintf(c->line + used, sizeof(c->line) - used, "%s%s", argv[i],
+                                 argv[i + 1] ? " " : "");
+    if (run_argv(argv, crash ? envv : NULL, &c->r) < 0)
+        failf(file, line, "cannot run %s", c->line);
+    keep(c->r.out);
+    keep(c->r.err);
+    if (c->r.status == 124 || c->r.status == 137)
+        failf(file, line, "`%s` did not finish within %s s\n%s", c->line, CMD_TIMEOUT, c->r.err);
+    if (g.verbose)
+        print_message("$ %s\n[exit %d]\n%s%s", c->line, c->r.status, c->r.out, c->r.err);
+}
+
+/* TICK(&c): one plain `goldfarmd --once`, which must exit 0. */
+#define TICK(c)                                                                                    \
+    do {                                                                                           \
+        gfd_once_at(__FILE__, __LINE__, c, NULL);                                                  \
+        expect_exit(__FILE__, __LINE__, c, 0);                                                     \
+    } while (0)
+#define TICK_CRASH(c, point) gfd_once_at(__FILE__, __LINE__, c, point)
+
+/* stdout of a virsh command that must succeed, trailing blanks cut, into BUF. */
+static void virsh_text_at(const char *file, int line, char *buf, size_t len, ...)
+{
+    const char *pre[] = {"-c", URI, "-q", NULL};
+    struct cmd c;
+    size_t n;
+    va_list ap;
+
+    va_start(ap, len);
+    run_va(file, line, &c, NULL, "virsh", pre, ap);
+    va_end(ap);
+    expect_exit(file, line, &c, 0);
+    snprintf(buf, len, "%s", c.r.out);
+    n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    cmd_free(&c);
+}
+#define VIRSH_TEXT(buf, ...)                                                                       \
+    virsh_text_at(__FILE__, __LINE__, buf, sizeof(buf), __VA_ARGS__, (char *)NULL)
+
+/* ---------------------------------------------------------------- files */
+
+/* The whole of PATH as a new string ("" if it does not exist). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text = NULL;
+    size_t len = 0;
+
+    if (!f)
+        return keep(strdup(""));
+    {
+        FILE *mem = open_memstream(&text, &len);
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+            fwrite(buf, 1, n, mem);
+        fclose(mem);
+    }
+    fclose(f);
+    return keep(text);
+}
+
+static void write_file_at(const char *file, int line, const char *path, const char *text,
+                          mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+
+    if (!f)
+        failf(file, line, "cannot write %s: %s", path, strerror(errno));
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+}
+#define WRITE_FILE(path, text, mode) write_file_at(__FILE__, __LINE__, path, text, mode)
+
+static time_t mtime_of(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? st.st_mtime : 0;
+}
+
+static void sha256_at(const char *file, int line, const char *path, char out[65])
+{
+    struct cmd c;
+
+    prog_at(file, line, &c, "sha256sum", path, (char *)NULL);
+    expect_exit(file, line, &c, 0);
+    if (strlen(c.r.out) < 64)
+        failf(file, line, "sha256sum %s printed '%s'", path, c.r.out);
+    snprintf(out, 65, "%.64s", c.r.out);
+    cmd_free(&c);
+}
+#define SHA256(path, out) sha256_at(__FILE__, __LINE__, path, out)
+
+/* ---------------------------------------------------------------- domains, volumes, metadata */
+
+/* The names of the gf-test-d-* domains (all, or only the running ones), sorted (virsh
+ * sorts), into LIST; returns how many. */
+static int domains_at(const char *file, int line, char list[][64], int running)
+{
+    char text[8192], *save = NULL;
+    int n = 0;
+
+    if (running)
+        virsh_text_at(file, line, text, sizeof(text), "list", "--name", (char *)NULL);
+    else
+        virsh_text_at(file, line, text, sizeof(text), "list", "--all", "--name", (char *)NULL);
+    for (char *d = strtok_r(text, "\n", &save); d; d = strtok_r(NULL, "\n", &save))
+        if (strncmp(d, PREFIX, strlen(PREFIX)) == 0 && n < MAX_DOMS)
+            snprintf(list[n++], 64, "%s", d);
+    /* virsh lists running domains by id: sort by name */
+    for (int i = 0; i < n; i++)
+        for (int k = i + 1; k < n; k++)
+            if (strcmp(list[i], list[k]) > 0) {
+                char t[64];
+                memcpy(t, list[i], 64);
+                memcpy(list[i], list[k], 64);
+                memcpy(list[k], t, 64);
+            }
+    return n;
+}
+#define DOMAINS(list) domains_at(__FILE__, __LINE__, list, 0)
+#define RUNNING(list) domains_at(__FILE__, __LINE__, list, 1)
+
+/* LIST (N names) as "a, b, c" into BUF. */
+static const char *joined(char list[][64], int n, char *buf, size_t len)
+{
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", list[i]);
+    if (!n)
+        snprintf(buf, len, "(none)");
+    return buf;
+}
+
+/* The gf-test-d-* volumes of the pool (after a refresh) into LIST; returns how many. */
+static int volumes_at(const char *file, int line, char list[][64])
+{
+    char text[8192], *save = NULL, name[256];
+    struct cmd c;
+    int n = 0;
+
+    virsh_at(file, line, &c, "pool-refresh", POOL, (char *)NULL);
+    expect_exit(file, line, &c, 0);
+    cmd_free(&c);
+    virsh_text_at(file, line, text, sizeof(text), "vol-list", "--pool", POOL, (char *)NULL);
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+        if (sscanf(l, "%255s", name) == 1 && strncmp(name, PREFIX, strlen(PREFIX)) == 0 &&
+            n < MAX_DOMS)
+            snprintf(list[n++], 64, "%s", name);
+    return n;
+}
+#define VOLUMES(list) volumes_at(__FILE__, __LINE__, list)
+
+/* Whether domain DOM is defined. */
+static int defined_at(const char *file, int line, const char *dom)
+{
+    struct cmd c;
+    int yes;
+
+    virsh_at(file, line, &c, "dominfo", dom, (char *)NULL);
+    yes = c.r.status == 0;
+    cmd_free(&c);
+    return yes;
+}
+#define DEFINED(dom) defined_at(__FILE__, __LINE__, dom)
+
+static void expect_state_at(const char *file, int line, const char *dom, const char *want)
+{
+    char text[128];
+
+    virsh_text_at(file, line, text, sizeof(text), "domstate", dom, (char *)NULL);
+    if (strcmp(text, want) != 0) {
+        virsh_text_at(file, line, text, sizeof(text), "domstate", dom, "--reason", (char *)NULL);
+        failf(file, line, "%s is '%s', expected '%s'", dom, text, want);
+    }
+}
+#define EXPECT_STATE(dom, want) expect_state_at(__FILE__, __LINE__, dom, want)
+
+/* Attribute ATTR of DOM's Goldfarm metadata into BUF ("" when absent). */
+static void meta_attr_at(const char *file, int line, const char *dom, const char *attr, char *buf,
+                         size_t len)
+{
+    char xml[4096], key[64];
+    const char *p, *end;
+
+    virsh_text_at(file, line, xml, sizeof(xml), "metadata", dom, "--uri", META_NS, (char *)NULL);
+    snprintf(key, sizeof(key), " %s=\"", attr);
+    buf[0] = '\0';
+    if (!(p = strstr(xml, key)))
+        return;
+    p += strlen(key);
+    end = strchr(p, '"');
+    snprintf(buf, len, "%.*s", (int)(end ? end - p : 0), p);
+}
+#define META(dom, attr, buf) meta_attr_at(__FILE__, __LINE__, dom, attr, buf, sizeof(buf))
+
+static void expect_meta_at(const char *file, int line, const char *dom, const char *attr,
+                           const char *want)
+{
+    char value[512];
+
+    meta_attr_at(file, line, dom, attr, value, sizeof(value));
+    if (strcmp(value, want) != 0)
+        failf(file, line, "%s: metadata %s is '%s', expected '%s'", dom, attr, value, want);
+}
+#define EXPECT_META(dom, attr, want) expect_meta_at(__FILE__, __LINE__, dom, attr, want)
+
+/* The file of DOM's first disk into BUF. */
+static void disk_path_at(const char *file, int line, const char *dom, char *buf, size_t len)
+{
+    char text[4096], type[32], device[32], target[32], source[PATH_MAX];
+    char *save = NULL;
+
+    virsh_text_at(file, line, text, sizeof(text), "domblklist", dom, "--details", (char *)NULL);
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (sscanf(l, "%31s %31s %31s %4095s", type, device, target, source) == 4 &&
+            strcmp(device, "disk") == 0) {
+            snprintf(buf, len, "%s", source);
+            return;
+        }
+    }
+    failf(file, line, "%s: no disk in `virsh domblklist --details`:\n%s", dom, text);
+}
+#define DISK_PATH(dom, buf) disk_path_at(__FILE__, __LINE__, dom, buf, sizeof(buf))
+
+/* A running farm host DOM: a linked clone of the gold disk, metadata of farm gfd, active. */
+static void expect_host_at(const char *file, int line, const char *dom)
+{
+    char disk[PATH_MAX], want[PATH_MAX + 32];
+    struct cmd c;
+
+    expect_state_at(file, line, dom, "running");
+    expect_meta_at(file, line, dom, "role", "host");
+    expect_meta_at(file, line, dom, "farm", FARM);
+    expect_meta_at(file, line, dom, "image", GOLD);
+    expect_meta_at(file, line, dom, "state", "active");
+    disk_path_at(file, line, dom, disk, sizeof(disk));
+    snprintf(want, sizeof(want), "%s/%s-", POOL_DIR, dom);
+    if (strncmp(disk, want, strlen(want)) != 0)
+        failf(file, line, "%s's disk is %s, expected %s*", dom, disk, want);
+    prog_at(file, line, &c, "qemu-img", "info", "-U", disk, (char *)NULL);
+    expect_exit(file, line, &c, 0);
+    if (!strstr(c.r.out, "backing file: " GOLD_DISK))
+        failf(file, line, "%s's disk %s is not a linked clone of " GOLD_DISK ":\n%s", dom, disk,
+              c.r.out);
+    cmd_free(&c);
+}
+#define EXPECT_HOST(dom) expect_host_at(__FILE__, __LINE__, dom)
+
+/* Remove test domain NAME and its volume, whatever state it is in (errors ignored).  Only
+ * gf-test-d-* names. */
+static void remove_domain(const char *name)
+{
+    char vol[256];
+    struct cmd c;
+
+    if (strncmp(name, PREFIX, strlen(PREFIX)) != 0)
+        return;
+    snprintf(vol, sizeof(vol), "%s-vda.qcow2", name);
+    VIRSH(&c, "destroy", name);
+    cmd_free(&c);
+    VIRSH(&c, "undefine", name, "--snapshots-metadata", "--managed-save");
+    cmd_free(&c);
+    VIRSH(&c, "vol-delete", "--pool", POOL, vol);
+    cmd_free(&c);
+}
+
+/* Remove every gf-test-d-* domain and volume. */
+static void remove_all(void)
+{
+    char list[MAX_DOMS][64];
+    int n = DOMAINS(list);
+
+    for (int i = 0; i < n; i++)
+        remove_domain(list[i]);
+    n = VOLUMES(list);
+    for (int i = 0; i < n; i++) {
+        struct cmd c;
+        VIRSH(&c, "vol-delete", "--pool", POOL, list[i]);
+        cmd_free(&c);
+    }
+}
+
+/* ---------------------------------------------------------------- guests and their users */
+
+static void wait_agent_at(const char *file, int line, const char *dom, double seconds)
+{
+    char why[1024];
+
+    if (ga_wait(dom, seconds, why, sizeof(why)) < 0)
+        failf(file, line, "%s", why);
+}
+#define WAIT_AGENT(dom) wait_agent_at(__FILE__, __LINE__, dom, BOOT_WAIT)
+
+static int guest_sh_at(const char *file, int line, const char *dom, const char *shell)
+{
+    char why[1024];
+    int code = ga_exec(dom, shell, EXEC_WAIT, why, sizeof(why));
+
+    if (code < 0)
+        failf(file, line, "%s", why);
+    if (g.verbose)
+        print_message("guest %s: `%s` -> exit %d\n", dom, shell, code);
+    return code;
+}
+
+/* USER logs in on LINE of DOM, or (USER NULL) the session on LINE ends. */
+static void utmp_at(const char *file, int line, const char *dom, const char *user,
+                    const char *tty)
+{
+    char shell[256];
+    int code;
+
+    if (user)
+        snprintf(shell, sizeof(shell), "/bin/utmpctl login %s %s", user, tty);
+    else
+        snprintf(shell, sizeof(shell), "/bin/utmpctl logout %s", tty);
+    if ((code = guest_sh_at(file, line, dom, shell)) != 0)
+        failf(file, line, "%s: `%s` exited %d", dom, shell, code);
+}
+#define LOGIN(dom, user, tty) utmp_at(__FILE__, __LINE__, dom, user, tty)
+#define LOGOUT(dom, tty) utmp_at(__FILE__, __LINE__, dom, NULL, tty)
+
+/* DOM's logged-in users as the agent reports them to libvirt (what the daemon reads). */
+static int users_at(const char *file, int line, const char *dom)
+{
+    char text[4096];
+    const char *p;
+
+    virsh_text_at(file, line, text, sizeof(text), "guestinfo", dom, "--user", (char *)NULL);
+    if (!(p = strstr(text, "user.count")) || !(p = strchr(p, ':')))
+        failf(file, line, "%s: `virsh guestinfo --user` has no user.count:\n%s", dom, text);
+    return atoi(p + 1);
+}
+#define EXPECT_USERS(dom, n)                                                                       \
+    do {                                                                                           \
+        int users_ = users_at(__FILE__, __LINE__, dom);                                            \
+        CHECK(users_ == (n), "%s: the guest agent reports %d users, expected %d", dom, users_,     \
+              (n));                                                                                \
+    } while (0)
+
+/* ---------------------------------------------------------------- the long-running daemon */
+
+static int daemon_alive(void)
+{
+    int status;
+
+    return g.daemon > 0 && waitpid(g.daemon, &status, WNOHANG) == 0;
+}
+
+static void daemon_start(void)
+{
+    pid_t pid;
+
+    snprintf(g.daemon_log, sizeof(g.daemon_log), "%s/goldfarmd.log", g.dir);
+    fflush(NULL);
+    pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fd = open(g.daemon_log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int null = open("/dev/null", O_RDWR);
+        if (fd < 0 || null < 0)
+            _exit(127);
+        dup2(null, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        unsetenv("GOLDFARM_CRASH");
+        execl(g.goldfarmd, g.goldfarmd, "--policies", g.policies, "--state-dir", g.state,
+              "--foreground", (char *)NULL);
+        _exit(127);
+    }
+    g.daemon = pid;
+}
+
+/* SIGTERM the daemon and wait (30 s at most) for it; returns its exit status (128 + signal
+ * when killed), -1 if it had to be killed. */
+static int daemon_stop(void)
+{
+    int status = 0;
+    double deadline = now_s() + 30;
+
+    if (g.daemon <= 0)
+        return 0;
+    kill(g.daemon, SIGTERM);
+    while (now_s() < deadline) {
+        pid_t r = waitpid(g.daemon, &status, WNOHANG);
+        if (r == g.daemon || r < 0) {
+            g.daemon = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        nap(0.2);
+    }
+    kill(g.daemon, SIGKILL);
+    waitpid(g.daemon, &status, 0);
+    g.daemon = 0;
+    return -1;
+}
+
+/* ---------------------------------------------------------------- libvirtd */
+
+static pid_t libvirtd_pid(void)
+{
+    char *text = slurp(LIBVIRTD_PID);
+    pid_t pid = (pid_t)atoi(text);
+
+    release(text);
+    return pid > 1 && kill(pid, 0) == 0 ? pid : 0;
+}
+
+/* `testbed.sh start`, its output to DIR/testbed-start.log.  Not through run_argv: libvirtd
+ * daemonizes and would inherit (and hold open) the pipes run_argv reads to their end, so the
+ * test would wait forever; here the child gets a file and no other descriptor.  Returns its
+ * exit status, or -1 when it did not end within 120 s. */
+static int testbed_start(void)
+{
+    char log[PATH_MAX + 32];
+    int status = 0;
+    double deadline = now_s() + 120;
+    pid_t pid;
+
+    snprintf(log, sizeof(log), "%s/testbed-start.log", g.dir[0] ? g.dir : "/tmp");
+    fflush(NULL);
+    if ((pid = fork()) < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int null = open("/dev/null", O_RDONLY);
+        if (fd < 0 || null < 0)
+            _exit(127);
+        dup2(null, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        for (int i = 3; i < 1024; i++)
+            close(i);
+        execl(g.testbed, g.testbed, "start", (char *)NULL);
+        _exit(127);
+    }
+    while (now_s() < deadline) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (r < 0)
+            return -1;
+        nap(0.2);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}
+
+static void libvirtd_ensure_up(void)
+{
+    int code;
+
+    if (libvirtd_pid())
+        return;
+    if ((code = testbed_start()) != 0)
+        print_error("`%s start` exited %d (see %s/testbed-start.log)\n", g.testbed, code, g.dir);
+}
+
+/* ---------------------------------------------------------------- group setup / teardown */
+
+static const char policy_fmt[] =
+    "# written by test_daemon_qemu: the real-QEMU farm\n"
+    "farm: { name = \"" FARM "\"; hypervisors = ( { uri = \"" URI "\"; } );\n"
+    "  image = \"" GOLD "\"; host_name = \"" PREFIX "%%02d\"; memory = \"256M\"; vcpus = 1;\n"
+    "  max_sessions = 2; min_hosts = 2; max_hosts = 3; tick = \"5s\"; };\n"
+    "schedule: { timezone = \"UTC\";\n"
+    "  every_day: { days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"];\n"
+    "    ramp_up   = { start = \"06:00\"; min_hosts = 2; threshold = 50; };\n"
+    "    peak      = { start = \"09:00\"; min_hosts = 2; threshold = 50; };\n"
+    "    ramp_down = { start = \"17:00\"; min_hosts = 2; threshold = 50; };\n"
+    "    off_peak  = { start = \"20:00\"; min_hosts = 2; threshold = 50; }; }; };\n"
+    "scaling = { cooldown_out = \"0s\"; cooldown_in = \"0s\"; hysteresis = 10; };\n"
+    "drain = { wait = \"%ds\"; notify = [\"%s\", \"notify\"]; logoff = [\"%s\", \"logoff\"]; };\n"
+    "load = { source = \"agent\"; };\n";
+
+static int group_setup(void **state)
+{
+    char text[4096], path[PATH_MAX + 32];
+    struct cmd c;
+    const char *env;
+
+    (void)state;
+    unsetenv("GOLDFARM_CRASH");
+    unsetenv("GOLDFARM_FAULT");
+    CHECK(g.goldfarmd && access(g.goldfarmd, X_OK) == 0, "no goldfarmd binary (argv[1]): '%s'",
+          g.goldfarmd ? g.goldfarmd : "(none)");
+    CHECK(g.vmctl && access(g.vmctl, X_OK) == 0, "no vmctl binary (argv[2]): '%s'",
+          g.vmctl ? g.vmctl : "(none)");
+    env = getenv("GOLDFARM_SRC");
+    CHECK(env && *env, "GOLDFARM_SRC must name the repository root (for tests/qemu/testbed.sh)");
+    snprintf(g.testbed, sizeof(g.testbed), "%s/tests/qemu/testbed.sh", env);
+    CHECK(access(g.testbed, X_OK) == 0, "%s is missing or not executable", g.testbed);
+
+    {
+        char secs[16];
+        char *argv[] = {"timeout", "-k", "10", secs, g.testbed, "all", NULL};
+        snprintf(secs, sizeof(secs), "%d", TESTBED_TIMEOUT);
+        CHECK(run_argv(argv, NULL, &c.r) == 0, "cannot run %s all", g.testbed);
+        keep(c.r.out);
+        keep(c.r.err);
+        CHECK(c.r.status == 0, "`%s all` failed (exit %d): the QEMU test bed is not usable\n%s%s",
+              g.testbed, c.r.status, c.r.out, c.r.err);
+        cmd_free(&c);
+    }
+    remove_all(); /* leftovers of an earlier run */
+
+    VMCTL(&c, "image", "mark", GOLD);
+    CHECK(c.r.status == 0 || (c.r.status == 2 && strstr(c.r.err, "already a gold image")),
+          "`%s` exited %d:\n%s", c.line, c.r.status, c.r.err);
+    cmd_free(&c);
+    EXPECT_STATE(GOLD, "shut off");
+    SHA256(GOLD_DISK, g.gold_sha);
+
+    snprintf(g.dir, sizeof(g.dir), "/tmp/gf-daemon-qemu-XXXXXX");
+    CHECK(mkdtemp(g.dir), "mkdtemp: %s", strerror(errno));
+    snprintf(g.policies, sizeof(g.policies), "%s/policies", g.dir);
+    snprintf(g.state, sizeof(g.state), "%s/state", g.dir);
+    snprintf(g.hook, sizeof(g.hook), "%s/hook.sh", g.dir);
+    snprintf(g.hooklog, sizeof(g.hooklog), "%s/hooks.log", g.dir);
+    snprintf(g.status, sizeof(g.status), "%s/" FARM ".status", g.state);
+    CHECK(mkdir(g.policies, 0755) == 0 && mkdir(g.state, 0750) == 0, "mkdir in %s: %s", g.dir,
+          strerror(errno));
+    /* The hooks only record that they ran (and with what): the test logs the users off. */
+    snprintf(text, sizeof(text), "#!/bin/sh\necho \"$*\" >> '%s'\n", g.hooklog);
+    WRITE_FILE(g.hook, text, 0755);
+    snprintf(text, sizeof(text), policy_fmt, DRAIN_WAIT, g.hook, g.hook);
+    snprintf(path, sizeof(path), "%s/" FARM ".conf", g.policies);
+    WRITE_FILE(path, text, 0644);
+    VMCTL(&c, "policy", "check", path);
+    EXPECT_EXIT(&c, 0);
+    cmd_free(&c);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    char sha[65] = "";
+    int left;
+
+    (void)state;
+    if (g.daemon > 0)
+        daemon_stop();
+    if (g.testbed[0]) {
+        char list[MAX_DOMS][64];
+        libvirtd_ensure_up();
+        remove_all();
+        left = DOMAINS(list) + VOLUMES(list);
+        CHECK(left == 0, "gf-test-d-* domains or volumes are left after the suite");
+        SHA256(GOLD_DISK, sha);
+        CHECK(strcmp(sha, g.gold_sha) == 0, "the gold disk changed during the suite: %s, was %s",
+              sha, g.gold_sha);
+    }
+    if (g.dir[0] && !getenv("GOLDFARM_TEST_KEEP")) {
+        char *argv[] = {"rm", "-rf", g.dir, NULL};
+        struct run_result r;
+        if (run_argv(argv, NULL, &r) == 0)
+            run_result_free(&r);
+    }
+    release_all();
+    return 0;
+}
+
+/* ---------------------------------------------------------------- 1. two clones */
+
+static void test_min_hosts_two_clones_boot(void **state)
+{
+    char list[MAX_DOMS][64], names[512];
+    struct cmd c;
+    int n;
+
+    (void)state;
+    TICK(&c);
+    CHECK(strstr(c.r.err, "0 hosts in service < minimum 2: clone " PREFIX "01") &&
+              strstr(c.r.err, "clone " PREFIX "02"),
+          "the first tick did not clone " PREFIX "01 and 02 for min_hosts:\n%s", c.r.err);
+    CHECK(!strstr(c.r.err, "[failed"), "an action failed:\n%s", c.r.err);
+    cmd_free(&c);
+    n = DOMAINS(list);
+    CHECK(n == 2 && strcmp(list[0], PREFIX "01") == 0 && strcmp(list[1], PREFIX "02") == 0,
+          "domains after the first tick: %s, expected " PREFIX "01, " PREFIX "02",
+          joined(list, n, names, sizeof(names)));
+    EXPECT_HOST(PREFIX "01");
+    EXPECT_HOST(PREFIX "02");
+    WAIT_AGENT(PREFIX "01");
+    WAIT_AGENT(PREFIX "02");
+    EXPECT_USERS(PREFIX "01", 0);
+    EXPECT_USERS(PREFIX "02", 0);
+
+    /* the next tick: the farm is at its size, nothing to do, nothing said */
+    TICK(&c);
+    CHECK(!strstr(c.r.err, "[done]") && !strstr(c.r.err, "[failed"),
+          "a tick on a farm at its size acted:\n%s", c.r.err);
+    cmd_free(&c);
+    n = DOMAINS(list);
+    CHECK(n == 2, "domains: %s", joined(list, n, names, sizeof(names)));
+}
+
+/* ---------------------------------------------------------------- 2. load: a third host */
+
+static void test_users_over_threshold_third_host(void **state)
+{
+    char list[MAX_DOMS][64], names[512], *status;
+    struct cmd c;
+    int n;
+
+    (void)state;
+    LOGIN(PREFIX "01", "alice", "pts/1");
+    LOGIN(PREFIX "01", "bob", "pts/2");
+    LOGIN(PREFIX "02", "carol", "pts/1");
+    EXPECT_USERS(PREFIX "01", 2);
+    EXPECT_USERS(PREFIX "02", 1);
+
+    TICK(&c);
+    CHECK(strstr(c.r.err, "3 sessions / (2 hosts x 2) = 75% > 50%: clone " PREFIX "03") &&
+              strstr(c.r.err, "[done]"),
+          "3 users on 2 hosts of 2 did not clone " PREFIX "03:\n%s", c.r.err);
+    cmd_free(&c);
+    EXPECT_HOST(PREFIX "03");
+    WAIT_AGENT(PREFIX "03");
+    EXPECT_USERS(PREFIX "03", 0);
+
+    /* 3 / (3 x 2) = 50%: not over the threshold, not under 50 - 10: steady */
+    TICK(&c);
+    CHECK(!strstr(c.r.err, "[done]") && !strstr(c.r.err, "[failed"),
+          "a steady farm acted:\n%s", c.r.err);
+    cmd_free(&c);
+    n = DOMAINS(list);
+    CHECK(n == 3, "domains: %s, expected 3", joined(list, n, names, sizeof(names)));
+    status = slurp(g.status);
+    CHECK(strstr(status, "\"in_service\":3") && strstr(status, "\"sessions\":3") &&
+              strstr(status, "\"usage_pct\":50"),
+          "status file %s does not show 3 hosts, 3 sessions, 50%%:\n%s", g.status, status);
+    release(status);
+}
+
+/* ---------------------------------------------------------------- 3. drain and retire */
+
+static int hook_lines(const char *what, const char *host)
+{
+    char *log = slurp(g.hooklog), want[256], *p;
+    int n = 0;
+
+    snprintf(want, sizeof(want), "%s %s ", what, host);
+    for (p = log; (p = strstr(p, want)); p++)
+        n++;
+    release(log);
+    return n;
+}
+
+static void test_drain_wait_logoff_retire(void **state)
+{
+    char list[MAX_DOMS][64], names[512], drained[64] = "", state_[64], disk[PATH_MAX], sha[65],
+                                          *log;
+    struct cmd c;
+    struct stat st;
+    double drained_at;
+    int n;
+
+    (void)state;
+    LOGOUT(PREFIX "01", "pts/1");
+    LOGOUT(PREFIX "01", "pts/2");
+    EXPECT_USERS(PREFIX "01", 0);
+
+    /* 1 / (3 x 2) = 17% < 40%: one host (breadth) drained, the least loaded */
+    TICK(&c);
+    drained_at = now_s();
+    n = DOMAINS(list);
+    CHECK(n == 3, "domains: %s", joined(list, n, names, sizeof(names)));
+    for (int i = 0; i < n; i++) {
+        META(list[i], "state", state_);
+        if (strcmp(state_, "draining") == 0) {
+            CHECK(!drained[0], "two hosts draining: %s and %s\n%s", drained, list[i], c.r.err);
+            snprintf(drained, sizeof(drained), "%s", list[i]);
+        } else
+            CHECK(strcmp(state_, "active") == 0, "%s is '%s'", list[i], state_);
+    }
+    CHECK(drained[0], "no host is draining (metadata) after usage fell to 17%%:\n%s", c.r.err);
+    CHECK(strcmp(drained, PREFIX "02") != 0, "the host with a user (02) was drained:\n%s",
+          c.r.err);
+    {
+        char want[128];
+        snprintf(want, sizeof(want), "drain %s [done]", drained);
+        CHECK(strstr(c.r.err, "< 40% (50% - 10)") && strstr(c.r.err, want),
+              "the tick did not log the drain of %s with its rule:\n%s", drained, c.r.err);
+    }
+    cmd_free(&c);
+    CHECK(hook_lines("notify", drained) == 1, "the notify hook did not run once for %s:\n%s",
+          drained, slurp(g.hooklog));
+    EXPECT_STATE(drained, "running");
+
+    /* a user is (still) on the draining host: it must not be retired */
+    LOGIN(drained, "dave", "pts/3");
+    EXPECT_USERS(drained, 1);
+    TICK(&c);
+    CHECK(!strstr(c.r.err, "retire") && !strstr(c.r.err, "logoff"),
+          "a draining host with a user, before the wait, was retired or logged off:\n%s", c.r.err);
+    cmd_free(&c);
+    EXPECT_STATE(drained, "running");
+    EXPECT_META(drained, "state", "draining");
+    CHECK(hook_lines("logoff", drained) == 0, "the logoff hook ran before the wait");
+
+    /* after the wait: the logoff hook runs once; the host stays while its user is there */
+    {
+        double left = drained_at + DRAIN_WAIT + 2 - now_s();
+        if (left > 0)
+            nap(left);
+    }
+    TICK(&c);
+    {
+        char want[128];
+        snprintf(want, sizeof(want), "logoff %s [done]", drained);
+        CHECK(strstr(c.r.err, want) && !strstr(c.r.err, "retire"),
+              "after the drain wait, no logoff of %s (or a retire):\n%s", drained, c.r.err);
+    }
+    cmd_free(&c);
+    CHECK(hook_lines("logoff", drained) == 1, "the logoff hook did not run once (argv: host "
+          "sessions):\n%s", slurp(g.hooklog));
+    {
+        char want[128];
+        snprintf(want, sizeof(want), "logoff %s 1\n", drained);
+        log = slurp(g.hooklog);
+        CHECK(strstr(log, want), "the logoff hook's arguments are not '%s %s 1':\n%s", "logoff",
+              drained, log);
+        release(log);
+    }
+    TICK(&c);
+    CHECK(!strstr(c.r.err, "retire") && !strstr(c.r.err, "logoff"),
+          "a draining host with a user, after the logoff hook, was retired or logged off "
+          "again:\n%s",
+          c.r.err);
+    cmd_free(&c);
+    EXPECT_STATE(drained, "running");
+    EXPECT_META(drained, "state", "draining");
+
+    /* what the logoff hook stands for: the user is logged off inside the guest */
+    LOGOUT(drained, "pts/3");
+    EXPECT_USERS(drained, 0);
+    DISK_PATH(drained, disk);
+    TICK(&c);
+    {
+        char want[128];
+        snprintf(want, sizeof(want), "retire %s [done]", drained);
+        CHECK(strstr(c.r.err, want), "the empty draining host %s was not retired:\n%s", drained,
+              c.r.err);
+    }
+    cmd_free(&c);
+    CHECK(!DEFINED(drained), "%s is still defined after its retirement", drained);
+    n = VOLUMES(list);
+    for (int i = 0; i < n; i++)
+        CHECK(strncmp(list[i], drained, strlen(drained)) != 0, "%s's volume %s is left", drained,
+              list[i]);
+    CHECK(stat(disk, &st) != 0, "%s's overlay %s is left on disk", drained, disk);
+    CHECK(stat(GOLD_DISK, &st) == 0, "the gold disk is gone");
+    EXPECT_STATE(GOLD, "shut off");
+    SHA256(GOLD_DISK, sha);
+    CHECK(strcmp(sha, g.gold_sha) == 0, "the gold disk changed: %s, was %s", sha, g.gold_sha);
+    n = DOMAINS(list);
+    CHECK(n == 2, "domains after the retirement: %s", joined(list, n, names, sizeof(names)));
+    for (int i = 0; i < n; i++)
+        EXPECT_HOST(list[i]);
+
+    /* 1 / (2 x 2) = 25% < 40%, but 2 is the minimum: nothing more */
+    TICK(&c);
+    CHECK(!strstr(c.r.err, "[done]"), "the farm at its minimum acted:\n%s", c.r.err);
+    cmd_free(&c);
+}
+
+/* ---------------------------------------------------------------- 4. crash points */
+
+/* The journal's entries that were begun and never ended. */
+static int journal_open_entries(void)
+{
+    char path[PATH_MAX + 16], *text, *save = NULL;
+    unsigned long begun[256];
+    int n = 0, open = 0;
+
+    snprintf(path, sizeof(path), "%s/journal", g.state);
+    text = slurp(path);
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        unsigned long id;
+        char kind;
+        if (sscanf(l, "%c %lu", &kind, &id) != 2)
+            continue;
+        if (kind == 'B' && n < 256)
+            begun[n++] = id;
+        else if (kind == 'E')
+            for (int i = 0; i < n; i++)
+                if (begun[i] == id)
+                    begun[i] = 0;
+    }
+    for (int i = 0; i < n; i++)
+        open += begun[i] != 0;
+    release(text);
+    return open;
+}
+
+/* Every gf-test-d-* volume is the disk of a gf-test-d-* domain and each domain has its own. */
+static void expect_no_orphan_at(const char *file, int line)
+{
+    char doms[MAX_DOMS][64], vols[MAX_DOMS][64], disk[PATH_MAX], a[512], b[512];
+    int nd = domains_at(file, line, doms, 0), nv = volumes_at(file, line, vols);
+
+    if (nd != nv)
+        failf(file, line, "%d domains (%s) but %d volumes (%s)", nd, joined(doms, nd, a, 512), nv,
+              joined(vols, nv, b, 512));
+    for (int i = 0; i < nd; i++) {
+        char want[PATH_MAX + 80];
+        disk_path_at(file, line, doms[i], disk, sizeof(disk));
+        snprintf(want, sizeof(want), "%s/%s-vda.qcow2", POOL_DIR, doms[i]);
+        if (strcmp(disk, want) != 0)
+            failf(file, line, "%s's disk is %s, expected %s", doms[i], disk, want);
+    }
+}
+#define EXPECT_NO_ORPHAN() expect_no_orphan_at(__FILE__, __LINE__)
+
+static void test_crash_points(void **state)
+{
+    char list[MAX_DOMS][64], names[512], name[64] = "", vol[128];
+    struct cmd c;
+    int n;
+
+    (void)state;
+    n = DOMAINS(list);
+    /* the name the next clone gets: the lowest unused number */
+    for (int k = 1; k <= 3 && !name[0]; k++) {
+        char cand[64];
+        int used = 0;
+        snprintf(cand, sizeof(cand), PREFIX "%02d", k);
+        for (int i = 0; i < n; i++)
+            used |= strcmp(list[i], cand) == 0;
+        if (!used)
+            snprintf(name, sizeof(name), "%s", cand);
+    }
+    snprintf(vol, sizeof(vol), "%s-vda.qcow2", name);
+    /* back to 75%: one of the two hosts gets two users (the other has carol, or gets her) */
+    {
+        int empty = strcmp(list[0], PREFIX "02") == 0 ? 1 : 0; /* the host without carol */
+        if (users_at(__FILE__, __LINE__, list[0]) + users_at(__FILE__, __LINE__, list[1]) == 0)
+            LOGIN(list[1 - empty], "carol", "pts/1");
+        LOGIN(list[empty], "alice", "pts/1");
+        LOGIN(list[empty], "bob", "pts/2");
+    }
+
+    /* killed right after the overlay was made */
+    TICK_CRASH(&c, "clone-volume");
+    CHECK(c.r.status == 128 + SIGABRT, "`%s` exited %d, expected to abort at the crash point:\n%s",
+          c.line, c.r.status, c.r.err);
+    cmd_free(&c);
+    CHECK(!DEFINED(name), "%s is defined after a crash before its definition", name);
+    n = VOLUMES(list);
+    {
+        int found = 0;
+        for (int i = 0; i < n; i++)
+            found |= strcmp(list[i], vol) == 0;
+        CHECK(found, "the crash at clone-volume left no volume %s: is the fault point reached?",
+              vol);
+    }
+    CHECK(journal_open_entries() == 1, "the journal has %d open entries, expected 1",
+          journal_open_entries());
+
+    /* the next run undoes it, clones again and is killed right after the definition */
+    TICK_CRASH(&c, "clone-defined");
+    CHECK(c.r.status == 128 + SIGABRT, "`%s` exited %d, expected to abort at the crash point:\n%s",
+          c.line, c.r.status, c.r.err);
+    {
+        char want[128];
+        snprintf(want, sizeof(want), "journal: clone %s interrupted by a crash: undone", name);
+        CHECK(strstr(c.r.err, want), "the journal did not undo the first crash:\n%s", c.r.err);
+    }
+    cmd_free(&c);
+    CHECK(DEFINED(name), "%s is not defined after a crash after its definition", name);
+    EXPECT_STATE(name, "shut off");
+    CHECK(journal_open_entries() == 1, "the journal has %d open entries, expected 1",
+          journal_open_entries());
+    n = VOLUMES(list);
+    CHECK(n == 3, "volumes: %s (expected the two hosts' and the crashed clone's)",
+          joined(list, n, names, sizeof(names)));
+
+    /* a plain run: undone, then cloned once, for real */
+    TICK(&c);
+    {
+        char undone[128], cloned[128];
+        snprintf(undone, sizeof(undone), "journal: clone %s interrupted by a crash: undone", name);
+        snprintf(cloned, sizeof(cloned), "clone %s on " URI " [done]", name);
+        CHECK(strstr(c.r.err, undone) && strstr(c.r.err, cloned),
+              "the plain run did not undo the crash and clone %s:\n%s", name, c.r.err);
+    }
+    cmd_free(&c);
+    CHECK(journal_open_entries() == 0, "the journal has %d open entries after a clean run",
+          journal_open_entries());
+    n = DOMAINS(list);
+    CHECK(n == 3, "domains: %s, expected 3 (no duplicate, the farm at its size)",
+          joined(list, n, names, sizeof(names)));
+    EXPECT_NO_ORPHAN();
+    for (int i = 0; i < n; i++)
+        EXPECT_HOST(list[i]);
+    WAIT_AGENT(name);
+
+    /* and then steady: 3 / 6 = 50% */
+    TICK(&c);
+    CHECK(!strstr(c.r.err, "[done]") && !strstr(c.r.err, "journal"), "a steady farm acted:\n%s",
+          c.r.err);
+    cmd_free(&c);
+    n = DOMAINS(list);
+    CHECK(n == 3, "domains: %s", joined(list, n, names, sizeof(names)));
+    EXPECT_NO_ORPHAN();
+}
+
+/* ---------------------------------------------------------------- 5. libvirtd restart */
+
+struct dom_id {
+    char name[64], uuid[64];
+};
+
+static int dom_ids(struct dom_id *ids)
+{
+    char list[MAX_DOMS][64];
+    int n = RUNNING(list);
+
+    for (int i = 0; i < n; i++) {
+        snprintf(ids[i].name, sizeof(ids[i].name), "%s", list[i]);
+        VIRSH_TEXT(ids[i].uuid, "domuuid", list[i]);
+    }
+    return n;
+}
+
+/* Wait (SECONDS at most) until the status file is newer than AFTER and holds every string of
+ * WANT (NULL-terminated); returns it (kept) or NULL. */
+static char *wait_status(time_t after, double seconds, const char *const *want)
+{
+    double deadline = now_s() + seconds;
+
+    for (;;) {
+        if (mtime_of(g.status) > after) {
+            char *text = slurp(g.status);
+            int ok = 1;
+            for (const char *const *w = want; ok && *w; w++)
+                ok = strstr(text, *w) != NULL;
+            if (ok)
+                return text;
+            release(text);
+        }
+        if (now_s() >= deadline || !daemon_alive())
+            return NULL;
+        nap(0.5);
+    }
+}
+
+static void test_libvirtd_restart_under_daemon(void **state)
+{
+    struct dom_id before[MAX_DOMS], after[MAX_DOMS];
+    int nbefore, nafter;
+    char *status, *log;
+    time_t started, down, up;
+    pid_t pid;
+    const char *steady[] = {"\"blind\":null", "\"in_service\":3", "\"sessions\":3", NULL};
+    const char *blind[] = {"\"blind\":\"" URI "\"", NULL};
+
+    (void)state;
+    nbefore = dom_ids(before);
+    CHECK(nbefore == 3, "%d running hosts before the restart, expected 3", nbefore);
+
+    started = time(NULL);
+    nap(1.1); /* status mtimes have a resolution of one second here */
+    daemon_start();
+    status = wait_status(started, 30, steady);
+    CHECK(status, "the daemon did not write a steady status within 30 s:\n%s\n--- log:\n%s",
+          slurp(g.status), slurp(g.daemon_log));
+    release(status);
+
+    /* libvirtd goes away under the daemon (its guests keep running) */
+    pid = libvirtd_pid();
+    CHECK(pid > 0, "libvirtd is not running (no live pid in " LIBVIRTD_PID ")");
+    down = time(NULL);
+    CHECK(kill(pid, SIGTERM) == 0, "kill libvirtd %d: %s", (int)pid, strerror(errno));
+    {
+        double deadline = now_s() + 30;
+        while (kill(pid, 0) == 0 && now_s() < deadline)
+            nap(0.2);
+        CHECK(kill(pid, 0) != 0, "libvirtd %d did not exit within 30 s of SIGTERM", (int)pid);
+    }
+    nap(1.1);
+    status = wait_status(down, 30, blind);
+    CHECK(status, "the status file never said blind while libvirtd was down:\n%s\n--- log:\n%s",
+          slurp(g.status), slurp(g.daemon_log));
+    release(status);
+    nap(12); /* a few more ticks without libvirtd */
+    CHECK(daemon_alive(), "goldfarmd exited while libvirtd was down:\n%s", slurp(g.daemon_log));
+    log = slurp(g.daemon_log);
+    CHECK(strstr(log, "lost the connection to " URI) &&
+              strstr(log, "blind: " URI " unreachable: no action on this farm"),
+          "the daemon did not log the lost connection and its blindness:\n%s", log);
+    release(log);
+
+    /* libvirtd comes back */
+    {
+        int code = testbed_start();
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof(path), "%s/testbed-start.log", g.dir);
+        CHECK(code == 0, "`%s start` exited %d:\n%s", g.testbed, code, slurp(path));
+    }
+    up = time(NULL);
+    nap(1.1);
+    status = wait_status(up, RECONNECT_WAIT, steady);
+    CHECK(status,
+          "within %.0f s of libvirtd's restart the daemon's status is not fresh and steady "
+          "again:\n%s\n--- log:\n%s",
+          RECONNECT_WAIT, slurp(g.status), slurp(g.daemon_log));
+    release(status);
+    log = slurp(g.daemon_log);
+    CHECK(strstr(log, "all hypervisors reachable again"),
+          "the daemon did not log its reconnection:\n%s", log);
+    CHECK(!strstr(log, "[done]") && !strstr(log, "[failed"),
+          "the daemon acted around the restart of libvirtd (nothing was to be done):\n%s", log);
+    release(log);
+    CHECK(daemon_alive(), "goldfarmd is gone");
+
+    nafter = dom_ids(after);
+    CHECK(nafter == nbefore, "%d running hosts after the restart, %d before", nafter, nbefore);
+    for (int i = 0; i < nafter; i++)
+        CHECK(strcmp(before[i].name, after[i].name) == 0 &&
+                  strcmp(before[i].uuid, after[i].uuid) == 0,
+              "host %s (%s) before, %s (%s) after the restart", before[i].name, before[i].uuid,
+              after[i].name, after[i].uuid);
+    EXPECT_NO_ORPHAN();
+
+    /* it carries on: a change after the restart is acted on (a user gone: still steady, and a
+     * new status) and SIGTERM ends it cleanly */
+    {
+        int code = daemon_stop();
+        CHECK(code == 0, "goldfarmd exited %d on SIGTERM:\n%s", code, slurp(g.daemon_log));
+    }
+    log = slurp(g.daemon_log);
+    CHECK(strstr(log, "stopping on signal"), "no clean stop in the log:\n%s", log);
+    if (g.verbose)
+        print_message("--- goldfarmd log:\n%s", log);
+    release(log);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_min_hosts_two_clones_boot),
+        cmocka_unit_test(test_users_over_threshold_third_host),
+        cmocka_unit_test(test_drain_wait_logoff_retire),
+        cmocka_unit_test(test_crash_points),
+        cmocka_unit_test(test_libvirtd_restart_under_daemon),
+    };
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s GOLDFARMD VMCTL   (GOLDFARM_SRC=repository root)\n", argv[0]);
+        return 2;
+    }
+    g.goldfarmd = argv[1];
+    g.vmctl = argv[2];
+    g.verbose = getenv("GOLDFARM_TEST_VERBOSE") && strcmp(getenv("GOLDFARM_TEST_VERBOSE"), "0");
+    if (getenv("GOLDFARM_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("GOLDFARM_TEST_FILTER"));
+    return cmocka_run_group_tests_name("qemu_daemon", tests, group_setup, group_teardown);
+}

@@ -1,0 +1,668 @@
+/* cmd-simulate.c - vmctl simulate (replay a trace through the daemon's code)
+ * and vmctl farm log (read the decision log). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "plot.h"
+#include "policy.h"
+#include "simulate.h"
+#include "timefmt.h"
+#include "trace.h"
+#include "vmctl.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/goldfarm"
+#define MAX_POLICIES 8
+
+/* ---- a little JSON: writing strings, reading the decision log ---- */
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? slash + 1 : path;
+}
+
+/* A duration "90", "90s", "2m", "1h" into seconds.  0 or -1. */
+static int parse_seconds(const char *text, int *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+
+    if (end == text || v < 0 || v > 86400)
+        return -1;
+    if (*end == 'm')
+        v *= 60, end++;
+    else if (*end == 'h')
+        v *= 3600, end++;
+    else if (*end == 's')
+        end++;
+    if (*end || v > 86400)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* The test-driver URI to simulate on, into BUF.  0 or -1 with an error. */
+static int farm_uri(struct vmctl_ctx *ctx, const struct vmctl_args *args, const struct gf_policy *p,
+                    char *buf, size_t len)
+{
+    const char *xml = vmctl_opt(args, "farm-xml");
+
+    if (xml) {
+        char abs[PATH_MAX];
+        if (!realpath(xml, abs)) {
+            gf_err(GF_ERR_INPUT, "simulate: --farm-xml %s: %s", xml, strerror(errno));
+            return -1;
+        }
+        snprintf(buf, len, "test://%s", abs);
+        return 0;
+    }
+    if (ctx->uri) {
+        if (strncmp(ctx->uri, "test:///", 8) != 0) {
+            gf_err(GF_ERR_INPUT,
+                   "simulate: -c %s is not libvirt's test driver: a simulation never touches a "
+                   "real hypervisor (give --farm-xml FILE or -c test:///PATH)",
+                   ctx->uri);
+            return -1;
+        }
+        snprintf(buf, len, "%s", ctx->uri);
+        return 0;
+    }
+    for (int i = 0; i < p->nhypervisors; i++) {
+        if (strncmp(p->hypervisors[i].uri, "test:///", 8) != 0) {
+            gf_err(GF_ERR_INPUT,
+                   "simulate: %s's hypervisor %s is not libvirt's test driver: give --farm-xml "
+                   "FILE (e.g. templates/demo-farm.xml) or -c test:///PATH",
+                   p->file, p->hypervisors[i].uri);
+            return -1;
+        }
+    }
+    snprintf(buf, len, "%s", p->hypervisors[0].uri);
+    return 0;
+}
+
+/* The local time of T in ZONE as "2026-03-02 08:00", into BUF. */
+static void local_stamp(const char *zone, time_t t, char *buf, size_t len)
+{
+    struct gf_local l;
+
+    if (gf_local_time(zone, t, &l) < 0) {
+        gf_time_iso(t, buf);
+        return;
+    }
+    snprintf(buf, len, "%04d-%02d-%02d %02d:%02d", l.year, l.month, l.day, l.minute / 60,
+             l.minute % 60);
+}
+
+/* The summary rows, side by side: one column per result. */
+static void print_summary(FILE *out, const struct gf_sim_result *res, int n)
+{
+    int width = 12;
+    char cell[64];
+
+    for (int k = 0; k < n; k++)
+        if ((int)strlen(base_name(res[k].policy)) + 2 > width)
+            width = (int)strlen(base_name(res[k].policy)) + 2;
+#define ROW(label, fmt, ...)                                                                       \
+    do {                                                                                           \
+        fprintf(out, "%-36s", label);                                                              \
+        for (int k = 0; k < n; k++) {                                                              \
+            const struct gf_sim_result *r = &res[k];                                               \
+            snprintf(cell, sizeof(cell), fmt, __VA_ARGS__);                                        \
+            fprintf(out, "%*s", width, cell);                                                      \
+        }                                                                                          \
+        fputc('\n', out);                                                                          \
+    } while (0)
+    ROW("summary", "%s", base_name(r->policy));
+    ROW("steps", "%d x %ds", r->steps, r->step);
+    ROW("host-hours", "%.2f", (double)r->host_seconds / 3600.0);
+    ROW("peak hosts running", "%d", r->peak_hosts);
+    ROW("peak hosts in service", "%d", r->peak_in_service);
+    ROW("peak sessions (trace)", "%d", r->peak_sessions);
+    ROW("minutes over capacity", "%.1f", (double)r->over_seconds / 60.0);
+    ROW("user-minutes refused", "%.1f", (double)r->refused_user_seconds / 60.0);
+    ROW("forced logoffs (users)", "%lld", r->forced_logoffs);
+    ROW("flaps", "%d", r->flaps);
+    ROW("clones made", "%d", r->clones);
+    ROW("standby clones made", "%d", r->standby_clones);
+    ROW("starts", "%d", r->starts);
+    ROW("drains", "%d", r->drains);
+    ROW("undrains", "%d", r->undrains);
+    ROW("logoffs (drain wait up)", "%d", r->logoffs);
+    ROW("retirements", "%d", r->retirements);
+    ROW("resizes", "%d", r->resizes);
+    ROW("crashes (from the trace)", "%d", r->crashes);
+    ROW("users disconnected by crashes", "%lld", r->crash_disconnects);
+    ROW("replacements (no health checks yet)", "%d", r->replacements);
+    ROW("failed actions", "%d", r->failed);
+#undef ROW
+}
+
+static void print_json(FILE *out, const char *trace, const char *uri, int boot, int leave,
+                       const struct gf_sim_result *res, int n)
+{
+    char from[GF_TIME_LEN], to[GF_TIME_LEN];
+
+    gf_time_iso(res[0].from, from);
+    gf_time_iso(res[0].to, to);
+    fputs("{\"trace\":", out);
+    json_string(out, trace);
+    fputs(",\"farm_uri\":", out);
+    json_string(out, uri);
+    fputs(",\"from\":", out);
+    json_string(out, from);
+    fputs(",\"to\":", out);
+    json_string(out, to);
+    fprintf(out, ",\"boot_time\":%d,\"leave_pct_per_minute\":%d,\"policies\":[", boot, leave);
+    for (int k = 0; k < n; k++) {
+        const struct gf_sim_result *r = &res[k];
+        fputs(k ? ",{\"policy\":" : "{\"policy\":", out);
+        json_string(out, r->policy);
+        fputs(",\"farm\":", out);
+        json_string(out, r->farm);
+        fprintf(out,
+                ",\"step\":%d,\"steps\":%d,\"host_hours\":%.2f,\"peak_hosts\":%d,"
+                "\"peak_in_service\":%d,\"peak_sessions\":%d,\"minutes_over_capacity\":%.1f,"
+                "\"user_minutes_refused\":%.1f,\"forced_logoffs\":%lld,\"flaps\":%d,"
+                "\"clones\":%d,\"standby_clones\":%d,\"starts\":%d,\"drains\":%d,"
+                "\"undrains\":%d,\"logoffs\":%d,\"retirements\":%d,\"resizes\":%d,"
+                "\"crashes\":%d,\"crash_disconnects\":%lld,\"replacements\":%d,"
+                "\"failed\":%d,\"evaluations_with_actions\":%d}",
+                r->step, r->steps, (double)r->host_seconds / 3600.0, r->peak_hosts,
+                r->peak_in_service, r->peak_sessions, (double)r->over_seconds / 60.0,
+                (double)r->refused_user_seconds / 60.0, r->forced_logoffs, r->flaps, r->clones,
+                r->standby_clones, r->starts, r->drains, r->undrains, r->logoffs, r->retirements,
+                r->resizes, r->crashes, r->crash_disconnects, r->replacements, r->failed,
+                r->evaluations);
+    }
+    fputs("]}\n", out);
+}
+
+/* vmctl simulate --policy FILE [FILE...] --trace FILE [...] */
+static int cmd_simulate(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    const char *files[MAX_POLICIES], *trace_file = vmctl_opt(args, "trace");
+    const char *plot = vmctl_opt(args, "plot"), *log_file = vmctl_opt(args, "log");
+    struct gf_policy *pol[MAX_POLICIES] = {0};
+    struct gf_sim_result res[MAX_POLICIES];
+    struct gf_sim_opts o = {.boot_time = 60, .leave_pct = 10};
+    struct gf_trace tr = {0};
+    int nfiles = 0, nres = 0, width = 1200, height = 600, json = vmctl_flag(args, "json");
+    int ret = -1;
+    char uri[PATH_MAX + 16];
+    FILE *log = NULL;
+
+    memset(res, 0, sizeof(res));
+    if (!vmctl_opt(args, "policy")) {
+        gf_err(GF_ERR_INPUT, "simulate: --policy FILE is required");
+        return -1;
+    }
+    if (!trace_file) {
+        gf_err(GF_ERR_INPUT, "simulate: --trace FILE is required");
+        return -1;
+    }
+    files[nfiles++] = vmctl_opt(args, "policy");
+    for (int i = 0; i < args->npos; i++) {
+        if (nfiles == MAX_POLICIES) {
+            gf_err(GF_ERR_INPUT, "simulate: at most %d policies side by side", MAX_POLICIES);
+            return -1;
+        }
+        files[nfiles++] = args->pos[i];
+    }
+    if (vmctl_opt(args, "boot-time") &&
+        parse_seconds(vmctl_opt(args, "boot-time"), &o.boot_time) < 0) {
+        gf_err(GF_ERR_INPUT, "simulate: --boot-time '%s': expected seconds (90, 90s, 2m)",
+               vmctl_opt(args, "boot-time"));
+        return -1;
+    }
+    if (vmctl_opt(args, "leave-rate")) {
+        char *end;
+        long v = strtol(vmctl_opt(args, "leave-rate"), &end, 10);
+        if (end == vmctl_opt(args, "leave-rate") || (*end && strcmp(end, "%") != 0) || v < 1 ||
+            v > 100) {
+            gf_err(GF_ERR_INPUT, "simulate: --leave-rate '%s': expected a percentage 1-100",
+                   vmctl_opt(args, "leave-rate"));
+            return -1;
+        }
+        o.leave_pct = (int)v;
+    }
+    if (vmctl_opt(args, "size") && gf_plot_size(vmctl_opt(args, "size"), &width, &height) < 0)
+        return -1;
+    if (plot) {
+        size_t len = strlen(plot);
+        if (len < 5 ||
+            (strcmp(plot + len - 4, ".png") != 0 && strcmp(plot + len - 4, ".svg") != 0)) {
+            gf_err(GF_ERR_INPUT, "simulate: --plot %s: the file must end in .png or .svg", plot);
+            return -1;
+        }
+    }
+    for (int k = 0; k < nfiles; k++) {
+        char *errors = NULL;
+        if (!(pol[k] = gf_policy_load(files[k], &errors))) {
+            fputs(errors ? errors : "", stderr);
+            free(errors);
+            gf_err(GF_ERR_INPUT, "policy %s has errors", files[k]);
+            goto cleanup;
+        }
+        free(errors);
+    }
+    if (farm_uri(ctx, args, pol[0], uri, sizeof(uri)) < 0)
+        goto cleanup;
+    if (gf_trace_load(trace_file, pol[0]->timezone, &tr) < 0)
+        goto cleanup;
+    if ((vmctl_opt(args, "from") &&
+         gf_trace_time(vmctl_opt(args, "from"), pol[0]->timezone, &o.from) < 0) ||
+        (vmctl_opt(args, "to") &&
+         gf_trace_time(vmctl_opt(args, "to"), pol[0]->timezone, &o.to) < 0)) {
+        gf_err(GF_ERR_INPUT, "simulate: --from/--to: expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]");
+        goto cleanup;
+    }
+    if (log_file && !(log = fopen(log_file, "a"))) {
+        gf_err(GF_ERR_INPUT, "simulate: --log %s: %s", log_file, strerror(errno));
+        goto cleanup;
+    }
+    o.farm_uri = uri;
+    o.keep_series = plot != NULL;
+    o.lines = json ? NULL : ctx->out;
+    o.log = log;
+    for (int k = 0; k < nfiles; k++) {
+        struct gf_trace own = {0};
+        const struct gf_trace *use = &tr;
+        char from[40], to[40];
+        /* the trace's local times are in each policy's own zone */
+        if (k && strcmp(pol[k]->timezone, pol[0]->timezone) != 0) {
+            if (gf_trace_load(trace_file, pol[k]->timezone, &own) < 0)
+                goto cleanup;
+            use = &own;
+        }
+        if (!json) {
+            local_stamp(pol[k]->timezone, o.from ? o.from : use->rows[0].t, from, sizeof(from));
+            local_stamp(pol[k]->timezone,
+                        o.to ? o.to : use->rows[use->nrows - 1].t + use->resolution, to,
+                        sizeof(to));
+            fprintf(ctx->out,
+                    "%s# policy %s (farm %s) on %s\n# trace %s: %d samples every %ds or more, "
+                    "%s to %s %s; boot %ds, draining users leave %d%%/min\n",
+                    k ? "\n" : "", pol[k]->file, pol[k]->name, uri, trace_file, use->nrows,
+                    use->resolution, from, to, pol[k]->timezone, o.boot_time, o.leave_pct);
+        }
+        if (gf_simulate(pol[k], use, &o, &res[k]) < 0) {
+            gf_trace_free(&own);
+            nres = k + 1;
+            goto cleanup;
+        }
+        nres = k + 1;
+        gf_trace_free(&own);
+    }
+    if (json)
+        print_json(ctx->out, trace_file, uri, o.boot_time, o.leave_pct, res, nres);
+    else {
+        fputc('\n', ctx->out);
+        print_summary(ctx->out, res, nres);
+    }
+    if (plot) {
+        char title[300];
+        snprintf(title, sizeof(title), "farm %s: %s", pol[0]->name, base_name(trace_file));
+        if (gf_plot_write(plot, width, height, title, res, nres) < 0)
+            goto cleanup;
+        if (!json)
+            fprintf(ctx->out, "plot: %s (%dx%d)\n", plot, width, height);
+    }
+    ret = 0;
+cleanup:
+    if (log)
+        fclose(log);
+    for (int k = 0; k < nres; k++)
+        gf_sim_result_free(&res[k]);
+    for (int k = 0; k < nfiles; k++)
+        gf_policy_free(pol[k]);
+    gf_trace_free(&tr);
+    return ret;
+}
+
+/* ---- vmctl farm log ---- */
+
+/* A parsed JSON value's extent in a line: the text [start, end). */
+struct span {
+    const char *start, *end;
+};
+
+static const char *skip_ws(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    return s;
+}
+
+/* Skip one JSON value at S; the position after it, or NULL. */
+static const char *skip_value(const char *s)
+{
+    s = skip_ws(s);
+    if (*s == '"') {
+        for (s++; *s && *s != '"'; s++)
+            if (*s == '\\' && s[1])
+                s++;
+        return *s ? s + 1 : NULL;
+    }
+    if (*s == '{' || *s == '[') {
+        char close = *s == '{' ? '}' : ']';
+        s = skip_ws(s + 1);
+        if (*s == close)
+            return s + 1;
+        for (;;) {
+            if (close == '}') {
+                if (!(s = skip_value(s)))
+                    return NULL;
+                s = skip_ws(s);
+                if (*s++ != ':')
+                    return NULL;
+            }
+            if (!(s = skip_value(s)))
+                return NULL;
+            s = skip_ws(s);
+            if (*s == ',') {
+                s++;
+                continue;
+            }
+            return *s == close ? s + 1 : NULL;
+        }
+    }
+    if (!*s || strchr(",:}]", *s))
+        return NULL;
+    while (*s && !strchr(",}] \t\r\n", *s))
+        s++;
+    return s;
+}
+
+/* The value of member KEY of the object at OBJ (its top level only). */
+static int member(const char *obj, const char *key, struct span *out)
+{
+    const char *s = skip_ws(obj);
+    size_t klen = strlen(key);
+
+    if (*s != '{')
+        return -1;
+    s = skip_ws(s + 1);
+    while (*s == '"') {
+        const char *k = s + 1, *after = skip_value(s), *v;
+        if (!after)
+            return -1;
+        s = skip_ws(after);
+        if (*s++ != ':')
+            return -1;
+        v = skip_ws(s);
+        if (!(s = skip_value(v)))
+            return -1;
+        if ((size_t)(after - 1 - k) == klen && strncmp(k, key, klen) == 0) {
+            out->start = v;
+            out->end = s;
+            return 0;
+        }
+        s = skip_ws(s);
+        if (*s == ',')
+            s = skip_ws(s + 1);
+    }
+    return -1;
+}
+
+/* Member KEY of OBJ as text (a string unescaped, else as written). */
+static void member_text(const char *obj, const char *key, char *buf, size_t len)
+{
+    struct span v;
+    size_t n = 0;
+
+    buf[0] = '\0';
+    if (member(obj, key, &v) < 0)
+        return;
+    if (*v.start != '"') {
+        snprintf(buf, len, "%.*s", (int)(v.end - v.start), v.start);
+        if (strcmp(buf, "null") == 0)
+            buf[0] = '\0';
+        return;
+    }
+    for (const char *s = v.start + 1; s < v.end - 1 && n + 1 < len; s++) {
+        if (*s == '\\' && s + 1 < v.end - 1) {
+            s++;
+            buf[n++] = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s == 'u' ? '?' : *s;
+            if (*s == 'u')
+                s += 4;
+        } else {
+            buf[n++] = *s;
+        }
+    }
+    buf[n] = '\0';
+}
+
+/* Print decision record LINE of FILE:LINENO in words, or as it is. */
+static int print_record(FILE *out, const char *file, int lineno, const char *line, time_t since,
+                        int json)
+{
+    char when[40], farm[80], phase[40], dayset[40], holiday[8], sessions[16], in_service[16];
+    char usage[16], capacity[16], mode[16];
+    struct span actions;
+    time_t t;
+
+    member_text(line, "time", when, sizeof(when));
+    if (skip_value(line) == NULL || gf_time_parse_iso(when, &t) < 0 ||
+        member(line, "actions", &actions) < 0 || *actions.start != '[') {
+        gf_err(GF_ERR_INPUT, "%s:%d: not a decision record", file, lineno);
+        return -1;
+    }
+    if (since && t < since)
+        return 0;
+    if (json) {
+        fprintf(out, "%s\n", line);
+        return 0;
+    }
+    {
+        /* in words: only evaluations that did something (notes alone are not) */
+        const char *a = skip_ws(actions.start + 1);
+        int acted = 0;
+        while (*a == '{' && !acted) {
+            char outcome[16];
+            const char *next = skip_value(a);
+            member_text(a, "outcome", outcome, sizeof(outcome));
+            acted = strcmp(outcome, "note") != 0;
+            if (!next)
+                break;
+            a = skip_ws(next);
+            if (*a == ',')
+                a = skip_ws(a + 1);
+        }
+        if (!acted)
+            return 0;
+    }
+    member_text(line, "farm", farm, sizeof(farm));
+    member_text(line, "phase", phase, sizeof(phase));
+    member_text(line, "day_set", dayset, sizeof(dayset));
+    member_text(line, "holiday", holiday, sizeof(holiday));
+    member_text(line, "sessions", sessions, sizeof(sessions));
+    member_text(line, "in_service", in_service, sizeof(in_service));
+    member_text(line, "capacity", capacity, sizeof(capacity));
+    member_text(line, "usage_pct", usage, sizeof(usage));
+    member_text(line, "mode", mode, sizeof(mode));
+    fprintf(out, "%s %s: %s%s%s%s, %s sessions on %s hosts in service (capacity %s) = %s%%%s%s\n",
+            when, farm, dayset, dayset[0] ? " " : "", phase,
+            strcmp(holiday, "true") == 0 ? " (holiday)" : "", sessions, in_service, capacity, usage,
+            strcmp(mode, "acted") == 0 ? "" : ", ", strcmp(mode, "acted") == 0 ? "" : mode);
+    for (const char *a = skip_ws(actions.start + 1); *a == '{';) {
+        char text[600], outcome[16], error[300];
+        const char *next = skip_value(a);
+        member_text(a, "line", text, sizeof(text));
+        member_text(a, "outcome", outcome, sizeof(outcome));
+        member_text(a, "error", error, sizeof(error));
+        if (strcmp(outcome, "note") == 0)
+            fprintf(out, "%s   note: %s\n", when, text);
+        else
+            fprintf(out, "%s   %s [%s%s%s]\n", when, text, outcome, error[0] ? ": " : "", error);
+        if (!next)
+            break;
+        a = skip_ws(next);
+        if (*a == ',')
+            a = skip_ws(a + 1);
+    }
+    return 0;
+}
+
+static int print_log_file(FILE *out, const char *path, time_t since, int json)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int lineno = 0, ret = 0;
+
+    if (!f) {
+        gf_err(GF_ERR_INPUT, "cannot read the decision log %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (!*skip_ws(line))
+            continue;
+        if ((ret = print_record(out, path, lineno, line, since, json)) < 0)
+            break;
+    }
+    free(line);
+    fclose(f);
+    return ret;
+}
+
+/* --since: an ISO time (Z or offset: UTC; bare: this machine's zone) or
+ * a duration ago ("90m", "2h", "1d"). */
+static int parse_since(const char *text, time_t *t)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+
+    if (end != text && v >= 0 && (!strcmp(end, "m") || !strcmp(end, "h") || !strcmp(end, "d"))) {
+        *t = time(NULL) - v * (*end == 'm' ? 60 : *end == 'h' ? 3600 : 86400);
+        return 0;
+    }
+    if (gf_trace_time(text, getenv("TZ") && *getenv("TZ") == ':' ? getenv("TZ") + 1 : NULL, t) == 0)
+        return 0;
+    gf_err(GF_ERR_INPUT,
+           "farm log: --since '%s': expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM] or a duration ago "
+           "(90m, 2h, 1d)",
+           text);
+    return -1;
+}
+
+static int is_log_file(const struct dirent *e)
+{
+    size_t len = strlen(e->d_name);
+
+    return len > 10 && strcmp(e->d_name + len - 10, ".decisions") == 0;
+}
+
+/* vmctl farm log [FARM] [--since TIME] [--json] [--state-dir DIR] [--file FILE] */
+static int cmd_farm_log(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    const char *dir =
+        vmctl_opt(args, "state-dir") ? vmctl_opt(args, "state-dir") : DEFAULT_STATE_DIR;
+    int json = vmctl_flag(args, "json"), ret = 0;
+    time_t since = 0;
+    char path[PATH_MAX + 100];
+
+    if (vmctl_opt(args, "since") && parse_since(vmctl_opt(args, "since"), &since) < 0)
+        return -1;
+    if (vmctl_opt(args, "file"))
+        return print_log_file(ctx->out, vmctl_opt(args, "file"), since, json);
+    if (args->npos == 1) {
+        if (gf_name_problem(args->pos[0])) {
+            gf_err(GF_ERR_INPUT, "farm log: '%s' is not a farm name", args->pos[0]);
+            return -1;
+        }
+        snprintf(path, sizeof(path), "%s/%s.decisions", dir, args->pos[0]);
+        return print_log_file(ctx->out, path, since, json);
+    }
+    {
+        struct dirent **entries;
+        int n = scandir(dir, &entries, is_log_file, alphasort);
+        if (n < 0) {
+            gf_err(GF_ERR_INPUT, "farm log: cannot read %s: %s", dir, strerror(errno));
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            snprintf(path, sizeof(path), "%s/%s", dir, entries[i]->d_name);
+            if (ret == 0 && print_log_file(ctx->out, path, since, json) < 0)
+                ret = -1;
+            free(entries[i]);
+        }
+        free(entries);
+        if (n == 0) {
+            gf_err(GF_ERR_INPUT, "farm log: no decision log in %s", dir);
+            return -1;
+        }
+    }
+    return ret;
+}
+
+static const struct vmctl_opt simulate_opts[] = {
+    {"policy", VMCTL_OPT_LIST, "FILE", "the policy to simulate; repeat to compare policies"},
+    {"trace", VMCTL_OPT_STRING, "FILE", "the recorded load, CSV (traces/README.md)"},
+    {"from", VMCTL_OPT_STRING, "TIME", "start at YYYY-MM-DDTHH:MM (policy's zone; Z: UTC)"},
+    {"to", VMCTL_OPT_STRING, "TIME", "stop at that time (default: the trace's end)"},
+    {"plot", VMCTL_OPT_STRING, "FILE", "draw sessions, capacity and hosts to FILE.png/.svg"},
+    {"size", VMCTL_OPT_STRING, "WxH", "the plot's size in pixels (1200x600)"},
+    {"json", VMCTL_OPT_BOOL, NULL, "print the summary as one JSON object"},
+    {"farm-xml", VMCTL_OPT_STRING, "FILE", "the test-driver farm to simulate on"},
+    {"boot-time", VMCTL_OPT_STRING, "SECONDS", "from start to serving users (60s)"},
+    {"leave-rate", VMCTL_OPT_STRING, "PCT", "users leaving a draining host a minute (10%)"},
+    {"log", VMCTL_OPT_STRING, "FILE", "append the decision records (JSON lines) to FILE"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct vmctl_opt log_opts[] = {
+    {"since", VMCTL_OPT_STRING, "TIME", "only records from TIME (ISO, or 90m/2h/1d ago)"},
+    {"json", VMCTL_OPT_BOOL, NULL, "print the records as JSON lines"},
+    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" DEFAULT_STATE_DIR ")"},
+    {"file", VMCTL_OPT_STRING, "FILE", "read FILE (simulate --log) instead"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct vmctl_cmd vmctl_simulate_cmds[] = {
+    {"simulate", cmd_simulate, simulate_opts, "--policy FILE [FILE...] --trace FILE", 0, -1,
+     "replay a recorded load through the daemon's code, with figures and a plot",
+     "  Opens its own libvirt test-driver connection on the farm (--farm-xml,\n"
+     "  -c test:///PATH, or the policy's test:/// hypervisor), marks the gold\n"
+     "  image if needed, and steps a simulated clock through the trace (at the\n"
+     "  trace's resolution or the policy's tick, whichever is finer): observe,\n"
+     "  plan, act, exactly as goldfarmd does, so clones, starts, drains and\n"
+     "  retirements happen in libvirt's model.  Prints each decision with its\n"
+     "  simulated time, then a summary.  Several policy files (--policy A B)\n"
+     "  run each on a fresh connection over the same trace, side by side.\n"
+     "  Nothing outside the simulated farm is touched: hooks do not run."},
+    {"farm log", cmd_farm_log, log_opts, "[FARM]", 0, 1,
+     "the decision log: what goldfarmd (or a simulation) decided, and how it went",
+     "  Reads STATE_DIR/FARM.decisions (every farm's without FARM): one line per\n"
+     "  evaluation that had actions (phase, sessions, usage), one per action\n"
+     "  with its outcome; --json prints the records themselves."},
+    {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
+};
