@@ -196,9 +196,18 @@ static void step_line(cairo_t *cr, const struct frame *f, const struct gf_sim_re
     cairo_stroke(cr);
 }
 
-static int v_demand(const struct gf_sim_sample *s) { return s->demand; }
-static int v_capacity(const struct gf_sim_sample *s) { return s->capacity; }
-static int v_hosts(const struct gf_sim_sample *s) { return s->in_service; }
+static int v_demand(const struct gf_sim_sample *s)
+{
+    return s->demand;
+}
+static int v_capacity(const struct gf_sim_sample *s)
+{
+    return s->capacity;
+}
+static int v_hosts(const struct gf_sim_sample *s)
+{
+    return s->in_service;
+}
 
 static void legend(cairo_t *cr, const struct frame *f, const struct gf_sim_result *res, int n)
 {

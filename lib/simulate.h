@@ -66,8 +66,8 @@ struct gf_sim_result {
     int max_sessions;
     time_t from, to;
     int step, steps;
-    long long host_seconds;         /* hosts running x time */
-    int peak_hosts;                 /* most hosts running at once */
+    long long host_seconds; /* hosts running x time */
+    int peak_hosts;         /* most hosts running at once */
     int peak_in_service;
     int peak_sessions;              /* of the trace, in the span */
     long long over_seconds;         /* time with users refused */

@@ -233,8 +233,7 @@ static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int lin
             r->event = GF_TEV_CRASH;
             snprintf(r->event_host, sizeof(r->event_host), "%s", host);
         } else {
-            return bad(f, line, "unknown event '%s' (expected empty, 'crash' or 'crash HOST')",
-                       ev);
+            return bad(f, line, "unknown event '%s' (expected empty, 'crash' or 'crash HOST')", ev);
         }
     }
     if (tr->nrows) {
@@ -291,8 +290,7 @@ int gf_trace_parse(const char *file, const char *text, const char *zone, struct 
             }
             if (!ok) {
                 bad(file, line,
-                    "the header must be timestamp,farm,sessions[,active][,event], not '%s'",
-                    whole);
+                    "the header must be timestamp,farm,sessions[,active][,event], not '%s'", whole);
                 goto done;
             }
             ncols = n;

@@ -32,7 +32,7 @@ struct gf_trace_row {
     int active; /* -1: the trace has no active column */
     enum gf_trace_event event;
     char event_host[GF_NAME_MAX + 1]; /* "": the simulator picks the busiest host */
-    int line;                          /* in the file, from 1 */
+    int line;                         /* in the file, from 1 */
 };
 
 struct gf_trace {

@@ -78,11 +78,11 @@ static void finds_the_sample_in_force(void **state)
 
     (void)state;
     assert_int_equal(gf_trace_parse("t.csv",
-                                     "timestamp,farm,sessions\n"
-                                     "2026-03-02T08:00Z,rds,1\n"
-                                     "2026-03-02T08:05Z,rds,2\n"
-                                     "2026-03-02T08:10Z,rds,3\n",
-                                     NULL, &tr),
+                                    "timestamp,farm,sessions\n"
+                                    "2026-03-02T08:00Z,rds,1\n"
+                                    "2026-03-02T08:05Z,rds,2\n"
+                                    "2026-03-02T08:10Z,rds,3\n",
+                                    NULL, &tr),
                      0);
     assert_int_equal(gf_trace_at(&tr, tr.rows[0].t - 1, NULL), -1);
     assert_int_equal(gf_trace_at(&tr, tr.rows[0].t, &hint), 0);
@@ -119,8 +119,7 @@ static void refuses_bad_traces(void **state)
     refused(HEAD "2026-03-02T08:05,rds\n", "bad.csv:2: 2 columns, but the header has 3");
     refused(HEAD "2026-03-02T08:05,rds,1\n2026-03-02T08:10,web,1\n",
             "bad.csv:3: farm 'web', but line 2 names farm 'rds' (one farm per trace)");
-    refused(HEAD "2026-03-02T08:05,rds,many\n",
-            "bad.csv:2: sessions 'many' is not a whole number");
+    refused(HEAD "2026-03-02T08:05,rds,many\n", "bad.csv:2: sessions 'many' is not a whole number");
     refused(HEAD "08:05,rds,1\n",
             "bad.csv:2: timestamp '08:05' is not YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]");
     refused(HEAD "2026-02-30T08:05,rds,1\n",
@@ -150,10 +149,8 @@ static void reports_a_missing_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parses_a_good_trace),
-        cmocka_unit_test(local_times_follow_the_zone),
-        cmocka_unit_test(finds_the_sample_in_force),
-        cmocka_unit_test(refuses_bad_traces),
+        cmocka_unit_test(parses_a_good_trace),       cmocka_unit_test(local_times_follow_the_zone),
+        cmocka_unit_test(finds_the_sample_in_force), cmocka_unit_test(refuses_bad_traces),
         cmocka_unit_test(reports_a_missing_file),
     };
 
