@@ -20,6 +20,8 @@
 #include "observe.h"
 #include "status.h"
 
+static void watch_replacements(struct gfd *d, struct gfd_farm *f, time_t now);
+
 /* A connection for URI, by the injected connector, -c, or gf_connect. */
 static virConnectPtr open_uri(struct gfd *d, const char *uri)
 {
@@ -246,6 +248,11 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
     }
     if (f->last_scale_in > farm.last_scale_in)
         farm.last_scale_in = f->last_scale_in;
+    {
+        char why[256];
+        farm.breaker_open = gfd_breaker(d->state_dir, p->name, why, sizeof(why));
+    }
+    gf_health_assess(&f->health, p, f->conns, &farm, now);
     gf_plan(p, &farm, &local, &f->plan);
     f->planned = 1;
     notes_out = open_memstream(&notes, &notes_len);
@@ -279,6 +286,8 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
             if (f->outcome.result[i] == 0 && f->plan.actions[i].kind == GF_ACT_DRAIN)
                 save_scale_in(d, f, now);
         }
+        if (p->health_on)
+            watch_replacements(d, f, now);
     } else if (paused && f->plan.nactions) {
         log_once(f, &f->paused_msg, "paused: planned actions not carried out", now);
     }
@@ -311,6 +320,73 @@ int gfd_tick_due(struct gfd *d, time_t now, int force)
             next = (int)(f->next_tick - now);
     }
     return next < 1 ? 1 : next;
+}
+
+int gfd_breaker(const char *state_dir, const char *farm, char *why, size_t len)
+{
+    char path[PATH_MAX + 80];
+    FILE *in;
+
+    snprintf(path, sizeof(path), "%s/%s.breaker", state_dir, farm);
+    if (!(in = fopen(path, "r")))
+        return 0;
+    if (!fgets(why, (int)len, in))
+        why[0] = '\0';
+    why[strcspn(why, "\n")] = '\0';
+    fclose(in);
+    return 1;
+}
+
+/* Open F's replacement breaker for WHY: replacements stop until an admin
+ * runs vmctl farm resume. */
+static void open_breaker(struct gfd *d, struct gfd_farm *f, const char *why)
+{
+    char path[PATH_MAX + 80];
+    FILE *out;
+
+    snprintf(path, sizeof(path), "%s/%s.breaker", d->state_dir, f->policy->name);
+    if ((out = fopen(path, "w"))) {
+        fprintf(out, "%s\n", why);
+        fclose(out);
+    }
+    gf_note("%s: error: replacements stopped: %s (vmctl farm resume %s closes the breaker)",
+            f->policy->name, why, f->policy->name);
+}
+
+/* Count the failed replacements of the last actions; open the breaker when
+ * policy.health.max_failures of them fall within its window, or when the
+ * planner saw a bad image. */
+static void watch_replacements(struct gfd *d, struct gfd_farm *f, time_t now)
+{
+    const struct gf_policy *p = f->policy;
+    char why[256];
+    int recent = 0;
+
+    for (int i = 0; i < f->plan.nactions; i++) {
+        const struct gf_action *a = &f->plan.actions[i];
+        if (!a->replaces[0] || f->outcome.result[i] == 0)
+            continue;
+        if (f->nreplace_failures == 16) {
+            memmove(f->replace_failures, f->replace_failures + 1, 15 * sizeof(time_t));
+            f->nreplace_failures--;
+        }
+        f->replace_failures[f->nreplace_failures++] = now;
+    }
+    for (int i = 0; i < f->nreplace_failures; i++)
+        recent += now - f->replace_failures[i] < p->breaker_window;
+    if (gfd_breaker(d->state_dir, p->name, why, sizeof(why)))
+        return;
+    if (recent >= p->breaker_failures) {
+        snprintf(why, sizeof(why), "%d replacements failed within %ds", recent, p->breaker_window);
+        f->nreplace_failures = 0;
+        open_breaker(d, f, why);
+    } else if (f->plan.bad_image) {
+        snprintf(why, sizeof(why),
+                 "a replacement failed soon after it was made: image %s is "
+                 "likely bad",
+                 p->image);
+        open_breaker(d, f, why);
+    }
 }
 
 int gfd_paused(const char *state_dir, const char *farm)
@@ -348,6 +424,7 @@ static void farm_free(struct gfd_farm *f)
     free(f->notes);
     free(f->blind);
     free(f->paused_msg);
+    gf_health_clear(&f->health);
     free(f);
 }
 

@@ -13,6 +13,7 @@
 #include <libvirt/libvirt.h>
 
 #include "act.h"
+#include "health.h"
 #include "journal.h"
 #include "plan.h"
 #include "policy.h"
@@ -42,8 +43,11 @@ struct gfd_farm {
     time_t last_scale_in; /* the daemon\'s own last drain (a retired host\'s is gone) */
     struct gf_plan plan;  /* the last plan */
     int planned;
-    struct gf_outcome outcome; /* of the last plan's actions */
-    int logged_idle;           /* an evaluation with nothing to do is logged once */
+    struct gf_outcome outcome;   /* of the last plan's actions */
+    struct gf_health health;     /* hosts' health between ticks */
+    time_t replace_failures[16]; /* when replacements failed, newest last */
+    int nreplace_failures;
+    int logged_idle; /* an evaluation with nothing to do is logged once */
 };
 
 struct gfd {
@@ -85,6 +89,10 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now);
 
 /* Whether FARM is paused (STATE_DIR/FARM.paused exists). */
 int gfd_paused(const char *state_dir, const char *farm);
+
+/* Why FARM's replacement breaker is open (STATE_DIR/FARM.breaker), into
+ * WHY; 0 when it is closed. */
+int gfd_breaker(const char *state_dir, const char *farm, char *why, size_t len);
 
 /* Free everything of D (connections, journal, farms); accepts a zeroed D. */
 void gfd_stop(struct gfd *d);

@@ -53,6 +53,13 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
     gf_json_str(&j, "updated", when);
     gf_json_bool(&j, "paused", paused);
     gf_json_str(&j, "blind", blind[0] ? blind : NULL);
+    {
+        char why[256];
+        int open = gfd_breaker(d->state_dir, p->name, why, sizeof(why));
+        gf_json_str(&j, "breaker", open ? why : NULL);
+        if (f->planned)
+            gf_json_int(&j, "failing", f->plan.failing);
+    }
     if (f->planned) {
         gf_json_str(&j, "day_set", f->plan.phase.dayset->name);
         gf_json_str(&j, "phase", gf_phase_name(f->plan.phase.phase));
@@ -72,6 +79,7 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
         gf_json_str(&j, "run", run_name(h->run));
         gf_json_int(&j, "sessions", h->sessions);
         gf_json_int(&j, "image_version", h->image_version);
+        gf_json_str(&j, "health", h->health[0] ? h->health : NULL);
         gf_json_close(&j, '}');
     }
     gf_json_close(&j, ']');

@@ -95,8 +95,9 @@ int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
     int ret = -1;
 
     if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
-        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0)) {
-        gf_err(GF_ERR_OP, "'%s' is not a draining or standby host: not retired", host);
+        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0 &&
+         strcmp(m.state, "quarantined") != 0)) {
+        gf_err(GF_ERR_OP, "'%s' is not a draining, standby or quarantined host: not retired", host);
         return -1;
     }
     if (!(xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE))) {
@@ -147,6 +148,69 @@ cleanup:
     return ret;
 }
 
+/* Record on the failed host OLD that NEW replaces it.  0 or -1. */
+static int link_replacement(const struct gf_act_ctx *ctx, const char *old, const char *new_host)
+{
+    const struct gf_host_obs *h = observed(ctx->farm, old);
+    virConnectPtr conn = h && h->hv >= 0 ? ctx->conns[h->hv] : NULL;
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, old) : NULL;
+    struct gf_meta m;
+    int ret = -1;
+
+    if (!dom) {
+        gf_err(GF_ERR_OP, "'%s' (replaced by '%s') cannot be found", old, new_host);
+        return -1;
+    }
+    if (gf_meta_get(dom, &m) == 1) {
+        snprintf(m.replaced_by, sizeof(m.replaced_by), "%s", new_host);
+        ret = gf_meta_set(dom, &m);
+    }
+    virDomainFree(dom);
+    return ret;
+}
+
+/* Set the failed host DOM (observed as H) aside: run the join hook for its
+ * replacement, snapshot it when its state allows (for whoever looks into
+ * why), stop it (destroy: it is broken), and mark it quarantined with why.
+ * It no longer counts for anything.  Returns 0 or -1 with an error. */
+static int quarantine(const struct gf_act_ctx *ctx, virDomainPtr dom, const struct gf_host_obs *h,
+                      const char *reason)
+{
+    const char *host = virDomainGetName(dom);
+    char name[96], why[200];
+    virDomainSnapshotPtr snap;
+    struct tm tm;
+    time_t now = ctx->now;
+    int snapped = 0;
+
+    if (h && h->replaced_by[0])
+        run_hook(&ctx->p->join_hook, "join", h->replaced_by, NULL);
+    localtime_r(&now, &tm);
+    strftime(name, sizeof(name), "gf-quarantine-%Y%m%d-%H%M%S", &tm);
+    {
+        char xml[256];
+        snprintf(xml, sizeof(xml),
+                 "<domainsnapshot><name>%s</name><description>taken by Goldfarm when it "
+                 "quarantined the host</description></domainsnapshot>",
+                 name);
+        /* name is ours (digits and dashes): no XML escaping needed */
+        if ((snap = virDomainSnapshotCreateXML(dom, xml, 0))) {
+            virDomainSnapshotFree(snap);
+            snapped = 1;
+        } else {
+            gf_err_virt("quarantine snapshot of '%s'", host);
+            gf_note("%s", gf_err_message());
+        }
+    }
+    if (virDomainIsActive(dom) == 1 && virDomainDestroy(dom) < 0) {
+        gf_err_virt("stopping '%s'", host);
+        return -1;
+    }
+    snprintf(why, sizeof(why), "quarantined: %s%s%s", reason, snapped ? "; snapshot " : "",
+             snapped ? name : "");
+    return gf_meta_set_state(dom, "quarantined", why, now);
+}
+
 /* The gold image the policy's farm clones from, checked against a pinned
  * version.  A reference to free, or NULL with an error. */
 static virDomainPtr policy_gold(const struct gf_policy *p, virConnectPtr conn)
@@ -192,7 +256,11 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
         if (!(gold = policy_gold(p, conn)))
             return -1;
         virDomainFree(gold);
-        return gf_clone(conn, p->image, a->host, &o);
+        if (a->replaces[0])
+            o.replaces = a->replaces;
+        if (gf_clone(conn, p->image, a->host, &o) < 0)
+            return -1;
+        return a->replaces[0] ? link_replacement(ctx, a->replaces, a->host) : 0;
     }
     if (!(dom = virDomainLookupByName(conn, a->host))) {
         gf_err_virt("looking up '%s'", a->host);
@@ -205,6 +273,18 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
             break;
         }
         ret = gf_meta_set_state(dom, "active", reason, ctx->now);
+        if (ret == 0 && a->replaces[0]) {
+            struct gf_meta m;
+            if (gf_meta_get(dom, &m) == 1) {
+                snprintf(m.replaces, sizeof(m.replaces), "%s", a->replaces);
+                ret = gf_meta_set(dom, &m);
+            }
+            if (ret == 0)
+                ret = link_replacement(ctx, a->replaces, a->host);
+        }
+        break;
+    case GF_ACT_QUARANTINE:
+        ret = quarantine(ctx, dom, h, reason);
         break;
     case GF_ACT_RESIZE: {
         struct gf_resize r = {.vcpus = (unsigned int)a->vcpus,

@@ -312,6 +312,8 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     else
         snprintf(meta.reason, sizeof(meta.reason), "%s clone", opts->full ? "full" : "linked");
     meta.created = meta.since = opts->now ? opts->now : time(NULL);
+    if (opts->replaces)
+        snprintf(meta.replaces, sizeof(meta.replaces), "%s", opts->replaces);
     spec = (struct gf_clone_spec){.name = name,
                                   .disks = made,
                                   .ndisks = ndisks,

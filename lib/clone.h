@@ -19,6 +19,7 @@ struct gf_clone_opts {
     int vcpus;                     /* the clone's vCPUs (0: the gold's) */
     unsigned long long memory_kib; /* its memory (0: the gold's) */
     time_t now;                    /* when, for its metadata (0: the clock) */
+    const char *replaces;          /* the failed host it replaces (NULL: none) */
 };
 
 /* Clone gold image GOLD into a new host NAME.  Each writable gold disk gets a

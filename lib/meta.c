@@ -62,6 +62,8 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
         gf_time_iso(m->created, buf);
         set_prop(node, "created", buf);
     }
+    set_prop(node, "replaces", m->replaces);
+    set_prop(node, "replaced-by", m->replaced_by);
     return node;
 }
 
@@ -111,6 +113,8 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_prop(node, "image-version", version, sizeof(version)) < 0 ||
         get_prop(node, "state", m->state, sizeof(m->state)) < 0 ||
         get_prop(node, "reason", m->reason, sizeof(m->reason)) < 0 ||
+        get_prop(node, "replaces", m->replaces, sizeof(m->replaces)) < 0 ||
+        get_prop(node, "replaced-by", m->replaced_by, sizeof(m->replaced_by)) < 0 ||
         get_time_prop(node, "since", &m->since) < 0 ||
         get_time_prop(node, "created", &m->created) < 0)
         return -1;

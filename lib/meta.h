@@ -39,6 +39,8 @@ struct gf_meta {
     time_t since;   /* when state was entered */
     char reason[160];
     time_t created;
+    char replaces[GF_NAME_MAX + 1];    /* a replacement: the host it replaces */
+    char replaced_by[GF_NAME_MAX + 1]; /* a failed host: its replacement */
 };
 
 /* Name of ROLE as written in the metadata ("gold", "host", "none"). */

@@ -65,6 +65,14 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     h->since = m->since;
     h->logoff_sent = strstr(m->reason, "logoff sent") != NULL;
     h->admin_drain = strncmp(m->reason, "admin drain", 11) == 0;
+    h->admin_replace = strncmp(m->reason, "admin replace now", 17) == 0 ? 2
+                       : strncmp(m->reason, "admin replace", 13) == 0   ? 1
+                                                                        : 0;
+    h->created = m->created;
+    h->run_reason = (int)num(r, "state.reason", 0);
+    h->cpu_ns = num(r, "cpu.time", 0);
+    snprintf(h->replaces, sizeof(h->replaces), "%s", m->replaces);
+    snprintf(h->replaced_by, sizeof(h->replaced_by), "%s", m->replaced_by);
 }
 
 /* Where the driver cannot tell its free memory (libvirt's test driver):
@@ -93,7 +101,8 @@ static int estimate_free(virConnectPtr conn, virDomainStatsRecordPtr *records, i
 static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
                       struct gf_farm_obs *farm)
 {
-    unsigned int stats = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
+    unsigned int stats = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
+                         VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
     virDomainStatsRecordPtr *records = NULL;
     unsigned long long free_bytes;
     int n, ret = -1;

@@ -11,8 +11,8 @@
 
 const char *gf_action_name(enum gf_action_kind k)
 {
-    static const char *const names[] = {"start",   "clone",  "resize", "drain",
-                                        "undrain", "logoff", "retire", "note"};
+    static const char *const names[] = {"start",  "clone",  "resize",     "drain", "undrain",
+                                        "logoff", "retire", "quarantine", "note"};
 
     return k <= GF_ACT_NOTE ? names[k] : "?";
 }
@@ -128,7 +128,7 @@ static int name_taken(const struct planner *pl, const char *name)
 
 /* Plan one clone (as standby when STANDBY); its rule starts with WHY.
  * Returns 1 if planned, 0 if no hypervisor has room (a note says so). */
-static int plan_clone(struct planner *pl, int standby, const char *why)
+static int plan_clone(struct planner *pl, int standby, const char *why, const char *replaces)
 {
     char name[GF_NAME_MAX + 1];
     struct gf_action *a;
@@ -151,6 +151,8 @@ static int plan_clone(struct planner *pl, int standby, const char *why)
         return 0;
     a->hv = hv;
     a->standby = standby;
+    if (replaces)
+        snprintf(a->replaces, sizeof(a->replaces), "%s", replaces);
     pl->free_kib[hv] -= pl->p->memory_kib;
     pl->on_hv[hv]++;
     pl->total++;
@@ -199,7 +201,7 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
         return;
     for (i = 0; i < farm->nhosts; i++)
         cand[i] = farm->hosts[i].state == GF_HS_DRAINING && !farm->hosts[i].admin_drain &&
-                  hv_ok(pl, &farm->hosts[i]);
+                  !touched[i] && hv_ok(pl, &farm->hosts[i]);
     while (n > 0 && (i = pick(farm, cand, 1)) >= 0) {
         add(pl, GF_ACT_UNDRAIN, farm->hosts[i].name, "%s", why);
         cand[i] = 0;
@@ -210,7 +212,7 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
     for (int state = GF_HS_STANDBY; state >= GF_HS_ACTIVE; state--) {
         for (i = 0; i < farm->nhosts; i++)
             cand[i] = farm->hosts[i].state == (enum gf_host_state)state &&
-                      farm->hosts[i].run == GF_RUN_OFF && hv_ok(pl, &farm->hosts[i]);
+                      farm->hosts[i].run == GF_RUN_OFF && !touched[i] && hv_ok(pl, &farm->hosts[i]);
         while (n > 0 && (i = pick(farm, cand, 0)) >= 0) {
             struct gf_action *a = add(pl, GF_ACT_START, farm->hosts[i].name, "%s", why);
             if (a)
@@ -220,7 +222,7 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
             n--;
         }
     }
-    while (n > 0 && plan_clone(pl, 0, why))
+    while (n > 0 && plan_clone(pl, 0, why, NULL))
         n--;
     free(cand);
 }
@@ -296,7 +298,7 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
         return;
     for (i = 0; i < farm->nhosts; i++)
         cand[i] = farm->hosts[i].state == GF_HS_ACTIVE && farm->hosts[i].run == GF_RUN_RUNNING &&
-                  hv_ok(pl, &farm->hosts[i]);
+                  !touched[i] && hv_ok(pl, &farm->hosts[i]);
     while (remove-- > 0 && (i = pick(farm, cand, 0)) >= 0) {
         add(pl, GF_ACT_DRAIN, farm->hosts[i].name,
             "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low, ph->threshold,
@@ -346,7 +348,7 @@ static void top_up_standby(struct planner *pl, const int *touched)
     snprintf(why, sizeof(why), "%s: %d standby %s %d", pl->label, have, have < want ? "<" : ">",
              want);
     for (int n = have; n < want; n++)
-        if (!plan_clone(pl, 1, why))
+        if (!plan_clone(pl, 1, why, NULL))
             break;
     for (int n = have; n > want && (i = pick(farm, cand, 0)) >= 0; n--) {
         add(pl, GF_ACT_RETIRE, farm->hosts[i].name, "%s", why);
@@ -355,12 +357,130 @@ static void top_up_standby(struct planner *pl, const int *touched)
     free(cand);
 }
 
+/* Whether H fails past the policy's grace (or is down for good). */
+static int failing(const struct gf_policy *p, const struct gf_host_obs *h)
+{
+    if (h->state != GF_HS_ACTIVE)
+        return 0;
+    if (h->admin_replace)
+        return 1;
+    return p->health_on &&
+           (h->unhealthy == 2 || (h->unhealthy == 1 && h->unhealthy_for >= p->health_grace));
+}
+
+/* The observed host NAME, or NULL. */
+static const struct gf_host_obs *host_named(const struct gf_farm_obs *farm, const char *name)
+{
+    for (int i = 0; name[0] && i < farm->nhosts; i++)
+        if (strcmp(farm->hosts[i].name, name) == 0)
+            return &farm->hosts[i];
+    return NULL;
+}
+
+/* Replace failing hosts: a replacement first (a standby started, else a
+ * clone), then, once it is ready, the failing host is quarantined, or
+ * drained when it still has users and runs.  Nothing when too many fail at
+ * once (the cause is below the hosts), when the breaker is open, or when a
+ * replacement itself fails soon after it was made (a bad image).  Returns
+ * the replacements on their way (to count as coming capacity). */
+static int plan_health(struct planner *pl, int *touched)
+{
+    const struct gf_policy *p = pl->p;
+    const struct gf_farm_obs *farm = pl->farm;
+    int nbad = 0, nactive = 0, coming = 0, *cand, i;
+    char rule[200];
+
+    for (i = 0; i < farm->nhosts; i++) {
+        if (farm->hosts[i].state != GF_HS_ACTIVE || !hv_ok(pl, &farm->hosts[i]))
+            continue;
+        nactive++;
+        nbad += failing(p, &farm->hosts[i]);
+    }
+    pl->out->failing = nbad;
+    if (!nbad)
+        return 0;
+    if (nbad * 100 > p->mass_failure_pct * nactive) {
+        add(pl, GF_ACT_NOTE, NULL,
+            "health: %d of %d hosts failing (more than %d%%): replacing nothing; the cause is "
+            "likely below them (storage, network, hypervisor)",
+            nbad, nactive, p->mass_failure_pct);
+        return 0;
+    }
+    if (farm->breaker_open) {
+        add(pl, GF_ACT_NOTE, NULL,
+            "health: %d host%s failing, but the breaker is open after failed replacements: "
+            "replacing nothing (vmctl farm resume closes it)",
+            nbad, nbad == 1 ? "" : "s");
+        return 0;
+    }
+    if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
+        return 0;
+    for (i = 0; i < farm->nhosts; i++)
+        cand[i] = farm->hosts[i].state == GF_HS_STANDBY && farm->hosts[i].run == GF_RUN_OFF &&
+                  hv_ok(pl, &farm->hosts[i]);
+    for (int k = 0; k < farm->nhosts; k++) {
+        const struct gf_host_obs *f = &farm->hosts[k], *r;
+        struct gf_action *a;
+        if (!failing(p, f) || !hv_ok(pl, f))
+            continue;
+        touched[k] = 1;
+        snprintf(rule, sizeof(rule), "health: %s %s (%ds)", f->name, f->health, f->unhealthy_for);
+        if (f->replaces[0] && f->created && pl->now->t - f->created < p->breaker_window) {
+            add(pl, GF_ACT_NOTE, f->name,
+                "%s: it replaced %s %lldm ago: image %s v%u is likely bad: replacing nothing", rule,
+                f->replaces, (long long)(pl->now->t - f->created) / 60, p->image, f->image_version);
+            pl->out->bad_image = 1;
+            continue;
+        }
+        if ((r = host_named(farm, f->replaced_by)) && r->state == GF_HS_ACTIVE) {
+            if (!r->ready) {
+                coming++; /* on its way */
+                continue;
+            }
+            if (f->run == GF_RUN_RUNNING && f->sessions > 0 && f->admin_replace != 2)
+                add(pl, GF_ACT_DRAIN, f->name, "%s; %s is ready, %d session%s left", rule, r->name,
+                    f->sessions, f->sessions == 1 ? "" : "s");
+            else
+                add(pl, GF_ACT_QUARANTINE, f->name, "%s; %s is ready", rule, r->name);
+            continue;
+        }
+        coming++;
+        if ((i = pick(farm, cand, 0)) >= 0) {
+            if ((a = add(pl, GF_ACT_START, farm->hosts[i].name, "%s", rule))) {
+                a->standby = 1;
+                snprintf(a->replaces, sizeof(a->replaces), "%s", f->name);
+            }
+            cand[i] = 0;
+            touched[i] = 1;
+        } else {
+            pl->total--; /* the failing host is set aside: its place is free */
+            plan_clone(pl, 0, rule, f->name);
+        }
+    }
+    free(cand);
+    return coming;
+}
+
+/* Delete quarantined hosts kept longer than the policy's quarantine_days. */
+static void expire_quarantine(struct planner *pl)
+{
+    const struct gf_policy *p = pl->p;
+
+    for (int i = 0; p->quarantine_days && i < pl->farm->nhosts; i++) {
+        const struct gf_host_obs *h = &pl->farm->hosts[i];
+        if (h->state == GF_HS_QUARANTINED && hv_ok(pl, h) && h->since &&
+            pl->now->t - h->since >= (time_t)p->quarantine_days * 24 * 3600)
+            add(pl, GF_ACT_RETIRE, h->name, "health: %s quarantined %lldd (quarantine_days %d)",
+                h->name, (long long)(pl->now->t - h->since) / 86400, p->quarantine_days);
+    }
+}
+
 void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const struct gf_local *now,
              struct gf_plan *out)
 {
     struct planner pl = {.p = p, .farm = farm, .now = now, .out = out, .next_number = 1};
     const struct gf_phase *ph;
-    int min_needed, need_min, need_load = 0, addn, *touched;
+    int min_needed, need_min, need_load = 0, addn, *touched, coming;
     int over, unknown = 0;
     char why[200];
 
@@ -383,6 +503,8 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
             pl.total++;
         if (!hv_ok(&pl, h))
             continue; /* a blind hypervisor's hosts exist, but count for nothing */
+        if (failing(p, h))
+            continue; /* out of service: the health pass replaces it */
         if (h->state == GF_HS_ACTIVE && h->run == GF_RUN_RUNNING) {
             out->in_service++;
             if (h->sessions < 0)
@@ -399,17 +521,19 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     if (!(touched = calloc((size_t)farm->nhosts + 1, sizeof(int))))
         return;
 
+    coming = plan_health(&pl, touched); /* replacements count as capacity on its way */
+    expire_quarantine(&pl);
     min_needed = gf_phase_min_hosts(p, ph);
     if (min_needed < p->min_hosts)
         min_needed = p->min_hosts;
     if (min_needed > p->max_hosts)
         min_needed = p->max_hosts;
-    need_min = min_needed - out->in_service;
+    need_min = min_needed - out->in_service - coming;
     over = out->sessions * 100 > ph->threshold * out->capacity;
     if (over) {
         int target = (out->sessions * 100 + ph->threshold * p->max_sessions - 1) /
                      (ph->threshold * p->max_sessions);
-        need_load = target - out->in_service;
+        need_load = target - out->in_service - coming;
         if (need_load > p->max_step)
             need_load = p->max_step;
         load_text(&pl, why, sizeof(why));
@@ -426,8 +550,8 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     }
     scale_up(&pl);
     addn = need_min > need_load ? need_min : need_load;
-    if (addn > p->max_hosts - out->in_service)
-        addn = p->max_hosts - out->in_service;
+    if (addn > p->max_hosts - out->in_service - coming)
+        addn = p->max_hosts - out->in_service - coming;
     if (addn <= 0 && need_load > 0) {
         char load[160];
         load_text(&pl, load, sizeof(load));

@@ -32,11 +32,22 @@ struct gf_host_obs {
     int active_sessions; /* of those, active; -1: unknown */
     int vcpus;
     unsigned long long memory_kib;
-    double cpu_pct;  /* of its vCPUs, 0-100; < 0: unknown */
-    double mem_pct;  /* of its memory in use by the guest; < 0: unknown */
-    time_t since;    /* when it entered its state */
-    int logoff_sent; /* draining: the logoff hook has run */
-    int admin_drain; /* drained by an admin: never undrained by the planner */
+    double cpu_pct;    /* of its vCPUs, 0-100; < 0: unknown */
+    double mem_pct;    /* of its memory in use by the guest; < 0: unknown */
+    time_t since;      /* when it entered its state */
+    int logoff_sent;   /* draining: the logoff hook has run */
+    int admin_drain;   /* drained by an admin: never undrained by the planner */
+    int admin_replace; /* vmctl farm replace: 1 replace (drain if users), 2 --now */
+    time_t created;
+    int run_reason;            /* libvirt's reason for its state (VIR_DOMAIN_SHUTOFF_CRASHED...) */
+    unsigned long long cpu_ns; /* cumulative CPU time; 0: unknown */
+    char replaces[GF_NAME_MAX + 1];    /* this host replaces that one */
+    char replaced_by[GF_NAME_MAX + 1]; /* this host is replaced by that one */
+    /* health (policy health group), assessed over ticks by gf_health_assess */
+    int unhealthy;     /* 0 healthy; 1 failing (grace applies); 2 down for good */
+    int unhealthy_for; /* seconds */
+    int ready;         /* running, and its agent (or health command) has answered */
+    char health[96];   /* why */
 };
 
 struct gf_hv_obs {
@@ -49,17 +60,19 @@ struct gf_farm_obs {
     int nhosts;
     struct gf_hv_obs hv[GF_MAX_HYPERVISORS]; /* by the policy's hypervisors */
     time_t last_scale_out, last_scale_in;    /* 0: never */
+    int breaker_open;                        /* too many failed replacements: replace nothing */
 };
 
 enum gf_action_kind {
-    GF_ACT_START,   /* start a standby host */
-    GF_ACT_CLONE,   /* clone a new host on .hv (.standby: leave it shut off as standby) */
-    GF_ACT_RESIZE,  /* resize to .vcpus / .memory_kib */
-    GF_ACT_DRAIN,   /* stop new sessions, notify users */
-    GF_ACT_UNDRAIN, /* cancel a drain: the host is needed again */
-    GF_ACT_LOGOFF,  /* drain wait is up: log the remaining users off */
-    GF_ACT_RETIRE,  /* shut off, undefine, delete its overlay */
-    GF_ACT_NOTE,    /* nothing to do, and why (cooldown, no room, unknown load) */
+    GF_ACT_START,      /* start a standby host */
+    GF_ACT_CLONE,      /* clone a new host on .hv (.standby: leave it shut off as standby) */
+    GF_ACT_RESIZE,     /* resize to .vcpus / .memory_kib */
+    GF_ACT_DRAIN,      /* stop new sessions, notify users */
+    GF_ACT_UNDRAIN,    /* cancel a drain: the host is needed again */
+    GF_ACT_LOGOFF,     /* drain wait is up: log the remaining users off */
+    GF_ACT_RETIRE,     /* shut off, undefine, delete its overlay */
+    GF_ACT_QUARANTINE, /* set a failed host aside: snapshot, stop, keep */
+    GF_ACT_NOTE,       /* nothing to do, and why (cooldown, no room, unknown load) */
 };
 
 struct gf_action {
@@ -69,13 +82,16 @@ struct gf_action {
     int standby;
     int vcpus;
     unsigned long long memory_kib;
-    char rule[200]; /* the rule and the numbers behind it */
+    char replaces[GF_NAME_MAX + 1]; /* start/clone: the failed host this one replaces */
+    char rule[200];                 /* the rule and the numbers behind it */
 };
 
 #define GF_PLAN_MAX 128
 
 struct gf_plan {
     struct gf_phase_at phase;
+    int failing;   /* hosts failing past the grace: not in service, being replaced */
+    int bad_image; /* a replacement failed soon after it was made: open the breaker */
     int in_service, standby, draining;
     int sessions, capacity;
     int usage_pct; /* rounded, for display */

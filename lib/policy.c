@@ -168,6 +168,8 @@ static void *sub_struct(struct load *ld, enum policy_section section, const char
     case SEC_SCALING:
     case SEC_DRAIN:
     case SEC_LOAD:
+    case SEC_HEALTH:
+    case SEC_CPU:
         return p;
     case SEC_HYPERVISOR:
         if (p->nhypervisors == GF_MAX_HYPERVISORS)
@@ -222,6 +224,8 @@ static void walk_nested(struct load *ld, const struct policy_key *key,
         }
         if ((sub = sub_struct(ld, key->sub, config_setting_name(setting), base, line, path)))
             walk_group(ld, setting, key->sub, sub, path);
+        if (key->sub == SEC_HEALTH)
+            ld->p->health_on = 1; /* health checks are on when the group is there */
         return;
     }
     if (type != CONFIG_TYPE_LIST) {

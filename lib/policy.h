@@ -96,6 +96,18 @@ struct gf_policy {
     enum gf_empty_when empty_when;
     struct gf_hook notify, logoff, drain_hook;
 
+    /* health: on when the policy has a health group */
+    int health_on;
+    int health_grace;   /* seconds a host must fail before anything happens */
+    int agent_timeout;  /* seconds the guest agent may be silent; 0: not checked */
+    int cpu_pegged_pct; /* 0: not checked */
+    int cpu_pegged_for; /* seconds */
+    struct gf_hook health_command, join_hook;
+    int breaker_failures; /* failed replacements within breaker_window open the breaker */
+    int breaker_window;   /* seconds; also: a replacement failing this soon means a bad image */
+    int mass_failure_pct; /* more unhealthy than this share: replace nothing */
+    int quarantine_days;  /* 0: never delete a quarantined host */
+
     /* load */
     enum gf_load_source load_source;
     struct gf_hook load_command;

@@ -36,6 +36,7 @@ const struct policy_key policy_keys[] = {
     {SEC_ROOT, "scaling", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_SCALING},
     {SEC_ROOT, "drain", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_DRAIN},
     {SEC_ROOT, "load", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_LOAD},
+    {SEC_ROOT, "health", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_HEALTH},
 
     {SEC_FARM, "name", KT_NAME, 0, 0, NULL, P(name), NULL, 0},
     {SEC_FARM, "hypervisors", KT_LIST, 1, GF_MAX_HYPERVISORS, NULL, NOFIELD, NULL, SEC_HYPERVISOR},
@@ -88,6 +89,19 @@ const struct policy_key policy_keys[] = {
     {SEC_LOAD, "source", KT_ENUM, 0, 0, "agent", P(load_source), source_choices, 0},
     {SEC_LOAD, "command", KT_HOOK, 0, 0, "", P(load_command), NULL, 0},
     {SEC_LOAD, "trace", KT_PATH, 0, 0, "", P(trace), NULL, 0},
+
+    {SEC_HEALTH, "grace", KT_DURATION, 0, 3600, "60s", P(health_grace), NULL, 0},
+    {SEC_HEALTH, "agent_timeout", KT_DURATION, 10, 3600, "", P(agent_timeout), NULL, 0},
+    {SEC_HEALTH, "cpu_pegged", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_CPU},
+    {SEC_HEALTH, "command", KT_HOOK, 0, 0, "", P(health_command), NULL, 0},
+    {SEC_HEALTH, "join", KT_HOOK, 0, 0, "", P(join_hook), NULL, 0},
+    {SEC_HEALTH, "max_failures", KT_INT, 1, 100, "3", P(breaker_failures), NULL, 0},
+    {SEC_HEALTH, "window", KT_DURATION, 60, DAY, "30m", P(breaker_window), NULL, 0},
+    {SEC_HEALTH, "mass_failure", KT_INT, 1, 100, "45", P(mass_failure_pct), NULL, 0},
+    {SEC_HEALTH, "quarantine_days", KT_INT, 0, 3650, "0", P(quarantine_days), NULL, 0},
+
+    {SEC_CPU, "percent", KT_INT, 1, 100, "", P(cpu_pegged_pct), NULL, 0},
+    {SEC_CPU, "for", KT_DURATION, 60, DAY, "10m", P(cpu_pegged_for), NULL, 0},
 
     {SEC_ROOT, NULL, KT_GROUP, 0, 0, NULL, NOFIELD, NULL, 0},
 };

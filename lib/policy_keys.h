@@ -19,6 +19,8 @@ enum policy_section {
     SEC_SCALING,    /* struct gf_policy */
     SEC_DRAIN,      /* struct gf_policy */
     SEC_LOAD,       /* struct gf_policy */
+    SEC_HEALTH,     /* struct gf_policy */
+    SEC_CPU,        /* struct gf_policy: health.cpu_pegged */
 };
 
 enum key_type {

@@ -9,6 +9,7 @@
 #include "act.h"
 #include "decisions.h"
 #include "error.h"
+#include "health.h"
 #include "hosts.h"
 #include "image.h"
 #include "log.h"
@@ -43,6 +44,7 @@ struct sim {
      * is it observed again.  The rest of the time this copy serves. */
     struct gf_farm_obs seen;
     int stale;
+    struct gf_health health; /* with a policy's health group: crashed hosts are replaced */
 };
 
 static int mhost_cmp(const void *a, const void *b)
@@ -213,11 +215,10 @@ static void crashes(struct sim *s, const struct gf_local *now)
             s->r->crashes++;
             s->r->crash_disconnects += victim->sessions;
             if (s->o->lines)
-                fprintf(s->o->lines,
-                        "%s crash (%s:%d): %s stops, %d user%s disconnected; not replaced "
-                        "(no health checks yet)\n",
-                        when, tr->file, row->line, victim->name, victim->sessions,
-                        victim->sessions == 1 ? "" : "s");
+                fprintf(s->o->lines, "%s crash (%s:%d): %s stops, %d user%s disconnected%s\n", when,
+                        tr->file, row->line, victim->name, victim->sessions,
+                        victim->sessions == 1 ? "" : "s",
+                        s->p->health_on ? "" : "; not replaced (the policy has no health group)");
             victim->running = 0;
             victim->sessions = 0;
         }
@@ -414,6 +415,13 @@ static void after_act(struct sim *s, const struct gf_plan *plan, const struct gf
                 h->sessions = 0;
             }
             break;
+        case GF_ACT_QUARANTINE:
+            if (h) {
+                h->state = GF_HS_QUARANTINED;
+                h->running = 0;
+            }
+            r->replacements++;
+            break;
         case GF_ACT_DRAIN:
             if (h)
                 h->state = GF_HS_DRAINING;
@@ -510,6 +518,7 @@ static int step(struct sim *s, time_t t, int dt, struct gf_plan *plan, struct gf
         memcpy(obs.hosts, s->seen.hosts, (size_t)obs.nhosts * sizeof(*obs.hosts));
     if (model_merge(s, &obs, t) < 0)
         goto done;
+    gf_health_assess(&s->health, p, s->conns, &obs, t);
     row = gf_trace_at(s->tr, t, &s->trace_hint);
     gf_schedule_phase(p, &now, &phase);
     place_users(s, &obs, t, dt, row < 0 ? 0 : s->tr->rows[row].sessions,
@@ -588,7 +597,11 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     }
     /* the daemon's code, without side effects outside libvirt's model */
     p->load_source = GF_LOAD_EXTERNAL;
-    p->notify.argc = p->logoff.argc = p->drain_hook.argc = 0;
+    p->notify.argc = p->logoff.argc = p->drain_hook.argc = p->join_hook.argc = 0;
+    /* the test driver has no guest agent and fake CPU figures: only a host
+     * that is down (a crash from the trace) is seen failing */
+    p->agent_timeout = p->cpu_pegged_pct = 0;
+    p->health_command.argc = 0;
     gf_log_set_stream(NULL);  /* the library's own notes: the simulator prints its lines */
     if (p->nhypervisors == 1) /* the farm simulated on stands for the policy's hypervisor */
         snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", o->farm_uri);
@@ -612,6 +625,7 @@ done:
     free(s.m);
     free(s.prev_notes);
     gf_farm_obs_clear(&s.seen);
+    gf_health_clear(&s.health);
     free(plan);
     free(outcome);
     return ret;

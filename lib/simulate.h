@@ -77,7 +77,7 @@ struct gf_sim_result {
     int crashes;
     int flaps;
     int clones, standby_clones, starts, drains, undrains, logoffs, retirements, resizes;
-    int replacements; /* 0: no health checks yet */
+    int replacements; /* failed hosts set aside once replaced (policies with health) */
     int failed;       /* actions that failed */
     int evaluations;  /* decision records with actions */
     struct gf_sim_sample *series;

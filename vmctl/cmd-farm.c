@@ -7,10 +7,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "act.h"
 #include "error.h"
 #include "hosts.h"
+#include "json.h"
 #include "meta.h"
 #include "names.h"
+#include "timefmt.h"
 #include "vmctl.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/goldfarm"
@@ -196,6 +199,9 @@ static int set_paused(struct vmctl_ctx *ctx, const struct vmctl_args *args, int 
             gf_err(GF_ERR_OP, "cannot remove %s: %s", path, strerror(errno));
             return -1;
         }
+        snprintf(path, sizeof(path), "%s/%s.breaker", dir, farm);
+        if (unlink(path) == 0)
+            fprintf(ctx->out, "farm %s: replacement breaker closed\n", farm);
         fprintf(ctx->out, "farm %s resumed\n", farm);
     }
     return 0;
@@ -236,6 +242,157 @@ static int cmd_farm_drain(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     return ret;
 }
 
+/* vmctl farm replace HOST [--now]: goldfarmd puts a fresh host in its place
+ * (a standby, else a clone), then drains this one (quarantines it at once
+ * with --now, or when it has no users). */
+static int cmd_farm_replace(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    virConnectPtr conn = vmctl_conn(ctx);
+    struct gf_meta m;
+    virDomainPtr dom;
+    int now = vmctl_flag(args, "now"), ret;
+
+    if (!conn || !(dom = gf_host_lookup(conn, args->pos[0], &m)))
+        return -1;
+    if (strcmp(m.state, "active") != 0) {
+        gf_err(GF_ERR_INPUT, "host '%s' is %s, not active: nothing to replace", args->pos[0],
+               m.state[0] ? m.state : "in no state");
+        virDomainFree(dom);
+        return -1;
+    }
+    if (m.replaced_by[0]) {
+        gf_err(GF_ERR_INPUT, "host '%s' is already being replaced by '%s'", args->pos[0],
+               m.replaced_by);
+        virDomainFree(dom);
+        return -1;
+    }
+    ret = gf_meta_set_state(dom, NULL,
+                            now ? "admin replace now (vmctl farm replace --now)"
+                                : "admin replace (vmctl farm replace)",
+                            time(NULL));
+    virDomainFree(dom);
+    if (ret == 0)
+        fprintf(ctx->out,
+                "%s: to be replaced; goldfarmd starts or clones its replacement, then %s it\n",
+                args->pos[0], now ? "quarantines" : "drains (or quarantines, if empty)");
+    return ret;
+}
+
+/* A quarantined host NAME: a reference, its metadata in M; NULL with an
+ * error (GF_ERR_INPUT when it is not quarantined). */
+static virDomainPtr quarantined(struct vmctl_ctx *ctx, const char *name, struct gf_meta *m)
+{
+    virConnectPtr conn = vmctl_conn(ctx);
+    virDomainPtr dom;
+
+    if (!conn || !(dom = gf_host_lookup(conn, name, m)))
+        return NULL;
+    if (strcmp(m->state, "quarantined") != 0) {
+        gf_err(GF_ERR_INPUT, "host '%s' is %s, not quarantined", name,
+               m->state[0] ? m->state : "in no state");
+        virDomainFree(dom);
+        return NULL;
+    }
+    return dom;
+}
+
+/* vmctl farm quarantine list [--farm FARM] [--json] */
+static int cmd_quarantine_list(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    const char *farm = vmctl_opt(args, "farm");
+    virConnectPtr conn = vmctl_conn(ctx);
+    virDomainPtr *doms = NULL;
+    struct gf_json j;
+    int n, json = vmctl_flag(args, "json");
+
+    if (!conn || (farm && gf_name_check("farm", farm) < 0))
+        return -1;
+    if ((n = virConnectListAllDomains(conn, &doms, 0)) < 0) {
+        gf_err_virt("listing domains");
+        return -1;
+    }
+    gf_json_init(&j, ctx->out);
+    if (json)
+        gf_json_open(&j, NULL, '[');
+    else
+        fprintf(ctx->out, "%-20s %-12s %-20s %s\n", "HOST", "FARM", "SINCE", "WHY");
+    for (int i = 0; i < n; i++) {
+        struct gf_meta m;
+        char since[GF_TIME_LEN];
+        if (gf_meta_get(doms[i], &m) == 1 && m.role == GF_ROLE_HOST &&
+            strcmp(m.state, "quarantined") == 0 && (!farm || strcmp(m.farm, farm) == 0)) {
+            if (json) {
+                gf_time_iso(m.since, since);
+                gf_json_open(&j, NULL, '{');
+                gf_json_str(&j, "host", virDomainGetName(doms[i]));
+                gf_json_str(&j, "farm", m.farm);
+                gf_json_str(&j, "since", since);
+                gf_json_str(&j, "reason", m.reason);
+                gf_json_str(&j, "replaced_by", m.replaced_by[0] ? m.replaced_by : NULL);
+                gf_json_close(&j, '}');
+            } else {
+                gf_time_local(m.since, since);
+                fprintf(ctx->out, "%-20s %-12s %-20s %s\n", virDomainGetName(doms[i]), m.farm,
+                        since, m.reason);
+            }
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    if (json)
+        gf_json_close(&j, ']');
+    return 0;
+}
+
+/* vmctl farm quarantine release HOST: back to the farm as a standby (shut
+ * off, ready to be started), once whoever looked into it is done. */
+static int cmd_quarantine_release(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    struct gf_meta m;
+    virDomainPtr dom = quarantined(ctx, args->pos[0], &m);
+    int ret;
+
+    if (!dom)
+        return -1;
+    m.replaced_by[0] = '\0';
+    snprintf(m.state, sizeof(m.state), "standby");
+    snprintf(m.reason, sizeof(m.reason), "released from quarantine (vmctl)");
+    m.since = time(NULL);
+    ret = gf_meta_set(dom, &m);
+    virDomainFree(dom);
+    if (ret == 0)
+        fprintf(ctx->out, "%s: released; a standby of farm %s again\n", args->pos[0], m.farm);
+    return ret;
+}
+
+/* vmctl farm quarantine delete HOST: undefine it and delete its own disks
+ * (never a gold disk), its snapshots with it. */
+static int cmd_quarantine_delete(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    struct gf_meta m;
+    virDomainPtr dom = quarantined(ctx, args->pos[0], &m);
+    int ret;
+
+    if (!dom)
+        return -1;
+    ret = gf_retire(dom, NULL, 10);
+    virDomainFree(dom);
+    if (ret == 0)
+        fprintf(ctx->out, "%s: deleted (domain, snapshots and its own disks)\n", args->pos[0]);
+    return ret;
+}
+
+static const struct vmctl_opt replace_opts[] = {
+    {"now", VMCTL_OPT_BOOL, NULL, "quarantine it as soon as its replacement serves, users or not"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const struct vmctl_opt qlist_opts[] = {
+    {"farm", VMCTL_OPT_STRING, "FARM", "only the hosts of farm FARM"},
+    {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const struct vmctl_opt status_opts[] = {
     {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
     {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" DEFAULT_STATE_DIR ")"},
@@ -255,6 +412,17 @@ const struct vmctl_cmd vmctl_farm_cmds[] = {
      "stop goldfarmd changing a farm (during patching); survives restarts", NULL},
     {"farm resume", cmd_farm_resume, pause_opts, "FARM", 1, 1, "let goldfarmd manage a farm again",
      NULL},
+    {"farm replace", cmd_farm_replace, replace_opts, "HOST", 1, 1,
+     "replace a host: its replacement first, then it is drained or quarantined",
+     "  goldfarmd starts a standby or clones a new host; once that one serves,\n"
+     "  this host is drained with the farm's wait if it has users (at once with\n"
+     "  --now), then quarantined: snapshot, stopped, kept aside."},
+    {"farm quarantine list", cmd_quarantine_list, qlist_opts, "", 0, 0,
+     "hosts set aside as broken: when and why", NULL},
+    {"farm quarantine release", cmd_quarantine_release, NULL, "HOST", 1, 1,
+     "give a quarantined host back to its farm, as a standby", NULL},
+    {"farm quarantine delete", cmd_quarantine_delete, NULL, "HOST", 1, 1,
+     "delete a quarantined host: domain, snapshots, its own disks (never a gold disk)", NULL},
     {"farm drain", cmd_farm_drain, NULL, "HOST", 1, 1,
      "drain a host: no new users; goldfarmd retires it when empty",
      "  goldfarmd runs the policy's broker and notify hooks on its next tick,\n"

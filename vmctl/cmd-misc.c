@@ -19,7 +19,7 @@ static int cmd_echo(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 }
 
 const struct vmctl_cmd vmctl_misc_cmds[] = {
-    {"help", cmd_help, NULL, "[COMMAND]", 0, 2, "list the commands, or show one command's options",
+    {"help", cmd_help, NULL, "[COMMAND]", 0, 3, "list the commands, or show one command's options",
      NULL},
     {"echo", cmd_echo, NULL, "WORDS...", 0, -1,
      "print a line (narrates a ';'-separated sequence of commands)", NULL},

@@ -157,7 +157,7 @@ static void print_summary(FILE *out, const struct gf_sim_result *res, int n)
     ROW("resizes", "%d", r->resizes);
     ROW("crashes (from the trace)", "%d", r->crashes);
     ROW("users disconnected by crashes", "%lld", r->crash_disconnects);
-    ROW("replacements (no health checks yet)", "%d", r->replacements);
+    ROW("replacements", "%d", r->replacements);
     ROW("failed actions", "%d", r->failed);
 #undef ROW
 }

@@ -14,27 +14,22 @@ static const struct vmctl_cmd *const cmd_groups[] = {
 
 #define NGROUPS (sizeof(cmd_groups) / sizeof(cmd_groups[0]))
 
-/* The command whose name is the first one or two words of ARGV, and how many
- * words it took (*WORDS); NULL when none matches. */
+/* The command whose name is the first one, two or three words of ARGV
+ * (the longest that matches), and how many words it took (*WORDS); NULL when
+ * none matches. */
 static const struct vmctl_cmd *find_cmd(char **argv, int argc, int *words)
 {
-    char two[128];
-
-    if (argc >= 2)
-        snprintf(two, sizeof(two), "%s %s", argv[0], argv[1]);
-    for (size_t g = 0; g < NGROUPS; g++) {
-        for (const struct vmctl_cmd *c = cmd_groups[g]; c->name; c++) {
-            if (argc >= 2 && strcmp(c->name, two) == 0) {
-                *words = 2;
-                return c;
-            }
-        }
-    }
-    for (size_t g = 0; g < NGROUPS; g++) {
-        for (const struct vmctl_cmd *c = cmd_groups[g]; c->name; c++) {
-            if (strcmp(c->name, argv[0]) == 0) {
-                *words = 1;
-                return c;
+    for (int k = argc < 3 ? argc : 3; k >= 1; k--) {
+        char name[192] = "";
+        for (int w = 0; w < k; w++)
+            snprintf(name + strlen(name), sizeof(name) - strlen(name), "%s%s", w ? " " : "",
+                     argv[w]);
+        for (size_t g = 0; g < NGROUPS; g++) {
+            for (const struct vmctl_cmd *c = cmd_groups[g]; c->name; c++) {
+                if (strcmp(c->name, name) == 0) {
+                    *words = k;
+                    return c;
+                }
             }
         }
     }
@@ -236,7 +231,7 @@ int vmctl_help(FILE *out, char **words, int nwords)
                      "commands:\n");
         for (size_t g = 0; g < NGROUPS; g++)
             for (const struct vmctl_cmd *c = cmd_groups[g]; c->name; c++)
-                fprintf(out, "  %-18s %s\n", c->name, c->summary);
+                fprintf(out, "  %-24s %s\n", c->name, c->summary);
         fprintf(out, "\nvmctl help COMMAND shows a command's options.\n");
         return 0;
     }
@@ -257,7 +252,7 @@ int vmctl_help(FILE *out, char **words, int nwords)
             for (const struct vmctl_cmd *c = cmd_groups[g]; c->name; c++)
                 if (strncmp(c->name, words[0], strlen(words[0])) == 0 &&
                     c->name[strlen(words[0])] == ' ') {
-                    fprintf(out, "  %-18s %s\n", c->name, c->summary);
+                    fprintf(out, "  %-24s %s\n", c->name, c->summary);
                     listed = 1;
                 }
         if (listed)

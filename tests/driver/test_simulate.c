@@ -225,7 +225,7 @@ static void hand_worked_trace_gives_its_figures(void **state)
     ASSERT_ROW(out, "starts", "0");
     ASSERT_ROW(out, "drains", "2");
     ASSERT_ROW(out, "retirements", "2");
-    ASSERT_ROW(out, "replacements (no health checks yet)", "0");
+    ASSERT_ROW(out, "replacements", "0");
     ASSERT_ROW(out, "failed actions", "0");
     /* the decisions, each with its simulated time (the rules' wording is the planner's) */
     assert_non_null(strstr(out, "\n2026-03-02 08:00 ramp_up: "));

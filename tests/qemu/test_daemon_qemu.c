@@ -676,18 +676,16 @@ static pid_t libvirtd_pid(void)
     return pid > 1 && kill(pid, 0) == 0 ? pid : 0;
 }
 
-/* `testbed.sh start`, its output to DIR/testbed-start.log.  Not through run_argv: libvirtd
- * daemonizes and would inherit (and hold open) the pipes run_argv reads to their end, so the
- * test would wait forever; here the child gets a file and no other descriptor.  Returns its
- * exit status, or -1 when it did not end within 120 s. */
-static int testbed_start(void)
+/* `testbed.sh WHAT`, its output to LOG.  Not through run_argv: when it starts libvirtd, the
+ * daemon inherits run_argv's pipe ends (run.c leaves them open in the child) and holds them,
+ * so run_argv would wait forever for their end; here the child gets a file and no other
+ * descriptor.  Returns its exit status, or -1 when it did not end within SECONDS. */
+static int testbed_run(const char *what, const char *log, double seconds)
 {
-    char log[PATH_MAX + 32];
     int status = 0;
-    double deadline = now_s() + 120;
+    double deadline = now_s() + seconds;
     pid_t pid;
 
-    snprintf(log, sizeof(log), "%s/testbed-start.log", g.dir[0] ? g.dir : "/tmp");
     fflush(NULL);
     if ((pid = fork()) < 0)
         return -1;
@@ -701,7 +699,7 @@ static int testbed_start(void)
         dup2(fd, 2);
         for (int i = 3; i < 1024; i++)
             close(i);
-        execl(g.testbed, g.testbed, "start", (char *)NULL);
+        execl(g.testbed, g.testbed, what, (char *)NULL);
         _exit(127);
     }
     while (now_s() < deadline) {
@@ -715,6 +713,14 @@ static int testbed_start(void)
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     return -1;
+}
+
+static int testbed_start(void)
+{
+    char log[PATH_MAX + 32];
+
+    snprintf(log, sizeof(log), "%s/testbed-start.log", g.dir[0] ? g.dir : "/tmp");
+    return testbed_run("start", log, 120);
 }
 
 static void libvirtd_ensure_up(void)
@@ -762,16 +768,15 @@ static int group_setup(void **state)
     snprintf(g.testbed, sizeof(g.testbed), "%s/tests/qemu/testbed.sh", env);
     CHECK(access(g.testbed, X_OK) == 0, "%s is missing or not executable", g.testbed);
 
+    snprintf(g.dir, sizeof(g.dir), "/tmp/gf-daemon-qemu-XXXXXX");
+    CHECK(mkdtemp(g.dir), "mkdtemp: %s", strerror(errno));
     {
-        char secs[16];
-        char *argv[] = {"timeout", "-k", "10", secs, g.testbed, "all", NULL};
-        snprintf(secs, sizeof(secs), "%d", TESTBED_TIMEOUT);
-        CHECK(run_argv(argv, NULL, &c.r) == 0, "cannot run %s all", g.testbed);
-        keep(c.r.out);
-        keep(c.r.err);
-        CHECK(c.r.status == 0, "`%s all` failed (exit %d): the QEMU test bed is not usable\n%s%s",
-              g.testbed, c.r.status, c.r.out, c.r.err);
-        cmd_free(&c);
+        char log[PATH_MAX + 32];
+        int code;
+        snprintf(log, sizeof(log), "%s/testbed-all.log", g.dir);
+        code = testbed_run("all", log, TESTBED_TIMEOUT);
+        CHECK(code == 0, "`%s all` failed (exit %d): the QEMU test bed is not usable\n%s",
+              g.testbed, code, slurp(log));
     }
     remove_all(); /* leftovers of an earlier run */
 
@@ -782,8 +787,6 @@ static int group_setup(void **state)
     EXPECT_STATE(GOLD, "shut off");
     SHA256(GOLD_DISK, g.gold_sha);
 
-    snprintf(g.dir, sizeof(g.dir), "/tmp/gf-daemon-qemu-XXXXXX");
-    CHECK(mkdtemp(g.dir), "mkdtemp: %s", strerror(errno));
     snprintf(g.policies, sizeof(g.policies), "%s/policies", g.dir);
     snprintf(g.state, sizeof(g.state), "%s/state", g.dir);
     snprintf(g.hook, sizeof(g.hook), "%s/hook.sh", g.dir);
