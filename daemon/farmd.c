@@ -47,19 +47,32 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
             f->lost[i] = 1;
 }
 
-/* A domain started, stopped or crashed on a farm's hypervisor: tick now. */
+/* A domain started, stopped or crashed on a farm's hypervisor: tick now.
+ * A domain defined or undefined is forgotten by the metadata cache. */
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
     struct gfd_farm *f = opaque;
 
     (void)conn;
-    (void)dom;
-    (void)event;
     (void)detail;
+    if (event == VIR_DOMAIN_EVENT_DEFINED || event == VIR_DOMAIN_EVENT_UNDEFINED)
+        gf_meta_cache_forget(dom);
     f->next_tick = 0;
     if (f->d->wake)
         f->d->wake(f->d);
     return 0;
+}
+
+/* Some domain's metadata changed (another process, e.g. vmctl farm drain):
+ * the cache must read it again. */
+static void on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const char *nsuri,
+                        void *opaque)
+{
+    (void)conn;
+    (void)type;
+    (void)nsuri;
+    (void)opaque;
+    gf_meta_cache_forget(dom);
 }
 
 /* Drop farm F's connection I. */
@@ -70,11 +83,13 @@ static void disconnect(struct gfd_farm *f, int i)
     if (own_connections(f->d)) {
         if (f->events[i] >= 0)
             virConnectDomainEventDeregisterAny(f->conns[i], f->events[i]);
+        if (f->meta_events[i] >= 0)
+            virConnectDomainEventDeregisterAny(f->conns[i], f->meta_events[i]);
         virConnectUnregisterCloseCallback(f->conns[i], on_close);
         virConnectClose(f->conns[i]);
     }
     f->conns[i] = NULL;
-    f->events[i] = -1;
+    f->events[i] = f->meta_events[i] = -1;
 }
 
 /* (Re)connect farm F's hypervisor I when due, with backoff.  0 when
@@ -101,16 +116,22 @@ static int reconnect(struct gfd_farm *f, int i, time_t now)
         return -1;
     }
     f->backoff[i] = 0;
-    f->events[i] = -1;
+    f->events[i] = f->meta_events[i] = -1;
     if (own_connections(f->d)) {
         /* remote connections: notice a dead peer within ~20 s (local ones say no) */
         if (virConnectSetKeepAlive(f->conns[i], 5, 3) < 0)
             virResetLastError();
         virConnectRegisterCloseCallback(f->conns[i], on_close, f, NULL);
-        if (f->d->events)
+        if (f->d->events) {
             f->events[i] =
                 virConnectDomainEventRegisterAny(f->conns[i], NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                                                  VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), f, NULL);
+            f->meta_events[i] = virConnectDomainEventRegisterAny(
+                f->conns[i], NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                VIR_DOMAIN_EVENT_CALLBACK(on_metadata), f, NULL);
+            /* what changed while we were not listening is unknown */
+            gf_meta_cache_forget(NULL);
+        }
     }
     return 0;
 }
@@ -409,7 +430,7 @@ static struct gfd_farm *farm_new(struct gfd *d, struct gf_policy *p, const char 
     snprintf(f->file, sizeof(f->file), "%s", file);
     load_scale_in(d, f);
     for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
-        f->events[i] = -1;
+        f->events[i] = f->meta_events[i] = -1;
     return f;
 }
 
@@ -585,6 +606,8 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
         d->parallel = 4;
     if (d->stop_timeout < 1)
         d->stop_timeout = 60;
+    /* with libvirt's events telling every change, metadata is read once */
+    gf_meta_cache_enable(d->events);
     if (stat(state_dir, &st) != 0 && mkdir(state_dir, 0750) != 0) {
         gf_err(GF_ERR_INPUT, "cannot create the state directory %s: %s", state_dir,
                strerror(errno));

@@ -1,6 +1,7 @@
 /* meta.c - Goldfarm's metadata element on a libvirt domain. */
 #include "meta.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,98 @@
 
 #include "error.h"
 #include "timefmt.h"
+
+/* The metadata cache: domains by UUID, what gf_meta_get would answer. */
+struct cached_meta {
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int managed; /* gf_meta_get's answer: 1 or 0 */
+    struct gf_meta m;
+};
+
+static struct {
+    int on;
+    struct cached_meta *entries;
+    int n;
+    pthread_mutex_t lock;
+} meta_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void gf_meta_cache_enable(int on)
+{
+    pthread_mutex_lock(&meta_cache.lock);
+    free(meta_cache.entries);
+    meta_cache.entries = NULL;
+    meta_cache.n = 0;
+    meta_cache.on = on;
+    pthread_mutex_unlock(&meta_cache.lock);
+}
+
+/* The entry for UUID, or NULL.  Called with the lock held. */
+static struct cached_meta *cache_find(const unsigned char *uuid)
+{
+    for (int i = 0; i < meta_cache.n; i++)
+        if (memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
+            return &meta_cache.entries[i];
+    return NULL;
+}
+
+void gf_meta_cache_forget(virDomainPtr dom)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    struct cached_meta *e;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (!dom) {
+        meta_cache.n = 0;
+    } else if (virDomainGetUUID(dom, uuid) == 0 && (e = cache_find(uuid))) {
+        *e = meta_cache.entries[--meta_cache.n];
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+}
+
+/* Remember that DOM's metadata is M (MANAGED 1) or absent (0), when on. */
+static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    struct cached_meta *e;
+
+    if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
+        return;
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && !(e = cache_find(uuid))) {
+        struct cached_meta *grown =
+            realloc(meta_cache.entries, (size_t)(meta_cache.n + 1) * sizeof(*grown));
+        if (grown) {
+            meta_cache.entries = grown;
+            e = &meta_cache.entries[meta_cache.n++];
+            memcpy(e->uuid, uuid, VIR_UUID_BUFLEN);
+        }
+    } else if (!meta_cache.on) {
+        e = NULL;
+    }
+    if (e) {
+        e->managed = managed;
+        e->m = *m;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+}
+
+/* DOM's cached answer into M: 1 or 0 as gf_meta_get, or -1 when not cached. */
+static int cache_load(virDomainPtr dom, struct gf_meta *m)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    struct cached_meta *e;
+    int managed = -1;
+
+    if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
+        return -1;
+    pthread_mutex_lock(&meta_cache.lock);
+    if ((e = cache_find(uuid))) {
+        managed = e->managed;
+        *m = e->m;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+    return managed;
+}
 
 const char *gf_role_name(gf_role role)
 {
@@ -140,16 +233,21 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
 
 int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
 {
-    char *xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, GF_META_NS,
-                                     VIR_DOMAIN_AFFECT_CONFIG);
+    char *xml;
     xmlDocPtr doc = NULL;
     int ret = -1;
+
+    if ((ret = cache_load(dom, m)) >= 0)
+        return ret;
+    xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, GF_META_NS,
+                               VIR_DOMAIN_AFFECT_CONFIG);
 
     memset(m, 0, sizeof(*m));
     if (!xml) {
         virErrorPtr e = virGetLastError();
         if (e && e->code == VIR_ERR_NO_DOMAIN_METADATA) {
             virResetLastError();
+            cache_store(dom, 0, m);
             return 0;
         }
         gf_err_virt("reading goldfarm metadata of '%s'", virDomainGetName(dom));
@@ -167,6 +265,7 @@ int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
         goto cleanup;
     }
     ret = 1;
+    cache_store(dom, 1, m);
 cleanup:
     xmlFreeDoc(doc);
     free(xml);
@@ -190,8 +289,10 @@ int gf_meta_set(virDomainPtr dom, const struct gf_meta *m)
     if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, (const char *)xmlBufferContent(buf),
                              GF_META_PREFIX, GF_META_NS, flags) < 0) {
         gf_err_virt("writing goldfarm metadata of '%s'", virDomainGetName(dom));
+        gf_meta_cache_forget(dom);
         goto cleanup;
     }
+    cache_store(dom, 1, m);
     ret = 0;
 cleanup:
     xmlBufferFree(buf);

@@ -65,6 +65,17 @@ int gf_meta_get(virDomainPtr dom, struct gf_meta *m);
  * running, to the live one.  Returns 0 or -1 with an error. */
 int gf_meta_set(virDomainPtr dom, const struct gf_meta *m);
 
+/* The metadata cache, for goldfarmd: with it on, gf_meta_get answers from
+ * memory for a domain it has read or written before, so a tick reads each
+ * domain's metadata once, not every tick.  Only safe where libvirt's events
+ * report every change: the daemon forgets a domain on its metadata-change,
+ * define and undefine events, and everything on a reconnect.  Off by
+ * default; turning it on or off empties it. */
+void gf_meta_cache_enable(int on);
+
+/* Forget what the cache holds for DOM (NULL: for every domain). */
+void gf_meta_cache_forget(virDomainPtr dom);
+
 /* Set DOM's host state to STATE since NOW (STATE NULL: keep both), with
  * REASON (NULL: keep it).  Returns 0 or -1 with an error. */
 int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, time_t now);

@@ -603,6 +603,7 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     p->agent_timeout = p->cpu_pegged_pct = 0;
     p->health_command.argc = 0;
     gf_log_set_stream(NULL);  /* the library's own notes: the simulator prints its lines */
+    gf_meta_cache_enable(1);  /* the only writer of its private connection */
     if (p->nhypervisors == 1) /* the farm simulated on stands for the policy's hypervisor */
         snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", o->farm_uri);
     for (int i = 0; i < p->nhypervisors; i++) {
@@ -626,6 +627,7 @@ done:
     free(s.prev_notes);
     gf_farm_obs_clear(&s.seen);
     gf_health_clear(&s.health);
+    gf_meta_cache_enable(0);
     free(plan);
     free(outcome);
     return ret;
