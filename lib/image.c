@@ -163,29 +163,30 @@ cleanup:
 
 int gf_image_owns_disk(virConnectPtr conn, const char *path)
 {
-    struct gf_image *images;
-    size_t n;
-    int owned = 0;
+    virDomainPtr *all = NULL;
+    int n, owned = 0;
 
-    if (gf_image_list(conn, &images, &n) < 0)
+    if ((n = virConnectListAllDomains(conn, &all, 0)) < 0) {
+        gf_err_virt("listing domains");
         return -1;
-    for (size_t i = 0; i < n && !owned; i++) {
-        virDomainPtr dom = virDomainLookupByName(conn, images[i].name);
+    }
+    for (int i = 0; i < n; i++) {
+        struct gf_meta m;
         struct gf_disk *disks = NULL;
         size_t nd = 0;
-        if (!dom) {
-            gf_err_virt("looking up gold image '%s'", images[i].name);
+        int managed = owned ? 0 : gf_meta_get(all[i], &m);
+        if (managed < 0)
             owned = -1;
-            break;
+        if (managed == 1 && m.role == GF_ROLE_GOLD) {
+            if (domain_disks(all[i], &disks, &nd) < 0)
+                owned = -1;
+            for (size_t j = 0; owned == 0 && j < nd; j++)
+                if (strcmp(disks[j].path, path) == 0)
+                    owned = 1;
+            free(disks);
         }
-        if (domain_disks(dom, &disks, &nd) < 0)
-            owned = -1;
-        for (size_t j = 0; owned == 0 && j < nd; j++)
-            if (strcmp(disks[j].path, path) == 0)
-                owned = 1;
-        free(disks);
-        virDomainFree(dom);
+        virDomainFree(all[i]);
     }
-    free(images);
+    free(all);
     return owned;
 }
