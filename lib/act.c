@@ -177,13 +177,13 @@ static int quarantine(const struct gf_act_ctx *ctx, virDomainPtr dom, const stru
                       const char *reason)
 {
     const char *host = virDomainGetName(dom);
-    char name[96], why[200];
+    char name[96], why[320];
     virDomainSnapshotPtr snap;
     struct tm tm;
     time_t now = ctx->now;
     int snapped = 0;
 
-    if (h && h->replaced_by[0])
+    if (h && h->replaced_by[0] && h->state == GF_HS_ACTIVE) /* a drained one ran it already */
         run_hook(&ctx->p->join_hook, "join", h->replaced_by, NULL);
     localtime_r(&now, &tm);
     strftime(name, sizeof(name), "gf-quarantine-%Y%m%d-%H%M%S", &tm);
@@ -206,8 +206,14 @@ static int quarantine(const struct gf_act_ctx *ctx, virDomainPtr dom, const stru
         gf_err_virt("stopping '%s'", host);
         return -1;
     }
-    snprintf(why, sizeof(why), "quarantined: %s%s%s", reason, snapped ? "; snapshot " : "",
-             snapped ? name : "");
+    {
+        /* a failed host drained first: keep why it failed */
+        struct gf_meta m;
+        int drained = h && h->state == GF_HS_DRAINING && gf_meta_get(dom, &m) == 1;
+        snprintf(why, sizeof(why), "quarantined%s%s%s: %s%s%s", snapped ? " (snapshot " : "",
+                 snapped ? name : "", snapped ? ")" : "", reason, drained ? "; " : "",
+                 drained ? m.reason : "");
+    }
     return gf_meta_set_state(dom, "quarantined", why, now);
 }
 
@@ -297,6 +303,8 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
         break;
     }
     case GF_ACT_DRAIN:
+        if (h && h->replaced_by[0]) /* a failed host drained: its replacement joins now */
+            run_hook(&p->join_hook, "join", h->replaced_by, NULL);
         if ((ret = gf_meta_set_state(dom, "draining", reason, ctx->now)) == 0) {
             run_hook(&p->drain_hook, "broker", "drain", a->host, NULL);
             run_hook(&p->notify, "notify", a->host, sessions, NULL);

@@ -37,7 +37,7 @@ struct gf_meta {
     unsigned int image_version;
     char state[16]; /* active, draining, quarantined, retiring */
     time_t since;   /* when state was entered */
-    char reason[160];
+    char reason[320];
     time_t created;
     char replaces[GF_NAME_MAX + 1];    /* a replacement: the host it replaces */
     char replaced_by[GF_NAME_MAX + 1]; /* a failed host: its replacement */

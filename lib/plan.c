@@ -321,7 +321,10 @@ static void progress_drains(struct planner *pl, const int *touched)
         long long waited = (long long)(pl->now->t - h->since);
         if (h->state != GF_HS_DRAINING || touched[i] || !hv_ok(pl, h))
             continue;
-        if (is_empty(p, h))
+        if (is_empty(p, h) && h->replaced_by[0])
+            add(pl, GF_ACT_QUARANTINE, h->name, "drain: %s (replaced by %s) has no %ssessions",
+                h->name, h->replaced_by, p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
+        else if (is_empty(p, h))
             add(pl, GF_ACT_RETIRE, h->name, "drain: %s has no %ssessions", h->name,
                 p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
         else if (waited >= p->drain_wait && !h->logoff_sent && h->sessions > 0)
@@ -377,6 +380,15 @@ static const struct gf_host_obs *host_named(const struct gf_farm_obs *farm, cons
     return NULL;
 }
 
+/* Mark every failing host handled: the scaler neither starts nor replaces
+ * the hosts a safeguard holds back. */
+static void hold_back(struct planner *pl, int *touched)
+{
+    for (int i = 0; i < pl->farm->nhosts; i++)
+        if (failing(pl->p, &pl->farm->hosts[i]))
+            touched[i] = 1;
+}
+
 /* Replace failing hosts: a replacement first (a standby started, else a
  * clone), then, once it is ready, the failing host is quarantined, or
  * drained when it still has users and runs.  Nothing when too many fail at
@@ -399,19 +411,21 @@ static int plan_health(struct planner *pl, int *touched)
     pl->out->failing = nbad;
     if (!nbad)
         return 0;
-    if (nbad * 100 > p->mass_failure_pct * nactive) {
+    if (nbad > p->mass_failure_min && nbad * 100 > p->mass_failure_pct * nactive) {
+        hold_back(pl, touched);
         add(pl, GF_ACT_NOTE, NULL,
             "health: %d of %d hosts failing (more than %d%%): replacing nothing; the cause is "
             "likely below them (storage, network, hypervisor)",
             nbad, nactive, p->mass_failure_pct);
-        return 0;
+        return nbad; /* held back, not made up for by the scaler either */
     }
     if (farm->breaker_open) {
+        hold_back(pl, touched);
         add(pl, GF_ACT_NOTE, NULL,
             "health: %d host%s failing, but the breaker is open after failed replacements: "
             "replacing nothing (vmctl farm resume closes it)",
             nbad, nbad == 1 ? "" : "s");
-        return 0;
+        return nbad; /* held back, not made up for by the scaler either */
     }
     if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
         return 0;

@@ -106,6 +106,7 @@ struct gf_policy {
     int breaker_failures; /* failed replacements within breaker_window open the breaker */
     int breaker_window;   /* seconds; also: a replacement failing this soon means a bad image */
     int mass_failure_pct; /* more unhealthy than this share: replace nothing */
+    int mass_failure_min; /* ... and more than this many hosts */
     int quarantine_days;  /* 0: never delete a quarantined host */
 
     /* load */

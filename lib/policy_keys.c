@@ -98,6 +98,7 @@ const struct policy_key policy_keys[] = {
     {SEC_HEALTH, "max_failures", KT_INT, 1, 100, "3", P(breaker_failures), NULL, 0},
     {SEC_HEALTH, "window", KT_DURATION, 60, DAY, "30m", P(breaker_window), NULL, 0},
     {SEC_HEALTH, "mass_failure", KT_INT, 1, 100, "45", P(mass_failure_pct), NULL, 0},
+    {SEC_HEALTH, "mass_failure_min", KT_INT, 0, 1000, "3", P(mass_failure_min), NULL, 0},
     {SEC_HEALTH, "quarantine_days", KT_INT, 0, 3650, "0", P(quarantine_days), NULL, 0},
 
     {SEC_CPU, "percent", KT_INT, 1, 100, "", P(cpu_pegged_pct), NULL, 0},

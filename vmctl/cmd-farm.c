@@ -74,7 +74,7 @@ static const char *json_field(const char *text, const char *key, char *buf, size
 static void print_status(FILE *out, const char *text, const char *state_dir)
 {
     char farm[80], phase[40], dayset[40], updated[40], sessions[16], usage[16], blind[256];
-    char paused[8];
+    char paused[8], breaker[256], failing[16];
     const char *hosts = strstr(text, "\"hosts\":["), *last = strstr(text, "\"last_decisions\":[");
 
     json_field(text, "farm", farm, sizeof(farm));
@@ -89,21 +89,39 @@ static void print_status(FILE *out, const char *text, const char *state_dir)
         snprintf(usage, sizeof(usage), "?");
     json_field(text, "blind", blind, sizeof(blind));
     json_field(text, "paused", paused, sizeof(paused));
+    if (!json_field(text, "breaker", breaker, sizeof(breaker)))
+        snprintf(breaker, sizeof(breaker), "null");
+    if (!json_field(text, "failing", failing, sizeof(failing)))
+        snprintf(failing, sizeof(failing), "0");
     (void)state_dir;
     fprintf(out, "farm %s: %s, %s; %s sessions = %s%%%s%s%s (updated %s)\n", farm, dayset, phase,
             sessions, usage, strcmp(paused, "true") == 0 ? "; PAUSED" : "",
             strcmp(blind, "null") != 0 && blind[0] ? "; blind: " : "",
             strcmp(blind, "null") != 0 ? blind : "", updated);
-    fprintf(out, "  %-20s %-12s %-9s %-8s %s\n", "HOST", "STATE", "RUN", "SESSIONS", "IMAGE");
+    if (strcmp(failing, "0") != 0)
+        fprintf(out, "  failing hosts: %s\n", failing);
+    if (strcmp(breaker, "null") != 0)
+        fprintf(out, "  BREAKER OPEN: %s (vmctl farm resume %s closes it)\n", breaker, farm);
+    fprintf(out, "  %-20s %-12s %-9s %-8s %-6s %s\n", "HOST", "STATE", "RUN", "SESSIONS", "IMAGE",
+            "HEALTH");
     while (hosts && (hosts = strstr(hosts, "{\"name\":")) && (!last || hosts < last)) {
-        char name[80], state[20], run[20], sess[16], version[16];
+        char name[80], state[20], run[20], sess[16], version[16], health[128];
         json_field(hosts, "name", name, sizeof(name));
         json_field(hosts, "state", state, sizeof(state));
         json_field(hosts, "run", run, sizeof(run));
         json_field(hosts, "sessions", sess, sizeof(sess));
         json_field(hosts, "image_version", version, sizeof(version));
-        fprintf(out, "  %-20s %-12s %-9s %-8s v%s\n", name, state, run,
-                strcmp(sess, "-1") == 0 ? "?" : sess, version);
+        {
+            /* the host object ends at the next '}': its health, if any, is inside */
+            const char *end = strchr(hosts, '}'), *h = strstr(hosts, "\"health\":");
+            if (h && end && h < end)
+                json_field(h, "health", health, sizeof(health));
+            else
+                snprintf(health, sizeof(health), "null");
+        }
+        fprintf(out, "  %-20s %-12s %-9s %-8s v%-5s %s\n", name, state, run,
+                strcmp(sess, "-1") == 0 ? "?" : sess, version,
+                strcmp(health, "null") == 0 ? "ok" : health);
         hosts++;
     }
     if (last) {

@@ -124,9 +124,9 @@ static void pause_resume_status_and_metrics(void **state)
     assert_int_equal(fx_vmctl(f, &out, "farm", "status", "--state-dir", f->state, NULL), 0);
     fx_assert_has(out, "farm rds: all, ramp_up; 2 sessions = 5% (updated ", "vmctl farm status");
     fx_assert_lacks(out, "PAUSED", "vmctl farm status");
-    fx_assert_has(out, "\n  rds-004              active       running   0        v1\n",
+    fx_assert_has(out, "\n  rds-004              active       running   0        v1     ok\n",
                   "vmctl farm status");
-    fx_assert_has(out, "\n  rds-005              standby      shut off  ?        v1\n",
+    fx_assert_has(out, "\n  rds-005              standby      shut off  ?        v1     ok\n",
                   "vmctl farm status");
     fx_assert_has(out, "last decisions:", "vmctl farm status");
     fx_assert_has(out, "clone rds-004 on", "vmctl farm status");
