@@ -263,6 +263,10 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
     } else if (f->blind) {
         log_once(f, &f->blind, "all hypervisors reachable again", now);
     }
+    if (blind[0]) {
+        ret = 0; /* what cannot be seen is not planned for: nothing is taken as gone */
+        goto done;
+    }
     if (gf_local_time(p->timezone, now, &local) < 0 || gf_observe(p, f->conns, &local, &farm) < 0) {
         gf_note("%s: observing the farm failed: %s", p->name, gf_err_message());
         goto done;

@@ -79,7 +79,9 @@ int run_argv(char *const argv[], char *const env[], struct run_result *r)
     pid_t pid;
 
     memset(r, 0, sizeof(*r));
-    if (pipe(out) < 0 || pipe(err) < 0)
+    /* close-on-exec: a daemon the program starts must not inherit the pipes,
+     * or their end is never seen */
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
         return -1;
     if ((pid = fork()) < 0)
         return -1;

@@ -1,0 +1,212 @@
+/* tick.c - bench/tick's program: goldfarmd's tick in-process, against a naive per-domain poller.
+ *
+ * usage: gf-tick-bench tick|poll URI POLICIES_DIR STATE_DIR RUNS
+ *
+ * Opens URI once (libvirt's test driver: test:///ABSOLUTE/PATH/farm.xml; its state lives as
+ * long as this connection), then runs RUNS times, each timed:
+ *
+ *   tick  gfd_tick of goldfarmd's core on the one farm of POLICIES_DIR (observe with bulk
+ *         statistics, plan, act, status, metrics, decision log), set up as goldfarmd sets it
+ *         up: libvirt's default event loop registered and events on (so its metadata cache
+ *         is on), its own connection to the policy's URI, one action thread;
+ *   poll  the same observation the way a naive per-domain poller gets it: list the domains,
+ *         then for each: look it up by name, virDomainGetState, virDomainGetInfo, its
+ *         Goldfarm metadata (virDomainGetMetadata), and for the farm's hosts
+ *         virDomainGetVcpusFlags and virDomainMemoryStats; the node's free memory; then the
+ *         same session source and the same planner (no status files).
+ *
+ * Prints one line per run: "RUN SECONDS HOSTS" (HOSTS: the farm's hosts seen), on stdout.
+ * RUNS may be 0 (set-up only): bench/tick counts libvirt calls with ltrace as the
+ * difference between RUNS = K+1 and RUNS = K, which is one run's calls and nothing else.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "error.h"
+#include "farmd.h"
+#include "log.h"
+#include "meta.h"
+#include "observe.h"
+#include "plan.h"
+#include "schedule.h"
+
+static virConnectPtr shared;
+
+static virConnectPtr inject(void *opaque, const char *uri)
+{
+    (void)opaque;
+    (void)uri;
+    return shared;
+}
+
+static double mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void quiet(const char *line)
+{
+    if (getenv("GF_BENCH_VERBOSE"))
+        fprintf(stderr, "goldfarmd: %s\n", line);
+}
+
+/* One naive poll of policy P's farm on CONN into OUT, then a plan.  Returns the hosts seen. */
+static int naive_poll(const struct gf_policy *p, virConnectPtr conn, time_t now)
+{
+    struct gf_farm_obs farm;
+    struct gf_plan plan;
+    struct gf_local local;
+    virDomainPtr *doms = NULL;
+    char **names;
+    int n, seen;
+    unsigned long long free_bytes;
+
+    memset(&farm, 0, sizeof(farm));
+    if ((n = virConnectListAllDomains(conn, &doms, 0)) < 0) {
+        fprintf(stderr, "gf-tick-bench: listing domains: %s\n", virGetLastErrorMessage());
+        exit(1);
+    }
+    /* A poller keeps names, not handles, between polls: list, then look each one up. */
+    names = calloc((size_t)n + 1, sizeof(char *));
+    for (int i = 0; i < n; i++) {
+        names[i] = strdup(virDomainGetName(doms[i]));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    farm.hosts = calloc((size_t)n + 1, sizeof(*farm.hosts));
+    for (int i = 0; i < n; i++) {
+        virDomainPtr dom = virDomainLookupByName(conn, names[i]);
+        virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
+        virDomainInfo info;
+        struct gf_meta m;
+        int state = 0, reason = 0, managed, hs, nstats;
+        struct gf_host_obs *h;
+        if (!dom)
+            continue;
+        virDomainGetState(dom, &state, &reason, 0);
+        virDomainGetInfo(dom, &info);
+        managed = gf_meta_get(dom, &m);
+        if (managed != 1 || m.role != GF_ROLE_HOST || strcmp(m.farm, p->name) != 0) {
+            virDomainFree(dom);
+            continue;
+        }
+        h = &farm.hosts[farm.nhosts++];
+        snprintf(h->name, sizeof(h->name), "%s", names[i]);
+        h->hv = 0;
+        h->run = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ? GF_RUN_RUNNING
+                 : state == VIR_DOMAIN_SHUTOFF                              ? GF_RUN_OFF
+                                                                            : GF_RUN_OTHER;
+        hs = gf_host_state_parse(m.state);
+        h->state = hs < 0 ? GF_HS_ACTIVE : (enum gf_host_state)hs;
+        h->image_version = m.image_version;
+        h->sessions = h->active_sessions = -1;
+        h->vcpus = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_CURRENT);
+        h->memory_kib = info.memory;
+        h->cpu_pct = -1;
+        h->mem_pct = -1;
+        nstats = virDomainMemoryStats(dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+        for (int k = 0; k < nstats; k++)
+            if (stats[k].tag == VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON)
+                h->memory_kib = stats[k].val;
+        h->since = m.since;
+        virDomainFree(dom);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    farm.hv[0].reachable = 1;
+    if ((free_bytes = virNodeGetFreeMemory(conn)) > 0)
+        farm.hv[0].free_kib = free_bytes >> 10;
+    else {
+        virNodeInfo node;
+        virResetLastError();
+        if (virNodeGetInfo(conn, &node) == 0)
+            farm.hv[0].free_kib = node.memory; /* a rough figure is enough here */
+    }
+    gf_local_time(p->timezone, now, &local);
+    local.t = now;
+    if (gf_load_sessions(p, &conn, &local, &farm) < 0) {
+        fprintf(stderr, "gf-tick-bench: sessions: %s\n", gf_err_message());
+        exit(1);
+    }
+    gf_plan(p, &farm, &local, &plan);
+    seen = farm.nhosts;
+    gf_farm_obs_clear(&farm);
+    return seen;
+}
+
+int main(int argc, char **argv)
+{
+    struct gfd d;
+    int runs;
+    int poll;
+
+    if (argc != 6 || (strcmp(argv[1], "tick") != 0 && strcmp(argv[1], "poll") != 0)) {
+        fprintf(stderr, "usage: gf-tick-bench tick|poll URI POLICIES_DIR STATE_DIR RUNS\n");
+        return 2;
+    }
+    poll = strcmp(argv[1], "poll") == 0;
+    runs = atoi(argv[5]);
+    gf_log_set_sink(quiet);
+    gf_err_init();
+    memset(&d, 0, sizeof(d));
+    if (poll) {
+        if (!(shared = virConnectOpen(argv[2]))) {
+            fprintf(stderr, "gf-tick-bench: cannot open %s: %s\n", argv[2],
+                    virGetLastErrorMessage());
+            return 1;
+        }
+        d.connect = inject; /* the poller uses the daemon's policy and load source only */
+    } else {
+        /* as goldfarmd: events on (metadata cache), its own connection (-c URI) */
+        if (virEventRegisterDefaultImpl() < 0) {
+            fprintf(stderr, "gf-tick-bench: cannot set up libvirt's event loop\n");
+            return 1;
+        }
+        d.events = 1;
+        d.uri_override = argv[2];
+    }
+    d.parallel = 1;
+    if (gfd_start(&d, argv[3], argv[4]) < 0 || d.nfarms != 1) {
+        fprintf(stderr, "gf-tick-bench: %s\n",
+                d.nfarms != 1 ? "expected one farm" : gf_err_message());
+        return 1;
+    }
+    for (int r = 0; r < runs; r++) {
+        time_t now = time(NULL);
+        double t0 = mono(), t;
+        int hosts;
+        if (poll)
+            hosts = naive_poll(d.farms[0]->policy, shared, now);
+        else {
+            if (gfd_tick(&d, d.farms[0], now) < 0) {
+                fprintf(stderr, "gf-tick-bench: tick failed: %s\n", gf_err_message());
+                return 1;
+            }
+            hosts =
+                d.farms[0]->plan.in_service + d.farms[0]->plan.standby + d.farms[0]->plan.draining;
+            if (d.farms[0]->plan.nactions) {
+                char line[512];
+                gf_action_line(d.farms[0]->policy, &d.farms[0]->plan.actions[0], line,
+                               sizeof(line));
+                fprintf(stderr, "gf-tick-bench: the farm is not steady: %d actions, first: %s\n",
+                        d.farms[0]->plan.nactions, line);
+                return 1;
+            }
+        }
+        t = mono() - t0;
+        printf("%d %.6f %d\n", r + 1, t, hosts);
+    }
+    gfd_stop(&d);
+    if (shared)
+        virConnectClose(shared);
+    return 0;
+}
