@@ -223,9 +223,9 @@ static void notify_admin_drains(struct gfd_farm *f, const struct gf_farm_obs *fa
     }
 }
 
-/* Append this evaluation to STATE_DIR/FARM.decisions (JSON lines). */
-static void write_decision(struct gfd *d, struct gfd_farm *f, time_t now,
-                           enum gf_decision_mode mode, const char *blind)
+/* Append the evaluation PLAN to STATE_DIR/FARM.decisions (JSON lines). */
+static void write_decision_of(struct gfd *d, struct gfd_farm *f, const struct gf_plan *plan,
+                              time_t now, enum gf_decision_mode mode, const char *blind)
 {
     char path[PATH_MAX + 80];
     FILE *out;
@@ -235,9 +235,16 @@ static void write_decision(struct gfd *d, struct gfd_farm *f, time_t now,
         gf_note("%s: cannot write %s: %s", f->policy->name, path, strerror(errno));
         return;
     }
-    if (gf_decision_write(out, f->policy, now, &f->plan, mode, &f->outcome, blind) < 0)
+    if (gf_decision_write(out, f->policy, now, plan, mode, &f->outcome, blind) < 0)
         gf_note("%s: %s", f->policy->name, gf_err_message());
     fclose(out);
+}
+
+/* Append this tick's evaluation to the decision log. */
+static void write_decision(struct gfd *d, struct gfd_farm *f, time_t now,
+                           enum gf_decision_mode mode, const char *blind)
+{
+    write_decision_of(d, f, &f->plan, now, mode, blind);
 }
 
 int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
@@ -264,7 +271,12 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         log_once(f, &f->blind, "all hypervisors reachable again", now);
     }
     if (blind[0]) {
-        ret = 0; /* what cannot be seen is not planned for: nothing is taken as gone */
+        /* what cannot be seen is not planned for: nothing is taken as gone.
+         * The decision log says so, with the last figures known. */
+        struct gf_plan last = f->plan;
+        last.nactions = 0;
+        write_decision_of(d, f, &last, now, GF_DECIDED_BLIND, blind);
+        ret = 0;
         goto done;
     }
     if (gf_local_time(p->timezone, now, &local) < 0 || gf_observe(p, f->conns, &local, &farm) < 0) {

@@ -386,7 +386,7 @@ static void check_quarantined(const char *old, const char *new_host, const char 
     meta_attr(old, "replaced-by", replaced_by, sizeof(replaced_by));
     meta_attr(new_host, "replaces", replaces, sizeof(replaces));
     CHECK(strcmp(state, "quarantined") == 0, "%s is '%s', not quarantined", old, state);
-    CHECK(strstr(reason, "quarantined: ") && strstr(reason, why),
+    CHECK(strncmp(reason, "quarantined", 11) == 0 && strstr(reason, why),
           "%s's reason '%s' does not say '%s'", old, reason, why);
     CHECK(strcmp(replaced_by, new_host) == 0, "%s replaced-by '%s', expected %s", old, replaced_by,
           new_host);
