@@ -298,7 +298,9 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         if (f->plan.actions[i].kind != GF_ACT_NOTE)
             continue;
         gf_action_line(p, &f->plan.actions[i], line, sizeof(line));
-        fprintf(notes_out, "%s%s", ftell(notes_out) ? "; " : "", line);
+        /* a safeguard holding replacements back is an error for whoever reads the log */
+        fprintf(notes_out, "%s%s%s", ftell(notes_out) ? "; " : "",
+                strstr(line, "replacing nothing") ? "error: " : "", line);
     }
     fclose(notes_out);
     log_once(f, &f->notes, notes, now);

@@ -24,11 +24,11 @@ static int signal_pipe[2] = {-1, -1};
 static int stopping;
 static int timer = -1;
 
-/* Log one line to stderr or syslog. */
+/* Log one line to stderr or syslog (at error level when it says "error: "). */
 static void log_line(const char *line)
 {
     if (use_syslog)
-        syslog(LOG_INFO, "%s", line);
+        syslog(strstr(line, "error: ") ? LOG_ERR : LOG_INFO, "%s", line);
     else
         fprintf(stderr, "goldfarmd: %s\n", line);
 }
