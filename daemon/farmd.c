@@ -275,6 +275,9 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
          * The decision log says so, with the last figures known. */
         struct gf_plan last = f->plan;
         last.nactions = 0;
+        if (!f->planned) { /* after a reload the old plan points into a freed policy */
+            memset(&last, 0, sizeof(last));
+        }
         write_decision_of(d, f, &last, now, GF_DECIDED_BLIND, blind);
         ret = 0;
         goto done;

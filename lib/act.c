@@ -106,30 +106,36 @@ int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
     }
     if (gf_domxml_disks(xml, &disks, &ndisks) < 0)
         goto cleanup;
-    uri = virConnectGetURI(conn);
-    if (!(jid = gf_journal_begin(journal, "retire", host, uri ? uri : "?")))
-        goto cleanup;
+    /* what is the gold's is known before anything is written down */
     for (size_t i = 0; i < ndisks; i++) {
         int gold = gf_image_owns_disk(conn, disks[i].path);
         if (gold < 0)
             goto cleanup;
-        if (!gold && gf_journal_volume(journal, jid, disks[i].path) < 0)
-            goto cleanup;
+        if (gold)
+            disks[i].path[0] = '\0'; /* never deleted */
     }
-    if (gf_meta_set_state(dom, "retiring", "retiring", time(NULL)) < 0 ||
-        stop(dom, stop_timeout) < 0)
+    uri = virConnectGetURI(conn);
+    if (!(jid = gf_journal_begin(journal, "retire", host, uri ? uri : "?")))
+        goto cleanup;
+    for (size_t i = 0; i < ndisks; i++)
+        if (disks[i].path[0] && gf_journal_volume(journal, jid, disks[i].path) < 0)
+            goto abandon;
+    /* the recovery finishes only a host in state retiring: until then, a
+     * failure closes the entry and the host is as it was (stopped at most) */
+    if (gf_meta_set_state(dom, "retiring", "retiring", time(NULL)) < 0)
+        goto abandon;
+    if (stop(dom, stop_timeout) < 0)
         goto cleanup;
     gf_crash_point("retire-stopped");
-    if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                                        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0) {
+    if (gf_undefine(dom) < 0) {
         gf_err_virt("undefining '%s'", host);
         goto cleanup;
     }
     gf_crash_point("retire-undefined");
     for (size_t i = 0; i < ndisks; i++) {
         virStorageVolPtr vol;
-        if (gf_image_owns_disk(conn, disks[i].path) != 0)
-            continue; /* never a gold disk */
+        if (!disks[i].path[0])
+            continue; /* a gold disk */
         if (!(vol = virStorageVolLookupByPath(conn, disks[i].path)))
             continue;
         if (virStorageVolDelete(vol, 0) < 0) {
@@ -141,6 +147,9 @@ int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
     }
     gf_journal_end(journal, jid);
     ret = 0;
+    goto cleanup;
+abandon:
+    gf_journal_end(journal, jid); /* nothing irreversible was done */
 cleanup:
     free(uri);
     free(disks);

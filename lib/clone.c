@@ -197,9 +197,7 @@ cleanup:
     return ret;
 }
 
-/* Undefine DOM with its snapshot and managed-save metadata, and its NVRAM
- * where the driver supports that flag.  Returns 0 or -1. */
-static int undefine(virDomainPtr dom)
+int gf_undefine(virDomainPtr dom)
 {
     unsigned int flags = VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
 
@@ -221,7 +219,7 @@ static int undo_clone(virConnectPtr conn, virDomainPtr dom, struct clone_disk *d
     if (dom) {
         if (virDomainIsActive(dom) == 1)
             virDomainDestroy(dom);
-        if (undefine(dom) < 0) {
+        if (gf_undefine(dom) < 0) {
             snprintf(left, len, "domain '%s'", virDomainGetName(dom));
             ret = -1;
         }

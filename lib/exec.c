@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -72,9 +73,24 @@ int gf_exec(char *const argv[], int timeout, char **out)
             buf[len] = '\0';
         }
     }
-    if (waitpid(pid, &status, 0) < 0) {
-        gf_err(GF_ERR_OP, "waiting for %s: %s", argv[0], strerror(errno));
-        goto cleanup;
+    /* its output is closed, but it may run on (a hook that redirected it):
+     * wait no longer than the deadline */
+    for (;;) {
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        struct timespec tick = {0, 50 * 1000 * 1000};
+        if (done == pid)
+            break;
+        if (done < 0 && errno != EINTR) {
+            gf_err(GF_ERR_OP, "waiting for %s: %s", argv[0], strerror(errno));
+            goto cleanup;
+        }
+        if (gf_now() >= deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            gf_err(GF_ERR_OP, "%s did not finish within %d s and was killed", argv[0], timeout);
+            goto cleanup;
+        }
+        nanosleep(&tick, NULL);
     }
     if (WIFSIGNALED(status)) {
         gf_err(GF_ERR_OP, "%s was killed by signal %d", argv[0], WTERMSIG(status));

@@ -113,9 +113,26 @@ static void assess_running(const struct gf_policy *p, virConnectPtr *conns,
                  status < 0 ? "could not run," : "exit", status);
 }
 
+/* Drop the records of hosts not active in FARM: a new host that reuses a
+ * name must not inherit an old one's agent and boot times. */
+static void prune(struct gf_health *h, const struct gf_farm_obs *farm)
+{
+    for (int i = 0; i < h->nrecs;) {
+        int active = 0;
+        for (int k = 0; k < farm->nhosts && !active; k++)
+            active = farm->hosts[k].state == GF_HS_ACTIVE &&
+                     strcmp(farm->hosts[k].name, h->recs[i].name) == 0;
+        if (active)
+            i++;
+        else
+            h->recs[i] = h->recs[--h->nrecs];
+    }
+}
+
 void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnectPtr *conns,
                       struct gf_farm_obs *farm, time_t now)
 {
+    prune(h, farm);
     for (int i = 0; i < farm->nhosts; i++) {
         struct gf_host_obs *o = &farm->hosts[i];
         struct gf_health_rec *r;

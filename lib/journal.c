@@ -8,6 +8,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "clone.h"
 #include "error.h"
 #include "image.h"
 #include "log.h"
@@ -135,11 +136,18 @@ static int clean_up(virConnectPtr conn, const struct entry *e)
             virDomainFree(dom);
             return -1;
         }
+        if (managed == 1 && m.role == GF_ROLE_HOST && strcmp(e->op, "retire") == 0 &&
+            strcmp(m.state, "retiring") != 0) {
+            /* the retirement stopped before it began for real, and the host
+             * may serve again since: it is not touched, nor are its disks */
+            gf_note("journal: retire %s: not retiring (%s): left as it is", e->host, m.state);
+            virDomainFree(dom);
+            return 0;
+        }
         if (managed == 1 && m.role == GF_ROLE_HOST) {
             if (virDomainIsActive(dom) == 1)
                 virDomainDestroy(dom);
-            if (virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                                                VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0) {
+            if (gf_undefine(dom) < 0) {
                 gf_err_virt("journal: removing domain '%s'", e->host);
                 virDomainFree(dom);
                 return -1;

@@ -14,6 +14,7 @@
 
 /* The metadata cache: domains by UUID, what gf_meta_get would answer. */
 struct cached_meta {
+    virConnectPtr conn; /* the same UUID may stand on two hypervisors */
     unsigned char uuid[VIR_UUID_BUFLEN];
     int managed; /* gf_meta_get's answer: 1 or 0 */
     struct gf_meta m;
@@ -37,25 +38,36 @@ void gf_meta_cache_enable(int on)
 }
 
 /* The entry for UUID, or NULL.  Called with the lock held. */
-static struct cached_meta *cache_find(const unsigned char *uuid)
+static struct cached_meta *cache_find(virConnectPtr conn, const unsigned char *uuid)
 {
     for (int i = 0; i < meta_cache.n; i++)
-        if (memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
+        if (meta_cache.entries[i].conn == conn &&
+            memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
             return &meta_cache.entries[i];
     return NULL;
+}
+
+/* Drop every entry for UUID, whatever its connection (two connections may
+ * see the same domain).  Called with the lock held. */
+static void cache_drop(const unsigned char *uuid)
+{
+    for (int i = 0; i < meta_cache.n;) {
+        if (memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
+            meta_cache.entries[i] = meta_cache.entries[--meta_cache.n];
+        else
+            i++;
+    }
 }
 
 void gf_meta_cache_forget(virDomainPtr dom)
 {
     unsigned char uuid[VIR_UUID_BUFLEN];
-    struct cached_meta *e;
 
     pthread_mutex_lock(&meta_cache.lock);
-    if (!dom) {
+    if (!dom)
         meta_cache.n = 0;
-    } else if (virDomainGetUUID(dom, uuid) == 0 && (e = cache_find(uuid))) {
-        *e = meta_cache.entries[--meta_cache.n];
-    }
+    else if (virDomainGetUUID(dom, uuid) == 0)
+        cache_drop(uuid);
     pthread_mutex_unlock(&meta_cache.lock);
 }
 
@@ -68,12 +80,13 @@ static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
     if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
         return;
     pthread_mutex_lock(&meta_cache.lock);
-    if (meta_cache.on && !(e = cache_find(uuid))) {
+    if (meta_cache.on && !(e = cache_find(virDomainGetConnect(dom), uuid))) {
         struct cached_meta *grown =
             realloc(meta_cache.entries, (size_t)(meta_cache.n + 1) * sizeof(*grown));
         if (grown) {
             meta_cache.entries = grown;
             e = &meta_cache.entries[meta_cache.n++];
+            e->conn = virDomainGetConnect(dom);
             memcpy(e->uuid, uuid, VIR_UUID_BUFLEN);
         }
     } else if (!meta_cache.on) {
@@ -96,7 +109,7 @@ static int cache_load(virDomainPtr dom, struct gf_meta *m)
     if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
         return -1;
     pthread_mutex_lock(&meta_cache.lock);
-    if ((e = cache_find(uuid))) {
+    if ((e = cache_find(virDomainGetConnect(dom), uuid))) {
         managed = e->managed;
         *m = e->m;
     }
@@ -286,10 +299,10 @@ int gf_meta_set(virDomainPtr dom, const struct gf_meta *m)
     xmlNodeDump(buf, doc, node, 0, 0);
     if (virDomainIsActive(dom) == 1)
         flags |= VIR_DOMAIN_AFFECT_LIVE;
+    gf_meta_cache_forget(dom); /* on every connection that sees it */
     if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, (const char *)xmlBufferContent(buf),
                              GF_META_PREFIX, GF_META_NS, flags) < 0) {
         gf_err_virt("writing goldfarm metadata of '%s'", virDomainGetName(dom));
-        gf_meta_cache_forget(dom);
         goto cleanup;
     }
     cache_store(dom, 1, m);

@@ -89,8 +89,10 @@ static void clock_text(const struct gf_local *now, time_t t, char *buf, size_t l
 /* Whether host H counts as empty for a drain, by the policy. */
 static int is_empty(const struct gf_policy *p, const struct gf_host_obs *h)
 {
+    if (h->run == GF_RUN_OFF)
+        return 1; /* a draining host that is shut off has no users left */
     if (h->run != GF_RUN_RUNNING)
-        return 1; /* a draining host that is down has no users left */
+        return 0; /* paused (a snapshot), in shutdown: its users may still be there */
     if (p->empty_when == GF_EMPTY_NO_ACTIVE && h->active_sessions >= 0)
         return h->active_sessions == 0;
     return h->sessions == 0;
@@ -227,17 +229,22 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
     free(cand);
 }
 
-/* Grow CPU- or memory-bound hosts up to the policy's vertical limits. */
-static void scale_up(struct planner *pl)
+static int failing(const struct gf_policy *p, const struct gf_host_obs *h);
+
+/* Grow CPU- or memory-bound hosts up to the policy's vertical limits; not
+ * hosts another rule acts on (TOUCHED), nor failing ones. */
+static void scale_up(struct planner *pl, int *touched)
 {
     const struct gf_policy *p = pl->p;
 
     for (int i = 0; i < pl->farm->nhosts; i++) {
         const struct gf_host_obs *h = &pl->farm->hosts[i];
         struct gf_action *a;
-        if (h->state != GF_HS_ACTIVE || h->run != GF_RUN_RUNNING || !hv_ok(pl, h))
+        if (h->state != GF_HS_ACTIVE || h->run != GF_RUN_RUNNING || !hv_ok(pl, h) || touched[i] ||
+            failing(p, h))
             continue;
         if (p->max_vcpus && h->cpu_pct >= BOUND_PCT && h->vcpus < p->max_vcpus) {
+            touched[i] = 1;
             int to = h->vcpus * 2 < p->max_vcpus ? h->vcpus * 2 : p->max_vcpus;
             if ((a = add(pl, GF_ACT_RESIZE, h->name, "%s: %s CPU %.0f%% >= %.0f%% with %d vCPUs",
                          pl->label, h->name, h->cpu_pct, BOUND_PCT, h->vcpus)))
@@ -253,6 +260,7 @@ static void scale_up(struct planner *pl)
                     pl->label, h->name, h->mem_pct, BOUND_PCT, pl->free_kib[h->hv] >> 10);
                 continue;
             }
+            touched[i] = 1;
             if ((a = add(pl, GF_ACT_RESIZE, h->name, "%s: %s memory %.0f%% >= %.0f%% with %lluM",
                          pl->label, h->name, h->mem_pct, BOUND_PCT, h->memory_kib >> 10))) {
                 a->memory_kib = to;
@@ -344,8 +352,8 @@ static void top_up_standby(struct planner *pl, const int *touched)
     if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
         return;
     for (i = 0; i < farm->nhosts; i++) {
-        cand[i] =
-            farm->hosts[i].state == GF_HS_STANDBY && !touched[i] && hv_ok(pl, &farm->hosts[i]);
+        cand[i] = farm->hosts[i].state == GF_HS_STANDBY && farm->hosts[i].run == GF_RUN_OFF &&
+                  !touched[i] && hv_ok(pl, &farm->hosts[i]);
         have += farm->hosts[i].state == GF_HS_STANDBY && !touched[i];
     }
     snprintf(why, sizeof(why), "%s: %d standby %s %d", pl->label, have, have < want ? "<" : ">",
@@ -446,7 +454,11 @@ static int plan_health(struct planner *pl, int *touched)
             pl->out->bad_image = 1;
             continue;
         }
-        if ((r = host_named(farm, f->replaced_by)) && r->state == GF_HS_ACTIVE) {
+        r = host_named(farm, f->replaced_by);
+        for (i = 0; !r && i < farm->nhosts; i++) /* linked one way only (a crash between) */
+            if (strcmp(farm->hosts[i].replaces, f->name) == 0)
+                r = &farm->hosts[i];
+        if (r && r->state == GF_HS_ACTIVE) {
             if (!r->ready) {
                 coming++; /* on its way */
                 continue;
@@ -562,7 +574,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
             need_load = 0;
         }
     }
-    scale_up(&pl);
+    scale_up(&pl, touched);
     addn = need_min > need_load ? need_min : need_load;
     if (addn > p->max_hosts - out->in_service - coming)
         addn = p->max_hosts - out->in_service - coming;

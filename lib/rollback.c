@@ -49,13 +49,17 @@ static int is_up(virDomainPtr dom)
  * the host ran before (WAS_RUNNING), check again two seconds later that it
  * still runs: after a failed load QEMU's dying process has been seen to take
  * the restored one down with it.  Then restore once more.  0 or -1. */
-static int restore(virDomainPtr dom, virDomainSnapshotPtr saved, int was_running)
+static int restore(virDomainPtr dom, virDomainSnapshotPtr saved, int was_running, char *why,
+                   size_t len)
 {
+    snprintf(why, len, "it did not stay running");
     for (int attempt = 0; attempt < 2; attempt++) {
         struct timespec settle = {2, 0};
         if (virDomainRevertToSnapshot(saved, 0) < 0 &&
-            virDomainRevertToSnapshot(saved, VIR_DOMAIN_SNAPSHOT_REVERT_FORCE) < 0)
+            virDomainRevertToSnapshot(saved, VIR_DOMAIN_SNAPSHOT_REVERT_FORCE) < 0) {
+            snprintf(why, len, "%s", virGetLastErrorMessage()); /* before any other call */
             return -1;
+        }
         if (!was_running)
             return 0;
         nanosleep(&settle, NULL);
@@ -71,7 +75,7 @@ static int rollback_one(virDomainPtr dom, virDomainSnapshotPtr snap, int force)
 {
     const char *host = virDomainGetName(dom);
     const char *target = virDomainSnapshotGetName(snap);
-    char safety[128], why[256], failure[1024];
+    char safety[128], why[256], failure[1024], restore_failure[512];
     virDomainSnapshotPtr saved;
     virErrorPtr e;
     double start = gf_now();
@@ -98,7 +102,7 @@ static int rollback_one(virDomainPtr dom, virDomainSnapshotPtr snap, int force)
                "host '%s': reverting to '%s' is risky (%s); nothing was changed; "
                "use --force to revert anyway",
                host, target, failure);
-    } else if (restore(dom, saved, was_running) == 0) {
+    } else if (restore(dom, saved, was_running, restore_failure, sizeof(restore_failure)) == 0) {
         gf_err(GF_ERR_OP,
                "host '%s': reverting to '%s' failed (%s); the host was restored to "
                "its state before the rollback from '%s'",
@@ -107,7 +111,7 @@ static int rollback_one(virDomainPtr dom, virDomainSnapshotPtr snap, int force)
         gf_err(GF_ERR_OP,
                "host '%s': reverting to '%s' failed (%s), and restoring it from "
                "safety snapshot '%s' failed too (%s)",
-               host, target, failure, safety, virGetLastErrorMessage());
+               host, target, failure, safety, restore_failure);
     }
     virDomainSnapshotFree(saved);
     return -1;

@@ -154,11 +154,16 @@ static virDomainSnapshotPtr take_one(virDomainPtr dom, const struct gf_snapshot_
     if (!snap)
         gf_err_virt("snapshot '%s' of '%s'", opts->name, host);
 cleanup:
-    if (frozen && virDomainFSThaw(dom, NULL, 0, 0) < 0 && snap) {
-        gf_err_virt("host '%s': thawing its filesystems after the snapshot", host);
-        virDomainSnapshotDelete(snap, 0);
-        virDomainSnapshotFree(snap);
-        snap = NULL;
+    if (frozen && virDomainFSThaw(dom, NULL, 0, 0) < 0) {
+        /* a guest left frozen hangs its users: say so, whatever else failed */
+        gf_err_virt("host '%s': thawing its filesystems after the snapshot (run virsh "
+                    "domfsthaw %s)",
+                    host, host);
+        if (snap) {
+            virDomainSnapshotDelete(snap, 0);
+            virDomainSnapshotFree(snap);
+            snap = NULL;
+        }
     }
     free(xml);
     return snap;
