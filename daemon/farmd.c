@@ -493,6 +493,15 @@ static int list_policies(const char *dir, char ***files)
     return count;
 }
 
+/* Whether F is one of D's running farms. */
+static int farm_is_old(const struct gfd *d, const struct gfd_farm *f)
+{
+    for (int i = 0; i < d->nfarms; i++)
+        if (d->farms[i] == f)
+            return 1;
+    return 0;
+}
+
 /* The farm read from FILE, or NULL. */
 static struct gfd_farm *farm_of_file(struct gfd *d, const char *file)
 {
@@ -560,6 +569,33 @@ static int load_policies(struct gfd *d, int start)
                 gf_note("reload: %s: farm %s added", files[i], p->name);
         }
         free(errors);
+    }
+    /* A farm kept from before (its file now bad) and a new file naming the
+     * same farm: the farm that was running wins; two never tick one farm. */
+    for (int i = 0; i < nfarms; i++) {
+        for (int k = 0; k < nfarms; k++) {
+            int k_was_running = 0;
+            if (i == k || !farms[i] || !farms[k] ||
+                strcmp(farms[i]->policy->name, farms[k]->policy->name) != 0)
+                continue;
+            for (int o = 0; o < d->nfarms; o++)
+                k_was_running |= d->farms[o] == farms[k];
+            if (!k_was_running)
+                continue;
+            gf_note("reload: %s names farm %s, which %s still runs: not loaded", farms[i]->file,
+                    farms[i]->policy->name, farms[k]->file);
+            bad++;
+            if (!farm_is_old(d, farms[i]))
+                farm_free(farms[i]);
+            farms[i] = NULL;
+        }
+    }
+    {
+        int n_kept = 0;
+        for (int i = 0; i < nfarms; i++)
+            if (farms[i])
+                farms[n_kept++] = farms[i];
+        nfarms = n_kept;
     }
     for (int i = 0; i < d->nfarms; i++) {
         int kept = 0;
