@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "domxml.h"
@@ -43,6 +44,36 @@ static void clone_disks_free(struct clone_disk *d, size_t n)
             virStoragePoolFree(d[i].pool);
     }
     free(d);
+}
+
+/* Where volume VOLNAME will be in POOL (a directory pool: its target path
+ * and the name), into BUF.  Returns 0, or -1 ("" in BUF) when unknown. */
+static int pool_path(virStoragePoolPtr pool, const char *volname, char *buf, size_t len)
+{
+    char *xml = virStoragePoolGetXMLDesc(pool, 0);
+    xmlDocPtr doc =
+        xml ? xmlReadMemory(xml, (int)strlen(xml), "pool.xml", NULL, XML_PARSE_NONET) : NULL;
+    xmlNodePtr n = doc ? xmlDocGetRootElement(doc) : NULL;
+    int ret = -1;
+
+    buf[0] = '\0';
+    for (n = n ? n->children : NULL; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, BAD_CAST "target"))
+            continue;
+        for (xmlNodePtr c = n->children; c; c = c->next) {
+            if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST "path")) {
+                xmlChar *dir = xmlNodeGetContent(c);
+                if (dir && *dir) {
+                    snprintf(buf, len, "%s/%s", (const char *)dir, volname);
+                    ret = 0;
+                }
+                xmlFree(dir);
+            }
+        }
+    }
+    xmlFreeDoc(doc);
+    free(xml);
+    return ret;
 }
 
 /* Find D's gold volume and pool and check its new volume name is free.
@@ -290,9 +321,16 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
             goto cleanup;
     }
     for (size_t i = 0; i < ndisks; i++) {
+        char where[PATH_MAX + 80];
+        /* written down before it exists: a crash during a long copy leaves
+         * nothing the next start does not find */
+        if (pool_path(disks[i].pool, disks[i].volname, where, sizeof(where)) == 0 &&
+            gf_journal_volume(opts->journal, jid, where) < 0)
+            goto undo;
         if (make_volume(&disks[i], opts->full, opts->progress) < 0)
             goto undo;
-        if (gf_journal_volume(opts->journal, jid, disks[i].made.path) < 0)
+        if (strcmp(where, disks[i].made.path) != 0 &&
+            gf_journal_volume(opts->journal, jid, disks[i].made.path) < 0)
             goto undo;
         gf_crash_point("clone-volume");
         made[i] = disks[i].made;
