@@ -44,15 +44,6 @@ static void run_hook(const struct gf_hook *hook, const char *what, ...)
         gf_note("%s hook %s exited with status %d", what, argv[0], status);
 }
 
-/* The observed host NAME, or NULL. */
-static const struct gf_host_obs *observed(const struct gf_farm_obs *farm, const char *name)
-{
-    for (int i = 0; i < farm->nhosts; i++)
-        if (strcmp(farm->hosts[i].name, name) == 0)
-            return &farm->hosts[i];
-    return NULL;
-}
-
 /* Whether DOM has stopped running. */
 static int is_off(virDomainPtr dom)
 {
@@ -160,7 +151,7 @@ cleanup:
 /* Record on the failed host OLD that NEW replaces it.  0 or -1. */
 static int link_replacement(const struct gf_act_ctx *ctx, const char *old, const char *new_host)
 {
-    const struct gf_host_obs *h = observed(ctx->farm, old);
+    const struct gf_host_obs *h = gf_farm_host(ctx->farm, old);
     virConnectPtr conn = h && h->hv >= 0 ? ctx->conns[h->hv] : NULL;
     virDomainPtr dom = conn ? virDomainLookupByName(conn, old) : NULL;
     struct gf_meta m;
@@ -226,31 +217,15 @@ static int quarantine(const struct gf_act_ctx *ctx, virDomainPtr dom, const stru
     return gf_meta_set_state(dom, "quarantined", why, now);
 }
 
-/* The gold image the policy's farm clones from, checked against a pinned
- * version.  A reference to free, or NULL with an error. */
-static virDomainPtr policy_gold(const struct gf_policy *p, virConnectPtr conn)
-{
-    struct gf_meta m;
-    virDomainPtr gold = gf_image_lookup(conn, p->image, &m);
-
-    if (gold && p->image_version && m.image_version != (unsigned int)p->image_version) {
-        gf_err(GF_ERR_OP, "gold image '%s' is version %u, the policy pins version %d", p->image,
-               m.image_version, p->image_version);
-        virDomainFree(gold);
-        return NULL;
-    }
-    return gold;
-}
-
 /* Carry out action A.  Returns 0 or -1 with an error. */
 static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
 {
     const struct gf_policy *p = ctx->p;
-    const struct gf_host_obs *h = observed(ctx->farm, a->host);
+    const struct gf_host_obs *h = gf_farm_host(ctx->farm, a->host);
     int hv = a->kind == GF_ACT_CLONE ? a->hv : h ? h->hv : -1;
     virConnectPtr conn = hv >= 0 && hv < p->nhypervisors ? ctx->conns[hv] : NULL;
     char sessions[16], reason[200];
-    virDomainPtr dom = NULL, gold;
+    virDomainPtr dom = NULL;
     int ret = -1;
 
     if (!conn) {
@@ -267,10 +242,8 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
                                   .journal = ctx->journal,
                                   .vcpus = p->vcpus,
                                   .memory_kib = p->memory_kib,
-                                  .now = ctx->now};
-        if (!(gold = policy_gold(p, conn)))
-            return -1;
-        virDomainFree(gold);
+                                  .now = ctx->now,
+                                  .image_version = (unsigned int)p->image_version};
         if (a->replaces[0])
             o.replaces = a->replaces;
         if (gf_clone(conn, p->image, a->host, &o) < 0)
@@ -343,7 +316,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
 
 int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
 {
-    const struct gf_host_obs *h = observed(ctx->farm, host);
+    const struct gf_host_obs *h = gf_farm_host(ctx->farm, host);
     virConnectPtr conn = h && h->hv >= 0 ? ctx->conns[h->hv] : NULL;
     char sessions[16];
     virDomainPtr dom;

@@ -288,6 +288,11 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         return -1;
     if (!(gold_dom = gf_image_lookup(conn, gold, &gold_meta)))
         return -1;
+    if (opts->image_version && gold_meta.image_version != opts->image_version) {
+        gf_err(GF_ERR_OP, "gold image '%s' is version %u, the policy pins version %u", gold,
+               gold_meta.image_version, opts->image_version);
+        goto cleanup;
+    }
     if ((taken = virDomainLookupByName(conn, name))) {
         virDomainFree(taken);
         gf_err(GF_ERR_INPUT, "a domain named '%s' already exists", name);

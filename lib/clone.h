@@ -20,6 +20,7 @@ struct gf_clone_opts {
     unsigned long long memory_kib; /* its memory (0: the gold's) */
     time_t now;                    /* when, for its metadata (0: the clock) */
     const char *replaces;          /* the failed host it replaces (NULL: none) */
+    unsigned int image_version;    /* the gold's version must be this (0: any) */
 };
 
 /* Clone gold image GOLD into a new host NAME.  Each writable gold disk gets a

@@ -9,15 +9,6 @@
 #include "exec.h"
 #include "observe.h"
 
-/* The running host called NAME in FARM, or NULL. */
-static struct gf_host_obs *host_named(struct gf_farm_obs *farm, const char *name)
-{
-    for (int i = 0; i < farm->nhosts; i++)
-        if (strcmp(farm->hosts[i].name, name) == 0)
-            return &farm->hosts[i];
-    return NULL;
-}
-
 /* Sessions from each running host's guest agent: its logged-in users. */
 static void from_agent(const struct gf_policy *p, virConnectPtr *conns, struct gf_farm_obs *farm)
 {
@@ -86,7 +77,7 @@ static int from_lines(const char *text, const char *where, struct gf_farm_obs *f
                    buf);
             return -1;
         }
-        if ((h = host_named(farm, host)) && h->run == GF_RUN_RUNNING) {
+        if ((h = gf_farm_host(farm, host)) && h->run == GF_RUN_RUNNING) {
             h->sessions = sessions;
             h->active_sessions = fields == 3 ? active : sessions;
         }

@@ -379,8 +379,7 @@ static int failing(const struct gf_policy *p, const struct gf_host_obs *h)
            (h->unhealthy == 2 || (h->unhealthy == 1 && h->unhealthy_for >= p->health_grace));
 }
 
-/* The observed host NAME, or NULL. */
-static const struct gf_host_obs *host_named(const struct gf_farm_obs *farm, const char *name)
+struct gf_host_obs *gf_farm_host(const struct gf_farm_obs *farm, const char *name)
 {
     for (int i = 0; name[0] && i < farm->nhosts; i++)
         if (strcmp(farm->hosts[i].name, name) == 0)
@@ -454,7 +453,7 @@ static int plan_health(struct planner *pl, int *touched)
             pl->out->bad_image = 1;
             continue;
         }
-        r = host_named(farm, f->replaced_by);
+        r = gf_farm_host(farm, f->replaced_by);
         for (i = 0; !r && i < farm->nhosts; i++) /* linked one way only (a crash between) */
             if (strcmp(farm->hosts[i].replaces, f->name) == 0)
                 r = &farm->hosts[i];

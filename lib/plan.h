@@ -103,6 +103,9 @@ struct gf_plan {
 void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const struct gf_local *now,
              struct gf_plan *out);
 
+/* The observed host NAME of FARM, or NULL. */
+struct gf_host_obs *gf_farm_host(const struct gf_farm_obs *farm, const char *name);
+
 /* One line for action A: "RULE: VERB HOST [on URI]" into BUF. */
 void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *buf, size_t len);
 

@@ -159,9 +159,6 @@ int gf_rollback(virDomainPtr *doms, size_t n, const char *name, int force)
         gf_err(GF_ERR_OP, "%zu of %zu hosts were not rolled back (%s); first: %s", nfailed, n,
                failed, first);
 cleanup:
-    for (size_t i = 0; i < n; i++)
-        if (snaps[i])
-            virDomainSnapshotFree(snaps[i]);
-    free(snaps);
+    gf_snapshots_free(snaps, n);
     return ret;
 }

@@ -218,10 +218,7 @@ undo:
                ntaken == 1 ? "" : "s");
     }
 cleanup:
-    for (size_t i = 0; i < n; i++)
-        if (taken[i])
-            virDomainSnapshotFree(taken[i]);
-    free(taken);
+    gf_snapshots_free(taken, n);
     return ret;
 }
 
@@ -364,10 +361,7 @@ int gf_snapshot_delete(virDomainPtr *doms, size_t n, const char *name)
     }
     ret = 0;
 cleanup:
-    for (size_t i = 0; i < n; i++)
-        if (snaps[i])
-            virDomainSnapshotFree(snaps[i]);
-    free(snaps);
+    gf_snapshots_free(snaps, n);
     return ret;
 }
 
@@ -402,4 +396,14 @@ int gf_snapshot_take_safety(virDomainPtr dom, const char *why, char *name, size_
     }
     virDomainSnapshotFree(snap);
     return 0;
+}
+
+void gf_snapshots_free(virDomainSnapshotPtr *snaps, size_t n)
+{
+    if (!snaps)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (snaps[i])
+            virDomainSnapshotFree(snaps[i]);
+    free(snaps);
 }

@@ -60,4 +60,8 @@ virDomainSnapshotPtr gf_snapshot_lookup(virDomainPtr dom, const char *name);
  * (LEN bytes).  Returns 0 or -1 with an error. */
 int gf_snapshot_take_safety(virDomainPtr dom, const char *why, char *name, size_t len);
 
+/* Free the N snapshot references of SNAPS (NULL entries allowed) and the
+ * array; accepts NULL. */
+void gf_snapshots_free(virDomainSnapshotPtr *snaps, size_t n);
+
 #endif
