@@ -76,21 +76,29 @@ static int stop(virDomainPtr dom, int timeout)
 
 int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
 {
+    struct gf_meta m;
+
+    if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
+        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0 &&
+         strcmp(m.state, "quarantined") != 0)) {
+        gf_err(GF_ERR_OP, "'%s' is not a draining, standby or quarantined host: not retired",
+               virDomainGetName(dom));
+        return -1;
+    }
+    return gf_host_remove(dom, journal, stop_timeout, "retiring");
+}
+
+int gf_host_remove(virDomainPtr dom, struct gf_journal *journal, int stop_timeout,
+                   const char *state)
+{
     const char *host = virDomainGetName(dom);
     virConnectPtr conn = virDomainGetConnect(dom);
     struct gf_disk *disks = NULL;
-    struct gf_meta m;
     size_t ndisks = 0;
     unsigned long jid;
     char *xml = NULL, *uri = NULL;
     int ret = -1;
 
-    if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
-        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0 &&
-         strcmp(m.state, "quarantined") != 0)) {
-        gf_err(GF_ERR_OP, "'%s' is not a draining, standby or quarantined host: not retired", host);
-        return -1;
-    }
     if (!(xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE))) {
         gf_err_virt("reading '%s'", host);
         return -1;
@@ -113,7 +121,7 @@ int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
             goto abandon;
     /* the recovery finishes only a host in state retiring: until then, a
      * failure closes the entry and the host is as it was (stopped at most) */
-    if (gf_meta_set_state(dom, "retiring", "retiring", time(NULL)) < 0)
+    if (state && gf_meta_set_state(dom, state, state, time(NULL)) < 0)
         goto abandon;
     if (stop(dom, stop_timeout) < 0)
         goto cleanup;
@@ -148,8 +156,10 @@ cleanup:
     return ret;
 }
 
-/* Record on the failed host OLD that NEW replaces it.  0 or -1. */
-static int link_replacement(const struct gf_act_ctx *ctx, const char *old, const char *new_host)
+/* Record on host OLD that NEW_HOST replaces it (a failed host) or, with
+ * ROLLOUT, takes over from it.  0 or -1. */
+static int link_successor(const struct gf_act_ctx *ctx, const char *old, const char *new_host,
+                          int rollout)
 {
     const struct gf_host_obs *h = gf_farm_host(ctx->farm, old);
     virConnectPtr conn = h && h->hv >= 0 ? ctx->conns[h->hv] : NULL;
@@ -162,7 +172,10 @@ static int link_replacement(const struct gf_act_ctx *ctx, const char *old, const
         return -1;
     }
     if (gf_meta_get(dom, &m) == 1) {
-        snprintf(m.replaced_by, sizeof(m.replaced_by), "%s", new_host);
+        if (rollout)
+            snprintf(m.superseded_by, sizeof(m.superseded_by), "%s", new_host);
+        else
+            snprintf(m.replaced_by, sizeof(m.replaced_by), "%s", new_host);
         ret = gf_meta_set(dom, &m);
     }
     virDomainFree(dom);
@@ -243,12 +256,16 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
                                   .vcpus = p->vcpus,
                                   .memory_kib = p->memory_kib,
                                   .now = ctx->now,
-                                  .image_version = (unsigned int)p->image_version};
+                                  .image_version = a->version};
         if (a->replaces[0])
             o.replaces = a->replaces;
+        if (a->supersedes[0])
+            o.supersedes = a->supersedes;
         if (gf_clone(conn, p->image, a->host, &o) < 0)
             return -1;
-        return a->replaces[0] ? link_replacement(ctx, a->replaces, a->host) : 0;
+        if (a->supersedes[0])
+            return link_successor(ctx, a->supersedes, a->host, 1);
+        return a->replaces[0] ? link_successor(ctx, a->replaces, a->host, 0) : 0;
     }
     if (!(dom = virDomainLookupByName(conn, a->host))) {
         gf_err_virt("looking up '%s'", a->host);
@@ -268,7 +285,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
                 ret = gf_meta_set(dom, &m);
             }
             if (ret == 0)
-                ret = link_replacement(ctx, a->replaces, a->host);
+                ret = link_successor(ctx, a->replaces, a->host, 0);
         }
         break;
     case GF_ACT_QUARANTINE:

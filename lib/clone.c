@@ -1,7 +1,6 @@
 /* clone.c - new hosts from a gold image: linked (qcow2 overlay) or full. */
 #include "clone.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +8,6 @@
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "domxml.h"
 #include "error.h"
@@ -18,6 +15,7 @@
 #include "image.h"
 #include "journal.h"
 #include "log.h"
+#include "volume.h"
 
 /* One gold disk and the volume made for it. */
 struct clone_disk {
@@ -44,36 +42,6 @@ static void clone_disks_free(struct clone_disk *d, size_t n)
             virStoragePoolFree(d[i].pool);
     }
     free(d);
-}
-
-/* Where volume VOLNAME will be in POOL (a directory pool: its target path
- * and the name), into BUF.  Returns 0, or -1 ("" in BUF) when unknown. */
-static int pool_path(virStoragePoolPtr pool, const char *volname, char *buf, size_t len)
-{
-    char *xml = virStoragePoolGetXMLDesc(pool, 0);
-    xmlDocPtr doc =
-        xml ? xmlReadMemory(xml, (int)strlen(xml), "pool.xml", NULL, XML_PARSE_NONET) : NULL;
-    xmlNodePtr n = doc ? xmlDocGetRootElement(doc) : NULL;
-    int ret = -1;
-
-    buf[0] = '\0';
-    for (n = n ? n->children : NULL; n; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, BAD_CAST "target"))
-            continue;
-        for (xmlNodePtr c = n->children; c; c = c->next) {
-            if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST "path")) {
-                xmlChar *dir = xmlNodeGetContent(c);
-                if (dir && *dir) {
-                    snprintf(buf, len, "%s/%s", (const char *)dir, volname);
-                    ret = 0;
-                }
-                xmlFree(dir);
-            }
-        }
-    }
-    xmlFreeDoc(doc);
-    free(xml);
-    return ret;
 }
 
 /* Find D's gold volume and pool and check its new volume name is free.
@@ -109,123 +77,26 @@ static int plan_disk(virConnectPtr conn, const char *name, int full, struct clon
     return 0;
 }
 
-/* The <volume> XML for D's new volume (with a backing store unless FULL):
- * a new string to free(), or NULL with an error. */
-static char *volume_xml(const struct clone_disk *d, int full)
-{
-    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-    xmlNodePtr root = xmlNewDocNode(doc, NULL, BAD_CAST "volume", NULL), target, n;
-    xmlBufferPtr buf = xmlBufferCreate();
-    char capacity[32];
-    char *out;
-
-    xmlDocSetRootElement(doc, root);
-    xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST d->volname);
-    snprintf(capacity, sizeof(capacity), "%llu", d->capacity);
-    n = xmlNewTextChild(root, NULL, BAD_CAST "capacity", BAD_CAST capacity);
-    xmlSetProp(n, BAD_CAST "unit", BAD_CAST "bytes");
-    /* Nothing preallocated: an overlay starts empty, a copy stays sparse. */
-    xmlNewTextChild(root, NULL, BAD_CAST "allocation", BAD_CAST "0");
-    target = xmlNewChild(root, NULL, BAD_CAST "target", NULL);
-    n = xmlNewChild(target, NULL, BAD_CAST "format", NULL);
-    xmlSetProp(n, BAD_CAST "type", BAD_CAST d->made.format);
-    /* libvirt's default for qcow2 is the old version 2 (compat 0.10). */
-    if (strcmp(d->made.format, "qcow2") == 0)
-        xmlNewTextChild(target, NULL, BAD_CAST "compat", BAD_CAST "1.1");
-    if (!full) {
-        xmlNodePtr bs = xmlNewChild(root, NULL, BAD_CAST "backingStore", NULL);
-        xmlNewTextChild(bs, NULL, BAD_CAST "path", BAD_CAST d->gold.path);
-        n = xmlNewChild(bs, NULL, BAD_CAST "format", NULL);
-        xmlSetProp(n, BAD_CAST "type", BAD_CAST d->gold.format);
-    }
-    xmlNodeDump(buf, doc, root, 0, 0);
-    if (!(out = strdup((const char *)xmlBufferContent(buf))))
-        gf_err(GF_ERR_OP, "out of memory");
-    xmlBufferFree(buf);
-    xmlFreeDoc(doc);
-    return out;
-}
-
-/* A full copy running in a thread, so the caller can show progress. */
-struct copy_job {
-    struct clone_disk *disk;
-    const char *xml;
-    virStorageVolPtr result;
-    char error[512];
-    volatile int done;
-};
-
-static void *copy_thread(void *arg)
-{
-    struct copy_job *job = arg;
-
-    job->result = virStorageVolCreateXMLFrom(job->disk->pool, job->xml, job->disk->gold_vol, 0);
-    if (!job->result)
-        snprintf(job->error, sizeof(job->error), "%s", virGetLastErrorMessage());
-    job->done = 1;
-    return NULL;
-}
-
-/* Copy D's gold volume, showing progress on stderr when SHOW is set.
- * Returns the new volume or NULL with an error. */
-static virStorageVolPtr copy_volume(struct clone_disk *d, const char *xml, int show)
-{
-    struct copy_job job = {.disk = d, .xml = xml};
-    pthread_t tid;
-    double start = gf_now();
-
-    if (pthread_create(&tid, NULL, copy_thread, &job) != 0) {
-        gf_err(GF_ERR_OP, "cannot start the copy of %s", d->gold.path);
-        return NULL;
-    }
-    while (!job.done) {
-        struct timespec tick = {0, 200 * 1000 * 1000};
-        nanosleep(&tick, NULL);
-        if (show && !job.done) {
-            virStorageVolPtr v = virStorageVolLookupByName(d->pool, d->volname);
-            virStorageVolInfo info;
-            if (v && virStorageVolGetInfo(v, &info) == 0 && d->capacity)
-                fprintf(stderr, "\rcopying %s: %llu / %llu MiB (%.0f s)", d->gold.target,
-                        info.allocation >> 20, d->capacity >> 20, gf_now() - start);
-            else
-                fprintf(stderr, "\rcopying %s: %.0f s", d->gold.target, gf_now() - start);
-            if (v)
-                virStorageVolFree(v);
-        }
-    }
-    pthread_join(tid, NULL);
-    if (show)
-        fprintf(stderr, "\r\033[K");
-    if (!job.result)
-        gf_err(GF_ERR_OP, "copying gold disk %s: %s", d->gold.path, job.error);
-    return job.result;
-}
-
 /* Create D's new volume and record its path.  Returns 0 or -1 with an error. */
 static int make_volume(struct clone_disk *d, int full, int show)
 {
-    char *xml = volume_xml(d, full);
-    char *path = NULL;
-    int ret = -1;
+    struct gf_volume_spec spec = {.name = d->volname,
+                                  .format = d->made.format,
+                                  .capacity = d->capacity,
+                                  .backing = full ? NULL : d->gold.path,
+                                  .backing_format = d->gold.format};
+    char label[64], *path;
 
-    if (!xml)
+    snprintf(label, sizeof(label), "copying %s", d->gold.target);
+    if (!(d->vol = gf_volume_create(d->pool, &spec, d->gold_vol, show, label)))
         return -1;
-    if (full)
-        d->vol = copy_volume(d, xml, show);
-    else if (!(d->vol = virStorageVolCreateXML(d->pool, xml, 0)))
-        gf_err_virt("creating overlay '%s' on gold disk %s", d->volname, d->gold.path);
-    if (!d->vol)
-        goto cleanup;
     if (!(path = virStorageVolGetPath(d->vol))) {
         gf_err_virt("reading the path of volume '%s'", d->volname);
-        goto cleanup;
+        return -1;
     }
     snprintf(d->made.path, sizeof(d->made.path), "%s", path);
-    ret = 0;
-cleanup:
     free(path);
-    free(xml);
-    return ret;
+    return 0;
 }
 
 int gf_undefine(virDomainPtr dom)
@@ -286,13 +157,8 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     if (gf_name_check("host", name) < 0 ||
         (opts->farm && *opts->farm && gf_name_check("farm", opts->farm) < 0))
         return -1;
-    if (!(gold_dom = gf_image_lookup(conn, gold, &gold_meta)))
+    if (!(gold_dom = gf_image_find(conn, gold, opts->image_version, &gold_meta)))
         return -1;
-    if (opts->image_version && gold_meta.image_version != opts->image_version) {
-        gf_err(GF_ERR_OP, "gold image '%s' is version %u, the policy pins version %u", gold,
-               gold_meta.image_version, opts->image_version);
-        goto cleanup;
-    }
     if ((taken = virDomainLookupByName(conn, name))) {
         virDomainFree(taken);
         gf_err(GF_ERR_INPUT, "a domain named '%s' already exists", name);
@@ -329,7 +195,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         char where[PATH_MAX + 80];
         /* written down before it exists: a crash during a long copy leaves
          * nothing the next start does not find */
-        if (pool_path(disks[i].pool, disks[i].volname, where, sizeof(where)) == 0 &&
+        if (gf_volume_pool_path(disks[i].pool, disks[i].volname, where, sizeof(where)) == 0 &&
             gf_journal_volume(opts->journal, jid, where) < 0)
             goto undo;
         if (make_volume(&disks[i], opts->full, opts->progress) < 0)
@@ -345,7 +211,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     memset(&meta, 0, sizeof(meta));
     meta.role = GF_ROLE_HOST;
     snprintf(meta.farm, sizeof(meta.farm), "%s", opts->farm ? opts->farm : "");
-    snprintf(meta.image, sizeof(meta.image), "%s", gold);
+    snprintf(meta.image, sizeof(meta.image), "%s", gold_meta.image[0] ? gold_meta.image : gold);
     meta.image_version = gold_meta.image_version;
     snprintf(meta.state, sizeof(meta.state), "%s", opts->state ? opts->state : "active");
     if (opts->reason)
@@ -355,6 +221,8 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     meta.created = meta.since = opts->now ? opts->now : time(NULL);
     if (opts->replaces)
         snprintf(meta.replaces, sizeof(meta.replaces), "%s", opts->replaces);
+    if (opts->supersedes)
+        snprintf(meta.supersedes, sizeof(meta.supersedes), "%s", opts->supersedes);
     spec = (struct gf_clone_spec){.name = name,
                                   .disks = made,
                                   .ndisks = ndisks,
@@ -367,7 +235,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         gf_err_virt("defining clone '%s'", name);
         goto undo;
     }
-    gf_note("%s: defined from gold image '%s' v%u%s%s", name, gold, gold_meta.image_version,
+    gf_note("%s: defined from gold image '%s' v%u%s%s", name, meta.image, gold_meta.image_version,
             meta.farm[0] ? " in farm " : "", meta.farm);
     gf_crash_point("clone-defined");
     if (opts->start) {

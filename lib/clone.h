@@ -20,10 +20,12 @@ struct gf_clone_opts {
     unsigned long long memory_kib; /* its memory (0: the gold's) */
     time_t now;                    /* when, for its metadata (0: the clock) */
     const char *replaces;          /* the failed host it replaces (NULL: none) */
-    unsigned int image_version;    /* the gold's version must be this (0: any) */
+    const char *supersedes;        /* the old host it takes over from in a roll-out (NULL: none) */
+    unsigned int image_version;    /* the version to clone (0: the promoted one) */
 };
 
-/* Clone gold image GOLD into a new host NAME.  Each writable gold disk gets a
+/* Clone gold image GOLD (an image, at OPTS->image_version, or a gold
+ * domain's name: see gf_image_find) into a new host NAME.  Each writable gold disk gets a
  * new volume "NAME-TARGET.qcow2" in the gold disk's pool: a qcow2 overlay
  * backed by the gold disk, or with OPTS->full a copy.  The clone's XML is
  * derived from the gold's (gf_domxml_derive_clone) with metadata marking it

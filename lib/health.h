@@ -26,6 +26,7 @@ struct gf_health_rec {
     unsigned long long cpu_ns;
     time_t cpu_at;
     time_t pegged_since;
+    int was_ready; /* it has been ready since it was first seen */
 };
 
 struct gf_health {

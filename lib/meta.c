@@ -170,6 +170,17 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
     }
     set_prop(node, "replaces", m->replaces);
     set_prop(node, "replaced-by", m->replaced_by);
+    set_prop(node, "supersedes", m->supersedes);
+    set_prop(node, "superseded-by", m->superseded_by);
+    if (m->parent_version) {
+        snprintf(buf, sizeof(buf), "%u", m->parent_version);
+        set_prop(node, "parent-version", buf);
+    }
+    set_prop(node, "note", m->note);
+    if (m->promoted) {
+        snprintf(buf, sizeof(buf), "%u", m->promoted);
+        set_prop(node, "promoted", buf);
+    }
     return node;
 }
 
@@ -208,15 +219,42 @@ static int get_time_prop(xmlNodePtr node, const char *name, time_t *t)
     return 0;
 }
 
+/* Parse the positive number attribute NAME of NODE (at most MAX) into *V;
+ * 0 when absent.  Returns 0, or -1 with an error. */
+static int get_uint_prop(xmlNodePtr node, const char *name, unsigned int max, unsigned int *v)
+{
+    char buf[16], *end;
+    unsigned long n;
+
+    *v = 0;
+    if (get_prop(node, name, buf, sizeof(buf)) < 0)
+        return -1;
+    if (!buf[0])
+        return 0;
+    n = strtoul(buf, &end, 10);
+    if (*end || n == 0 || n > max) {
+        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not a number from 1 to %u", name, buf,
+               max);
+        return -1;
+    }
+    *v = (unsigned int)n;
+    return 0;
+}
+
 int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
 {
-    char role[16], version[16];
+    char role[16];
 
     memset(m, 0, sizeof(*m));
     if (get_prop(node, "role", role, sizeof(role)) < 0 ||
         get_prop(node, "farm", m->farm, sizeof(m->farm)) < 0 ||
         get_prop(node, "image", m->image, sizeof(m->image)) < 0 ||
-        get_prop(node, "image-version", version, sizeof(version)) < 0 ||
+        get_uint_prop(node, "image-version", GF_VERSION_MAX, &m->image_version) < 0 ||
+        get_uint_prop(node, "parent-version", GF_VERSION_MAX, &m->parent_version) < 0 ||
+        get_uint_prop(node, "promoted", 4000000000u, &m->promoted) < 0 ||
+        get_prop(node, "note", m->note, sizeof(m->note)) < 0 ||
+        get_prop(node, "supersedes", m->supersedes, sizeof(m->supersedes)) < 0 ||
+        get_prop(node, "superseded-by", m->superseded_by, sizeof(m->superseded_by)) < 0 ||
         get_prop(node, "state", m->state, sizeof(m->state)) < 0 ||
         get_prop(node, "reason", m->reason, sizeof(m->reason)) < 0 ||
         get_prop(node, "replaces", m->replaces, sizeof(m->replaces)) < 0 ||
@@ -231,15 +269,6 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
     } else {
         gf_err(GF_ERR_OP, "goldfarm metadata: unknown role '%s'", role);
         return -1;
-    }
-    if (version[0]) {
-        char *end;
-        unsigned long v = strtoul(version, &end, 10);
-        if (*end || v == 0 || v > 1000000) {
-            gf_err(GF_ERR_OP, "goldfarm metadata: image-version '%s' is not a version", version);
-            return -1;
-        }
-        m->image_version = (unsigned int)v;
     }
     return 0;
 }

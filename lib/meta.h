@@ -23,6 +23,7 @@
 #define GF_META_NS "https://goldfarm.dev/xmlns/domain/1"
 #define GF_META_PREFIX "goldfarm"
 #define GF_META_ELEMENT "managed"
+#define GF_VERSION_MAX 1000000 /* image versions are 1 to this */
 
 typedef enum {
     GF_ROLE_NONE = 0, /* not managed by Goldfarm */
@@ -41,6 +42,16 @@ struct gf_meta {
     time_t created;
     char replaces[GF_NAME_MAX + 1];    /* a replacement: the host it replaces */
     char replaced_by[GF_NAME_MAX + 1]; /* a failed host: its replacement */
+    /* hosts, in a roll-out: the old host a new-version host takes over from,
+     * and on the old host, the new one serving in its place */
+    char supersedes[GF_NAME_MAX + 1];
+    char superseded_by[GF_NAME_MAX + 1];
+    /* gold images: the version this one was sealed from (0: none), the
+     * admin's note, and the promotion serial (the highest is the version new
+     * clones use; 0: never promoted) */
+    unsigned int parent_version;
+    char note[256];
+    unsigned int promoted;
 };
 
 /* Name of ROLE as written in the metadata ("gold", "host", "none"). */

@@ -73,6 +73,25 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     h->cpu_ns = num(r, "cpu.time", 0);
     snprintf(h->replaces, sizeof(h->replaces), "%s", m->replaces);
     snprintf(h->replaced_by, sizeof(h->replaced_by), "%s", m->replaced_by);
+    snprintf(h->supersedes, sizeof(h->supersedes), "%s", m->supersedes);
+    snprintf(h->superseded_by, sizeof(h->superseded_by), "%s", m->superseded_by);
+}
+
+/* Note gold domain M, if a version of P's image, in HV's versions; the
+ * highest promotion serial so far is *SERIAL. */
+static void note_version(const struct gf_policy *p, const struct gf_meta *m, struct gf_hv_obs *hv,
+                         unsigned int *serial)
+{
+    if (strcmp(m->image, p->image) != 0)
+        return;
+    if (hv->nversions < GF_HV_VERSIONS)
+        hv->versions[hv->nversions++] = m->image_version;
+    /* the promoted version: the highest serial, else the lowest version */
+    if (!hv->promoted || m->promoted > *serial ||
+        (m->promoted == *serial && m->image_version < hv->promoted)) {
+        hv->promoted = m->image_version;
+        *serial = m->promoted;
+    }
 }
 
 /* Where the driver cannot tell its free memory (libvirt's test driver):
@@ -105,6 +124,7 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
                          VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
     virDomainStatsRecordPtr *records = NULL;
     unsigned long long free_bytes;
+    unsigned int serial = 0;
     int n, ret = -1;
 
     if ((n = virConnectGetAllDomainStats(conn, stats, &records, 0)) < 0) {
@@ -117,6 +137,8 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         int managed = gf_meta_get(records[i]->dom, &m);
         if (managed < 0)
             goto cleanup;
+        if (managed && m.role == GF_ROLE_GOLD)
+            note_version(p, &m, &farm->hv[hv], &serial);
         if (!managed || m.role != GF_ROLE_HOST || strcmp(m.farm, p->name) != 0)
             continue;
         if (!(grown = realloc(farm->hosts, (size_t)(farm->nhosts + 1) * sizeof(*grown)))) {
@@ -160,6 +182,8 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
             goto fail;
     if (out->nhosts)
         qsort(out->hosts, (size_t)out->nhosts, sizeof(*out->hosts), host_by_name);
+    for (int i = 0; i < p->nhypervisors && !out->promoted; i++)
+        out->promoted = out->hv[i].promoted; /* as the first hypervisor with the image has it */
     if (gf_load_sessions(p, conns, now, out) < 0)
         goto fail;
     return 0;

@@ -1,5 +1,6 @@
 /* plan.c - the planner: (policy, observed farm, now) -> actions. */
 #include "plan.h"
+#include "plan_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,24 +33,8 @@ int gf_host_state_parse(const char *name)
     return -1;
 }
 
-/* Working state while planning. */
-struct planner {
-    const struct gf_policy *p;
-    const struct gf_farm_obs *farm;
-    const struct gf_local *now;
-    struct gf_plan *out;
-    char label[96];                                  /* "peak", "off_peak (holiday 2026-12-24)" */
-    unsigned long long free_kib[GF_MAX_HYPERVISORS]; /* less what planned clones take */
-    int on_hv[GF_MAX_HYPERVISORS];                   /* hosts per hypervisor, planned included */
-    int total;                                       /* hosts counted against farm.max_hosts */
-    int next_number;                                 /* lowest unused host number to try */
-};
-
-/* Add an action of KIND for HOST (may be NULL), its rule formatted. */
-static struct gf_action *add(struct planner *pl, enum gf_action_kind kind, const char *host,
-                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static struct gf_action *add(struct planner *pl, enum gf_action_kind kind, const char *host,
-                             const char *fmt, ...)
+struct gf_action *plan_add(struct planner *pl, enum gf_action_kind kind, const char *host,
+                           const char *fmt, ...)
 {
     struct gf_action *a;
     va_list ap;
@@ -76,8 +61,7 @@ static void load_text(const struct planner *pl, char *buf, size_t len)
              pl->out->in_service == 1 ? "" : "s", pl->p->max_sessions, pl->out->usage_pct);
 }
 
-/* T as local wall-clock time "HH:MM:SS" in NOW's zone, into BUF. */
-static void clock_text(const struct gf_local *now, time_t t, char *buf, size_t len)
+void plan_clock_text(const struct gf_local *now, time_t t, char *buf, size_t len)
 {
     time_t local = t + now->utc_offset;
     struct tm tm;
@@ -98,15 +82,29 @@ static int is_empty(const struct gf_policy *p, const struct gf_host_obs *h)
     return h->sessions == 0;
 }
 
-/* The hypervisor a new host goes on: the reachable one with the most free
- * memory that fits a host and is under its own maximum; -1 if none. */
-static int place(const struct planner *pl)
+/* Whether hypervisor HV has VERSION of the farm's image (or is not known
+ * to lack it: versions not observed, or VERSION 0, the promoted one). */
+static int hv_has(const struct gf_hv_obs *hv, unsigned int version)
+{
+    if (!version || !hv->nversions)
+        return 1;
+    for (int i = 0; i < hv->nversions; i++)
+        if (hv->versions[i] == version)
+            return 1;
+    return 0;
+}
+
+/* The hypervisor a new host of VERSION goes on: the reachable one with that
+ * version and the most free memory that fits a host and is under its own
+ * maximum; -1 if none. */
+static int place(const struct planner *pl, unsigned int version)
 {
     int best = -1;
 
     for (int i = 0; i < pl->p->nhypervisors; i++) {
         const struct gf_hypervisor *hv = &pl->p->hypervisors[i];
-        if (!pl->farm->hv[i].reachable || pl->free_kib[i] < pl->p->memory_kib)
+        if (!pl->farm->hv[i].reachable || pl->free_kib[i] < pl->p->memory_kib ||
+            !hv_has(&pl->farm->hv[i], version))
             continue;
         if (hv->max_hosts && pl->on_hv[i] >= hv->max_hosts)
             continue;
@@ -128,48 +126,53 @@ static int name_taken(const struct planner *pl, const char *name)
     return 0;
 }
 
-/* Plan one clone (as standby when STANDBY); its rule starts with WHY.
- * Returns 1 if planned, 0 if no hypervisor has room (a note says so). */
-static int plan_clone(struct planner *pl, int standby, const char *why, const char *replaces)
+int plan_room(const struct planner *pl, unsigned int version)
+{
+    return pl->total < pl->p->max_hosts && place(pl, version) >= 0;
+}
+
+struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, unsigned int version)
 {
     char name[GF_NAME_MAX + 1];
     struct gf_action *a;
     int hv;
 
     if (pl->total >= pl->p->max_hosts) {
-        add(pl, GF_ACT_NOTE, NULL, "%s: farm.max_hosts %d reached: no clone", why,
-            pl->p->max_hosts);
-        return 0;
+        plan_add(pl, GF_ACT_NOTE, NULL, "%s: farm.max_hosts %d reached: no clone", why,
+                 pl->p->max_hosts);
+        return NULL;
     }
-    if ((hv = place(pl)) < 0) {
-        add(pl, GF_ACT_NOTE, NULL, "%s: no reachable hypervisor has %lluM free and room: no clone",
-            why, pl->p->memory_kib >> 10);
-        return 0;
+    if ((hv = place(pl, version)) < 0) {
+        if (version && place(pl, 0) >= 0)
+            plan_add(pl, GF_ACT_NOTE, NULL,
+                     "%s: no reachable hypervisor with room has image %s v%u: no clone", why,
+                     pl->p->image, version);
+        else
+            plan_add(pl, GF_ACT_NOTE, NULL,
+                     "%s: no reachable hypervisor has %lluM free and room: no clone", why,
+                     pl->p->memory_kib >> 10);
+        return NULL;
     }
     do
         gf_policy_host_name(pl->p, pl->next_number++, name, sizeof(name));
     while (name_taken(pl, name));
-    if (!(a = add(pl, GF_ACT_CLONE, name, "%s", why)))
-        return 0;
+    if (!(a = plan_add(pl, GF_ACT_CLONE, name, "%s", why)))
+        return NULL;
     a->hv = hv;
     a->standby = standby;
-    if (replaces)
-        snprintf(a->replaces, sizeof(a->replaces), "%s", replaces);
+    a->version = version;
     pl->free_kib[hv] -= pl->p->memory_kib;
     pl->on_hv[hv]++;
     pl->total++;
-    return 1;
+    return a;
 }
 
-/* Whether host H's hypervisor can be acted on now. */
-static int hv_ok(const struct planner *pl, const struct gf_host_obs *h)
+int plan_hv_ok(const struct planner *pl, const struct gf_host_obs *h)
 {
     return h->hv >= 0 && h->hv < pl->p->nhypervisors && pl->farm->hv[h->hv].reachable;
 }
 
-/* Among the hosts flagged in CANDIDATE, the one with the most (MOST) or the
- * fewest sessions; ties go to the later name.  -1 if none. */
-static int pick(const struct gf_farm_obs *farm, const int *candidate, int most)
+int plan_pick(const struct gf_farm_obs *farm, const int *candidate, int most)
 {
     int best = -1;
 
@@ -190,6 +193,14 @@ static int pick(const struct gf_farm_obs *farm, const int *candidate, int most)
     return best;
 }
 
+/* Whether host NAME exists and is active (a drained host's successor). */
+static int serving(const struct gf_farm_obs *farm, const char *name)
+{
+    const struct gf_host_obs *h = gf_farm_host(farm, name);
+
+    return h && h->state == GF_HS_ACTIVE;
+}
+
 /* Add N hosts of capacity: cancel drains first (their users stay), then
  * start standby hosts, then clone.  WHY is the rule.  TOUCHED marks the
  * hosts acted on. */
@@ -201,11 +212,13 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
 
     if (!cand)
         return;
+    /* a host a roll-out drained has its successor serving: it is not undrained */
     for (i = 0; i < farm->nhosts; i++)
         cand[i] = farm->hosts[i].state == GF_HS_DRAINING && !farm->hosts[i].admin_drain &&
-                  !touched[i] && hv_ok(pl, &farm->hosts[i]);
-    while (n > 0 && (i = pick(farm, cand, 1)) >= 0) {
-        add(pl, GF_ACT_UNDRAIN, farm->hosts[i].name, "%s", why);
+                  !serving(farm, farm->hosts[i].superseded_by) && !touched[i] &&
+                  plan_hv_ok(pl, &farm->hosts[i]);
+    while (n > 0 && (i = plan_pick(farm, cand, 1)) >= 0) {
+        plan_add(pl, GF_ACT_UNDRAIN, farm->hosts[i].name, "%s", why);
         cand[i] = 0;
         touched[i] = 1;
         n--;
@@ -214,9 +227,10 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
     for (int state = GF_HS_STANDBY; state >= GF_HS_ACTIVE; state--) {
         for (i = 0; i < farm->nhosts; i++)
             cand[i] = farm->hosts[i].state == (enum gf_host_state)state &&
-                      farm->hosts[i].run == GF_RUN_OFF && !touched[i] && hv_ok(pl, &farm->hosts[i]);
-        while (n > 0 && (i = pick(farm, cand, 0)) >= 0) {
-            struct gf_action *a = add(pl, GF_ACT_START, farm->hosts[i].name, "%s", why);
+                      farm->hosts[i].run == GF_RUN_OFF && !touched[i] &&
+                      plan_hv_ok(pl, &farm->hosts[i]);
+        while (n > 0 && (i = plan_pick(farm, cand, 0)) >= 0) {
+            struct gf_action *a = plan_add(pl, GF_ACT_START, farm->hosts[i].name, "%s", why);
             if (a)
                 a->standby = state == GF_HS_STANDBY;
             cand[i] = 0;
@@ -224,12 +238,10 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
             n--;
         }
     }
-    while (n > 0 && plan_clone(pl, 0, why, NULL))
+    while (n > 0 && plan_clone(pl, 0, why, pl->out->clone_version))
         n--;
     free(cand);
 }
-
-static int failing(const struct gf_policy *p, const struct gf_host_obs *h);
 
 /* Grow CPU- or memory-bound hosts up to the policy's vertical limits; not
  * hosts another rule acts on (TOUCHED), nor failing ones. */
@@ -240,34 +252,53 @@ static void scale_up(struct planner *pl, int *touched)
     for (int i = 0; i < pl->farm->nhosts; i++) {
         const struct gf_host_obs *h = &pl->farm->hosts[i];
         struct gf_action *a;
-        if (h->state != GF_HS_ACTIVE || h->run != GF_RUN_RUNNING || !hv_ok(pl, h) || touched[i] ||
-            failing(p, h))
+        if (h->state != GF_HS_ACTIVE || h->run != GF_RUN_RUNNING || !plan_hv_ok(pl, h) ||
+            touched[i] || plan_failing(p, h))
             continue;
         if (p->max_vcpus && h->cpu_pct >= BOUND_PCT && h->vcpus < p->max_vcpus) {
             touched[i] = 1;
             int to = h->vcpus * 2 < p->max_vcpus ? h->vcpus * 2 : p->max_vcpus;
-            if ((a = add(pl, GF_ACT_RESIZE, h->name, "%s: %s CPU %.0f%% >= %.0f%% with %d vCPUs",
-                         pl->label, h->name, h->cpu_pct, BOUND_PCT, h->vcpus)))
+            if ((a = plan_add(pl, GF_ACT_RESIZE, h->name,
+                              "%s: %s CPU %.0f%% >= %.0f%% with %d vCPUs", pl->label, h->name,
+                              h->cpu_pct, BOUND_PCT, h->vcpus)))
                 a->vcpus = to;
         }
         if (p->max_memory_kib && h->mem_pct >= BOUND_PCT && h->memory_kib < p->max_memory_kib) {
             unsigned long long to =
                 h->memory_kib * 2 < p->max_memory_kib ? h->memory_kib * 2 : p->max_memory_kib;
             if (to - h->memory_kib > pl->free_kib[h->hv]) {
-                add(pl, GF_ACT_NOTE, h->name,
-                    "%s: %s memory %.0f%% >= %.0f%%, but its hypervisor "
-                    "has %lluM free: no resize",
-                    pl->label, h->name, h->mem_pct, BOUND_PCT, pl->free_kib[h->hv] >> 10);
+                plan_add(pl, GF_ACT_NOTE, h->name,
+                         "%s: %s memory %.0f%% >= %.0f%%, but its hypervisor "
+                         "has %lluM free: no resize",
+                         pl->label, h->name, h->mem_pct, BOUND_PCT, pl->free_kib[h->hv] >> 10);
                 continue;
             }
             touched[i] = 1;
-            if ((a = add(pl, GF_ACT_RESIZE, h->name, "%s: %s memory %.0f%% >= %.0f%% with %lluM",
-                         pl->label, h->name, h->mem_pct, BOUND_PCT, h->memory_kib >> 10))) {
+            if ((a = plan_add(pl, GF_ACT_RESIZE, h->name,
+                              "%s: %s memory %.0f%% >= %.0f%% with %lluM", pl->label, h->name,
+                              h->mem_pct, BOUND_PCT, h->memory_kib >> 10))) {
                 a->memory_kib = to;
                 pl->free_kib[h->hv] -= to - h->memory_kib;
             }
         }
     }
+}
+
+/* The host to drain among CAND: the least loaded, on another version than
+ * a roll-out's target first (a roll-out would replace it anyway).  -1 if
+ * none. */
+static int pick_to_drain(const struct planner *pl, int *cand)
+{
+    const struct gf_farm_obs *farm = pl->farm;
+    int *old = pl->old_first ? calloc((size_t)farm->nhosts + 1, sizeof(int)) : NULL;
+    int i = -1;
+
+    for (int k = 0; old && k < farm->nhosts; k++)
+        old[k] = cand[k] && farm->hosts[k].image_version != pl->old_first;
+    if (old)
+        i = plan_pick(farm, old, 0);
+    free(old);
+    return i >= 0 ? i : plan_pick(farm, cand, 0);
 }
 
 /* Drain hosts until the load left on the others stays at or below the
@@ -289,9 +320,9 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
     if (farm->last_scale_in && pl->now->t >= farm->last_scale_in &&
         pl->now->t - farm->last_scale_in < p->cooldown_in) {
         char until[16];
-        clock_text(pl->now, farm->last_scale_in + p->cooldown_in, until, sizeof(until));
-        add(pl, GF_ACT_NOTE, NULL, "%s < %d%%: no scale-in before %s (cooldown_in %ds)", load, low,
-            until, p->cooldown_in);
+        plan_clock_text(pl->now, farm->last_scale_in + p->cooldown_in, until, sizeof(until));
+        plan_add(pl, GF_ACT_NOTE, NULL, "%s < %d%%: no scale-in before %s (cooldown_in %ds)", load,
+                 low, until, p->cooldown_in);
         return;
     }
     target = (pl->out->sessions * 100 + low * p->max_sessions - 1) / (low * p->max_sessions);
@@ -306,12 +337,13 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
         return;
     for (i = 0; i < farm->nhosts; i++)
         cand[i] = farm->hosts[i].state == GF_HS_ACTIVE && farm->hosts[i].run == GF_RUN_RUNNING &&
-                  !touched[i] && hv_ok(pl, &farm->hosts[i]);
-    while (remove-- > 0 && (i = pick(farm, cand, 0)) >= 0) {
-        add(pl, GF_ACT_DRAIN, farm->hosts[i].name,
-            "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low, ph->threshold,
-            p->hysteresis, farm->hosts[i].name, farm->hosts[i].sessions,
-            farm->hosts[i].sessions == 1 ? "" : "s", ph->balance == GF_DEPTH ? "depth" : "breadth");
+                  !touched[i] && plan_hv_ok(pl, &farm->hosts[i]);
+    while (remove-- > 0 && (i = pick_to_drain(pl, cand)) >= 0) {
+        plan_add(pl, GF_ACT_DRAIN, farm->hosts[i].name,
+                 "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low,
+                 ph->threshold, p->hysteresis, farm->hosts[i].name, farm->hosts[i].sessions,
+                 farm->hosts[i].sessions == 1 ? "" : "s",
+                 ph->balance == GF_DEPTH ? "depth" : "breadth");
         cand[i] = 0;
         touched[i] = 1;
     }
@@ -327,18 +359,18 @@ static void progress_drains(struct planner *pl, const int *touched)
     for (int i = 0; i < pl->farm->nhosts; i++) {
         const struct gf_host_obs *h = &pl->farm->hosts[i];
         long long waited = (long long)(pl->now->t - h->since);
-        if (h->state != GF_HS_DRAINING || touched[i] || !hv_ok(pl, h))
+        if (h->state != GF_HS_DRAINING || touched[i] || !plan_hv_ok(pl, h))
             continue;
         if (is_empty(p, h) && h->replaced_by[0])
-            add(pl, GF_ACT_QUARANTINE, h->name, "drain: %s (replaced by %s) has no %ssessions",
-                h->name, h->replaced_by, p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
+            plan_add(pl, GF_ACT_QUARANTINE, h->name, "drain: %s (replaced by %s) has no %ssessions",
+                     h->name, h->replaced_by, p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
         else if (is_empty(p, h))
-            add(pl, GF_ACT_RETIRE, h->name, "drain: %s has no %ssessions", h->name,
-                p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
+            plan_add(pl, GF_ACT_RETIRE, h->name, "drain: %s has no %ssessions", h->name,
+                     p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
         else if (waited >= p->drain_wait && !h->logoff_sent && h->sessions > 0)
-            add(pl, GF_ACT_LOGOFF, h->name,
-                "drain: %s draining %lldm (wait %dm), %d session%s left", h->name, waited / 60,
-                p->drain_wait / 60, h->sessions, h->sessions == 1 ? "" : "s");
+            plan_add(pl, GF_ACT_LOGOFF, h->name,
+                     "drain: %s draining %lldm (wait %dm), %d session%s left", h->name, waited / 60,
+                     p->drain_wait / 60, h->sessions, h->sessions == 1 ? "" : "s");
     }
 }
 
@@ -353,23 +385,22 @@ static void top_up_standby(struct planner *pl, const int *touched)
         return;
     for (i = 0; i < farm->nhosts; i++) {
         cand[i] = farm->hosts[i].state == GF_HS_STANDBY && farm->hosts[i].run == GF_RUN_OFF &&
-                  !touched[i] && hv_ok(pl, &farm->hosts[i]);
+                  !touched[i] && plan_hv_ok(pl, &farm->hosts[i]);
         have += farm->hosts[i].state == GF_HS_STANDBY && !touched[i];
     }
     snprintf(why, sizeof(why), "%s: %d standby %s %d", pl->label, have, have < want ? "<" : ">",
              want);
     for (int n = have; n < want; n++)
-        if (!plan_clone(pl, 1, why, NULL))
+        if (!plan_clone(pl, 1, why, pl->out->clone_version))
             break;
-    for (int n = have; n > want && (i = pick(farm, cand, 0)) >= 0; n--) {
-        add(pl, GF_ACT_RETIRE, farm->hosts[i].name, "%s", why);
+    for (int n = have; n > want && (i = plan_pick(farm, cand, 0)) >= 0; n--) {
+        plan_add(pl, GF_ACT_RETIRE, farm->hosts[i].name, "%s", why);
         cand[i] = 0;
     }
     free(cand);
 }
 
-/* Whether H fails past the policy's grace (or is down for good). */
-static int failing(const struct gf_policy *p, const struct gf_host_obs *h)
+int plan_failing(const struct gf_policy *p, const struct gf_host_obs *h)
 {
     if (h->state != GF_HS_ACTIVE)
         return 0;
@@ -392,7 +423,7 @@ struct gf_host_obs *gf_farm_host(const struct gf_farm_obs *farm, const char *nam
 static void hold_back(struct planner *pl, int *touched)
 {
     for (int i = 0; i < pl->farm->nhosts; i++)
-        if (failing(pl->p, &pl->farm->hosts[i]))
+        if (plan_failing(pl->p, &pl->farm->hosts[i]))
             touched[i] = 1;
 }
 
@@ -410,46 +441,47 @@ static int plan_health(struct planner *pl, int *touched)
     char rule[200];
 
     for (i = 0; i < farm->nhosts; i++) {
-        if (farm->hosts[i].state != GF_HS_ACTIVE || !hv_ok(pl, &farm->hosts[i]))
+        if (farm->hosts[i].state != GF_HS_ACTIVE || !plan_hv_ok(pl, &farm->hosts[i]))
             continue;
         nactive++;
-        nbad += failing(p, &farm->hosts[i]);
+        nbad += plan_failing(p, &farm->hosts[i]);
     }
     pl->out->failing = nbad;
     if (!nbad)
         return 0;
     if (nbad > p->mass_failure_min && nbad * 100 > p->mass_failure_pct * nactive) {
         hold_back(pl, touched);
-        add(pl, GF_ACT_NOTE, NULL,
-            "health: %d of %d hosts failing (more than %d%%): replacing nothing; the cause is "
-            "likely below them (storage, network, hypervisor)",
-            nbad, nactive, p->mass_failure_pct);
+        plan_add(pl, GF_ACT_NOTE, NULL,
+                 "health: %d of %d hosts failing (more than %d%%): replacing nothing; the cause is "
+                 "likely below them (storage, network, hypervisor)",
+                 nbad, nactive, p->mass_failure_pct);
         return nbad; /* held back, not made up for by the scaler either */
     }
     if (farm->breaker_open) {
         hold_back(pl, touched);
-        add(pl, GF_ACT_NOTE, NULL,
-            "health: %d host%s failing, but the breaker is open after failed replacements: "
-            "replacing nothing (vmctl farm resume closes it)",
-            nbad, nbad == 1 ? "" : "s");
+        plan_add(pl, GF_ACT_NOTE, NULL,
+                 "health: %d host%s failing, but the breaker is open after failed replacements: "
+                 "replacing nothing (vmctl farm resume closes it)",
+                 nbad, nbad == 1 ? "" : "s");
         return nbad; /* held back, not made up for by the scaler either */
     }
     if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
         return 0;
     for (i = 0; i < farm->nhosts; i++)
         cand[i] = farm->hosts[i].state == GF_HS_STANDBY && farm->hosts[i].run == GF_RUN_OFF &&
-                  hv_ok(pl, &farm->hosts[i]);
+                  plan_hv_ok(pl, &farm->hosts[i]);
     for (int k = 0; k < farm->nhosts; k++) {
         const struct gf_host_obs *f = &farm->hosts[k], *r;
         struct gf_action *a;
-        if (!failing(p, f) || !hv_ok(pl, f))
+        if (!plan_failing(p, f) || !plan_hv_ok(pl, f) || touched[k])
             continue;
         touched[k] = 1;
         snprintf(rule, sizeof(rule), "health: %s %s (%ds)", f->name, f->health, f->unhealthy_for);
         if (f->replaces[0] && f->created && pl->now->t - f->created < p->breaker_window) {
-            add(pl, GF_ACT_NOTE, f->name,
-                "%s: it replaced %s %lldm ago: image %s v%u is likely bad: replacing nothing", rule,
-                f->replaces, (long long)(pl->now->t - f->created) / 60, p->image, f->image_version);
+            plan_add(pl, GF_ACT_NOTE, f->name,
+                     "%s: it replaced %s %lldm ago: image %s v%u is likely bad: replacing nothing",
+                     rule, f->replaces, (long long)(pl->now->t - f->created) / 60, p->image,
+                     f->image_version);
             pl->out->bad_image = 1;
             continue;
         }
@@ -463,15 +495,15 @@ static int plan_health(struct planner *pl, int *touched)
                 continue;
             }
             if (f->run == GF_RUN_RUNNING && f->sessions > 0 && f->admin_replace != 2)
-                add(pl, GF_ACT_DRAIN, f->name, "%s; %s is ready, %d session%s left", rule, r->name,
-                    f->sessions, f->sessions == 1 ? "" : "s");
+                plan_add(pl, GF_ACT_DRAIN, f->name, "%s; %s is ready, %d session%s left", rule,
+                         r->name, f->sessions, f->sessions == 1 ? "" : "s");
             else
-                add(pl, GF_ACT_QUARANTINE, f->name, "%s; %s is ready", rule, r->name);
+                plan_add(pl, GF_ACT_QUARANTINE, f->name, "%s; %s is ready", rule, r->name);
             continue;
         }
         coming++;
-        if ((i = pick(farm, cand, 0)) >= 0) {
-            if ((a = add(pl, GF_ACT_START, farm->hosts[i].name, "%s", rule))) {
+        if ((i = plan_pick(farm, cand, 0)) >= 0) {
+            if ((a = plan_add(pl, GF_ACT_START, farm->hosts[i].name, "%s", rule))) {
                 a->standby = 1;
                 snprintf(a->replaces, sizeof(a->replaces), "%s", f->name);
             }
@@ -479,7 +511,8 @@ static int plan_health(struct planner *pl, int *touched)
             touched[i] = 1;
         } else {
             pl->total--; /* the failing host is set aside: its place is free */
-            plan_clone(pl, 0, rule, f->name);
+            if ((a = plan_clone(pl, 0, rule, pl->out->clone_version)))
+                snprintf(a->replaces, sizeof(a->replaces), "%s", f->name);
         }
     }
     free(cand);
@@ -493,11 +526,30 @@ static void expire_quarantine(struct planner *pl)
 
     for (int i = 0; p->quarantine_days && i < pl->farm->nhosts; i++) {
         const struct gf_host_obs *h = &pl->farm->hosts[i];
-        if (h->state == GF_HS_QUARANTINED && hv_ok(pl, h) && h->since &&
+        if (h->state == GF_HS_QUARANTINED && plan_hv_ok(pl, h) && h->since &&
             pl->now->t - h->since >= (time_t)p->quarantine_days * 24 * 3600)
-            add(pl, GF_ACT_RETIRE, h->name, "health: %s quarantined %lldd (quarantine_days %d)",
-                h->name, (long long)(pl->now->t - h->since) / 86400, p->quarantine_days);
+            plan_add(pl, GF_ACT_RETIRE, h->name,
+                     "health: %s quarantined %lldd (quarantine_days %d)", h->name,
+                     (long long)(pl->now->t - h->since) / 86400, p->quarantine_days);
     }
+}
+
+/* The version the scaler clones new hosts from: a roll-out's (the old one
+ * while its canary soaks), else the policy's pinned one, else the one a
+ * finished roll-out left the farm on, else the image's promoted one. */
+static unsigned int clone_version(const struct gf_policy *p, const struct gf_farm_obs *farm)
+{
+    const struct gf_rollout *r = farm->rollout;
+
+    if (r && strcmp(r->image, p->image) != 0)
+        r = NULL; /* the policy's image changed since */
+    if (gf_rollout_active(r))
+        return r->phase == GF_RO_CANARY ? r->from : gf_rollout_target(r);
+    if (p->image_version)
+        return (unsigned int)p->image_version;
+    if (r && r->phase != GF_RO_NONE)
+        return gf_rollout_target(r);
+    return farm->promoted;
 }
 
 void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const struct gf_local *now,
@@ -518,6 +570,9 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
                  out->phase.holiday->month, out->phase.holiday->day);
     else
         snprintf(pl.label, sizeof(pl.label), "%s", gf_phase_name(out->phase.phase));
+    out->clone_version = clone_version(p, farm);
+    if (gf_rollout_active(farm->rollout) && strcmp(farm->rollout->image, p->image) == 0)
+        pl.old_first = gf_rollout_target(farm->rollout);
     for (int i = 0; i < p->nhypervisors; i++)
         pl.free_kib[i] = farm->hv[i].free_kib;
     for (int i = 0; i < farm->nhosts; i++) {
@@ -526,10 +581,15 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
             pl.on_hv[h->hv]++;
         if (h->state != GF_HS_QUARANTINED && h->state != GF_HS_RETIRING)
             pl.total++;
-        if (!hv_ok(&pl, h))
+        if (!plan_hv_ok(&pl, h))
             continue; /* a blind hypervisor's hosts exist, but count for nothing */
-        if (failing(p, h))
+        if (plan_failing(p, h))
             continue; /* out of service: the health pass replaces it */
+        if (plan_pair_pending(farm, h)) {
+            /* a roll-out's new host: its old one still holds the place */
+            out->sessions += h->sessions > 0 ? h->sessions : 0;
+            continue;
+        }
         if (h->state == GF_HS_ACTIVE && h->run == GF_RUN_RUNNING) {
             out->in_service++;
             if (h->sessions < 0)
@@ -546,6 +606,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     if (!(touched = calloc((size_t)farm->nhosts + 1, sizeof(int))))
         return;
 
+    plan_rollout(&pl, touched);
     coming = plan_health(&pl, touched); /* replacements count as capacity on its way */
     expire_quarantine(&pl);
     min_needed = gf_phase_min_hosts(p, ph);
@@ -566,9 +627,10 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
             now->t - farm->last_scale_out < p->cooldown_out) {
             if (need_load > need_min) {
                 char until[16];
-                clock_text(now, farm->last_scale_out + p->cooldown_out, until, sizeof(until));
-                add(&pl, GF_ACT_NOTE, NULL, "%s > %d%%: no scale-out before %s (cooldown_out %ds)",
-                    why, ph->threshold, until, p->cooldown_out);
+                plan_clock_text(now, farm->last_scale_out + p->cooldown_out, until, sizeof(until));
+                plan_add(&pl, GF_ACT_NOTE, NULL,
+                         "%s > %d%%: no scale-out before %s (cooldown_out %ds)", why, ph->threshold,
+                         until, p->cooldown_out);
             }
             need_load = 0;
         }
@@ -580,8 +642,8 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     if (addn <= 0 && need_load > 0) {
         char load[160];
         load_text(&pl, load, sizeof(load));
-        add(&pl, GF_ACT_NOTE, NULL, "%s > %d%%: farm.max_hosts %d reached: no clone", load,
-            ph->threshold, p->max_hosts);
+        plan_add(&pl, GF_ACT_NOTE, NULL, "%s > %d%%: farm.max_hosts %d reached: no clone", load,
+                 ph->threshold, p->max_hosts);
     }
     if (addn > 0) {
         if (need_min >= need_load)
@@ -594,10 +656,14 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         }
         scale_out(&pl, addn, why, touched);
     } else if (unknown) {
-        add(&pl, GF_ACT_NOTE, NULL, "%s: sessions unknown on %d host%s: no scale-in", pl.label,
-            unknown, unknown == 1 ? "" : "s");
+        plan_add(&pl, GF_ACT_NOTE, NULL, "%s: sessions unknown on %d host%s: no scale-in", pl.label,
+                 unknown, unknown == 1 ? "" : "s");
     } else if (!over) {
-        scale_in(&pl, min_needed, touched);
+        /* a roll-out's minimum in service holds for the scaler too */
+        int floor = gf_rollout_active(&out->rollout) && out->rollout.min_hosts > min_needed
+                        ? out->rollout.min_hosts
+                        : min_needed;
+        scale_in(&pl, floor, touched);
     }
     progress_drains(&pl, touched);
     top_up_standby(&pl, touched);

@@ -9,7 +9,10 @@
 #include <time.h>
 
 #include "policy.h"
+#include "rollout.h"
 #include "schedule.h"
+
+#define GF_HV_VERSIONS 16 /* image versions remembered per hypervisor */
 
 enum gf_host_run { GF_RUN_RUNNING, GF_RUN_OFF, GF_RUN_OTHER };
 
@@ -41,18 +44,24 @@ struct gf_host_obs {
     time_t created;
     int run_reason;            /* libvirt's reason for its state (VIR_DOMAIN_SHUTOFF_CRASHED...) */
     unsigned long long cpu_ns; /* cumulative CPU time; 0: unknown */
-    char replaces[GF_NAME_MAX + 1];    /* this host replaces that one */
-    char replaced_by[GF_NAME_MAX + 1]; /* this host is replaced by that one */
+    char replaces[GF_NAME_MAX + 1];      /* this host replaces that one */
+    char replaced_by[GF_NAME_MAX + 1];   /* this host is replaced by that one */
+    char supersedes[GF_NAME_MAX + 1];    /* a roll-out: this host takes over from that one */
+    char superseded_by[GF_NAME_MAX + 1]; /* a roll-out: that host takes over from this one */
     /* health (policy health group), assessed over ticks by gf_health_assess */
     int unhealthy;     /* 0 healthy; 1 failing (grace applies); 2 down for good */
     int unhealthy_for; /* seconds */
     int ready;         /* running, and its agent (or health command) has answered */
+    int was_ready;     /* it has been ready since it came up (the daemon remembers) */
     char health[96];   /* why */
 };
 
 struct gf_hv_obs {
     int reachable;
     unsigned long long free_kib;
+    unsigned int versions[GF_HV_VERSIONS]; /* the farm image's versions here */
+    int nversions;                         /* 0: not known (a clone may go anywhere) */
+    unsigned int promoted;                 /* the version promoted here (0: none) */
 };
 
 struct gf_farm_obs {
@@ -61,6 +70,8 @@ struct gf_farm_obs {
     struct gf_hv_obs hv[GF_MAX_HYPERVISORS]; /* by the policy's hypervisors */
     time_t last_scale_out, last_scale_in;    /* 0: never */
     int breaker_open;                        /* too many failed replacements: replace nothing */
+    unsigned int promoted;                   /* the image's promoted version (0: not known) */
+    const struct gf_rollout *rollout;        /* the farm's roll-out record (NULL: none) */
 };
 
 enum gf_action_kind {
@@ -82,8 +93,10 @@ struct gf_action {
     int standby;
     int vcpus;
     unsigned long long memory_kib;
-    char replaces[GF_NAME_MAX + 1]; /* start/clone: the failed host this one replaces */
-    char rule[200];                 /* the rule and the numbers behind it */
+    char replaces[GF_NAME_MAX + 1];   /* start/clone: the failed host this one replaces */
+    char supersedes[GF_NAME_MAX + 1]; /* clone: the old host it takes over from (roll-out) */
+    unsigned int version;             /* clone: the image version (0: the promoted one) */
+    char rule[200];                   /* the rule and the numbers behind it */
 };
 
 #define GF_PLAN_MAX 128
@@ -94,7 +107,10 @@ struct gf_plan {
     int bad_image; /* a replacement failed soon after it was made: open the breaker */
     int in_service, standby, draining;
     int sessions, capacity;
-    int usage_pct; /* rounded, for display */
+    int usage_pct;              /* rounded, for display */
+    unsigned int clone_version; /* what new hosts are cloned from (0: the promoted version) */
+    struct gf_rollout rollout;  /* the roll-out record after this plan (phase NONE: none) */
+    int rollout_changed;        /* it differs from the observed one: save it */
     int nactions;
     struct gf_action actions[GF_PLAN_MAX];
 };

@@ -82,7 +82,7 @@ static int rollback_one(virDomainPtr dom, virDomainSnapshotPtr snap, int force)
     int risky, was_running = is_up(dom);
 
     snprintf(why, sizeof(why), "taken by Goldfarm before rolling back to '%s'", target);
-    if (gf_snapshot_take_safety(dom, why, safety, sizeof(safety)) < 0)
+    if (gf_snapshot_take_safety(dom, GF_SAFETY_PREFIX, why, safety, sizeof(safety)) < 0)
         return -1;
     gf_note("%s: safety snapshot '%s' taken", host, safety);
     if (virDomainRevertToSnapshot(snap, force ? VIR_DOMAIN_SNAPSHOT_REVERT_FORCE : 0) == 0) {

@@ -18,10 +18,14 @@ int gf_snapshot_name_check(const char *name)
 {
     if (gf_name_check("snapshot", name) < 0)
         return -1;
-    if (strncmp(name, GF_SAFETY_PREFIX, strlen(GF_SAFETY_PREFIX)) == 0) {
-        gf_err(GF_ERR_INPUT, "invalid snapshot name '%s': names starting with '%s' are Goldfarm's",
-               name, GF_SAFETY_PREFIX);
-        return -1;
+    for (int i = 0; i < 2; i++) {
+        const char *prefix = i ? GF_PRESEAL_PREFIX : GF_SAFETY_PREFIX;
+        if (strncmp(name, prefix, strlen(prefix)) == 0) {
+            gf_err(GF_ERR_INPUT,
+                   "invalid snapshot name '%s': names starting with '%s' are Goldfarm's", name,
+                   prefix);
+            return -1;
+        }
     }
     return 0;
 }
@@ -263,7 +267,8 @@ static int read_snapinfo(virDomainSnapshotPtr snap, struct gf_snapinfo *info)
         if (c->type == XML_ELEMENT_NODE && xmlStrEqual(c->name, BAD_CAST "parent"))
             child_text(c, "name", info->parent, sizeof(info->parent));
     info->current = virDomainSnapshotIsCurrent(snap, 0) == 1;
-    info->safety = strncmp(info->name, GF_SAFETY_PREFIX, strlen(GF_SAFETY_PREFIX)) == 0;
+    info->safety = strncmp(info->name, GF_SAFETY_PREFIX, strlen(GF_SAFETY_PREFIX)) == 0 ||
+                   strncmp(info->name, GF_PRESEAL_PREFIX, strlen(GF_PRESEAL_PREFIX)) == 0;
     ret = 0;
 cleanup:
     xmlFreeDoc(doc);
@@ -365,7 +370,8 @@ cleanup:
     return ret;
 }
 
-int gf_snapshot_take_safety(virDomainPtr dom, const char *why, char *name, size_t len)
+int gf_snapshot_take_safety(virDomainPtr dom, const char *prefix, const char *why, char *name,
+                            size_t len)
 {
     char stamp[32];
     time_t now = time(NULL);
@@ -378,9 +384,9 @@ int gf_snapshot_take_safety(virDomainPtr dom, const char *why, char *name, size_
     for (int i = 1;; i++) {
         int exists;
         if (i == 1)
-            snprintf(name, len, "%s%s", GF_SAFETY_PREFIX, stamp);
+            snprintf(name, len, "%s%s", prefix, stamp);
         else
-            snprintf(name, len, "%s%s-%d", GF_SAFETY_PREFIX, stamp, i);
+            snprintf(name, len, "%s%s-%d", prefix, stamp, i);
         if ((exists = snapshot_exists(dom, name)) < 0)
             return -1;
         if (!exists)
@@ -391,7 +397,7 @@ int gf_snapshot_take_safety(virDomainPtr dom, const char *why, char *name, size_
     snap = virDomainSnapshotCreateXML(dom, xml, 0);
     free(xml);
     if (!snap) {
-        gf_err_virt("safety snapshot of '%s' before the rollback", virDomainGetName(dom));
+        gf_err_virt("snapshot %s of '%s'", name, virDomainGetName(dom));
         return -1;
     }
     virDomainSnapshotFree(snap);

@@ -9,9 +9,10 @@
 
 #include "names.h"
 
-/* Snapshots Goldfarm takes before a rollback start with this; admins may
- * not use it for their own. */
+/* Snapshots Goldfarm takes before a rollback, and before it seals a host
+ * into a gold image, start with these; admins may not use them. */
 #define GF_SAFETY_PREFIX "gf-safety-"
+#define GF_PRESEAL_PREFIX "gf-preseal-"
 
 struct gf_snapshot_opts {
     const char *name;        /* required */
@@ -56,9 +57,11 @@ int gf_snapshot_delete(virDomainPtr *doms, size_t n, const char *name);
 virDomainSnapshotPtr gf_snapshot_lookup(virDomainPtr dom, const char *name);
 
 /* Take a snapshot of DOM with libvirt's default content for its state,
- * named GF_SAFETY_PREFIX + the time, unique on DOM; its name goes to NAME
- * (LEN bytes).  Returns 0 or -1 with an error. */
-int gf_snapshot_take_safety(virDomainPtr dom, const char *why, char *name, size_t len);
+ * named PREFIX (GF_SAFETY_PREFIX, GF_PRESEAL_PREFIX) + the time, unique on
+ * DOM, described by WHY; its name goes to NAME (LEN bytes).  Returns 0 or
+ * -1 with an error. */
+int gf_snapshot_take_safety(virDomainPtr dom, const char *prefix, const char *why, char *name,
+                            size_t len);
 
 /* Free the N snapshot references of SNAPS (NULL entries allowed) and the
  * array; accepts NULL. */

@@ -49,6 +49,22 @@ int vmctl_flag(const struct vmctl_args *args, const char *name)
     return vmctl_opt(args, name) != NULL;
 }
 
+int vmctl_number(const char *what, const char *text, unsigned int min, unsigned int max,
+                 unsigned int *v)
+{
+    char *end;
+    unsigned long n;
+
+    if (!text || text[0] < '0' || text[0] > '9' || (n = strtoul(text, &end, 10)) < min || n > max ||
+        *end) {
+        gf_err(GF_ERR_INPUT, "%s '%s' is not a whole number from %u to %u", what, text ? text : "",
+               min, max);
+        return -1;
+    }
+    *v = (unsigned int)n;
+    return 0;
+}
+
 virConnectPtr vmctl_conn(struct vmctl_ctx *ctx)
 {
     if (!ctx->conn) {

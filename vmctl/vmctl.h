@@ -69,6 +69,11 @@ const char *vmctl_opt(const struct vmctl_args *args, const char *name);
 /* Whether flag NAME of ARGS was given. */
 int vmctl_flag(const struct vmctl_args *args, const char *name);
 
+/* Parse TEXT, the value of WHAT ("--batch", "VERSION"), as a whole number
+ * from MIN to MAX into *V.  0, or -1 with a GF_ERR_INPUT error naming WHAT. */
+int vmctl_number(const char *what, const char *text, unsigned int min, unsigned int max,
+                 unsigned int *v);
+
 /* CTX's connection, opened on first use.  NULL with an error. */
 virConnectPtr vmctl_conn(struct vmctl_ctx *ctx);
 
