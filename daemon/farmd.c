@@ -18,6 +18,7 @@
 #include "log.h"
 #include "meta.h"
 #include "observe.h"
+#include "farmd_rollout.h"
 #include "status.h"
 
 static void watch_replacements(struct gfd *d, struct gfd_farm *f, time_t now);
@@ -48,15 +49,18 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 }
 
 /* A domain started, stopped or crashed on a farm's hypervisor: tick now.
- * A domain defined or undefined is forgotten by the metadata cache. */
+ * The metadata cache forgets the domain: a definition or undefinition,
+ * and a revert to a snapshot (whose definition comes back with its
+ * metadata, without a metadata-change event), all come as lifecycle
+ * events. */
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
     struct gfd_farm *f = opaque;
 
     (void)conn;
+    (void)event;
     (void)detail;
-    if (event == VIR_DOMAIN_EVENT_DEFINED || event == VIR_DOMAIN_EVENT_UNDEFINED)
-        gf_meta_cache_forget(dom);
+    gf_meta_cache_forget(dom);
     f->next_tick = 0;
     if (f->d->wake)
         f->d->wake(f->d);
@@ -288,6 +292,10 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
     }
     if (f->last_scale_in > farm.last_scale_in)
         farm.last_scale_in = f->last_scale_in;
+    if (!paused)
+        gfd_rollout_prepare(d, f, &farm, now);
+    else if (gf_rollout_load(d->state_dir, p->name, &f->rollout) == 1)
+        farm.rollout = &f->rollout; /* planned for, not changed */
     {
         char why[256];
         farm.breaker_open = gfd_breaker(d->state_dir, p->name, why, sizeof(why));
@@ -330,6 +338,7 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         }
         if (p->health_on)
             watch_replacements(d, f, now);
+        gfd_rollout_finish(d, f, &farm, now);
     } else if (paused && f->plan.nactions) {
         log_once(f, &f->paused_msg, "paused: planned actions not carried out", now);
     }

@@ -48,7 +48,8 @@ struct gfd_farm {
     struct gf_health health;     /* hosts' health between ticks */
     time_t replace_failures[16]; /* when replacements failed, newest last */
     int nreplace_failures;
-    int logged_idle; /* an evaluation with nothing to do is logged once */
+    int logged_idle;           /* an evaluation with nothing to do is logged once */
+    struct gf_rollout rollout; /* the roll-out record (phase NONE: none) */
 };
 
 struct gfd {

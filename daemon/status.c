@@ -8,6 +8,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "timefmt.h"
 
 /* Open PATH.tmp for writing; its name goes to TMP. */
 static FILE *open_tmp(const char *path, char *tmp, size_t len)
@@ -30,6 +31,42 @@ static void commit_tmp(FILE *f, const char *tmp, const char *path)
 static const char *run_name(enum gf_host_run r)
 {
     return r == GF_RUN_RUNNING ? "running" : r == GF_RUN_OFF ? "shut off" : "other";
+}
+
+/* The farm's roll-out as member "rollout" of J (null when there is none):
+ * its versions, phase and reason, and how many hosts are on its target. */
+static void write_rollout(struct gf_json *j, const struct gfd_farm *f,
+                          const struct gf_farm_obs *farm)
+{
+    const struct gf_rollout *r = &f->rollout;
+    char started[GF_TIME_LEN];
+    int on = 0, all = 0;
+
+    if (r->phase == GF_RO_NONE) {
+        gf_json_str(j, "rollout", NULL);
+        return;
+    }
+    for (int i = 0; i < farm->nhosts; i++) {
+        if (farm->hosts[i].state == GF_HS_QUARANTINED)
+            continue;
+        all++;
+        on += farm->hosts[i].image_version == gf_rollout_target(r);
+    }
+    gf_time_iso(r->started, started);
+    gf_json_open(j, "rollout", '{');
+    gf_json_str(j, "image", r->image);
+    gf_json_int(j, "from", r->from);
+    gf_json_int(j, "to", r->to);
+    gf_json_str(j, "phase", gf_rollout_phase_name(r->phase));
+    gf_json_bool(j, "paused", r->paused);
+    gf_json_int(j, "target", gf_rollout_target(r));
+    gf_json_int(j, "on_target", on);
+    gf_json_int(j, "hosts", all);
+    gf_json_int(j, "batch", r->batch);
+    gf_json_int(j, "min_in_service", r->min_hosts);
+    gf_json_str(j, "started", started);
+    gf_json_str(j, "reason", r->reason[0] ? r->reason : NULL);
+    gf_json_close(j, '}');
 }
 
 void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_obs *farm, time_t now,
@@ -69,6 +106,7 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
         gf_json_int(&j, "sessions", f->plan.sessions);
         gf_json_int(&j, "usage_pct", f->plan.usage_pct);
     }
+    write_rollout(&j, f, farm);
     gf_json_open(&j, "hosts", '[');
     for (int i = 0; i < farm->nhosts; i++) {
         const struct gf_host_obs *h = &farm->hosts[i];
@@ -151,6 +189,14 @@ void gfd_write_metrics(struct gfd *d)
     for (int i = 0; i < d->nfarms; i++)
         fprintf(out, "goldfarm_tick_seconds{farm=\"%s\"} %.3f\n", d->farms[i]->policy->name,
                 d->farms[i]->tick_seconds);
+    fprintf(out, "# HELP goldfarm_rollout_active Whether a roll-out is under way (1), stopped "
+                 "and waiting for an admin (2), or neither (0).\n"
+                 "# TYPE goldfarm_rollout_active gauge\n");
+    for (int i = 0; i < d->nfarms; i++)
+        fprintf(out, "goldfarm_rollout_active{farm=\"%s\"} %d\n", d->farms[i]->policy->name,
+                d->farms[i]->rollout.phase == GF_RO_STUCK  ? 2
+                : gf_rollout_active(&d->farms[i]->rollout) ? 1
+                                                           : 0);
     fprintf(out, "# HELP goldfarm_hypervisor_up Whether the hypervisor is connected.\n"
                  "# TYPE goldfarm_hypervisor_up gauge\n");
     for (int i = 0; i < d->nfarms; i++)

@@ -48,6 +48,11 @@ int gf_decision_write(FILE *out, const struct gf_policy *p, time_t now, const st
     gf_json_int(&j, "usage_pct", plan->usage_pct);
     gf_json_str(&j, "mode", mode_name(mode));
     gf_json_str(&j, "blind", blind && *blind ? blind : NULL);
+    if (plan->rollout.phase != GF_RO_NONE) {
+        char rollout[400];
+        gf_rollout_describe(&plan->rollout, rollout, sizeof(rollout));
+        gf_json_str(&j, "rollout", rollout);
+    }
     gf_json_open(&j, "actions", '[');
     for (int i = 0; i < plan->nactions; i++) {
         const struct gf_action *a = &plan->actions[i];

@@ -534,10 +534,7 @@ static void expire_quarantine(struct planner *pl)
     }
 }
 
-/* The version the scaler clones new hosts from: a roll-out's (the old one
- * while its canary soaks), else the policy's pinned one, else the one a
- * finished roll-out left the farm on, else the image's promoted one. */
-static unsigned int clone_version(const struct gf_policy *p, const struct gf_farm_obs *farm)
+unsigned int gf_plan_clone_version(const struct gf_policy *p, const struct gf_farm_obs *farm)
 {
     const struct gf_rollout *r = farm->rollout;
 
@@ -570,7 +567,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
                  out->phase.holiday->month, out->phase.holiday->day);
     else
         snprintf(pl.label, sizeof(pl.label), "%s", gf_phase_name(out->phase.phase));
-    out->clone_version = clone_version(p, farm);
+    out->clone_version = gf_plan_clone_version(p, farm);
     if (gf_rollout_active(farm->rollout) && strcmp(farm->rollout->image, p->image) == 0)
         pl.old_first = gf_rollout_target(farm->rollout);
     for (int i = 0; i < p->nhypervisors; i++)

@@ -119,6 +119,12 @@ struct gf_plan {
 void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const struct gf_local *now,
              struct gf_plan *out);
 
+/* The version new hosts of FARM are cloned from under P: a roll-out's (the
+ * old one while its canary soaks), else the policy's pinned one, else the
+ * one a finished roll-out left the farm on, else the image's promoted one
+ * (0 when not known: the promoted one, looked up when cloning). */
+unsigned int gf_plan_clone_version(const struct gf_policy *p, const struct gf_farm_obs *farm);
+
 /* The observed host NAME of FARM, or NULL. */
 struct gf_host_obs *gf_farm_host(const struct gf_farm_obs *farm, const char *name);
 

@@ -170,6 +170,7 @@ static void *sub_struct(struct load *ld, enum policy_section section, const char
     case SEC_LOAD:
     case SEC_HEALTH:
     case SEC_CPU:
+    case SEC_ROLLOUT:
         return p;
     case SEC_HYPERVISOR:
         if (p->nhypervisors == GF_MAX_HYPERVISORS)

@@ -109,6 +109,14 @@ struct gf_policy {
     int mass_failure_min; /* ... and more than this many hosts */
     int quarantine_days;  /* 0: never delete a quarantined host */
 
+    /* rollout: a roll-out's defaults (vmctl image rollout overrides some) */
+    int rollout_batch;            /* hosts replaced at once */
+    int rollout_min;              /* hosts in service, never fewer ... */
+    int rollout_min_pct;          /* ... or a percentage of those when it begins */
+    int rollout_soak;             /* seconds the canary serves healthy first */
+    int rollout_ready_timeout;    /* seconds a new host has to become ready */
+    int rollout_max_replacements; /* new-version hosts that may fail after taking over */
+
     /* load */
     enum gf_load_source load_source;
     struct gf_hook load_command;
@@ -126,6 +134,10 @@ struct gf_policy *gf_policy_load_string(const char *file, const char *text, char
 
 /* Free P; accepts NULL. */
 void gf_policy_free(struct gf_policy *p);
+
+/* Parse a duration like "30s", "5m", "1h30m" or "2d" into *SECS.  0, or
+ * -1 with what is wrong in WHY (LEN bytes). */
+int gf_duration_parse(const char *s, long long *secs, char *why, size_t len);
 
 /* The name of phase ID as in policy files ("ramp_up"). */
 const char *gf_phase_name(enum gf_phase_id id);

@@ -37,6 +37,7 @@ const struct policy_key policy_keys[] = {
     {SEC_ROOT, "drain", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_DRAIN},
     {SEC_ROOT, "load", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_LOAD},
     {SEC_ROOT, "health", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_HEALTH},
+    {SEC_ROOT, "rollout", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_ROLLOUT},
 
     {SEC_FARM, "name", KT_NAME, 0, 0, NULL, P(name), NULL, 0},
     {SEC_FARM, "hypervisors", KT_LIST, 1, GF_MAX_HYPERVISORS, NULL, NOFIELD, NULL, SEC_HYPERVISOR},
@@ -104,6 +105,14 @@ const struct policy_key policy_keys[] = {
     {SEC_CPU, "percent", KT_INT, 1, 100, "", P(cpu_pegged_pct), NULL, 0},
     {SEC_CPU, "for", KT_DURATION, 60, DAY, "10m", P(cpu_pegged_for), NULL, 0},
 
+    {SEC_ROLLOUT, "batch", KT_INT, 1, 100, "1", P(rollout_batch), NULL, 0},
+    {SEC_ROLLOUT, "min_in_service", KT_COUNT_PCT, 0, 1000, "75%",
+     offsetof(struct gf_policy, rollout_min), offsetof(struct gf_policy, rollout_min_pct),
+     sizeof(int), NULL, 0},
+    {SEC_ROLLOUT, "soak", KT_DURATION, 0, DAY, "10m", P(rollout_soak), NULL, 0},
+    {SEC_ROLLOUT, "ready_timeout", KT_DURATION, 30, DAY, "10m", P(rollout_ready_timeout), NULL, 0},
+    {SEC_ROLLOUT, "max_replacements", KT_INT, 0, 100, "2", P(rollout_max_replacements), NULL, 0},
+
     {SEC_ROOT, NULL, KT_GROUP, 0, 0, NULL, NOFIELD, NULL, 0},
 };
 
@@ -144,7 +153,7 @@ static int int_value(const config_setting_t *setting, const char *text, long lon
 }
 
 /* Parse a duration like "30s", "5m", "1h30m", "2d" into seconds. */
-static int parse_duration(const char *s, long long *secs, char *why, size_t len)
+int gf_duration_parse(const char *s, long long *secs, char *why, size_t len)
 {
     const char *whole = s;
     long long total = 0;
@@ -423,7 +432,7 @@ int policy_key_read(const struct policy_key *key, const config_setting_t *settin
         *(int *)field = (int)v;
         return 0;
     case KT_DURATION:
-        if (!(s = string_value(setting, text, why, len)) || parse_duration(s, &v, why, len) < 0)
+        if (!(s = string_value(setting, text, why, len)) || gf_duration_parse(s, &v, why, len) < 0)
             return -1;
         snprintf(shown, sizeof(shown), "'%s'", s);
         if (in_range(key, v, shown, why, len) < 0) {
@@ -452,9 +461,10 @@ int policy_key_read(const struct policy_key *key, const config_setting_t *settin
             return -1;
         return parse_time(s, (int *)field, why, len);
     case KT_COUNT_PCT:
-        if (setting && config_setting_type(setting) == CONFIG_TYPE_STRING) {
+        if ((setting && config_setting_type(setting) == CONFIG_TYPE_STRING) ||
+            (!setting && strchr(text, '%'))) {
             char *end;
-            s = config_setting_get_string(setting);
+            s = setting ? config_setting_get_string(setting) : text;
             v = strtoll(s, &end, 10);
             if (end == s || strcmp(end, "%") != 0 || v < 0 || v > 100) {
                 snprintf(why, len, "'%s' is not a count or a percentage from \"0%%\" to \"100%%\"",

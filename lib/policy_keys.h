@@ -21,6 +21,7 @@ enum policy_section {
     SEC_LOAD,       /* struct gf_policy */
     SEC_HEALTH,     /* struct gf_policy */
     SEC_CPU,        /* struct gf_policy: health.cpu_pegged */
+    SEC_ROLLOUT,    /* struct gf_policy */
 };
 
 enum key_type {

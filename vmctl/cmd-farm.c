@@ -16,58 +16,29 @@
 #include "timefmt.h"
 #include "vmctl.h"
 
-#define DEFAULT_STATE_DIR "/var/lib/goldfarm"
-
-/* The state directory goldfarmd uses: --state-dir, else the default. */
-static const char *state_dir(const struct vmctl_args *args)
+/* Print the roll-out of status TEXT, if any, as one or two lines. */
+static void print_rollout(FILE *out, const char *text)
 {
-    const char *dir = vmctl_opt(args, "state-dir");
+    const char *r = strstr(text, "\"rollout\":{");
+    char image[80], from[16], to[16], phase[32], paused[8], target[16], on[16], all[16];
+    char started[40], reason[300];
 
-    return dir ? dir : DEFAULT_STATE_DIR;
-}
-
-/* The contents of PATH as a new string, or NULL (errno set). */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *text = NULL;
-    size_t len = 0;
-
-    if (!f)
-        return NULL;
-    if (getdelim(&text, &len, '\0', f) < 0) {
-        free(text);
-        text = NULL;
-    }
-    fclose(f);
-    return text;
-}
-
-/* A small reader of the flat JSON the daemon writes: the string or number
- * after "KEY": in TEXT (from START), into BUF.  Returns the position after
- * it, or NULL when absent. */
-static const char *json_field(const char *text, const char *key, char *buf, size_t len)
-{
-    char pattern[64];
-    const char *at;
-    size_t n = 0;
-
-    snprintf(pattern, sizeof(pattern), "\"%s\":", key);
-    if (!(at = strstr(text, pattern)))
-        return NULL;
-    at += strlen(pattern);
-    if (*at == '"') {
-        for (at++; *at && *at != '"' && n + 1 < len; at++) {
-            if (*at == '\\' && at[1])
-                at++;
-            buf[n++] = *at;
-        }
-    } else {
-        while (*at && *at != ',' && *at != '}' && *at != ']' && n + 1 < len)
-            buf[n++] = *at++;
-    }
-    buf[n] = '\0';
-    return at;
+    if (!r)
+        return;
+    vmctl_json_field(r, "image", image, sizeof(image));
+    vmctl_json_field(r, "from", from, sizeof(from));
+    vmctl_json_field(r, "to", to, sizeof(to));
+    vmctl_json_field(r, "phase", phase, sizeof(phase));
+    vmctl_json_field(r, "paused", paused, sizeof(paused));
+    vmctl_json_field(r, "target", target, sizeof(target));
+    vmctl_json_field(r, "on_target", on, sizeof(on));
+    vmctl_json_field(r, "hosts", all, sizeof(all));
+    vmctl_json_field(r, "started", started, sizeof(started));
+    vmctl_json_field(r, "reason", reason, sizeof(reason));
+    fprintf(out, "  rollout %s v%s -> v%s: %s%s, %s of %s hosts on v%s (since %s)\n", image, from,
+            to, phase, strcmp(paused, "true") == 0 ? " (PAUSED)" : "", on, all, target, started);
+    if (strcmp(reason, "null") != 0)
+        fprintf(out, "    why: %s\n", reason);
 }
 
 /* Print the status file TEXT of one farm for people. */
@@ -77,21 +48,21 @@ static void print_status(FILE *out, const char *text, const char *state_dir)
     char paused[8], breaker[256], failing[16];
     const char *hosts = strstr(text, "\"hosts\":["), *last = strstr(text, "\"last_decisions\":[");
 
-    json_field(text, "farm", farm, sizeof(farm));
-    if (!json_field(text, "phase", phase, sizeof(phase)))
+    vmctl_json_field(text, "farm", farm, sizeof(farm));
+    if (!vmctl_json_field(text, "phase", phase, sizeof(phase)))
         snprintf(phase, sizeof(phase), "?");
-    if (!json_field(text, "day_set", dayset, sizeof(dayset)))
+    if (!vmctl_json_field(text, "day_set", dayset, sizeof(dayset)))
         snprintf(dayset, sizeof(dayset), "?");
-    json_field(text, "updated", updated, sizeof(updated));
-    if (!json_field(text, "sessions", sessions, sizeof(sessions)))
+    vmctl_json_field(text, "updated", updated, sizeof(updated));
+    if (!vmctl_json_field(text, "sessions", sessions, sizeof(sessions)))
         snprintf(sessions, sizeof(sessions), "?");
-    if (!json_field(text, "usage_pct", usage, sizeof(usage)))
+    if (!vmctl_json_field(text, "usage_pct", usage, sizeof(usage)))
         snprintf(usage, sizeof(usage), "?");
-    json_field(text, "blind", blind, sizeof(blind));
-    json_field(text, "paused", paused, sizeof(paused));
-    if (!json_field(text, "breaker", breaker, sizeof(breaker)))
+    vmctl_json_field(text, "blind", blind, sizeof(blind));
+    vmctl_json_field(text, "paused", paused, sizeof(paused));
+    if (!vmctl_json_field(text, "breaker", breaker, sizeof(breaker)))
         snprintf(breaker, sizeof(breaker), "null");
-    if (!json_field(text, "failing", failing, sizeof(failing)))
+    if (!vmctl_json_field(text, "failing", failing, sizeof(failing)))
         snprintf(failing, sizeof(failing), "0");
     (void)state_dir;
     fprintf(out, "farm %s: %s, %s; %s sessions = %s%%%s%s%s (updated %s)\n", farm, dayset, phase,
@@ -102,20 +73,21 @@ static void print_status(FILE *out, const char *text, const char *state_dir)
         fprintf(out, "  failing hosts: %s\n", failing);
     if (strcmp(breaker, "null") != 0)
         fprintf(out, "  BREAKER OPEN: %s (vmctl farm resume %s closes it)\n", breaker, farm);
+    print_rollout(out, text);
     fprintf(out, "  %-20s %-12s %-9s %-8s %-6s %s\n", "HOST", "STATE", "RUN", "SESSIONS", "IMAGE",
             "HEALTH");
     while (hosts && (hosts = strstr(hosts, "{\"name\":")) && (!last || hosts < last)) {
         char name[80], state[20], run[20], sess[16], version[16], health[128];
-        json_field(hosts, "name", name, sizeof(name));
-        json_field(hosts, "state", state, sizeof(state));
-        json_field(hosts, "run", run, sizeof(run));
-        json_field(hosts, "sessions", sess, sizeof(sess));
-        json_field(hosts, "image_version", version, sizeof(version));
+        vmctl_json_field(hosts, "name", name, sizeof(name));
+        vmctl_json_field(hosts, "state", state, sizeof(state));
+        vmctl_json_field(hosts, "run", run, sizeof(run));
+        vmctl_json_field(hosts, "sessions", sess, sizeof(sess));
+        vmctl_json_field(hosts, "image_version", version, sizeof(version));
         {
             /* the host object ends at the next '}': its health, if any, is inside */
             const char *end = strchr(hosts, '}'), *h = strstr(hosts, "\"health\":");
             if (h && end && h < end)
-                json_field(h, "health", health, sizeof(health));
+                vmctl_json_field(h, "health", health, sizeof(health));
             else
                 snprintf(health, sizeof(health), "null");
         }
@@ -143,7 +115,7 @@ static void print_status(FILE *out, const char *text, const char *state_dir)
 /* vmctl farm status [FARM] [--json] [--state-dir DIR] */
 static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
-    const char *dir = state_dir(args), *farm = args->npos ? args->pos[0] : NULL;
+    const char *dir = vmctl_state_dir(args), *farm = args->npos ? args->pos[0] : NULL;
     int json = vmctl_flag(args, "json"), shown = 0;
     struct dirent **entries;
     int n;
@@ -164,7 +136,7 @@ static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
         if (len > 7 && strcmp(name + len - 7, ".status") == 0 &&
             (!farm || (len - 7 == strlen(farm) && strncmp(name, farm, len - 7) == 0))) {
             snprintf(path, sizeof(path), "%s/%s", dir, name);
-            if ((text = slurp(path))) {
+            if ((text = vmctl_slurp(path))) {
                 text[strcspn(text, "\n")] = '\0';
                 if (json)
                     fprintf(ctx->out, "%s%s", shown ? "," : "", text);
@@ -191,7 +163,7 @@ static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 /* vmctl farm pause|resume FARM: the marker file goldfarmd checks each tick. */
 static int set_paused(struct vmctl_ctx *ctx, const struct vmctl_args *args, int pause)
 {
-    const char *farm = args->pos[0], *dir = state_dir(args);
+    const char *farm = args->pos[0], *dir = vmctl_state_dir(args);
     char path[4200];
 
     if (gf_name_check("farm", farm) < 0)
@@ -413,12 +385,12 @@ static const struct vmctl_opt qlist_opts[] = {
 
 static const struct vmctl_opt status_opts[] = {
     {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
-    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" DEFAULT_STATE_DIR ")"},
+    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" VMCTL_STATE_DIR ")"},
     {NULL, 0, NULL, NULL},
 };
 
 static const struct vmctl_opt pause_opts[] = {
-    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" DEFAULT_STATE_DIR ")"},
+    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" VMCTL_STATE_DIR ")"},
     {NULL, 0, NULL, NULL},
 };
 

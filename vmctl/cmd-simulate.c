@@ -17,7 +17,6 @@
 #include "trace.h"
 #include "vmctl.h"
 
-#define DEFAULT_STATE_DIR "/var/lib/goldfarm"
 #define MAX_POLICIES 8
 
 /* ---- a little JSON: writing strings, reading the decision log ---- */
@@ -584,8 +583,7 @@ static int is_log_file(const struct dirent *e)
 /* vmctl farm log [FARM] [--since TIME] [--json] [--state-dir DIR] [--file FILE] */
 static int cmd_farm_log(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
-    const char *dir =
-        vmctl_opt(args, "state-dir") ? vmctl_opt(args, "state-dir") : DEFAULT_STATE_DIR;
+    const char *dir = vmctl_state_dir(args);
     int json = vmctl_flag(args, "json"), ret = 0;
     time_t since = 0;
     char path[PATH_MAX + 100];
@@ -642,7 +640,7 @@ static const struct vmctl_opt simulate_opts[] = {
 static const struct vmctl_opt log_opts[] = {
     {"since", VMCTL_OPT_STRING, "TIME", "only records from TIME (ISO, or 90m/2h/1d ago)"},
     {"json", VMCTL_OPT_BOOL, NULL, "print the records as JSON lines"},
-    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" DEFAULT_STATE_DIR ")"},
+    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" VMCTL_STATE_DIR ")"},
     {"file", VMCTL_OPT_STRING, "FILE", "read FILE (simulate --log) instead"},
     {NULL, 0, NULL, NULL},
 };

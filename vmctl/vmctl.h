@@ -58,6 +58,7 @@ extern const struct vmctl_cmd vmctl_snapshot_cmds[];
 extern const struct vmctl_cmd vmctl_clone_cmds[];
 extern const struct vmctl_cmd vmctl_resize_cmds[];
 extern const struct vmctl_cmd vmctl_image_cmds[];
+extern const struct vmctl_cmd vmctl_rollout_cmds[];
 extern const struct vmctl_cmd vmctl_policy_cmds[];
 extern const struct vmctl_cmd vmctl_farm_cmds[];
 extern const struct vmctl_cmd vmctl_simulate_cmds[];
@@ -73,6 +74,20 @@ int vmctl_flag(const struct vmctl_args *args, const char *name);
  * from MIN to MAX into *V.  0, or -1 with a GF_ERR_INPUT error naming WHAT. */
 int vmctl_number(const char *what, const char *text, unsigned int min, unsigned int max,
                  unsigned int *v);
+
+/* goldfarmd's default state directory. */
+#define VMCTL_STATE_DIR "/var/lib/goldfarm"
+
+/* The state directory goldfarmd uses: ARGS' --state-dir, else the default. */
+const char *vmctl_state_dir(const struct vmctl_args *args);
+
+/* The contents of PATH as a new string to free(), or NULL (errno set). */
+char *vmctl_slurp(const char *path);
+
+/* A small reader of the flat JSON goldfarmd writes: the string or number
+ * after "KEY": in TEXT, into BUF ("null" for null).  Returns the position
+ * after it, or NULL when absent. */
+const char *vmctl_json_field(const char *text, const char *key, char *buf, size_t len);
 
 /* CTX's connection, opened on first use.  NULL with an error. */
 virConnectPtr vmctl_conn(struct vmctl_ctx *ctx);
