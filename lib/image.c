@@ -84,6 +84,12 @@ static int version_index(const struct scan *s, const char *name, unsigned int ve
     return best;
 }
 
+/* qsort comparator: strings in order. */
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* qsort comparator: versions in ascending order. */
 static int by_number(const void *a, const void *b)
 {
@@ -396,11 +402,20 @@ int gf_image_retire(virConnectPtr conn, const char *name, unsigned int version)
                name);
         goto cleanup;
     }
-    for (int k = 0; k < s.n; k++) {
-        const struct gf_meta *m = &s.metas[k];
-        if (m->role == GF_ROLE_HOST && strcmp(m->image, name) == 0 && m->image_version == version)
-            snprintf(users + strlen(users), sizeof(users) - strlen(users), "%s%s",
-                     nusers++ ? ", " : "", virDomainGetName(s.doms[k]));
+    {
+        const char *names[8];
+        for (int k = 0; k < s.n; k++) {
+            const struct gf_meta *m = &s.metas[k];
+            if (m->role == GF_ROLE_HOST && strcmp(m->image, name) == 0 &&
+                m->image_version == version && nusers++ < 8)
+                names[nusers - 1] = virDomainGetName(s.doms[k]);
+        }
+        qsort(names, (size_t)(nusers < 8 ? nusers : 8), sizeof(names[0]), by_string);
+        for (int k = 0; k < nusers && k < 8; k++)
+            snprintf(users + strlen(users), sizeof(users) - strlen(users), "%s%s", k ? ", " : "",
+                     names[k]);
+        if (nusers > 8)
+            snprintf(users + strlen(users), sizeof(users) - strlen(users), ", ...");
     }
     if (nusers) {
         gf_err(GF_ERR_INPUT, "version %u of '%s' is in use by %d host%s: %s", version, name, nusers,

@@ -212,11 +212,14 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
 
     if (!cand)
         return;
-    /* a host a roll-out drained has its successor serving: it is not undrained */
+    /* a host a roll-out drained has its successor serving, and during a
+     * roll-out a host on another version is replaced anyway: neither is
+     * undrained */
     for (i = 0; i < farm->nhosts; i++)
         cand[i] = farm->hosts[i].state == GF_HS_DRAINING && !farm->hosts[i].admin_drain &&
-                  !serving(farm, farm->hosts[i].superseded_by) && !touched[i] &&
-                  plan_hv_ok(pl, &farm->hosts[i]);
+                  !serving(farm, farm->hosts[i].superseded_by) &&
+                  (!pl->old_first || farm->hosts[i].image_version == pl->old_first) &&
+                  !touched[i] && plan_hv_ok(pl, &farm->hosts[i]);
     while (n > 0 && (i = plan_pick(farm, cand, 1)) >= 0) {
         plan_add(pl, GF_ACT_UNDRAIN, farm->hosts[i].name, "%s", why);
         cand[i] = 0;

@@ -12,6 +12,7 @@
 #include "clone.h"
 #include "domxml.h"
 #include "error.h"
+#include "fault.h"
 #include "hosts.h"
 #include "image.h"
 #include "journal.h"
@@ -328,8 +329,9 @@ static int check_host(virDomainPtr dom, const struct gf_meta *m, const struct gf
 
 /* Copy the host's disks into the gold's volumes and define gold domain
  * GOLD (metadata GM) from the host's definition XML.  0 or -1. */
-static int make_gold(virConnectPtr conn, const char *xml, struct seal_disk *disks, size_t n,
-                     const struct gf_meta *gm, const char *gold, int progress)
+static int make_gold(virConnectPtr conn, const char *host, const char *xml,
+                     struct seal_disk *disks, size_t n, const struct gf_meta *gm, const char *gold,
+                     int progress)
 {
     struct gf_disk *made = calloc(n + 1, sizeof(*made));
     struct gf_clone_spec spec = {.name = gold, .disks = made, .ndisks = n, .meta = gm};
@@ -363,7 +365,7 @@ static int make_gold(virConnectPtr conn, const char *xml, struct seal_disk *disk
                 made[i].path);
     }
     gf_crash_point("seal-copied");
-    if (!(gold_xml = gf_domxml_derive_clone(xml, &spec)))
+    if (!(gold_xml = gf_domxml_derive_clone(xml, &spec)) || gf_fault("seal-define", host) < 0)
         goto cleanup;
     if (!(dom = virDomainDefineXML(conn, gold_xml))) {
         gf_err_virt("defining gold domain '%s'", gold);
@@ -453,7 +455,7 @@ int gf_image_seal(virConnectPtr conn, const char *host, const struct gf_seal_opt
     snprintf(gm.note, sizeof(gm.note), "%s", opts->note ? opts->note : "");
     snprintf(gm.reason, sizeof(gm.reason), "sealed from %s", host);
     gm.created = gm.since = time(NULL);
-    if (make_gold(conn, xml, disks, ndisks, &gm, out->gold, opts->progress) < 0)
+    if (make_gold(conn, host, xml, disks, ndisks, &gm, out->gold, opts->progress) < 0)
         goto undo;
     /* the new version exists: the host has become it */
     if (gf_host_remove(dom, NULL, 0, NULL) < 0) {

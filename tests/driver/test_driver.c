@@ -20,101 +20,20 @@
 #include "meta.h"
 #include "snapshot.h"
 #include "vmctl.h"
+#include "vm_fixture.h"
 
 static char farm_uri[4200], risky_uri[4200];
 
-struct fixture {
-    virConnectPtr conn;
-    struct vmctl_ctx ctx;
-    char *out; /* what the last command printed */
-    size_t out_len;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    assert_non_null(f);
-    f->conn = virConnectOpen(farm_uri);
-    assert_non_null(f->conn);
-    f->ctx.conn = f->conn;
-    *state = f;
+    *state = vm_open(farm_uri);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-
-    unsetenv("GOLDFARM_FAULT");
-    virConnectClose(f->conn);
-    free(f->out);
-    free(f);
+    vm_close(*state);
     return 0;
-}
-
-/* Run one vmctl command (its words, NULL-terminated) on F's connection.
- * Its output is in f->out; returns its exit code. */
-static int vm(struct fixture *f, ...)
-{
-    char *argv[32];
-    int argc = 0, code;
-    FILE *mem;
-    va_list ap;
-
-    va_start(ap, f);
-    while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
-        argc++;
-    va_end(ap);
-    free(f->out);
-    f->out = NULL;
-    mem = open_memstream(&f->out, &f->out_len);
-    assert_non_null(mem);
-    f->ctx.out = mem;
-    gf_log_set_stream(mem);
-    code = vmctl_run(&f->ctx, argc, argv);
-    gf_log_set_stream(NULL);
-    fclose(mem);
-    return code;
-}
-
-/* Assert that the last command printed TEXT. */
-#define assert_out(f, text)                                                                        \
-    do {                                                                                           \
-        if (!strstr((f)->out, (text)))                                                             \
-            fail_msg("output lacks '%s':\n%s", (text), (f)->out);                                  \
-    } while (0)
-
-/* Assert that the recorded error says TEXT. */
-#define assert_err(text)                                                                           \
-    do {                                                                                           \
-        if (!strstr(gf_err_message(), (text)))                                                     \
-            fail_msg("error '%s' lacks '%s'", gf_err_message(), (text));                           \
-    } while (0)
-
-/* Run a command that must be refused as bad input (exit 2) naming WANT in
- * its error, and must change nothing in libvirt. */
-#define assert_refused(f, want, ...)                                                               \
-    do {                                                                                           \
-        char *before_ = farm_state((f)->conn), *after_;                                            \
-        int code_ = vm((f), __VA_ARGS__, NULL);                                                    \
-        if (code_ != 2)                                                                            \
-            fail_msg("exit %d, not 2 (error: %s)", code_, gf_err_message());                       \
-        assert_err(want);                                                                          \
-        after_ = farm_state((f)->conn);                                                            \
-        assert_same_state(before_, after_, gf_err_message());                                      \
-        free(before_);                                                                             \
-        free(after_);                                                                              \
-    } while (0)
-
-/* A domain of F's farm (must exist). */
-static virDomainPtr domain(struct fixture *f, const char *name)
-{
-    virDomainPtr dom = virDomainLookupByName(f->conn, name);
-
-    if (!dom)
-        fail_msg("no domain '%s'", name);
-    return dom;
 }
 
 /* Whether NAME has snapshot SNAP. */
@@ -156,30 +75,6 @@ static int vcpus(struct fixture *f, const char *name, unsigned int flags)
 
     virDomainFree(dom);
     return n;
-}
-
-/* NAME's Goldfarm metadata (must be managed). */
-static struct gf_meta meta_of(struct fixture *f, const char *name)
-{
-    virDomainPtr dom = domain(f, name);
-    struct gf_meta m;
-
-    assert_int_equal(gf_meta_get(dom, &m), 1);
-    virDomainFree(dom);
-    return m;
-}
-
-/* The XML of volume NAME in pool goldfarm, or NULL when absent. */
-static char *volume_xml(struct fixture *f, const char *name)
-{
-    virStoragePoolPtr pool = virStoragePoolLookupByName(f->conn, "goldfarm");
-    virStorageVolPtr vol = virStorageVolLookupByName(pool, name);
-    char *xml = vol ? virStorageVolGetXMLDesc(vol, 0) : NULL;
-
-    if (vol)
-        virStorageVolFree(vol);
-    virStoragePoolFree(pool);
-    return xml;
 }
 
 /* ---- image ---- */
