@@ -32,13 +32,26 @@ static int request_int(const char *line, const char *key, int def)
     return request_value(line, key, buf, sizeof(buf)) ? atoi(buf) : def;
 }
 
-/* Whether the farm has a host on a version other than VERSION. */
-static int other_versions(const struct gf_farm_obs *farm, unsigned int version)
+/* The version most of the farm's hosts (quarantined ones aside) run,
+ * other than VERSION; 0 when every host runs VERSION. */
+static unsigned int other_version(const struct gf_farm_obs *farm, unsigned int version)
 {
-    for (int i = 0; i < farm->nhosts; i++)
-        if (farm->hosts[i].image_version != version && farm->hosts[i].state != GF_HS_QUARANTINED)
-            return 1;
-    return 0;
+    unsigned int best = 0;
+    int best_n = 0;
+
+    for (int i = 0; i < farm->nhosts; i++) {
+        unsigned int v = farm->hosts[i].image_version;
+        int n = 0;
+        if (v == version || farm->hosts[i].state == GF_HS_QUARANTINED)
+            continue;
+        for (int k = 0; k < farm->nhosts; k++)
+            n += farm->hosts[k].image_version == v && farm->hosts[k].state != GF_HS_QUARANTINED;
+        if (n > best_n || (n == best_n && v < best)) {
+            best = v;
+            best_n = n;
+        }
+    }
+    return best;
 }
 
 /* Start a roll-out of F by request LINE at NOW; why it cannot into WHY
@@ -79,8 +92,8 @@ static int start(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
             return -1;
         }
     }
-    from = gf_plan_clone_version(p, farm);
-    if (from == to && !other_versions(farm, to)) {
+    /* back to what the hosts run (the image may have promoted the new version already) */
+    if (!(from = other_version(farm, to))) {
         snprintf(why, len, "every host is on v%u already", to);
         return -1;
     }

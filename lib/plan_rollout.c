@@ -30,8 +30,10 @@ int plan_pair_pending(const struct gf_farm_obs *farm, const struct gf_host_obs *
 {
     const struct gf_host_obs *o;
 
+    /* the old host was there first: a later host that reused its name is not it */
     return gf_rollout_active(farm->rollout) && h->supersedes[0] && h->state == GF_HS_ACTIVE &&
-           (o = gf_farm_host(farm, h->supersedes)) && o->state == GF_HS_ACTIVE;
+           (o = gf_farm_host(farm, h->supersedes)) && o->state == GF_HS_ACTIVE &&
+           o->created <= h->created;
 }
 
 /* Set up RO's view of the record's phase. */
@@ -67,7 +69,7 @@ static void transition(struct ro *ro, enum gf_rollout_phase phase, const char *f
                                           : "stopped: an admin must look");
     ro->r->phase = phase;
     ro->r->phase_since = ro->pl->now->t;
-    if (phase != GF_RO_BATCHES && phase != GF_RO_DONE)
+    if (phase == GF_RO_ROLLBACK || phase == GF_RO_STUCK) /* rolled back: keep why */
         snprintf(ro->r->reason, sizeof(ro->r->reason), "%s", why);
     ro->pl->out->rollout_changed = 1;
     ro_phase(ro);
@@ -105,12 +107,12 @@ static const struct gf_host_obs *successor(const struct gf_farm_obs *farm,
     const struct gf_host_obs *n = gf_farm_host(farm, old->superseded_by);
 
     if (n && n->image_version == version && n->state == GF_HS_ACTIVE &&
-        strcmp(n->supersedes, old->name) == 0)
+        strcmp(n->supersedes, old->name) == 0 && n->created >= old->created)
         return n;
     for (int i = 0; i < farm->nhosts; i++) {
         n = &farm->hosts[i];
         if (n->image_version == version && n->state == GF_HS_ACTIVE &&
-            strcmp(n->supersedes, old->name) == 0)
+            strcmp(n->supersedes, old->name) == 0 && n->created >= old->created)
             return n;
     }
     return NULL;
@@ -272,11 +274,11 @@ static void old_hosts(struct ro *ro, int *active, int *nactive, int *nstandby, i
             /* drained to make room (or by the scaler): the next batch waits */
             *making_room += !h->superseded_by[0] && !h->replaced_by[0];
         }
+        /* an active host counts until it is drained, taken over or not */
+        *nactive += h->state == GF_HS_ACTIVE;
         if (h->state == GF_HS_ACTIVE && !plan_failing(ro->pl->p, h) &&
-            !successor(farm, h, ro->target)) {
+            !successor(farm, h, ro->target))
             active[i] = h->run == GF_RUN_RUNNING && !ro->touched[i] && plan_hv_ok(ro->pl, h);
-            (*nactive)++;
-        }
     }
 }
 

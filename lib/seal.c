@@ -329,9 +329,8 @@ static int check_host(virDomainPtr dom, const struct gf_meta *m, const struct gf
 
 /* Copy the host's disks into the gold's volumes and define gold domain
  * GOLD (metadata GM) from the host's definition XML.  0 or -1. */
-static int make_gold(virConnectPtr conn, const char *host, const char *xml,
-                     struct seal_disk *disks, size_t n, const struct gf_meta *gm, const char *gold,
-                     int progress)
+static int make_gold(virConnectPtr conn, const char *host, const char *xml, struct seal_disk *disks,
+                     size_t n, const struct gf_meta *gm, const char *gold, int progress)
 {
     struct gf_disk *made = calloc(n + 1, sizeof(*made));
     struct gf_clone_spec spec = {.name = gold, .disks = made, .ndisks = n, .meta = gm};

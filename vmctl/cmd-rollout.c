@@ -58,6 +58,23 @@ static int all_on(virConnectPtr conn, const char *farm, unsigned int version)
     return all;
 }
 
+/* Whether a request to start a roll-out of FARM waits for goldfarmd. */
+static int start_pending(const char *dir, const char *farm)
+{
+    static const char *const files[] = {"rollout-requests", "rollout-requests.taken"};
+    int pending = 0;
+
+    for (int i = 0; i < 2; i++) {
+        char path[4200], *text;
+        snprintf(path, sizeof(path), "%s/%s.%s", dir, farm, files[i]);
+        if ((text = vmctl_slurp(path))) {
+            pending |= strncmp(text, "start", 5) == 0 || strstr(text, "\nstart") != NULL;
+            free(text);
+        }
+    }
+    return pending;
+}
+
 /* The request line for a new roll-out of FARM from ARGS into LINE.
  * Everything that can be checked here is, before anything is asked. */
 static int start_request(struct vmctl_ctx *ctx, const struct vmctl_args *args, const char *dir,
@@ -101,6 +118,13 @@ static int start_request(struct vmctl_ctx *ctx, const struct vmctl_args *args, c
     if (gf_rollout_active(r)) {
         gf_err(GF_ERR_INPUT, "a roll-out of farm '%s' to v%u is in progress (--abort stops it)",
                farm, r->to);
+        return -1;
+    }
+    if (start_pending(dir, farm)) {
+        gf_err(GF_ERR_INPUT,
+               "a roll-out of farm '%s' is requested already: goldfarmd starts it at its next "
+               "tick",
+               farm);
         return -1;
     }
     if (!(p = farm_policy(dir, farm)))

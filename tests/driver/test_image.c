@@ -150,8 +150,8 @@ static void clones_follow_the_promoted_version(void **state)
 
     assert_refused(f, "image 'ro-gold' has no version 9 (its versions: 1, 2, 3)", "clone",
                    "ro-gold", "x5", "--version", "9");
-    assert_refused(f, "--version '0' is not a whole number", "clone", "ro-gold", "x5",
-                   "--version", "0");
+    assert_refused(f, "--version '0' is not a whole number", "clone", "ro-gold", "x5", "--version",
+                   "0");
     assert_refused(f, "gold domain 'ro-gold-v3' is version 3 of image 'ro-gold', not version 1",
                    "clone", "ro-gold-v3", "x5", "--version", "1");
 }
@@ -194,14 +194,15 @@ static void policies_pinning(char *dir, size_t len, int version)
     assert_non_null(mkdtemp(dir));
     if (version)
         snprintf(pin, sizeof(pin), "  image_version = %d;\n", version);
-    snprintf(text, sizeof(text),
-             "farm: {\n  name = \"ro\";\n  hypervisors = ( { uri = \"test:///default\"; } );\n"
-             "  image = \"ro-gold\";\n%s  host_name = \"ro-%%03d\";\n  max_sessions = 10;\n"
-             "  max_hosts = 8;\n};\nschedule: {\n  all: { days = [\"sun\", \"mon\", \"tue\", "
-             "\"wed\", \"thu\", \"fri\", \"sat\"];\n"
-             "    ramp_up = { start = \"07:00\"; }; peak = { start = \"09:00\"; };\n"
-             "    ramp_down = { start = \"17:00\"; }; off_peak = { start = \"19:00\"; };\n  };\n};\n",
-             pin);
+    snprintf(
+        text, sizeof(text),
+        "farm: {\n  name = \"ro\";\n  hypervisors = ( { uri = \"test:///default\"; } );\n"
+        "  image = \"ro-gold\";\n%s  host_name = \"ro-%%03d\";\n  max_sessions = 10;\n"
+        "  max_hosts = 8;\n};\nschedule: {\n  all: { days = [\"sun\", \"mon\", \"tue\", "
+        "\"wed\", \"thu\", \"fri\", \"sat\"];\n"
+        "    ramp_up = { start = \"07:00\"; }; peak = { start = \"09:00\"; };\n"
+        "    ramp_down = { start = \"17:00\"; }; off_peak = { start = \"19:00\"; };\n  };\n};\n",
+        pin);
     snprintf(path, sizeof(path), "%s/ro.conf", dir);
     out = fopen(path, "w");
     assert_non_null(out);
@@ -240,8 +241,8 @@ static void retire_refuses_what_is_in_use(void **state)
                    "ro-gold", "3", "--policies", none);
     assert_refused(f, "cannot read the policies directory /nonexistent", "image", "retire",
                    "ro-gold", "2", "--policies", "/nonexistent");
-    assert_refused(f, "image 'ro-gold' has no version 5 (its versions: 1, 2, 3)", "image",
-                   "retire", "ro-gold", "5", "--policies", none);
+    assert_refused(f, "image 'ro-gold' has no version 5 (its versions: 1, 2, 3)", "image", "retire",
+                   "ro-gold", "5", "--policies", none);
     /* quarantined hosts hold their version too */
     assert_int_equal(vm(f, "clone", "ro-gold", "q1", "--version", "2", "--farm", "ro", NULL), 0);
     {
@@ -346,16 +347,16 @@ static void seal_refusals_change_nothing(void **state)
                    "--image", "ro-gold");
     assert_refused(f, "'ro-gold-v2' is a gold image", "image", "seal", "ro-gold-v2", "--image",
                    "ro-gold");
-    assert_refused(f, "--timeout '0' is not a whole number", "image", "seal", "ro-001",
-                   "--image", "ro-gold", "--timeout", "0");
+    assert_refused(f, "--timeout '0' is not a whole number", "image", "seal", "ro-001", "--image",
+                   "ro-gold", "--timeout", "0");
     shut_off(f, "ro-002");
     {
         virDomainPtr dom = domain(f, "ro-002");
         assert_int_equal(gf_meta_set_state(dom, "quarantined", "broken", time(NULL)), 0);
         virDomainFree(dom);
     }
-    assert_refused(f, "'ro-002' is quarantined: a broken or departing host is not sealed",
-                   "image", "seal", "ro-002", "--image", "ro-gold");
+    assert_refused(f, "'ro-002' is quarantined: a broken or departing host is not sealed", "image",
+                   "seal", "ro-002", "--image", "ro-gold");
     /* a name the next version needs is taken */
     shut_off(f, "ro-003");
     assert_int_equal(vm(f, "clone", "ro-gold", "ro-gold-v4", NULL), 0);
