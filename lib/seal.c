@@ -159,9 +159,11 @@ static int undo_seal(virDomainPtr dom, const char *gold)
         goto cleanup;
     }
     gf_meta_cache_forget(dom); /* the snapshot's definition, metadata included, is back */
-    if (virDomainSnapshotDelete(snap, 0) < 0)
-        gf_note("%s: deleting its pre-seal snapshot: %s", virDomainGetName(dom),
-                virGetLastErrorMessage());
+    if (virDomainSnapshotDelete(snap, 0) < 0) {
+        char why[512];
+        snprintf(why, sizeof(why), "%s", virGetLastErrorMessage()); /* before another call */
+        gf_note("%s: deleting its pre-seal snapshot: %s", virDomainGetName(dom), why);
+    }
     virDomainSnapshotFree(snap);
     ret = 0;
 cleanup:
@@ -232,10 +234,12 @@ static int logged_in(virDomainPtr dom, char *names, size_t len)
 
     names[0] = '\0';
     if (virDomainGetGuestInfo(dom, VIR_DOMAIN_GUEST_INFO_USERS, &params, &nparams, 0) < 0) {
+        char why[512];
+        snprintf(why, sizeof(why), "%s", virGetLastErrorMessage()); /* before another call */
         gf_err(GF_ERR_INPUT,
                "cannot tell whether '%s' has users: its guest agent does not answer (%s); shut it "
                "down yourself first",
-               virDomainGetName(dom), virGetLastErrorMessage());
+               virDomainGetName(dom), why);
         return -1;
     }
     virTypedParamsGetUInt(params, nparams, "user.count", &count);
