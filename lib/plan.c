@@ -607,6 +607,11 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         return;
 
     plan_rollout(&pl, touched);
+    if (out->rollout_changed) { /* a phase changed: the scaler clones by the new one */
+        struct gf_farm_obs next = *farm;
+        next.rollout = &out->rollout;
+        out->clone_version = gf_plan_clone_version(p, &next);
+    }
     coming = plan_health(&pl, touched); /* replacements count as capacity on its way */
     expire_quarantine(&pl);
     min_needed = gf_phase_min_hosts(p, ph);
