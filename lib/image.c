@@ -303,9 +303,7 @@ int gf_image_promote(virConnectPtr conn, const char *name, unsigned int version,
     m.promoted = serial + 1;
     if (gf_meta_set(s.doms[i], &m) < 0)
         goto cleanup;
-    gf_note("%s: version %u promoted (was %u): new clones use it", name, version,
-            s.metas[cur].image_version);
-    ret = 0;
+    ret = 0; /* the caller says so */
 cleanup:
     scan_free(&s);
     return ret;

@@ -469,9 +469,7 @@ int gf_image_seal(virConnectPtr conn, const char *host, const struct gf_seal_opt
                out->gold, host, msg);
         goto cleanup;
     }
-    gf_note("%s: sealed into %s version %u (%s), from version %u", host, opts->image, out->version,
-            out->gold, out->parent);
-    ret = 0;
+    ret = 0; /* the caller says so */
     goto cleanup;
 undo : {
     char msg[512];

@@ -212,11 +212,9 @@ static int cmd_image_retire(struct vmctl_ctx *ctx, const struct vmctl_args *args
                args->pos[0], pins);
         return -1;
     }
-    if (!(conn = vmctl_conn(ctx)) || gf_image_retire(conn, args->pos[0], version) < 0)
+    if (!(conn = vmctl_conn(ctx)))
         return -1;
-    fprintf(ctx->out, "%s: version %u retired: its gold domain and disks are deleted\n",
-            args->pos[0], version);
-    return 0;
+    return gf_image_retire(conn, args->pos[0], version);
 }
 
 static const struct vmctl_opt list_opts[] = {
