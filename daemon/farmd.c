@@ -301,6 +301,8 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         farm.breaker_open = gfd_breaker(d->state_dir, p->name, why, sizeof(why));
     }
     gf_health_assess(&f->health, p, f->conns, &farm, now);
+    if (!paused)
+        gfd_rollout_mark_ready(f, &farm, now);
     gf_plan(p, &farm, &local, &f->plan);
     f->planned = 1;
     notes_out = open_memstream(&notes, &notes_len);

@@ -8,6 +8,10 @@
 #include "error.h"
 #include "image.h"
 #include "log.h"
+#include "meta.h"
+
+static void promote_back(struct gfd_farm *f, const struct gf_farm_obs *farm, unsigned int from,
+                         unsigned int to);
 
 /* The value of KEY in request LINE ("start to=2 batch=2"), into BUF; 0 when
  * absent. */
@@ -24,12 +28,22 @@ static int request_value(const char *line, const char *key, char *buf, size_t le
     return 0;
 }
 
-/* The number KEY of LINE, or DEF when absent. */
-static int request_int(const char *line, const char *key, int def)
+/* The number KEY of LINE (MIN to MAX, an optional trailing '%' into *PCT
+ * when PCT is given), or DEF when absent; -1 when it is not such a number. */
+static int request_int(const char *line, const char *key, int min, int max, int def, int *pct)
 {
-    char buf[32];
+    char buf[32], *end;
+    long v;
 
-    return request_value(line, key, buf, sizeof(buf)) ? atoi(buf) : def;
+    if (!request_value(line, key, buf, sizeof(buf)))
+        return def;
+    v = strtol(buf, &end, 10);
+    if (pct)
+        *pct = *end == '%';
+    if (end == buf || (*end && !(pct && *end == '%' && !end[1])) || v < min ||
+        v > (pct && *pct ? 100 : max))
+        return -1;
+    return (int)v;
 }
 
 /* The version most of the farm's hosts (quarantined ones aside) run,
@@ -61,10 +75,17 @@ static int start(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
 {
     const struct gf_policy *p = f->policy;
     struct gf_rollout *r = &f->rollout;
-    unsigned int to = (unsigned int)request_int(line, "to", 0), from;
-    char min[32];
+    int to = request_int(line, "to", 1, GF_VERSION_MAX, 0, NULL), pct = 0;
+    int batch = request_int(line, "batch", 1, 100, p->rollout_batch, NULL);
+    int min = request_int(line, "min", 0, 1000, -2, &pct);
+    int soak = request_int(line, "soak", 0, 86400, p->rollout_soak, NULL);
+    unsigned int from;
 
-    if (gf_rollout_active(r)) {
+    if (to < 0 || batch < 0 || min == -1 || soak < 0) {
+        snprintf(why, len, "a value is out of range");
+        return -1;
+    }
+    if (gf_rollout_active(r) && strcmp(r->image, p->image) == 0) {
         snprintf(why, len, "a roll-out to v%u is in progress", r->to);
         return -1;
     }
@@ -77,7 +98,7 @@ static int start(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
         snprintf(why, len, "the request names no version");
         return -1;
     }
-    if (p->image_version && (unsigned int)p->image_version != to) {
+    if (p->image_version && p->image_version != to) {
         snprintf(why, len, "%s pins version %d (farm.image_version)", f->file, p->image_version);
         return -1;
     }
@@ -85,7 +106,7 @@ static int start(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
         const struct gf_hv_obs *hv = &farm->hv[i];
         int has = 0;
         for (int k = 0; k < hv->nversions; k++)
-            has |= hv->versions[k] == to;
+            has |= hv->versions[k] == (unsigned int)to;
         if (!has) {
             snprintf(why, len, "%s has no version %u of image %s", p->hypervisors[i].uri, to,
                      p->image);
@@ -93,7 +114,7 @@ static int start(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
         }
     }
     /* back to what the hosts run (the image may have promoted the new version already) */
-    if (!(from = other_version(farm, to))) {
+    if (!(from = other_version(farm, (unsigned int)to))) {
         snprintf(why, len, "every host is on v%u already", to);
         return -1;
     }
@@ -101,26 +122,25 @@ static int start(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
     r->phase = GF_RO_CANARY;
     snprintf(r->image, sizeof(r->image), "%s", p->image);
     r->from = from;
-    r->to = to;
-    r->batch = request_int(line, "batch", p->rollout_batch);
-    if (request_value(line, "min", min, sizeof(min))) {
-        r->min_pct = strchr(min, '%') != NULL;
-        r->min_hosts = atoi(min);
-    } else {
-        r->min_pct = p->rollout_min_pct;
-        r->min_hosts = p->rollout_min;
+    r->to = (unsigned int)to;
+    r->batch = batch;
+    if (min == -2) { /* not asked: the policy's */
+        pct = p->rollout_min_pct;
+        min = p->rollout_min;
     }
-    if (r->min_pct) {
-        r->min_pct = r->min_hosts; /* resolved by the first plan, against those in service */
+    if (pct) {
+        r->min_pct = min; /* resolved by the first plan, against those in service */
         r->min_hosts = -1;
+    } else {
+        r->min_hosts = min;
     }
-    r->soak = request_int(line, "soak", p->rollout_soak);
+    r->soak = soak;
     r->ready_timeout = p->rollout_ready_timeout;
     r->max_replacements = p->rollout_max_replacements;
     r->started = r->phase_since = now;
     gf_note("%s: rollout to %s v%u begins (from v%u; batches of %d; minimum in service %d%s; "
             "canary soak %ds)",
-            p->name, p->image, to, from, r->batch, r->min_hosts < 0 ? r->min_pct : r->min_hosts,
+            p->name, p->image, r->to, from, r->batch, r->min_hosts < 0 ? r->min_pct : r->min_hosts,
             r->min_hosts < 0 ? "%" : "", r->soak);
     return 0;
 }
@@ -133,7 +153,7 @@ static int apply(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
     const char *farm_name = f->policy->name;
     char why[512] = "";
 
-    if (strncmp(line, "start", 5) == 0) {
+    if (strcmp(line, "start") == 0 || strncmp(line, "start ", 6) == 0) {
         if (start(f, farm, line, now, why, sizeof(why)) == 0)
             return 1;
     } else if (strcmp(line, "pause") == 0 && gf_rollout_active(r)) {
@@ -157,6 +177,7 @@ static int apply(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
         snprintf(r->reason, sizeof(r->reason), "aborted by an admin");
         gf_note("%s: error: rollout to v%u aborted by an admin: going back to v%u", farm_name,
                 r->to, r->from);
+        promote_back(f, farm, r->from, r->to);
         return 1;
     } else {
         snprintf(why, sizeof(why), "the roll-out is %s%s", gf_rollout_phase_name(r->phase),
@@ -186,6 +207,28 @@ void gfd_rollout_prepare(struct gfd *d, struct gfd_farm *f, struct gf_farm_obs *
     else if (n)
         gf_rollout_requests_done(d->state_dir, name);
     farm->rollout = f->rollout.phase != GF_RO_NONE ? &f->rollout : NULL;
+}
+
+void gfd_rollout_mark_ready(struct gfd_farm *f, struct gf_farm_obs *farm, time_t now)
+{
+    if (!gf_rollout_active(farm->rollout))
+        return;
+    for (int i = 0; i < farm->nhosts; i++) {
+        struct gf_host_obs *h = &farm->hosts[i];
+        virDomainPtr dom;
+        struct gf_meta m;
+        if (h->state != GF_HS_ACTIVE || !h->ready || h->ready_recorded || h->hv < 0 ||
+            !f->conns[h->hv] || !(dom = virDomainLookupByName(f->conns[h->hv], h->name)))
+            continue;
+        if (gf_meta_get(dom, &m) == 1) {
+            m.ready_since = now;
+            if (gf_meta_set(dom, &m) == 0)
+                h->ready_recorded = 1;
+            else
+                gf_note("%s: error: %s", f->policy->name, gf_err_message());
+        }
+        virDomainFree(dom);
+    }
 }
 
 /* Promote version FROM of F's image again on each hypervisor where TO is

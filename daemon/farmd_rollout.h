@@ -13,6 +13,11 @@
  * the record when there is one. */
 void gfd_rollout_prepare(struct gfd *d, struct gfd_farm *f, struct gf_farm_obs *farm, time_t now);
 
+/* Record in the metadata of each of FARM's active hosts that is ready for
+ * the first time during a roll-out that it is (ready-since), so the gate
+ * knows it after a restart too.  Failures are logged. */
+void gfd_rollout_mark_ready(struct gfd_farm *f, struct gf_farm_obs *farm, time_t now);
+
 /* After F's plan was carried out: save the record the plan left when it
  * changed, log its phase changes (going back at error level), and when it
  * goes back from a version that was the image's promoted one, promote the

@@ -74,6 +74,9 @@ static int stop(virDomainPtr dom, int timeout)
     return 0;
 }
 
+static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_timeout,
+                       const char *state);
+
 int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
 {
     struct gf_meta m;
@@ -85,11 +88,14 @@ int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
                virDomainGetName(dom));
         return -1;
     }
-    return gf_host_remove(dom, journal, stop_timeout, "retiring");
+    return remove_host(dom, journal, stop_timeout, "retiring");
 }
 
-int gf_host_remove(virDomainPtr dom, struct gf_journal *journal, int stop_timeout,
-                   const char *state)
+/* Remove host DOM for good: set its state to STATE (NULL: leave it), stop
+ * it, undefine it with its snapshots, delete its own volumes (never a gold
+ * disk), journalled in JOURNAL (may be NULL).  0 or -1 with an error. */
+static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_timeout,
+                       const char *state)
 {
     const char *host = virDomainGetName(dom);
     virConnectPtr conn = virDomainGetConnect(dom);
@@ -165,13 +171,15 @@ static int link_successor(const struct gf_act_ctx *ctx, const char *old, const c
     virConnectPtr conn = h && h->hv >= 0 ? ctx->conns[h->hv] : NULL;
     virDomainPtr dom = conn ? virDomainLookupByName(conn, old) : NULL;
     struct gf_meta m;
-    int ret = -1;
+    int managed, ret = -1;
 
     if (!dom) {
         gf_err(GF_ERR_OP, "'%s' (replaced by '%s') cannot be found", old, new_host);
         return -1;
     }
-    if (gf_meta_get(dom, &m) == 1) {
+    if ((managed = gf_meta_get(dom, &m)) == 0)
+        gf_err(GF_ERR_OP, "'%s' (to be replaced by '%s') has no goldfarm metadata", old, new_host);
+    else if (managed == 1) {
         if (rollout)
             snprintf(m.superseded_by, sizeof(m.superseded_by), "%s", new_host);
         else

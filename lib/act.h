@@ -42,11 +42,4 @@ int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host);
  * crash is finished on restart.  Returns 0 or -1 with an error. */
 int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout);
 
-/* Remove host DOM for good, whatever its state: set its state to STATE
- * (NULL: leave it), stop it as gf_retire does, undefine it with its
- * snapshots, delete its own volumes (never a gold disk), journalled in
- * JOURNAL (may be NULL).  Returns 0 or -1 with an error. */
-int gf_host_remove(virDomainPtr dom, struct gf_journal *journal, int stop_timeout,
-                   const char *state);
-
 #endif

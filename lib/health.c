@@ -148,7 +148,7 @@ void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnect
             continue;
         if (o->state != GF_HS_ACTIVE || !(r = record(h, o->name)))
             continue;
-        o->was_ready = r->was_ready;
+        o->was_ready |= r->was_ready;
         if ((dead = down(o))) {
             o->unhealthy = 2;
             snprintf(o->health, sizeof(o->health), "%s", dead);
@@ -166,7 +166,7 @@ void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnect
         /* ready to take users: running, and its agent has answered since it came up */
         o->ready = !why[0] && (!p->agent_timeout || r->agent_ok >= r->seen_up);
         r->was_ready |= o->ready;
-        o->was_ready = r->was_ready;
+        o->was_ready |= r->was_ready;
         if (!why[0]) {
             r->bad_since = 0;
             continue;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libvirt/virterror.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -430,20 +431,26 @@ int gf_image_retire(virConnectPtr conn, const char *name, unsigned int version)
                version, name, vol);
         goto cleanup;
     }
-    if (gf_undefine(s.doms[i]) < 0) {
-        gf_err_virt("undefining gold domain '%s'", virDomainGetName(s.doms[i]));
-        goto cleanup;
-    }
+    /* the disks first: a crash between leaves the version's domain, which
+     * retiring it again removes, and no disk nobody knows */
     for (size_t d = 0; d < ndisks; d++) {
         virStorageVolPtr v = virStorageVolLookupByPath(conn, disks[d].path);
-        if (!v || virStorageVolDelete(v, 0) < 0) {
-            gf_err_virt("version %u of '%s' undefined, but deleting its disk %s failed", version,
-                        name, disks[d].path);
-            if (v)
-                virStorageVolFree(v);
+        if (!v) {
+            virResetLastError(); /* gone already: an earlier retirement stopped here */
+            continue;
+        }
+        if (virStorageVolDelete(v, 0) < 0) {
+            gf_err_virt("deleting disk %s of version %u of '%s' (retire it again)", disks[d].path,
+                        version, name);
+            virStorageVolFree(v);
             goto cleanup;
         }
         virStorageVolFree(v);
+    }
+    if (gf_undefine(s.doms[i]) < 0) {
+        gf_err_virt("undefining gold domain '%s' (its disks are deleted; retire it again)",
+                    virDomainGetName(s.doms[i]));
+        goto cleanup;
     }
     gf_note("%s: version %u retired (gold domain and %zu disk%s deleted)", name, version, ndisks,
             ndisks == 1 ? "" : "s");

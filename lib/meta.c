@@ -172,6 +172,10 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
     set_prop(node, "replaced-by", m->replaced_by);
     set_prop(node, "supersedes", m->supersedes);
     set_prop(node, "superseded-by", m->superseded_by);
+    if (m->ready_since) {
+        gf_time_iso(m->ready_since, buf);
+        set_prop(node, "ready-since", buf);
+    }
     if (m->parent_version) {
         snprintf(buf, sizeof(buf), "%u", m->parent_version);
         set_prop(node, "parent-version", buf);
@@ -260,7 +264,8 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_prop(node, "replaces", m->replaces, sizeof(m->replaces)) < 0 ||
         get_prop(node, "replaced-by", m->replaced_by, sizeof(m->replaced_by)) < 0 ||
         get_time_prop(node, "since", &m->since) < 0 ||
-        get_time_prop(node, "created", &m->created) < 0)
+        get_time_prop(node, "created", &m->created) < 0 ||
+        get_time_prop(node, "ready-since", &m->ready_since) < 0)
         return -1;
     if (strcmp(role, "gold") == 0) {
         m->role = GF_ROLE_GOLD;

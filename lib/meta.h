@@ -46,6 +46,7 @@ struct gf_meta {
      * and on the old host, the new one serving in its place */
     char supersedes[GF_NAME_MAX + 1];
     char superseded_by[GF_NAME_MAX + 1];
+    time_t ready_since; /* hosts: when it was first ready (its agent answered) in a roll-out */
     /* gold images: the version this one was sealed from (0: none), the
      * admin's note, and the promotion serial (the highest is the version new
      * clones use; 0: never promoted) */

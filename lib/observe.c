@@ -74,6 +74,7 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     snprintf(h->replaces, sizeof(h->replaces), "%s", m->replaces);
     snprintf(h->replaced_by, sizeof(h->replaced_by), "%s", m->replaced_by);
     snprintf(h->supersedes, sizeof(h->supersedes), "%s", m->supersedes);
+    h->was_ready = h->ready_recorded = m->ready_since != 0;
     snprintf(h->superseded_by, sizeof(h->superseded_by), "%s", m->superseded_by);
 }
 
@@ -84,8 +85,10 @@ static void note_version(const struct gf_policy *p, const struct gf_meta *m, str
 {
     if (strcmp(m->image, p->image) != 0)
         return;
-    if (hv->nversions < GF_HV_VERSIONS)
+    if (hv->nversions >= 0 && hv->nversions < GF_HV_VERSIONS)
         hv->versions[hv->nversions++] = m->image_version;
+    else
+        hv->nversions = -1; /* too many to list: not known (marked 0 at the end) */
     /* the promoted version: the highest serial, else the lowest version */
     if (!hv->promoted || m->promoted > *serial ||
         (m->promoted == *serial && m->image_version < hv->promoted)) {
@@ -154,6 +157,8 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
             farm->last_scale_out = m.since;
         }
     }
+    if (farm->hv[hv].nversions < 0)
+        farm->hv[hv].nversions = 0;
     if ((free_bytes = virNodeGetFreeMemory(conn)) > 0)
         farm->hv[hv].free_kib = free_bytes >> 10;
     else if (estimate_free(conn, records, n, &farm->hv[hv].free_kib) < 0) {

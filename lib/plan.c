@@ -663,6 +663,10 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     } else if (unknown) {
         plan_add(&pl, GF_ACT_NOTE, NULL, "%s: sessions unknown on %d host%s: no scale-in", pl.label,
                  unknown, unknown == 1 ? "" : "s");
+    } else if (!over && pl.rollout_drained) {
+        plan_add(&pl, GF_ACT_NOTE, NULL,
+                 "%s: the roll-out drains %d host%s to make room: no scale-in", pl.label,
+                 pl.rollout_drained, pl.rollout_drained == 1 ? "" : "s");
     } else if (!over) {
         /* a roll-out's minimum in service holds for the scaler too */
         int floor = gf_rollout_active(&out->rollout) && out->rollout.min_hosts > min_needed

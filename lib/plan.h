@@ -49,11 +49,12 @@ struct gf_host_obs {
     char supersedes[GF_NAME_MAX + 1];    /* a roll-out: this host takes over from that one */
     char superseded_by[GF_NAME_MAX + 1]; /* a roll-out: that host takes over from this one */
     /* health (policy health group), assessed over ticks by gf_health_assess */
-    int unhealthy;     /* 0 healthy; 1 failing (grace applies); 2 down for good */
-    int unhealthy_for; /* seconds */
-    int ready;         /* running, and its agent (or health command) has answered */
-    int was_ready;     /* it has been ready since it came up (the daemon remembers) */
-    char health[96];   /* why */
+    int unhealthy;      /* 0 healthy; 1 failing (grace applies); 2 down for good */
+    int unhealthy_for;  /* seconds */
+    int ready;          /* running, and its agent (or health command) has answered */
+    int was_ready;      /* it has been ready since it came up (the daemon remembers) */
+    int ready_recorded; /* its metadata says so (ready-since): it survives restarts */
+    char health[96];    /* why */
 };
 
 struct gf_hv_obs {

@@ -16,6 +16,7 @@ struct planner {
     int total;                                       /* hosts counted against farm.max_hosts */
     int next_number;                                 /* lowest unused host number to try */
     unsigned int old_first; /* a roll-out's target: scale in hosts on other versions first */
+    int rollout_drained;    /* hosts a roll-out drains this plan to make room */
 };
 
 /* Add an action of KIND for HOST (may be NULL), its rule formatted.

@@ -86,15 +86,17 @@ static int under_gate(const struct ro *ro, const struct gf_host_obs *h)
  * ready timeout after it was made. */
 static int gate_failed(const struct ro *ro, const struct gf_host_obs *h, char *why, size_t len)
 {
-    long long age = (long long)(ro->pl->now->t - h->created);
+    /* a standby started: from when it became active, not from when it was made */
+    int started = h->since > h->created;
+    long long age = (long long)(ro->pl->now->t - (started ? h->since : h->created));
 
     if (plan_failing(ro->pl->p, h)) {
         snprintf(why, len, "%s", h->health[0] ? h->health : "unhealthy");
         return 1;
     }
     if (!h->was_ready && !h->ready && age >= ro->r->ready_timeout) {
-        snprintf(why, len, "not ready %llds after it was made (ready_timeout %ds)", age,
-                 ro->r->ready_timeout);
+        snprintf(why, len, "not ready %llds after it was %s (ready_timeout %ds)", age,
+                 started ? "started" : "made", ro->r->ready_timeout);
         return 1;
     }
     return 0;
@@ -182,7 +184,9 @@ static void undo_new_hosts(struct ro *ro)
 
     for (int i = 0; i < farm->nhosts; i++) {
         const struct gf_host_obs *h = &farm->hosts[i];
-        const struct gf_host_obs *old = gf_farm_host(farm, h->supersedes);
+        /* its old host, if it still serves (not a later host that reused the name) */
+        const struct gf_host_obs *old =
+            plan_pair_pending(farm, h) ? gf_farm_host(farm, h->supersedes) : NULL;
         if (h->image_version != ro->r->to || h->state != GF_HS_ACTIVE || ro->touched[i] ||
             !plan_hv_ok(ro->pl, h))
             continue;
@@ -194,7 +198,7 @@ static void undo_new_hosts(struct ro *ro)
             else
                 plan_add(ro->pl, GF_ACT_QUARANTINE, h->name, "%s: %s failed (%s)", ro->tag, h->name,
                          why);
-        } else if (old && old->state == GF_HS_ACTIVE && old->image_version != ro->r->to) {
+        } else if (old && old->image_version != ro->r->to) {
             ro->touched[i] = 1;
             ro->touched[index_of(ro, old)] = 1;
             plan_add(ro->pl, GF_ACT_DRAIN, h->name, "%s: %s keeps its place", ro->tag, old->name);
@@ -245,6 +249,7 @@ static int replace_old(struct ro *ro, const struct gf_host_obs *old, const char 
                  "%s: no room for a %s clone: %s drained first (%d in service, minimum %d)",
                  ro->tag, what, old->name, ro->in_service, ro->r->min_hosts);
         ro->in_service--;
+        ro->pl->rollout_drained++;
         return 1;
     }
     plan_add(ro->pl, GF_ACT_NOTE, old->name,
@@ -348,8 +353,11 @@ static void canary(struct ro *ro)
                  making_room, making_room == 1 ? "" : "s");
     else if ((i = plan_pick(farm, active, 0)) >= 0)
         replace_old(ro, &farm->hosts[i], "canary");
+    else if (plan_room(ro->pl, ro->target)) /* no old host serves: a canary of its own */
+        plan_clone(ro->pl, 0, "rollout canary (no old host in service to stand beside)",
+                   ro->target);
     else
-        transition(ro, GF_RO_BATCHES, "no host in service to put a canary beside");
+        plan_add(ro->pl, GF_ACT_NOTE, NULL, "%s: no room for a canary: waiting", ro->tag);
     free(active);
 }
 

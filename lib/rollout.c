@@ -173,9 +173,13 @@ int gf_rollout_save(const char *state_dir, const char *farm, const struct gf_rol
             fprintf(out, "%s=%d\n", f->key, *(const int *)at);
         }
     }
-    if (fflush(out) != 0 || fsync(fileno(out)) != 0 || fclose(out) != 0 || rename(tmp, path) != 0) {
-        gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
-        return -1;
+    {
+        int ok = fflush(out) == 0 && fsync(fileno(out)) == 0;
+        if (fclose(out) != 0 || !ok || rename(tmp, path) != 0) {
+            gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
+            unlink(tmp);
+            return -1;
+        }
     }
     return 0;
 }

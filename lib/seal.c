@@ -8,7 +8,6 @@
 
 #include <libvirt/virterror.h>
 
-#include "act.h"
 #include "clone.h"
 #include "domxml.h"
 #include "error.h"
@@ -120,11 +119,12 @@ static virDomainSnapshotPtr preseal_snapshot(virDomainPtr dom)
     return snap;
 }
 
-/* Undo an unfinished seal of DOM into gold domain GOLD: delete the gold
- * volumes made (names the seal refused to find taken; never a gold's disk), then revert DOM to
- * its pre-seal snapshot (its metadata, farm and run state come back with
- * it) and delete that snapshot.  Returns 0 or -1 with an error. */
-static int undo_seal(virDomainPtr dom, const char *gold)
+/* Undo an unfinished seal of DOM into gold domain GOLD: with VOLUMES (a
+ * seal a crash interrupted), delete the gold volumes it may have made
+ * (names it refused to find taken; never a gold's disk); then revert DOM
+ * to its pre-seal snapshot (its metadata, farm and run state come back
+ * with it) and delete that snapshot.  Returns 0 or -1 with an error. */
+static int undo_seal(virDomainPtr dom, const char *gold, int volumes)
 {
     virConnectPtr conn = virDomainGetConnect(dom);
     struct seal_disk *disks = NULL;
@@ -132,7 +132,7 @@ static int undo_seal(virDomainPtr dom, const char *gold)
     size_t n = 0;
     int ret = -1;
 
-    if (plan_disks(dom, gold, 0, &disks, &n) < 0)
+    if (volumes && plan_disks(dom, gold, 0, &disks, &n) < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         virStorageVolPtr vol = virStorageVolLookupByName(disks[i].pool, disks[i].volname);
@@ -171,10 +171,54 @@ cleanup:
     return ret;
 }
 
-/* Whether GOLD is defined as version VERSION of IMAGE: 1, 0, or -1. */
-static int gold_defined(virConnectPtr conn, const char *gold, const char *image,
-                        unsigned int version)
+/* Remove the sealed host DOM: its own volumes first (never a gold's disk),
+ * then its definition with its snapshots, so a crash between leaves a
+ * host still "sealing", whose next seal finishes this.  0 or -1. */
+static int remove_host(virDomainPtr dom)
 {
+    virConnectPtr conn = virDomainGetConnect(dom);
+    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+    struct gf_disk *disks = NULL;
+    size_t n = 0;
+    int ret = -1;
+
+    if (!xml) {
+        gf_err_virt("reading '%s'", virDomainGetName(dom));
+        return -1;
+    }
+    if (gf_domxml_disks(xml, &disks, &n) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < n; i++) {
+        virStorageVolPtr vol = virStorageVolLookupByPath(conn, disks[i].path);
+        int gold = vol ? gf_image_owns_disk(conn, disks[i].path) : 0;
+        if (gold < 0 || (vol && !gold && virStorageVolDelete(vol, 0) < 0)) {
+            if (gold >= 0)
+                gf_err_virt("deleting %s of '%s'", disks[i].path, virDomainGetName(dom));
+            if (vol)
+                virStorageVolFree(vol);
+            goto cleanup;
+        }
+        if (vol)
+            virStorageVolFree(vol);
+        virResetLastError(); /* already gone: a removal a crash interrupted */
+    }
+    if (gf_undefine(dom) < 0) {
+        gf_err_virt("undefining '%s'", virDomainGetName(dom));
+        goto cleanup;
+    }
+    ret = 0;
+cleanup:
+    free(disks);
+    free(xml);
+    return ret;
+}
+
+/* Whether GOLD is defined as version VERSION of IMAGE, sealed from HOST:
+ * 1, 0, or -1. */
+static int gold_defined(virConnectPtr conn, const char *gold, const char *image,
+                        unsigned int version, const char *host)
+{
+    char from[GF_NAME_MAX + 32];
     virDomainPtr dom = virDomainLookupByName(conn, gold);
     struct gf_meta m;
     int managed;
@@ -187,8 +231,9 @@ static int gold_defined(virConnectPtr conn, const char *gold, const char *image,
     virDomainFree(dom);
     if (managed < 0)
         return -1;
+    snprintf(from, sizeof(from), "sealed from %s", host);
     return managed && m.role == GF_ROLE_GOLD && strcmp(m.image, image) == 0 &&
-           m.image_version == version;
+           m.image_version == version && strcmp(m.reason, from) == 0;
 }
 
 /* A seal of DOM (metadata M, state "sealing") was interrupted: finish it
@@ -206,16 +251,17 @@ static int recover(virDomainPtr dom, const struct gf_meta *m, struct gf_seal_res
                virDomainGetName(dom), m->reason);
         return -1;
     }
-    if ((defined = gold_defined(virDomainGetConnect(dom), gold, image, version)) < 0)
+    if ((defined = gold_defined(virDomainGetConnect(dom), gold, image, version,
+                                virDomainGetName(dom))) < 0)
         return -1;
     if (!defined) {
-        if (undo_seal(dom, gold) < 0)
+        if (undo_seal(dom, gold, 1) < 0)
             return -1;
         gf_note("%s: an interrupted seal into %s version %u was undone", virDomainGetName(dom),
                 image, version);
         return 0;
     }
-    if (gf_host_remove(dom, NULL, 0, NULL) < 0)
+    if (remove_host(dom) < 0)
         return -1;
     gf_note("%s: an interrupted seal into %s version %u was finished", gold, image, version);
     out->version = version;
@@ -287,6 +333,34 @@ static int shut_down(virDomainPtr dom, int timeout, int progress)
     return 0;
 }
 
+/* The name of another host of IMAGE on CONN whose seal is under way (or
+ * was interrupted), into BUF ("" none): two seals of one image at once
+ * would take the same version.  0 or -1 with an error. */
+static int sealing_elsewhere(virConnectPtr conn, const char *image, const char *host, char *buf,
+                             size_t len)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(conn, &doms, 0), ret = 0;
+
+    buf[0] = '\0';
+    if (n < 0) {
+        gf_err_virt("listing domains");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        struct gf_meta m;
+        int managed = ret == 0 && !buf[0] ? gf_meta_get(doms[i], &m) : 0;
+        if (managed < 0)
+            ret = -1;
+        else if (managed && m.role == GF_ROLE_HOST && strcmp(m.state, SEALING) == 0 &&
+                 strcmp(m.image, image) == 0 && strcmp(virDomainGetName(doms[i]), host) != 0)
+            snprintf(buf, len, "%s", virDomainGetName(doms[i]));
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return ret;
+}
+
 /* Check that host DOM (metadata M) may be sealed into OPTS->image and read
  * whether it runs into *RUNNING.  GF_ERR_INPUT refusals; 0 or -1. */
 static int check_host(virDomainPtr dom, const struct gf_meta *m, const struct gf_seal_opts *opts,
@@ -339,10 +413,13 @@ static int make_gold(virConnectPtr conn, const char *host, const char *xml, stru
     struct gf_disk *made = calloc(n + 1, sizeof(*made));
     struct gf_clone_spec spec = {.name = gold, .disks = made, .ndisks = n, .meta = gm};
     virDomainPtr dom = NULL;
+    virStorageVolPtr *vols = calloc(n + 1, sizeof(*vols));
     char *gold_xml = NULL;
     int ret = -1;
 
-    if (!made) {
+    if (!made || !vols) {
+        free(made);
+        free(vols);
         gf_err(GF_ERR_OP, "out of memory");
         return -1;
     }
@@ -354,9 +431,8 @@ static int make_gold(virConnectPtr conn, const char *host, const char *xml, stru
         snprintf(label, sizeof(label), "sealing %s", disks[i].host.target);
         if (!(vol = gf_volume_create(disks[i].pool, &vs, disks[i].src, progress, label)))
             goto cleanup;
-        path = virStorageVolGetPath(vol);
-        virStorageVolFree(vol);
-        if (!path) {
+        vols[i] = vol; /* this run's: deleted if the seal fails */
+        if (!(path = virStorageVolGetPath(vol))) {
             gf_err_virt("reading the path of volume '%s'", disks[i].volname);
             goto cleanup;
         }
@@ -378,6 +454,13 @@ static int make_gold(virConnectPtr conn, const char *host, const char *xml, stru
     gf_crash_point("seal-defined");
     ret = 0;
 cleanup:
+    for (size_t i = 0; i < n; i++) {
+        if (vols[i] && ret < 0)
+            virStorageVolDelete(vols[i], 0);
+        if (vols[i])
+            virStorageVolFree(vols[i]);
+    }
+    free(vols);
     free(gold_xml);
     free(made);
     return ret;
@@ -408,6 +491,18 @@ int gf_image_seal(virConnectPtr conn, const char *host, const struct gf_seal_opt
     }
     if (check_host(dom, &m, opts, &running) < 0)
         goto cleanup;
+    {
+        char other[GF_NAME_MAX + 1];
+        if (sealing_elsewhere(conn, opts->image, host, other, sizeof(other)) < 0)
+            goto cleanup;
+        if (other[0]) {
+            gf_err(GF_ERR_INPUT,
+                   "'%s' is being sealed into '%s' (or its seal was interrupted: seal it again "
+                   "to finish or undo it): one seal of an image at a time",
+                   other, opts->image);
+            goto cleanup;
+        }
+    }
     if ((newest = gf_image_newest(conn, opts->image)) < 0)
         goto cleanup;
     if (newest == 0 || newest >= GF_VERSION_MAX) {
@@ -461,7 +556,7 @@ int gf_image_seal(virConnectPtr conn, const char *host, const struct gf_seal_opt
     if (make_gold(conn, host, xml, disks, ndisks, &gm, out->gold, opts->progress) < 0)
         goto undo;
     /* the new version exists: the host has become it */
-    if (gf_host_remove(dom, NULL, 0, NULL) < 0) {
+    if (remove_host(dom) < 0) {
         char msg[512];
         snprintf(msg, sizeof(msg), "%s", gf_err_message());
         gf_err(GF_ERR_OP,
@@ -474,7 +569,7 @@ int gf_image_seal(virConnectPtr conn, const char *host, const struct gf_seal_opt
 undo : {
     char msg[512];
     snprintf(msg, sizeof(msg), "%s", gf_err_message());
-    if (undo_seal(dom, out->gold) == 0)
+    if (undo_seal(dom, out->gold, 0) == 0)
         gf_err(GF_ERR_OP, "%s; the seal was undone: '%s' is back as it was", msg, host);
     else {
         char undo[512];

@@ -11,6 +11,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "schedule.h"
+#include "rollout.h"
 #include "vmctl.h"
 
 /* vmctl policy check FILE...: "FILE: ok" or every error of each file. */
@@ -135,6 +136,7 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     virConnectPtr conns[GF_MAX_HYPERVISORS] = {0};
     const char *at = vmctl_opt(args, "at");
     struct gf_farm_obs farm = {0};
+    struct gf_rollout rollout;
     struct gf_plan *plan = NULL;
     struct gf_policy *p;
     struct gf_local now;
@@ -152,6 +154,11 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
         goto cleanup;
     if (gf_observe(p, conns, &now, &farm) < 0)
         goto cleanup;
+    /* a roll-out goldfarmd runs (its record in the state directory) is planned for too */
+    if (gf_rollout_load(vmctl_state_dir(args), p->name, &rollout) < 0)
+        goto cleanup;
+    if (rollout.phase != GF_RO_NONE)
+        farm.rollout = &rollout;
     if (!(plan = malloc(sizeof(*plan)))) {
         gf_err(GF_ERR_OP, "out of memory");
         goto cleanup;
@@ -189,6 +196,8 @@ static const struct vmctl_opt plan_opts[] = {
     {"policy", VMCTL_OPT_STRING, "FILE", "the farm's policy file"},
     {"at", VMCTL_OPT_STRING, "TIME", "plan as at HH:MM today or YYYY-MM-DDTHH:MM (policy's zone)"},
     {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
+    {"state-dir", VMCTL_OPT_STRING, "DIR",
+     "goldfarmd's state directory, for a roll-out under way (" VMCTL_STATE_DIR ")"},
     {NULL, 0, NULL, NULL},
 };
 

@@ -428,6 +428,10 @@ static void interrupted_seal_is_undone_then_done(void **state)
     assert_non_null(strstr(m.reason, "sealing into image ro-gold version 4 as ro-gold-v4"));
     assert_false(exists(f, "ro-gold-v4"));
     assert_true(has_volume(f, "ro-gold-v4-vda.qcow2"));
+    /* meanwhile no other host of the image is sealed: it would take the same version */
+    shut_off(f, "ro-003");
+    assert_refused(f, "'ro-004' is being sealed into 'ro-gold' (or its seal was interrupted",
+                   "image", "seal", "ro-003", "--image", "ro-gold");
     /* sealing it again undoes what was left, then seals */
     assert_int_equal(vm(f, "image", "seal", "ro-004", "--image", "ro-gold", NULL), 0);
     assert_out(f, "ro-004: an interrupted seal into ro-gold version 4 was undone");

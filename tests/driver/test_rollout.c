@@ -377,8 +377,11 @@ static void pause_resume_abort(void **state)
     struct fx *f = ro_farm(state, 8, "batch = 2; soak = \"2m\";");
     time_t t = fx_at(f, "09:00");
     char v[64], *status;
+    unsigned int serial;
 
     vmctl_expect(f, 2, "image", "rollout", "ro", "--pause", NULL); /* nothing to pause */
+    vmctl_expect(f, 0, "image", "promote", "ro-gold", "2", NULL);
+    serial = host(f, "ro-gold-v2").promoted;
     vmctl_expect(f, 0, "image", "rollout", "ro", "--to", "2", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "2", NULL); /* not before its tick... */
     t += 60;
@@ -402,6 +405,7 @@ static void pause_resume_abort(void **state)
     vmctl_expect(f, 0, "image", "rollout", "ro", "--abort", NULL);
     run_until(f, &t, GF_RO_ROLLED_BACK, 30, 5, NULL, 0);
     assert_string_equal(record(f).reason, "aborted by an admin");
+    assert_true(host(f, "ro-gold").promoted > serial); /* v2 no longer the default */
     versions(f, v, sizeof(v));
     assert_string_equal(v, "v1:6");
     fx_assert_has(fx_notes(), "error: rollout to v2 aborted by an admin", "the log");
@@ -505,6 +509,14 @@ static void refusals_change_nothing(void **state)
     fx_assert_has(gf_err_message(), "has no health group", "the error");
     assert_int_equal(access(path, F_OK), -1);
     /* the daemon checks again what a request asks: not started */
+    assert_int_equal(gf_rollout_request(f->state, "ro", "start to=2 batch=0"), 0);
+    ro_policy(f, 8, NULL, 1);
+    assert_int_equal(gfd_reload(&f->d), 0);
+    fx_tick_farm(f, "ro", fx_at(f, "09:04"));
+    fx_assert_has(fx_notes(),
+                  "rollout request 'start to=2 batch=0' refused: a value is out of range",
+                  "the log");
+    ro_policy(f, 8, NULL, 0);
     assert_int_equal(gf_rollout_request(f->state, "ro", "start to=2"), 0);
     assert_int_equal(gfd_reload(&f->d), 0);
     fx_tick_farm(f, "ro", fx_at(f, "09:05"));

@@ -130,6 +130,16 @@ static void free_case(struct rcase *c)
     free(c);
 }
 
+/* How many drain actions LINES has. */
+static int count_drains(const char *lines)
+{
+    int n = 0;
+
+    for (const char *at = lines; (at = strstr(at, ": drain ro-")); at++)
+        n++;
+    return n;
+}
+
 #define assert_has(hay, needle)                                                                    \
     do {                                                                                           \
         if (!strstr((hay), (needle)))                                                              \
@@ -199,6 +209,59 @@ static void a_name_reused_is_not_a_pair(void **state)
     free_case(c);
 }
 
+static void a_standby_started_late_is_timed_from_its_start(void **state)
+{
+    struct rcase *c = new_case(8, 0, GF_RO_BATCHES);
+    struct gf_host_obs *n = add_host(c, "ro-005", 2, 500, 0);
+
+    (void)state;
+    n->since = T0 - 30; /* cloned as a standby 500 s ago (ready_timeout 300 s), started 30 s ago */
+    plan_at(c, 0);
+    assert_int_equal(c->plan.rollout.phase, GF_RO_BATCHES);
+    n->since = T0 - 400;
+    plan_at(c, 0);
+    assert_int_equal(c->plan.rollout.phase, GF_RO_ROLLBACK);
+    assert_has(c->plan.rollout.reason, "not ready 400s after it was started (ready_timeout 300s)");
+    free_case(c);
+}
+
+static void ready_once_is_remembered_in_the_metadata(void **state)
+{
+    struct rcase *c = new_case(8, 0, GF_RO_BATCHES);
+    struct gf_host_obs *n = add_host(c, "ro-005", 2, 600, 0);
+
+    (void)state;
+    c->r.max_replacements = 1;
+    /* after a restart: not ready now, but its metadata says it was (ready-since) */
+    n->was_ready = n->ready_recorded = 1;
+    n->unhealthy = 1;
+    n->unhealthy_for = 120;
+    snprintf(n->health, sizeof(n->health), "guest agent silent for 120s");
+    plan_at(c, 0);
+    assert_int_equal(c->plan.rollout.phase, GF_RO_BATCHES); /* one failure, limit 1 */
+    n->was_ready = n->ready_recorded = 0;
+    plan_at(c, 0);
+    assert_int_equal(c->plan.rollout.phase, GF_RO_ROLLBACK); /* never ready: the gate */
+    free_case(c);
+}
+
+static void a_canary_of_its_own_when_no_old_host_serves(void **state)
+{
+    struct rcase *c = new_case(8, 0, GF_RO_CANARY);
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        c->hosts[i].state = GF_HS_STANDBY;
+        c->hosts[i].run = GF_RUN_OFF;
+    }
+    c->p->daysets[0].phases[GF_PEAK].min_hosts = 0;
+    c->p->min_hosts = 0;
+    plan_at(c, 0);
+    assert_has(c->lines, "rollout canary (no old host in service to stand beside): clone ro-005");
+    assert_int_equal(c->plan.rollout.phase, GF_RO_CANARY);
+    free_case(c);
+}
+
 static void a_canary_that_never_gets_ready_rolls_back(void **state)
 {
     struct rcase *c = new_case(6, 0, GF_RO_CANARY);
@@ -236,6 +299,9 @@ static void no_room_drains_first_down_to_the_minimum(void **state)
                          "minimum 3): drain ro-004");
     assert_has(c->lines, "no room for a batch clone, and draining ro-003 would leave 2 in "
                          "service < minimum 3: waiting");
+    /* nor does the scaler drain on top of it, load or not */
+    assert_has(c->lines, "the roll-out drains 1 host to make room: no scale-in");
+    assert_int_equal(count_drains(c->lines), 1);
     /* while it drains, the next batch waits, and the scaler does not undrain it */
     c->hosts[3].state = GF_HS_DRAINING;
     c->hosts[3].sessions = c->hosts[3].active_sessions = 1;
@@ -339,6 +405,9 @@ int main(void)
         cmocka_unit_test(a_pair_holds_one_place),
         cmocka_unit_test(a_name_reused_is_not_a_pair),
         cmocka_unit_test(a_canary_that_never_gets_ready_rolls_back),
+        cmocka_unit_test(a_standby_started_late_is_timed_from_its_start),
+        cmocka_unit_test(ready_once_is_remembered_in_the_metadata),
+        cmocka_unit_test(a_canary_of_its_own_when_no_old_host_serves),
         cmocka_unit_test(no_room_drains_first_down_to_the_minimum),
         cmocka_unit_test(rollback_undoes_pairs_and_replaces_the_rest),
         cmocka_unit_test(failures_after_taking_over_are_counted),
