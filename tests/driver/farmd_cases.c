@@ -21,16 +21,8 @@
 #include "journal.h"
 #include "log.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LSAN_DISABLE() __lsan_disable()
-#define LSAN_ENABLE() __lsan_enable()
-#else
-#define LSAN_DISABLE() ((void)0)
-#define LSAN_ENABLE() ((void)0)
-#endif
-
 #include "farmd_cases.h"
+#include "lsan.h"
 
 /* The day's sessions: a quiet night, the morning, a peak over the
  * threshold, the evening with two hosts left over, then empty. */

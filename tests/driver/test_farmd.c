@@ -35,15 +35,6 @@
 #include "journal.h"
 #include "log.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LSAN_DISABLE() __lsan_disable()
-#define LSAN_ENABLE() __lsan_enable()
-#else
-#define LSAN_DISABLE() ((void)0)
-#define LSAN_ENABLE() ((void)0)
-#endif
-
 #include "farmd_cases.h"
 
 static void a_day_tick_by_tick(void **state)

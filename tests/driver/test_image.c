@@ -23,15 +23,7 @@
 #include "log.h"
 #include "meta.h"
 #include "vm_fixture.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LSAN_DISABLE() __lsan_disable()
-#define LSAN_ENABLE() __lsan_enable()
-#else
-#define LSAN_DISABLE() ((void)0)
-#define LSAN_ENABLE() ((void)0)
-#endif
+#include "lsan.h"
 
 #define IMAGES "/var/lib/goldfarm/images/"
 

@@ -23,6 +23,7 @@
 #include "error.h"
 #include "farm_state.h"
 #include "log.h"
+#include "vm_fixture.h"
 #include "vmctl.h"
 
 static char farm_uri[4200];
@@ -76,13 +77,6 @@ static const char trace_text[] = "# TIME HOST SESSIONS [ACTIVE]\n"
                                  "10:00 rds-002 13 13\n"
                                  "10:00 rds-003 7\n"
                                  "10:00 callc-001 20\n";
-
-struct fixture {
-    virConnectPtr conn;
-    struct vmctl_ctx ctx;
-    char *out; /* what the last command printed */
-    size_t out_len;
-};
 
 /* Write TEXT to DIR/NAME, its path into PATH (LEN bytes). */
 static void write_file(const char *name, const char *text, char *path, size_t len)
@@ -147,12 +141,8 @@ static int remove_files(void **state)
 /* A fresh connection to the farm; -c's URI given too, as vmctl's main does. */
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
+    struct fixture *f = vm_open(farm_uri);
 
-    assert_non_null(f);
-    f->conn = virConnectOpen(farm_uri);
-    assert_non_null(f->conn);
-    f->ctx.conn = f->conn;
     f->ctx.uri = farm_uri;
     *state = f;
     return 0;
@@ -160,37 +150,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-
-    virConnectClose(f->conn);
-    free(f->out);
-    free(f);
+    vm_close(*state);
     return 0;
-}
-
-/* Run one vmctl command (its words, NULL-terminated) on F's connection.
- * Its output is in f->out; returns its exit code. */
-static int vm(struct fixture *f, ...)
-{
-    char *argv[32];
-    int argc = 0, code;
-    FILE *mem;
-    va_list ap;
-
-    va_start(ap, f);
-    while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
-        argc++;
-    va_end(ap);
-    free(f->out);
-    f->out = NULL;
-    mem = open_memstream(&f->out, &f->out_len);
-    assert_non_null(mem);
-    f->ctx.out = mem;
-    gf_log_set_stream(mem);
-    code = vmctl_run(&f->ctx, argc, argv);
-    gf_log_set_stream(NULL);
-    fclose(mem);
-    return code;
 }
 
 /* Run `plan --policy FILE --at AT [--json]` and assert it prints exactly

@@ -29,15 +29,7 @@
 #include "log.h"
 #include "rollout.h"
 #include "vmctl.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#define LSAN_DISABLE() __lsan_disable()
-#define LSAN_ENABLE() __lsan_enable()
-#else
-#define LSAN_DISABLE() ((void)0)
-#define LSAN_ENABLE() ((void)0)
-#endif
+#include "lsan.h"
 
 /* Every old host sessions-free: drains end at once. */
 static const char empty_trace[] = "00:00 ro-001 0\n00:00 ro-002 0\n00:00 ro-003 0\n"

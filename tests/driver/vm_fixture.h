@@ -1,7 +1,7 @@
 /* vm_fixture.h - vmctl's commands run in-process on one connection to a
  * prepared test-driver farm, so multi-step flows keep their state (the test
  * driver's state lives as long as its connection); what the driver-tier
- * vmctl tests (test_driver.c, test_image.c) share. */
+ * vmctl tests (test_driver.c, test_image.c, test_plan_driver.c) share. */
 #ifndef GF_TEST_VM_FIXTURE_H
 #define GF_TEST_VM_FIXTURE_H
 

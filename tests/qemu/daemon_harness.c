@@ -603,3 +603,17 @@ void libvirtd_ensure_up(void)
     if ((code = testbed_start()) != 0)
         print_error("`%s start` exited %d (see %s/testbed-start.log)\n", g.testbed, code, g.dir);
 }
+
+int harness_args(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s GOLDFARMD VMCTL   (GOLDFARM_SRC=repository root)\n", argv[0]);
+        return -1;
+    }
+    g.goldfarmd = argv[1];
+    g.vmctl = argv[2];
+    g.verbose = getenv("GOLDFARM_TEST_VERBOSE") && strcmp(getenv("GOLDFARM_TEST_VERBOSE"), "0");
+    if (getenv("GOLDFARM_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("GOLDFARM_TEST_FILTER"));
+    return 0;
+}

@@ -96,6 +96,11 @@ struct daemon_harness {
 };
 extern struct daemon_harness g;
 
+/* Take GOLDFARMD and VMCTL from the command line, and GOLDFARM_TEST_VERBOSE
+ * and GOLDFARM_TEST_FILTER from the environment.  Returns 0, or -1 after a
+ * usage line on stderr. */
+int harness_args(int argc, char **argv);
+
 /* Fail the current test at FILE:LINE with a printf-style message. */
 void failf(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));

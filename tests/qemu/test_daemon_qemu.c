@@ -648,14 +648,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_libvirtd_restart_under_daemon),
     };
 
-    if (argc < 3) {
-        fprintf(stderr, "usage: %s GOLDFARMD VMCTL   (GOLDFARM_SRC=repository root)\n", argv[0]);
+    if (harness_args(argc, argv) < 0)
         return 2;
-    }
-    g.goldfarmd = argv[1];
-    g.vmctl = argv[2];
-    g.verbose = getenv("GOLDFARM_TEST_VERBOSE") && strcmp(getenv("GOLDFARM_TEST_VERBOSE"), "0");
-    if (getenv("GOLDFARM_TEST_FILTER"))
-        cmocka_set_test_filter(getenv("GOLDFARM_TEST_FILTER"));
     return cmocka_run_group_tests_name("qemu_daemon", tests, group_setup, group_teardown);
 }

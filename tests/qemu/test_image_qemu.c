@@ -20,7 +20,8 @@
  *
  * Only domains and volumes named gf-test-d-* are made and removed, and the gold versions this
  * suite seals (tiny-gold-vN), which its teardown retires: tiny-gold is left as it was found.
- * GOLDFARM_TEST_VERBOSE=1 prints every command and its output.
+ * GOLDFARM_TEST_VERBOSE=1 prints every command and its output; GOLDFARM_TEST_FILTER=PATTERN
+ * runs only the tests matching it (cmocka's * and ? globs).
  */
 
 #include "daemon_harness.h"
@@ -345,12 +346,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bad_version_rolls_back),
     };
 
-    if (argc < 3) {
-        fprintf(stderr, "usage: %s GOLDFARMD VMCTL   (GOLDFARM_SRC=repository root)\n", argv[0]);
+    if (harness_args(argc, argv) < 0)
         return 2;
-    }
-    g.goldfarmd = argv[1];
-    g.vmctl = argv[2];
-    g.verbose = getenv("GOLDFARM_TEST_VERBOSE") && strcmp(getenv("GOLDFARM_TEST_VERBOSE"), "0");
     return cmocka_run_group_tests_name("qemu_image", tests, group_setup, group_teardown);
 }
