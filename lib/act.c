@@ -102,15 +102,11 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
     struct gf_disk *disks = NULL;
     size_t ndisks = 0;
     unsigned long jid;
-    char *xml = NULL, *uri = NULL;
+    char *uri = NULL;
     int ret = -1;
 
-    if (!(xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE))) {
-        gf_err_virt("reading '%s'", host);
+    if (gf_domain_disks(dom, &disks, &ndisks) < 0)
         return -1;
-    }
-    if (gf_domxml_disks(xml, &disks, &ndisks) < 0)
-        goto cleanup;
     /* what is the gold's is known before anything is written down */
     for (size_t i = 0; i < ndisks; i++) {
         int gold = gf_image_owns_disk(conn, disks[i].path);
@@ -158,7 +154,6 @@ abandon:
 cleanup:
     free(uri);
     free(disks);
-    free(xml);
     return ret;
 }
 

@@ -114,8 +114,7 @@ static void versions_text(const struct scan *s, const char *name, char *buf, siz
         used += (size_t)snprintf(buf + used, len - used, "%s%u", i ? ", " : "", v[i]);
 }
 
-/* The writable disks of DOM's persistent definition; see gf_domxml_disks. */
-static int domain_disks(virDomainPtr dom, struct gf_disk **disks, size_t *n)
+int gf_domain_disks(virDomainPtr dom, struct gf_disk **disks, size_t *n)
 {
     char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
     int ret;
@@ -164,7 +163,7 @@ int gf_image_mark(virConnectPtr conn, const char *name)
                name, name);
         goto cleanup;
     }
-    if (domain_disks(dom, &disks, &ndisks) < 0) {
+    if (gf_domain_disks(dom, &disks, &ndisks) < 0) {
         char msg[512];
         snprintf(msg, sizeof(msg), "%s", gf_err_message());
         gf_err(GF_ERR_INPUT, "'%s' cannot be a gold image: %s", name, msg);
@@ -421,7 +420,7 @@ int gf_image_retire(virConnectPtr conn, const char *name, unsigned int version)
                nusers == 1 ? "" : "s", users);
         goto cleanup;
     }
-    if (domain_disks(s.doms[i], &disks, &ndisks) < 0 ||
+    if (gf_domain_disks(s.doms[i], &disks, &ndisks) < 0 ||
         volume_backed_by(conn, disks, ndisks, vol, sizeof(vol)) < 0)
         goto cleanup;
     if (vol[0]) {
@@ -521,7 +520,7 @@ int gf_image_list(virConnectPtr conn, struct gf_image **list, size_t *n)
         img->marked = m->created;
         snprintf(img->note, sizeof(img->note), "%s", m->note);
         snprintf(img->reason, sizeof(img->reason), "%s", m->reason);
-        if (domain_disks(s.doms[i], &disks, &img->ndisks) < 0)
+        if (gf_domain_disks(s.doms[i], &disks, &img->ndisks) < 0)
             goto cleanup;
         if (img->ndisks)
             snprintf(img->disk, sizeof(img->disk), "%s", disks[0].path);
@@ -564,7 +563,7 @@ int gf_image_owns_disk(virConnectPtr conn, const char *path)
         if (managed < 0)
             owned = -1;
         if (managed == 1 && m.role == GF_ROLE_GOLD) {
-            if (domain_disks(all[i], &disks, &nd) < 0)
+            if (gf_domain_disks(all[i], &disks, &nd) < 0)
                 owned = -1;
             for (size_t j = 0; owned == 0 && j < nd; j++)
                 if (strcmp(disks[j].path, path) == 0)

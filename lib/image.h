@@ -20,6 +20,8 @@
 
 #include "meta.h"
 
+struct gf_disk; /* domxml.h */
+
 /* One version of an image, as gf_image_list reports it. */
 struct gf_image {
     char name[GF_NAME_MAX + 1]; /* the image */
@@ -76,5 +78,9 @@ int gf_image_retire(virConnectPtr conn, const char *name, unsigned int version);
 /* Whether PATH is a disk of any gold image on CONN: 1, 0, or -1 with an
  * error.  Everything that deletes or writes a disk asks this first. */
 int gf_image_owns_disk(virConnectPtr conn, const char *path);
+
+/* The writable disks of DOM's persistent definition (see gf_domxml_disks):
+ * *DISKS is a new array the caller frees.  0, or -1 with an error. */
+int gf_domain_disks(virDomainPtr dom, struct gf_disk **disks, size_t *n);
 
 #endif

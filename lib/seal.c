@@ -51,18 +51,13 @@ static void seal_disks_free(struct seal_disk *d, size_t n)
 static int plan_disks(virDomainPtr dom, const char *gold, int fresh, struct seal_disk **disks,
                       size_t *n)
 {
-    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
     struct gf_disk *hd = NULL;
     struct seal_disk *d = NULL;
     size_t nd = 0;
     int ret = -1;
 
-    if (!xml) {
-        gf_err_virt("reading '%s'", virDomainGetName(dom));
+    if (gf_domain_disks(dom, &hd, &nd) < 0)
         return -1;
-    }
-    if (gf_domxml_disks(xml, &hd, &nd) < 0)
-        goto cleanup;
     if (!(d = calloc(nd + 1, sizeof(*d)))) {
         gf_err(GF_ERR_OP, "out of memory");
         goto cleanup;
@@ -99,7 +94,6 @@ static int plan_disks(virDomainPtr dom, const char *gold, int fresh, struct seal
 cleanup:
     seal_disks_free(d, nd);
     free(hd);
-    free(xml);
     return ret;
 }
 
@@ -177,17 +171,12 @@ cleanup:
 static int remove_host(virDomainPtr dom)
 {
     virConnectPtr conn = virDomainGetConnect(dom);
-    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
     struct gf_disk *disks = NULL;
     size_t n = 0;
     int ret = -1;
 
-    if (!xml) {
-        gf_err_virt("reading '%s'", virDomainGetName(dom));
+    if (gf_domain_disks(dom, &disks, &n) < 0)
         return -1;
-    }
-    if (gf_domxml_disks(xml, &disks, &n) < 0)
-        goto cleanup;
     for (size_t i = 0; i < n; i++) {
         virStorageVolPtr vol = virStorageVolLookupByPath(conn, disks[i].path);
         int gold = vol ? gf_image_owns_disk(conn, disks[i].path) : 0;
@@ -209,7 +198,6 @@ static int remove_host(virDomainPtr dom)
     ret = 0;
 cleanup:
     free(disks);
-    free(xml);
     return ret;
 }
 
