@@ -10,9 +10,6 @@
 #include "log.h"
 #include "meta.h"
 
-static void promote_back(struct gfd_farm *f, const struct gf_farm_obs *farm, unsigned int from,
-                         unsigned int to);
-
 /* The value of KEY in request LINE ("start to=2 batch=2"), into BUF; 0 when
  * absent. */
 static int request_value(const char *line, const char *key, char *buf, size_t len)
@@ -145,6 +142,25 @@ static int start(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
     return 0;
 }
 
+/* Promote version FROM of F's image again on each hypervisor where TO is
+ * the promoted one: the version that failed is not left as the default. */
+static void promote_back(struct gfd_farm *f, const struct gf_farm_obs *farm, unsigned int from,
+                         unsigned int to)
+{
+    const struct gf_policy *p = f->policy;
+
+    for (int i = 0; i < p->nhypervisors; i++) {
+        if (!f->conns[i] || farm->hv[i].promoted != to)
+            continue;
+        if (gf_image_promote(f->conns[i], p->image, from, NULL) < 0)
+            gf_note("%s: error: promoting %s v%u again on %s: %s", p->name, p->image, from,
+                    p->hypervisors[i].uri, gf_err_message());
+        else
+            gf_note("%s: %s v%u was the promoted version on %s: v%u promoted again", p->name,
+                    p->image, to, p->hypervisors[i].uri, from);
+    }
+}
+
 /* Apply request LINE to F's record.  Returns 1 if it changed, 0 if not
  * (a refusal is logged). */
 static int apply(struct gfd_farm *f, const struct gf_farm_obs *farm, const char *line, time_t now)
@@ -228,25 +244,6 @@ void gfd_rollout_mark_ready(struct gfd_farm *f, struct gf_farm_obs *farm, time_t
                 gf_note("%s: error: %s", f->policy->name, gf_err_message());
         }
         virDomainFree(dom);
-    }
-}
-
-/* Promote version FROM of F's image again on each hypervisor where TO is
- * the promoted one: the version that failed is not left as the default. */
-static void promote_back(struct gfd_farm *f, const struct gf_farm_obs *farm, unsigned int from,
-                         unsigned int to)
-{
-    const struct gf_policy *p = f->policy;
-
-    for (int i = 0; i < p->nhypervisors; i++) {
-        if (!f->conns[i] || farm->hv[i].promoted != to)
-            continue;
-        if (gf_image_promote(f->conns[i], p->image, from, NULL) < 0)
-            gf_note("%s: error: promoting %s v%u again on %s: %s", p->name, p->image, from,
-                    p->hypervisors[i].uri, gf_err_message());
-        else
-            gf_note("%s: %s v%u was the promoted version on %s: v%u promoted again", p->name,
-                    p->image, to, p->hypervisors[i].uri, from);
     }
 }
 

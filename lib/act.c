@@ -74,28 +74,10 @@ static int stop(virDomainPtr dom, int timeout)
     return 0;
 }
 
-static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_timeout,
-                       const char *state);
-
-int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
-{
-    struct gf_meta m;
-
-    if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
-        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0 &&
-         strcmp(m.state, "quarantined") != 0)) {
-        gf_err(GF_ERR_OP, "'%s' is not a draining, standby or quarantined host: not retired",
-               virDomainGetName(dom));
-        return -1;
-    }
-    return remove_host(dom, journal, stop_timeout, "retiring");
-}
-
-/* Remove host DOM for good: set its state to STATE (NULL: leave it), stop
- * it, undefine it with its snapshots, delete its own volumes (never a gold
- * disk), journalled in JOURNAL (may be NULL).  0 or -1 with an error. */
-static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_timeout,
-                       const char *state)
+/* Remove host DOM for good: mark it retiring, stop it, undefine it with
+ * its snapshots, delete its own volumes (never a gold disk), journalled in
+ * JOURNAL (may be NULL).  0 or -1 with an error. */
+static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
 {
     const char *host = virDomainGetName(dom);
     virConnectPtr conn = virDomainGetConnect(dom);
@@ -123,7 +105,7 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
             goto abandon;
     /* the recovery finishes only a host in state retiring: until then, a
      * failure closes the entry and the host is as it was (stopped at most) */
-    if (state && gf_meta_set_state(dom, state, state, time(NULL)) < 0)
+    if (gf_meta_set_state(dom, "retiring", "retiring", time(NULL)) < 0)
         goto abandon;
     if (stop(dom, stop_timeout) < 0)
         goto cleanup;
@@ -155,6 +137,20 @@ cleanup:
     free(uri);
     free(disks);
     return ret;
+}
+
+int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
+{
+    struct gf_meta m;
+
+    if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
+        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0 &&
+         strcmp(m.state, "quarantined") != 0)) {
+        gf_err(GF_ERR_OP, "'%s' is not a draining, standby or quarantined host: not retired",
+               virDomainGetName(dom));
+        return -1;
+    }
+    return remove_host(dom, journal, stop_timeout);
 }
 
 /* Record on host OLD that NEW_HOST replaces it (a failed host) or, with

@@ -74,8 +74,8 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     snprintf(h->replaces, sizeof(h->replaces), "%s", m->replaces);
     snprintf(h->replaced_by, sizeof(h->replaced_by), "%s", m->replaced_by);
     snprintf(h->supersedes, sizeof(h->supersedes), "%s", m->supersedes);
-    h->was_ready = h->ready_recorded = m->ready_since != 0;
     snprintf(h->superseded_by, sizeof(h->superseded_by), "%s", m->superseded_by);
+    h->was_ready = h->ready_recorded = m->ready_since != 0;
 }
 
 /* Note gold domain M, if a version of P's image, in HV's versions; the
