@@ -27,13 +27,13 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "farmd.h"
-#include "log.h"
-#include "meta.h"
-#include "observe.h"
-#include "plan.h"
-#include "schedule.h"
+#include "base/log.h"
+#include "model/meta.h"
+#include "observe/observe.h"
+#include "plan/plan.h"
+#include "policy/schedule.h"
 
 static virConnectPtr shared;
 

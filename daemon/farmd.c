@@ -11,13 +11,13 @@
 
 #include <libvirt/virterror.h>
 
-#include "act.h"
-#include "decisions.h"
-#include "error.h"
-#include "hosts.h"
-#include "log.h"
-#include "meta.h"
-#include "observe.h"
+#include "act/act.h"
+#include "act/decisions.h"
+#include "base/error.h"
+#include "model/hosts.h"
+#include "base/log.h"
+#include "model/meta.h"
+#include "observe/observe.h"
 #include "farmd_rollout.h"
 #include "status.h"
 

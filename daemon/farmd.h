@@ -12,11 +12,11 @@
 
 #include <libvirt/libvirt.h>
 
-#include "act.h"
-#include "health.h"
-#include "journal.h"
-#include "plan.h"
-#include "policy.h"
+#include "act/act.h"
+#include "observe/health.h"
+#include "model/journal.h"
+#include "plan/plan.h"
+#include "policy/policy.h"
 
 #define GFD_LAST 8 /* decisions kept for the status */
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "image.h"
-#include "log.h"
-#include "meta.h"
+#include "base/error.h"
+#include "model/image.h"
+#include "base/log.h"
+#include "model/meta.h"
 
 /* The value of KEY in request LINE ("start to=2 batch=2"), into BUF; 0 when
  * absent. */

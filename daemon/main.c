@@ -15,9 +15,9 @@
 
 #include <libvirt/libvirt.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "farmd.h"
-#include "log.h"
+#include "base/log.h"
 
 static int use_syslog;
 static int signal_pipe[2] = {-1, -1};

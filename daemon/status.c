@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "log.h"
-#include "timefmt.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/timefmt.h"
 
 /* Open PATH.tmp for writing; its name goes to TMP. */
 static FILE *open_tmp(const char *path, char *tmp, size_t len)

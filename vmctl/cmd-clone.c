@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "clone.h"
-#include "meta.h"
+#include "model/clone.h"
+#include "model/meta.h"
 #include "vmctl.h"
 
 /* vmctl clone GOLD NAME [--version N] [--full] [--start] [--farm FARM] */

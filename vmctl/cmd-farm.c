@@ -7,13 +7,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "act.h"
-#include "error.h"
-#include "hosts.h"
-#include "json.h"
-#include "meta.h"
-#include "names.h"
-#include "timefmt.h"
+#include "act/act.h"
+#include "base/error.h"
+#include "model/hosts.h"
+#include "base/json.h"
+#include "model/meta.h"
+#include "base/names.h"
+#include "base/timefmt.h"
 #include "vmctl.h"
 
 /* Print the roll-out of status TEXT, if any, as one or two lines. */

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "image.h"
-#include "json.h"
-#include "policy.h"
-#include "seal.h"
-#include "timefmt.h"
+#include "base/error.h"
+#include "model/image.h"
+#include "base/json.h"
+#include "policy/policy.h"
+#include "model/seal.h"
+#include "base/timefmt.h"
 #include "vmctl.h"
 
 #define DEFAULT_POLICIES "/etc/goldfarm/policies"

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "json.h"
-#include "meta.h"
-#include "size.h"
+#include "base/error.h"
+#include "base/json.h"
+#include "model/meta.h"
+#include "base/size.h"
 #include "vmctl.h"
 
 /* libvirt's domain state as virsh names it. */

@@ -4,14 +4,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "hosts.h"
-#include "json.h"
-#include "observe.h"
-#include "plan.h"
-#include "policy.h"
-#include "schedule.h"
-#include "rollout.h"
+#include "base/error.h"
+#include "model/hosts.h"
+#include "base/json.h"
+#include "observe/observe.h"
+#include "plan/plan.h"
+#include "policy/policy.h"
+#include "policy/schedule.h"
+#include "plan/rollout.h"
 #include "vmctl.h"
 
 /* vmctl policy check FILE...: "FILE: ok" or every error of each file. */

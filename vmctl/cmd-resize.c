@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "error.h"
-#include "hosts.h"
-#include "resize.h"
-#include "size.h"
+#include "base/error.h"
+#include "model/hosts.h"
+#include "model/resize.h"
+#include "base/size.h"
 #include "vmctl.h"
 
 /* vmctl resize HOST [--vcpus N] [--memory SIZE] [--live] [--config] */

@@ -6,12 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "hosts.h"
-#include "image.h"
-#include "meta.h"
-#include "policy.h"
-#include "rollout.h"
+#include "base/error.h"
+#include "model/hosts.h"
+#include "model/image.h"
+#include "model/meta.h"
+#include "policy/policy.h"
+#include "plan/rollout.h"
 #include "vmctl.h"
 
 /* Farm FARM's policy, as goldfarmd runs it (its status file names the

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "plot.h"
-#include "policy.h"
-#include "simulate.h"
-#include "timefmt.h"
-#include "trace.h"
+#include "base/error.h"
+#include "simulate/plot.h"
+#include "policy/policy.h"
+#include "simulate/simulate.h"
+#include "base/timefmt.h"
+#include "observe/trace.h"
 #include "vmctl.h"
 
 #define MAX_POLICIES 8

@@ -4,12 +4,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "hosts.h"
-#include "json.h"
-#include "rollback.h"
-#include "snapshot.h"
-#include "timefmt.h"
+#include "base/error.h"
+#include "model/hosts.h"
+#include "base/json.h"
+#include "model/rollback.h"
+#include "model/snapshot.h"
+#include "base/timefmt.h"
 #include "vmctl.h"
 
 /* The hosts a command names: HOST... positionals (the first NPOS of them)

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "hosts.h"
+#include "base/error.h"
+#include "model/hosts.h"
 #include "vmctl.h"
 
 static const struct vmctl_cmd *const cmd_groups[] = {

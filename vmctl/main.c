@@ -5,8 +5,8 @@
 
 #include <libvirt/libvirt.h>
 
-#include "error.h"
-#include "log.h"
+#include "base/error.h"
+#include "base/log.h"
 #include "vmctl.h"
 
 #ifndef GOLDFARM_VERSION

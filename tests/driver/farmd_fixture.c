@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "domxml.h"
-#include "error.h"
-#include "log.h"
+#include "model/domxml.h"
+#include "base/error.h"
+#include "base/log.h"
 #include "vmctl.h"
 
 char fx_testdir[400];

@@ -13,7 +13,7 @@
 #include <libvirt/libvirt.h>
 
 #include "farmd.h"
-#include "meta.h"
+#include "model/meta.h"
 
 #define FX_MAX_HV 2
 

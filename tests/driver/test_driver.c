@@ -14,11 +14,11 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "farm_state.h"
-#include "log.h"
-#include "meta.h"
-#include "snapshot.h"
+#include "base/log.h"
+#include "model/meta.h"
+#include "model/snapshot.h"
 #include "vmctl.h"
 #include "vm_fixture.h"
 

@@ -29,11 +29,11 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "farm_state.h"
 #include "farmd_fixture.h"
-#include "journal.h"
-#include "log.h"
+#include "model/journal.h"
+#include "base/log.h"
 
 #include "farmd_cases.h"
 

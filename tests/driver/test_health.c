@@ -33,10 +33,10 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-#include "error.h"
+#include "base/error.h"
 #include "farm_state.h"
 #include "farmd_fixture.h"
-#include "log.h"
+#include "base/log.h"
 
 #include "health_cases.h"
 

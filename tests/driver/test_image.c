@@ -17,11 +17,11 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "farm_state.h"
-#include "journal.h"
-#include "log.h"
-#include "meta.h"
+#include "model/journal.h"
+#include "base/log.h"
+#include "model/meta.h"
 #include "vm_fixture.h"
 #include "lsan.h"
 

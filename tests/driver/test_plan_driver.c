@@ -20,9 +20,9 @@
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "farm_state.h"
-#include "log.h"
+#include "base/log.h"
 #include "vm_fixture.h"
 #include "vmctl.h"
 

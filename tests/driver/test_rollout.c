@@ -22,12 +22,12 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "farmd_cases.h"
 #include "health_cases.h"
-#include "journal.h"
-#include "log.h"
-#include "rollout.h"
+#include "model/journal.h"
+#include "base/log.h"
+#include "plan/rollout.h"
 #include "vmctl.h"
 #include "lsan.h"
 

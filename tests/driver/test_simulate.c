@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "log.h"
+#include "base/error.h"
+#include "base/log.h"
 #include "vmctl.h"
 
 static const char *farm_xml;

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <libvirt/virterror.h>
 
-#include "log.h"
+#include "base/log.h"
 
 struct fixture *vm_open(const char *uri)
 {

@@ -11,9 +11,9 @@
 
 #include <libvirt/libvirt.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "farm_state.h"
-#include "meta.h"
+#include "model/meta.h"
 #include "vmctl.h"
 
 struct fixture {

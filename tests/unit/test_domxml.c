@@ -11,9 +11,9 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
-#include "domxml.h"
-#include "error.h"
-#include "meta.h"
+#include "model/domxml.h"
+#include "base/error.h"
+#include "model/meta.h"
 
 static const char gold_xml[] =
     "<domain type='kvm' id='7'>\n"

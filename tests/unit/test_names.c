@@ -7,9 +7,9 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "names.h"
-#include "size.h"
+#include "base/error.h"
+#include "base/names.h"
+#include "base/size.h"
 
 static void good_names_pass(void **state)
 {

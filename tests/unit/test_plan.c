@@ -20,10 +20,10 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "plan.h"
-#include "policy.h"
-#include "schedule.h"
+#include "base/error.h"
+#include "plan/plan.h"
+#include "policy/policy.h"
+#include "policy/schedule.h"
 
 /* ---- the policies ---- */
 

@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "plan.h"
-#include "policy.h"
-#include "rollout.h"
-#include "schedule.h"
+#include "base/error.h"
+#include "plan/plan.h"
+#include "policy/policy.h"
+#include "plan/rollout.h"
+#include "policy/schedule.h"
 
 #define T0 1798794000 /* 2027-01-01 09:00 UTC: peak */
 

@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "policy.h"
-#include "schedule.h"
+#include "base/error.h"
+#include "policy/policy.h"
+#include "policy/schedule.h"
 
 /* Three day sets.  Both DST days of 2026 are Sundays, and Sunday's ramp-up
  * starts at 02:30: a time that does not exist on 29 March and happens twice

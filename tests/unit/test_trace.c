@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "error.h"
-#include "trace.h"
+#include "base/error.h"
+#include "observe/trace.h"
 
 static void parses_a_good_trace(void **state)
 {

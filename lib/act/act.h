@@ -1,0 +1,45 @@
+/* act.h - carrying out a plan's actions through libvirt and the hooks. */
+#ifndef GF_ACT_H
+#define GF_ACT_H
+
+#include <libvirt/libvirt.h>
+
+#include "model/journal.h"
+#include "plan/plan.h"
+
+struct gf_act_ctx {
+    const struct gf_policy *p;
+    virConnectPtr *conns;           /* by the policy's hypervisors */
+    const struct gf_farm_obs *farm; /* what the plan was made from */
+    struct gf_journal *journal;     /* may be NULL */
+    time_t now;
+    int parallel;     /* actions run at once (at least 1) */
+    int stop_timeout; /* seconds a retiring host gets to shut down */
+};
+
+/* What became of each action of a plan. */
+struct gf_outcome {
+    int result[GF_PLAN_MAX];      /* 0 done (or a note), -1 failed */
+    char error[GF_PLAN_MAX][256]; /* why it failed */
+};
+
+/* Carry out PLAN's actions (notes are skipped), at most CTX->parallel at
+ * once.  Each outcome is logged with gf_note, one line ("LINE [done]" or
+ * "LINE [failed: WHY]"), and recorded in the host's metadata (state,
+ * since, reason).  OUT (may be NULL) gets each action's outcome.  Returns
+ * the number of actions that failed. */
+int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, struct gf_outcome *out);
+
+/* Tell the broker and the users that HOST (drained by an admin, already in
+ * state draining) is draining: run the broker and notify hooks, and mark
+ * its metadata "notified" without touching its state or since.  Returns 0
+ * or -1 with an error. */
+int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host);
+
+/* Retire DOM: only a host in state draining or standby.  Shut it down
+ * (guest agent, then ACPI, then destroy after STOP_TIMEOUT seconds),
+ * undefine it, delete its own volumes (never a gold disk), journalled so a
+ * crash is finished on restart.  Returns 0 or -1 with an error. */
+int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout);
+
+#endif

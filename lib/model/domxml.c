@@ -1,0 +1,298 @@
+/* domxml.c - reading a domain's XML and deriving a clone's from a gold's. */
+#include "model/domxml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "base/error.h"
+
+int gf_random_bytes(unsigned char *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = getrandom(buf + got, len - got, 0);
+        if (n < 0) {
+            gf_err(GF_ERR_OP, "reading random bytes failed");
+            return -1;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* Parse XML text; NULL with an error naming WHAT when it is not XML. */
+static xmlDocPtr parse_xml(const char *xml, const char *what)
+{
+    xmlDocPtr doc =
+        xmlReadMemory(xml, (int)strlen(xml), what, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+
+    if (!doc || !xmlDocGetRootElement(doc)) {
+        gf_err(GF_ERR_OP, "%s is not well-formed XML", what);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* First child element of NODE called NAME (no namespace), or NULL. */
+static xmlNodePtr child(xmlNodePtr node, const char *name)
+{
+    for (xmlNodePtr c = node ? node->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && !c->ns && xmlStrEqual(c->name, BAD_CAST name))
+            return c;
+    return NULL;
+}
+
+/* Copy attribute NAME of NODE into DST, "" when absent or too long. */
+static void prop(xmlNodePtr node, const char *name, char *dst, size_t len)
+{
+    xmlChar *v = node ? xmlGetProp(node, BAD_CAST name) : NULL;
+
+    dst[0] = '\0';
+    if (v && strlen((const char *)v) < len)
+        memcpy(dst, v, strlen((const char *)v) + 1);
+    xmlFree(v);
+}
+
+/* Whether DISK is one a clone gets its own copy of: a writable disk. */
+static int disk_is_cloned(xmlNodePtr disk)
+{
+    char device[16];
+
+    prop(disk, "device", device, sizeof(device));
+    if (device[0] && strcmp(device, "disk") != 0)
+        return 0;
+    return !child(disk, "readonly") && !child(disk, "shareable");
+}
+
+/* Fill D from the <disk> element NODE; -1 with an error if it cannot be cloned. */
+static int read_disk(xmlNodePtr node, struct gf_disk *d)
+{
+    char type[16];
+
+    memset(d, 0, sizeof(*d));
+    prop(child(node, "target"), "dev", d->target, sizeof(d->target));
+    prop(node, "type", type, sizeof(type));
+    prop(child(node, "source"), "file", d->path, sizeof(d->path));
+    prop(child(node, "driver"), "type", d->format, sizeof(d->format));
+    if (!d->target[0]) {
+        gf_err(GF_ERR_OP, "a disk has no target device");
+        return -1;
+    }
+    if (strcmp(type, "file") != 0 || !d->path[0]) {
+        gf_err(GF_ERR_OP, "disk %s is not a file disk (type '%s'); Goldfarm clones file disks",
+               d->target, type);
+        return -1;
+    }
+    if (!d->format[0])
+        snprintf(d->format, sizeof(d->format), "raw");
+    return 0;
+}
+
+int gf_domxml_disks(const char *xml, struct gf_disk **disks, size_t *ndisks)
+{
+    xmlDocPtr doc = parse_xml(xml, "domain XML");
+    xmlNodePtr devices;
+    struct gf_disk *list = NULL;
+    size_t n = 0;
+    int ret = -1;
+
+    if (!doc)
+        return -1;
+    devices = child(xmlDocGetRootElement(doc), "devices");
+    for (xmlNodePtr c = devices ? devices->children : NULL; c; c = c->next) {
+        struct gf_disk *grown;
+        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, BAD_CAST "disk") ||
+            !disk_is_cloned(c))
+            continue;
+        if (!(grown = realloc(list, (n + 1) * sizeof(*list)))) {
+            gf_err(GF_ERR_OP, "out of memory");
+            goto cleanup;
+        }
+        list = grown;
+        if (read_disk(c, &list[n]) < 0)
+            goto cleanup;
+        n++;
+    }
+    *disks = list;
+    *ndisks = n;
+    list = NULL;
+    ret = 0;
+cleanup:
+    free(list);
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+/* Set the text of NODE's child NAME, creating it when absent. */
+static void set_child_text(xmlNodePtr node, const char *name, const char *text)
+{
+    xmlNodePtr c = child(node, name);
+
+    if (c)
+        xmlNodeSetContent(c, BAD_CAST text);
+    else
+        xmlNewTextChild(node, NULL, BAD_CAST name, BAD_CAST text);
+}
+
+/* Replace the <uuid> with a new random (version 4) UUID. */
+static int new_uuid(xmlNodePtr root)
+{
+    unsigned char u[16];
+    char text[37];
+
+    if (gf_random_bytes(u, sizeof(u)) < 0)
+        return -1;
+    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+    snprintf(text, sizeof(text),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+             u[15]);
+    set_child_text(root, "uuid", text);
+    return 0;
+}
+
+/* Give every <interface> that has a <mac> a new random QEMU-range address. */
+static int new_macs(xmlNodePtr devices)
+{
+    for (xmlNodePtr c = devices ? devices->children : NULL; c; c = c->next) {
+        unsigned char r[3];
+        char mac[18];
+        xmlNodePtr m;
+
+        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, BAD_CAST "interface"))
+            continue;
+        if (!(m = child(c, "mac")))
+            continue;
+        if (gf_random_bytes(r, sizeof(r)) < 0)
+            return -1;
+        snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", r[0], r[1], r[2]);
+        xmlSetProp(m, BAD_CAST "address", BAD_CAST mac);
+        /* A host-side device name belongs to the gold's run, not the clone's. */
+        if ((m = child(c, "target"))) {
+            xmlUnlinkNode(m);
+            xmlFreeNode(m);
+        }
+    }
+    return 0;
+}
+
+/* Point every cloned disk at its new file, by target, per SPEC. */
+static int new_disks(xmlNodePtr devices, const struct gf_clone_spec *spec)
+{
+    for (xmlNodePtr c = devices ? devices->children : NULL; c; c = c->next) {
+        struct gf_disk d;
+        const struct gf_disk *to = NULL;
+        xmlNodePtr n;
+
+        if (c->type != XML_ELEMENT_NODE || !xmlStrEqual(c->name, BAD_CAST "disk") ||
+            !disk_is_cloned(c))
+            continue;
+        if (read_disk(c, &d) < 0)
+            return -1;
+        for (size_t i = 0; i < spec->ndisks; i++)
+            if (strcmp(spec->disks[i].target, d.target) == 0)
+                to = &spec->disks[i];
+        if (!to) {
+            gf_err(GF_ERR_OP, "no clone disk was made for gold disk %s", d.target);
+            return -1;
+        }
+        xmlSetProp(child(c, "source"), BAD_CAST "file", BAD_CAST to->path);
+        if (!(n = child(c, "driver"))) {
+            n = xmlNewChild(c, NULL, BAD_CAST "driver", NULL);
+            xmlSetProp(n, BAD_CAST "name", BAD_CAST "qemu");
+        }
+        xmlSetProp(n, BAD_CAST "type", BAD_CAST to->format);
+        /* libvirt probes the clone's own backing chain. */
+        while ((n = child(c, "backingStore"))) {
+            xmlUnlinkNode(n);
+            xmlFreeNode(n);
+        }
+    }
+    return 0;
+}
+
+/* Remove every Goldfarm element from <metadata> and add SPEC's. */
+static int new_metadata(xmlDocPtr doc, xmlNodePtr root, const struct gf_meta *meta)
+{
+    xmlNodePtr md = child(root, "metadata"), c, next, node;
+
+    if (!md)
+        md = xmlNewChild(root, NULL, BAD_CAST "metadata", NULL);
+    for (c = md->children; c; c = next) {
+        next = c->next;
+        if (c->type == XML_ELEMENT_NODE && c->ns && xmlStrEqual(c->ns->href, BAD_CAST GF_META_NS)) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+    }
+    if (!(node = gf_meta_to_node(meta, doc, 1)))
+        return -1;
+    xmlAddChild(md, node);
+    return 0;
+}
+
+/* Set the vCPUs and memory SPEC asks for (a vCPU count raises the maximum
+ * when needed; memory sets both maximum and current). */
+static void new_size(xmlNodePtr root, const struct gf_clone_spec *spec)
+{
+    char text[32];
+    xmlNodePtr n;
+
+    if (spec->vcpus) {
+        snprintf(text, sizeof(text), "%d", spec->vcpus);
+        if ((n = child(root, "vcpu"))) {
+            xmlChar *max = xmlNodeGetContent(n);
+            if (!max || atoi((const char *)max) < spec->vcpus)
+                xmlNodeSetContent(n, BAD_CAST text);
+            xmlFree(max);
+            xmlSetProp(n, BAD_CAST "current", BAD_CAST text);
+        } else {
+            xmlNewTextChild(root, NULL, BAD_CAST "vcpu", BAD_CAST text);
+        }
+    }
+    if (spec->memory_kib) {
+        snprintf(text, sizeof(text), "%llu", spec->memory_kib);
+        set_child_text(root, "memory", text);
+        set_child_text(root, "currentMemory", text);
+        xmlSetProp(child(root, "memory"), BAD_CAST "unit", BAD_CAST "KiB");
+        xmlSetProp(child(root, "currentMemory"), BAD_CAST "unit", BAD_CAST "KiB");
+    }
+}
+
+char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *spec)
+{
+    xmlDocPtr doc = parse_xml(gold_xml, "gold domain XML");
+    xmlNodePtr root, os, n;
+    xmlChar *mem = NULL;
+    char *out = NULL;
+    int len = 0;
+
+    if (!doc)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    xmlUnsetProp(root, BAD_CAST "id");
+    set_child_text(root, "name", spec->name);
+    new_size(root, spec);
+    if ((os = child(root, "os")) && (n = child(os, "nvram"))) {
+        xmlUnlinkNode(n);
+        xmlFreeNode(n);
+    }
+    if (new_uuid(root) < 0 || new_macs(child(root, "devices")) < 0 ||
+        new_disks(child(root, "devices"), spec) < 0 || new_metadata(doc, root, spec->meta) < 0)
+        goto cleanup;
+    xmlDocDumpFormatMemory(doc, &mem, &len, 1);
+    if (!mem || !(out = strdup((const char *)mem)))
+        gf_err(GF_ERR_OP, "out of memory writing clone XML");
+cleanup:
+    xmlFree(mem);
+    xmlFreeDoc(doc);
+    return out;
+}

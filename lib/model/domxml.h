@@ -1,0 +1,45 @@
+/* domxml.h - reading a domain's XML and deriving a clone's from a gold's.
+ *
+ * Everything here works on XML text with libxml2 and touches no libvirt
+ * connection, so the derivation is unit-tested on its own.
+ */
+#ifndef GF_DOMXML_H
+#define GF_DOMXML_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "model/meta.h"
+
+struct gf_disk {
+    char target[32];     /* "vda" */
+    char path[PATH_MAX]; /* source file */
+    char format[16];     /* driver type: "qcow2", "raw" */
+};
+
+/* The writable file disks (device='disk', not readonly or shareable) of
+ * domain XML.  *DISKS is a new array the caller frees with free().
+ * Returns 0, or -1 with an error (a disk Goldfarm cannot clone, bad XML). */
+int gf_domxml_disks(const char *xml, struct gf_disk **disks, size_t *ndisks);
+
+/* What a clone's XML differs in from its gold's. */
+struct gf_clone_spec {
+    const char *name;            /* the clone's domain name */
+    const struct gf_disk *disks; /* new path and format for each gold disk, by target */
+    size_t ndisks;
+    const struct gf_meta *meta;    /* the clone's Goldfarm metadata */
+    int vcpus;                     /* 0: keep the gold's */
+    unsigned long long memory_kib; /* 0: keep the gold's */
+};
+
+/* Derive a clone's domain XML from GOLD_XML (an inactive definition): new
+ * name, a new random UUID, new random MAC addresses (52:54:00:xx:xx:xx),
+ * disk sources and formats from SPEC, no per-domain NVRAM path, and SPEC's
+ * metadata in place of any Goldfarm element.  Returns a new string the
+ * caller frees with free(), or NULL with an error. */
+char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *spec);
+
+/* Fill BUF (17 bytes and more) with random bytes; 0, or -1 with an error. */
+int gf_random_bytes(unsigned char *buf, size_t len);
+
+#endif

@@ -1,0 +1,368 @@
+/* meta.c - Goldfarm's metadata element on a libvirt domain. */
+#include "model/meta.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+
+#include "base/error.h"
+#include "base/timefmt.h"
+
+/* The metadata cache: domains by UUID, what gf_meta_get would answer. */
+struct cached_meta {
+    virConnectPtr conn; /* the same UUID may stand on two hypervisors */
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int managed; /* gf_meta_get's answer: 1 or 0 */
+    struct gf_meta m;
+};
+
+static struct {
+    int on;
+    struct cached_meta *entries;
+    int n;
+    pthread_mutex_t lock;
+} meta_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void gf_meta_cache_enable(int on)
+{
+    pthread_mutex_lock(&meta_cache.lock);
+    free(meta_cache.entries);
+    meta_cache.entries = NULL;
+    meta_cache.n = 0;
+    meta_cache.on = on;
+    pthread_mutex_unlock(&meta_cache.lock);
+}
+
+/* The entry for UUID, or NULL.  Called with the lock held. */
+static struct cached_meta *cache_find(virConnectPtr conn, const unsigned char *uuid)
+{
+    for (int i = 0; i < meta_cache.n; i++)
+        if (meta_cache.entries[i].conn == conn &&
+            memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
+            return &meta_cache.entries[i];
+    return NULL;
+}
+
+/* Drop every entry for UUID, whatever its connection (two connections may
+ * see the same domain).  Called with the lock held. */
+static void cache_drop(const unsigned char *uuid)
+{
+    for (int i = 0; i < meta_cache.n;) {
+        if (memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
+            meta_cache.entries[i] = meta_cache.entries[--meta_cache.n];
+        else
+            i++;
+    }
+}
+
+void gf_meta_cache_forget(virDomainPtr dom)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (!dom)
+        meta_cache.n = 0;
+    else if (virDomainGetUUID(dom, uuid) == 0)
+        cache_drop(uuid);
+    pthread_mutex_unlock(&meta_cache.lock);
+}
+
+/* Remember that DOM's metadata is M (MANAGED 1) or absent (0), when on. */
+static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    struct cached_meta *e;
+
+    if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
+        return;
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && !(e = cache_find(virDomainGetConnect(dom), uuid))) {
+        struct cached_meta *grown =
+            realloc(meta_cache.entries, (size_t)(meta_cache.n + 1) * sizeof(*grown));
+        if (grown) {
+            meta_cache.entries = grown;
+            e = &meta_cache.entries[meta_cache.n++];
+            e->conn = virDomainGetConnect(dom);
+            memcpy(e->uuid, uuid, VIR_UUID_BUFLEN);
+        }
+    } else if (!meta_cache.on) {
+        e = NULL;
+    }
+    if (e) {
+        e->managed = managed;
+        e->m = *m;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+}
+
+/* DOM's cached answer into M: 1 or 0 as gf_meta_get, or -1 when not cached. */
+static int cache_load(virDomainPtr dom, struct gf_meta *m)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    struct cached_meta *e;
+    int managed = -1;
+
+    if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
+        return -1;
+    pthread_mutex_lock(&meta_cache.lock);
+    if ((e = cache_find(virDomainGetConnect(dom), uuid))) {
+        managed = e->managed;
+        *m = e->m;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+    return managed;
+}
+
+const char *gf_role_name(gf_role role)
+{
+    switch (role) {
+    case GF_ROLE_GOLD:
+        return "gold";
+    case GF_ROLE_HOST:
+        return "host";
+    case GF_ROLE_NONE:
+        break;
+    }
+    return "none";
+}
+
+/* Set attribute NAME to VALUE on NODE unless VALUE is empty. */
+static void set_prop(xmlNodePtr node, const char *name, const char *value)
+{
+    if (value && *value)
+        xmlSetProp(node, BAD_CAST name, BAD_CAST value);
+}
+
+xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
+{
+    char buf[GF_TIME_LEN];
+    xmlNodePtr node = xmlNewDocNode(doc, NULL, BAD_CAST GF_META_ELEMENT, NULL);
+    xmlNsPtr ns;
+
+    if (!node) {
+        gf_err(GF_ERR_OP, "out of memory building metadata");
+        return NULL;
+    }
+    if (with_ns) {
+        ns = xmlNewNs(node, BAD_CAST GF_META_NS, BAD_CAST GF_META_PREFIX);
+        xmlSetNs(node, ns);
+    }
+    set_prop(node, "role", gf_role_name(m->role));
+    set_prop(node, "farm", m->farm);
+    set_prop(node, "image", m->image);
+    if (m->image_version) {
+        snprintf(buf, sizeof(buf), "%u", m->image_version);
+        set_prop(node, "image-version", buf);
+    }
+    set_prop(node, "state", m->state);
+    if (m->since) {
+        gf_time_iso(m->since, buf);
+        set_prop(node, "since", buf);
+    }
+    set_prop(node, "reason", m->reason);
+    if (m->created) {
+        gf_time_iso(m->created, buf);
+        set_prop(node, "created", buf);
+    }
+    set_prop(node, "replaces", m->replaces);
+    set_prop(node, "replaced-by", m->replaced_by);
+    set_prop(node, "supersedes", m->supersedes);
+    set_prop(node, "superseded-by", m->superseded_by);
+    if (m->ready_since) {
+        gf_time_iso(m->ready_since, buf);
+        set_prop(node, "ready-since", buf);
+    }
+    if (m->parent_version) {
+        snprintf(buf, sizeof(buf), "%u", m->parent_version);
+        set_prop(node, "parent-version", buf);
+    }
+    set_prop(node, "note", m->note);
+    if (m->promoted) {
+        snprintf(buf, sizeof(buf), "%u", m->promoted);
+        set_prop(node, "promoted", buf);
+    }
+    return node;
+}
+
+/* Copy attribute NAME of NODE into DST (LEN bytes), "" when absent.
+ * Returns 0, or -1 with an error when the value does not fit. */
+static int get_prop(xmlNodePtr node, const char *name, char *dst, size_t len)
+{
+    xmlChar *value = xmlGetProp(node, BAD_CAST name);
+    int ret = 0;
+
+    dst[0] = '\0';
+    if (!value)
+        return 0;
+    if (strlen((const char *)value) >= len) {
+        gf_err(GF_ERR_OP, "goldfarm metadata: attribute %s is too long", name);
+        ret = -1;
+    } else {
+        memcpy(dst, value, strlen((const char *)value) + 1);
+    }
+    xmlFree(value);
+    return ret;
+}
+
+/* Parse timestamp attribute NAME of NODE into *T (0 when absent). */
+static int get_time_prop(xmlNodePtr node, const char *name, time_t *t)
+{
+    char buf[GF_TIME_LEN];
+
+    *t = 0;
+    if (get_prop(node, name, buf, sizeof(buf)) < 0)
+        return -1;
+    if (buf[0] && gf_time_parse_iso(buf, t) < 0) {
+        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not an ISO 8601 UTC time", name, buf);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parse the positive number attribute NAME of NODE (at most MAX) into *V;
+ * 0 when absent.  Returns 0, or -1 with an error. */
+static int get_uint_prop(xmlNodePtr node, const char *name, unsigned int max, unsigned int *v)
+{
+    char buf[16], *end;
+    unsigned long n;
+
+    *v = 0;
+    if (get_prop(node, name, buf, sizeof(buf)) < 0)
+        return -1;
+    if (!buf[0])
+        return 0;
+    n = strtoul(buf, &end, 10);
+    if (*end || n == 0 || n > max) {
+        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not a number from 1 to %u", name, buf,
+               max);
+        return -1;
+    }
+    *v = (unsigned int)n;
+    return 0;
+}
+
+int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
+{
+    char role[16];
+
+    memset(m, 0, sizeof(*m));
+    if (get_prop(node, "role", role, sizeof(role)) < 0 ||
+        get_prop(node, "farm", m->farm, sizeof(m->farm)) < 0 ||
+        get_prop(node, "image", m->image, sizeof(m->image)) < 0 ||
+        get_uint_prop(node, "image-version", GF_VERSION_MAX, &m->image_version) < 0 ||
+        get_uint_prop(node, "parent-version", GF_VERSION_MAX, &m->parent_version) < 0 ||
+        get_uint_prop(node, "promoted", 4000000000u, &m->promoted) < 0 ||
+        get_prop(node, "note", m->note, sizeof(m->note)) < 0 ||
+        get_prop(node, "supersedes", m->supersedes, sizeof(m->supersedes)) < 0 ||
+        get_prop(node, "superseded-by", m->superseded_by, sizeof(m->superseded_by)) < 0 ||
+        get_prop(node, "state", m->state, sizeof(m->state)) < 0 ||
+        get_prop(node, "reason", m->reason, sizeof(m->reason)) < 0 ||
+        get_prop(node, "replaces", m->replaces, sizeof(m->replaces)) < 0 ||
+        get_prop(node, "replaced-by", m->replaced_by, sizeof(m->replaced_by)) < 0 ||
+        get_time_prop(node, "since", &m->since) < 0 ||
+        get_time_prop(node, "created", &m->created) < 0 ||
+        get_time_prop(node, "ready-since", &m->ready_since) < 0)
+        return -1;
+    if (strcmp(role, "gold") == 0) {
+        m->role = GF_ROLE_GOLD;
+    } else if (strcmp(role, "host") == 0) {
+        m->role = GF_ROLE_HOST;
+    } else {
+        gf_err(GF_ERR_OP, "goldfarm metadata: unknown role '%s'", role);
+        return -1;
+    }
+    return 0;
+}
+
+int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
+{
+    char *xml;
+    xmlDocPtr doc = NULL;
+    int ret = -1;
+
+    if ((ret = cache_load(dom, m)) >= 0)
+        return ret;
+    xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, GF_META_NS,
+                               VIR_DOMAIN_AFFECT_CONFIG);
+
+    memset(m, 0, sizeof(*m));
+    if (!xml) {
+        virErrorPtr e = virGetLastError();
+        if (e && e->code == VIR_ERR_NO_DOMAIN_METADATA) {
+            virResetLastError();
+            cache_store(dom, 0, m);
+            return 0;
+        }
+        gf_err_virt("reading goldfarm metadata of '%s'", virDomainGetName(dom));
+        return -1;
+    }
+    doc = xmlReadMemory(xml, (int)strlen(xml), "metadata.xml", NULL, XML_PARSE_NONET);
+    if (!doc || !xmlDocGetRootElement(doc)) {
+        gf_err(GF_ERR_OP, "goldfarm metadata of '%s' is not XML", virDomainGetName(dom));
+        goto cleanup;
+    }
+    if (gf_meta_from_node(xmlDocGetRootElement(doc), m) < 0) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", gf_err_message());
+        gf_err(GF_ERR_OP, "%s (domain '%s')", msg, virDomainGetName(dom));
+        goto cleanup;
+    }
+    ret = 1;
+    cache_store(dom, 1, m);
+cleanup:
+    xmlFreeDoc(doc);
+    free(xml);
+    return ret;
+}
+
+int gf_meta_set(virDomainPtr dom, const struct gf_meta *m)
+{
+    xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+    xmlNodePtr node;
+    xmlBufferPtr buf = xmlBufferCreate();
+    unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG;
+    int ret = -1;
+
+    if (!doc || !buf || !(node = gf_meta_to_node(m, doc, 0)))
+        goto cleanup;
+    xmlDocSetRootElement(doc, node);
+    xmlNodeDump(buf, doc, node, 0, 0);
+    if (virDomainIsActive(dom) == 1)
+        flags |= VIR_DOMAIN_AFFECT_LIVE;
+    gf_meta_cache_forget(dom); /* on every connection that sees it */
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, (const char *)xmlBufferContent(buf),
+                             GF_META_PREFIX, GF_META_NS, flags) < 0) {
+        gf_err_virt("writing goldfarm metadata of '%s'", virDomainGetName(dom));
+        goto cleanup;
+    }
+    cache_store(dom, 1, m);
+    ret = 0;
+cleanup:
+    xmlBufferFree(buf);
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, time_t now)
+{
+    struct gf_meta m;
+    int managed = gf_meta_get(dom, &m);
+
+    if (managed < 0)
+        return -1;
+    if (!managed) {
+        gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
+        return -1;
+    }
+    if (state) {
+        snprintf(m.state, sizeof(m.state), "%s", state);
+        m.since = now;
+    }
+    if (reason)
+        snprintf(m.reason, sizeof(m.reason), "%s", reason);
+    return gf_meta_set(dom, &m);
+}

@@ -1,0 +1,95 @@
+/* meta.h - Goldfarm's metadata element on a libvirt domain.
+ *
+ * libvirt is Goldfarm's database: every domain it manages carries one
+ * element in Goldfarm's XML namespace, set with virDomainSetMetadata:
+ *
+ *   <goldfarm:managed xmlns:goldfarm="https://goldfarm.dev/xmlns/domain/1"
+ *       role="host" farm="rds" image="rds-2022" image-version="3"
+ *       state="active" since="2026-11-21T08:00:00Z" reason="cloned"
+ *       created="2026-11-21T08:00:00Z"/>
+ *
+ * A domain without it does not exist for Goldfarm.
+ */
+#ifndef GF_META_H
+#define GF_META_H
+
+#include <time.h>
+
+#include <libvirt/libvirt.h>
+#include <libxml/tree.h>
+
+#include "base/names.h"
+
+#define GF_META_NS "https://goldfarm.dev/xmlns/domain/1"
+#define GF_META_PREFIX "goldfarm"
+#define GF_META_ELEMENT "managed"
+#define GF_VERSION_MAX 1000000 /* image versions are 1 to this */
+
+typedef enum {
+    GF_ROLE_NONE = 0, /* not managed by Goldfarm */
+    GF_ROLE_GOLD,     /* a gold image: its disks are never written */
+    GF_ROLE_HOST,     /* a session host cloned from a gold image */
+} gf_role;
+
+struct gf_meta {
+    gf_role role;
+    char farm[GF_NAME_MAX + 1];  /* hosts: the farm they serve */
+    char image[GF_NAME_MAX + 1]; /* gold: its own name; hosts: their gold */
+    unsigned int image_version;
+    char state[16]; /* active, draining, quarantined, retiring */
+    time_t since;   /* when state was entered */
+    char reason[320];
+    time_t created;
+    char replaces[GF_NAME_MAX + 1];    /* a replacement: the host it replaces */
+    char replaced_by[GF_NAME_MAX + 1]; /* a failed host: its replacement */
+    /* hosts, in a roll-out: the old host a new-version host takes over from,
+     * and on the old host, the new one serving in its place */
+    char supersedes[GF_NAME_MAX + 1];
+    char superseded_by[GF_NAME_MAX + 1];
+    time_t ready_since; /* hosts: when it was first ready (its agent answered) in a roll-out */
+    /* gold images: the version this one was sealed from (0: none), the
+     * admin's note, and the promotion serial (the highest is the version new
+     * clones use; 0: never promoted) */
+    unsigned int parent_version;
+    char note[256];
+    unsigned int promoted;
+};
+
+/* Name of ROLE as written in the metadata ("gold", "host", "none"). */
+const char *gf_role_name(gf_role role);
+
+/* Build the metadata element for M as a new node owned by DOC (not linked
+ * into its tree), in Goldfarm's namespace when WITH_NS (for a domain's XML;
+ * virDomainSetMetadata wants it without and adds its own).  NULL with an
+ * error on allocation failure. */
+xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns);
+
+/* Fill M from the metadata element NODE.  Returns 0, or -1 with an error
+ * naming what is malformed. */
+int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m);
+
+/* Read DOM's Goldfarm metadata (persistent definition) into M.
+ * Returns 1 when DOM carries it, 0 when it does not (M zeroed, role NONE),
+ * -1 with an error when libvirt failed or the element is malformed. */
+int gf_meta_get(virDomainPtr dom, struct gf_meta *m);
+
+/* Write M as DOM's Goldfarm metadata, to its persistent definition and, when
+ * running, to the live one.  Returns 0 or -1 with an error. */
+int gf_meta_set(virDomainPtr dom, const struct gf_meta *m);
+
+/* The metadata cache, for goldfarmd: with it on, gf_meta_get answers from
+ * memory for a domain it has read or written before, so a tick reads each
+ * domain's metadata once, not every tick.  Only safe where libvirt's events
+ * report every change: the daemon forgets a domain on its metadata-change,
+ * define and undefine events, and everything on a reconnect.  Off by
+ * default; turning it on or off empties it. */
+void gf_meta_cache_enable(int on);
+
+/* Forget what the cache holds for DOM (NULL: for every domain). */
+void gf_meta_cache_forget(virDomainPtr dom);
+
+/* Set DOM's host state to STATE since NOW (STATE NULL: keep both), with
+ * REASON (NULL: keep it).  Returns 0 or -1 with an error. */
+int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, time_t now);
+
+#endif

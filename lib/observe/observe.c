@@ -1,0 +1,204 @@
+/* observe.c - a farm as libvirt shows it. */
+#include "observe/observe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libvirt/virterror.h>
+
+#include "base/error.h"
+#include "model/meta.h"
+
+/* The typed parameter NAME of a stats record, or NULL. */
+static const virTypedParameter *param(const virDomainStatsRecord *r, const char *name)
+{
+    for (int i = 0; i < r->nparams; i++)
+        if (strcmp(r->params[i].field, name) == 0)
+            return &r->params[i];
+    return NULL;
+}
+
+/* A numeric parameter NAME of R, or DEF when absent. */
+static unsigned long long num(const virDomainStatsRecord *r, const char *name,
+                              unsigned long long def)
+{
+    const virTypedParameter *p = param(r, name);
+
+    if (!p)
+        return def;
+    switch (p->type) {
+    case VIR_TYPED_PARAM_INT:
+        return (unsigned long long)p->value.i;
+    case VIR_TYPED_PARAM_UINT:
+        return p->value.ui;
+    case VIR_TYPED_PARAM_LLONG:
+        return (unsigned long long)p->value.l;
+    case VIR_TYPED_PARAM_ULLONG:
+        return p->value.ul;
+    default:
+        return def;
+    }
+}
+
+/* Fill host H from stats record R and metadata M, on hypervisor HV. */
+static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, const struct gf_meta *m,
+                      int hv)
+{
+    int state = (int)num(r, "state.state", VIR_DOMAIN_NOSTATE);
+    unsigned long long avail = num(r, "balloon.available", 0);
+    unsigned long long unused = num(r, "balloon.unused", 0);
+    int hs = gf_host_state_parse(m->state);
+
+    memset(h, 0, sizeof(*h));
+    snprintf(h->name, sizeof(h->name), "%s", virDomainGetName(r->dom));
+    h->hv = hv;
+    h->run = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ? GF_RUN_RUNNING
+             : state == VIR_DOMAIN_SHUTOFF                              ? GF_RUN_OFF
+                                                                        : GF_RUN_OTHER;
+    h->state = hs < 0 ? GF_HS_ACTIVE : (enum gf_host_state)hs;
+    h->image_version = m->image_version;
+    h->sessions = h->active_sessions = -1;
+    h->vcpus = (int)num(r, "vcpu.current", 0);
+    h->memory_kib = num(r, "balloon.current", 0);
+    h->cpu_pct = -1; /* needs two samples: the daemon keeps the previous one */
+    h->mem_pct = avail && unused <= avail ? 100.0 * (double)(avail - unused) / (double)avail : -1;
+    h->since = m->since;
+    h->logoff_sent = strstr(m->reason, "logoff sent") != NULL;
+    h->admin_drain = strncmp(m->reason, "admin drain", 11) == 0;
+    h->admin_replace = strncmp(m->reason, "admin replace now", 17) == 0 ? 2
+                       : strncmp(m->reason, "admin replace", 13) == 0   ? 1
+                                                                        : 0;
+    h->created = m->created;
+    h->run_reason = (int)num(r, "state.reason", 0);
+    h->cpu_ns = num(r, "cpu.time", 0);
+    snprintf(h->replaces, sizeof(h->replaces), "%s", m->replaces);
+    snprintf(h->replaced_by, sizeof(h->replaced_by), "%s", m->replaced_by);
+    snprintf(h->supersedes, sizeof(h->supersedes), "%s", m->supersedes);
+    snprintf(h->superseded_by, sizeof(h->superseded_by), "%s", m->superseded_by);
+    h->was_ready = h->ready_recorded = m->ready_since != 0;
+}
+
+/* Note gold domain M, if a version of P's image, in HV's versions; the
+ * highest promotion serial so far is *SERIAL. */
+static void note_version(const struct gf_policy *p, const struct gf_meta *m, struct gf_hv_obs *hv,
+                         unsigned int *serial)
+{
+    if (strcmp(m->image, p->image) != 0)
+        return;
+    if (hv->nversions >= 0 && hv->nversions < GF_HV_VERSIONS)
+        hv->versions[hv->nversions++] = m->image_version;
+    else
+        hv->nversions = -1; /* too many to list: not known (marked 0 at the end) */
+    /* the promoted version: the highest serial, else the lowest version */
+    if (!hv->promoted || m->promoted > *serial ||
+        (m->promoted == *serial && m->image_version < hv->promoted)) {
+        hv->promoted = m->image_version;
+        *serial = m->promoted;
+    }
+}
+
+/* Where the driver cannot tell its free memory (libvirt's test driver):
+ * the node's memory less what its N running domains (RECORDS) use.
+ * Returns 0 or -1. */
+static int estimate_free(virConnectPtr conn, virDomainStatsRecordPtr *records, int n,
+                         unsigned long long *free_kib)
+{
+    virNodeInfo node;
+    unsigned long long used = 0;
+
+    virResetLastError();
+    if (virNodeGetInfo(conn, &node) < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        virDomainInfo info;
+        if (num(records[i], "state.state", 0) != VIR_DOMAIN_SHUTOFF &&
+            virDomainGetInfo(records[i]->dom, &info) == 0)
+            used += info.memory;
+    }
+    *free_kib = node.memory > used ? node.memory - used : 0;
+    return 0;
+}
+
+/* Observe one hypervisor's domains into FARM.  Returns 0 or -1. */
+static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
+                      struct gf_farm_obs *farm)
+{
+    unsigned int stats = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
+                         VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
+    virDomainStatsRecordPtr *records = NULL;
+    unsigned long long free_bytes;
+    unsigned int serial = 0;
+    int n, ret = -1;
+
+    if ((n = virConnectGetAllDomainStats(conn, stats, &records, 0)) < 0) {
+        gf_err_virt("reading domain statistics on %s", p->hypervisors[hv].uri);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        struct gf_meta m;
+        struct gf_host_obs *grown;
+        int managed = gf_meta_get(records[i]->dom, &m);
+        if (managed < 0)
+            goto cleanup;
+        if (managed && m.role == GF_ROLE_GOLD)
+            note_version(p, &m, &farm->hv[hv], &serial);
+        if (!managed || m.role != GF_ROLE_HOST || strcmp(m.farm, p->name) != 0)
+            continue;
+        if (!(grown = realloc(farm->hosts, (size_t)(farm->nhosts + 1) * sizeof(*grown)))) {
+            gf_err(GF_ERR_OP, "out of memory");
+            goto cleanup;
+        }
+        farm->hosts = grown;
+        fill_host(&farm->hosts[farm->nhosts++], records[i], &m, hv);
+        if (m.state[0] && strcmp(m.state, "draining") == 0) {
+            if (m.since > farm->last_scale_in)
+                farm->last_scale_in = m.since;
+        } else if (strcmp(m.state, "active") == 0 && m.since > farm->last_scale_out) {
+            farm->last_scale_out = m.since;
+        }
+    }
+    if (farm->hv[hv].nversions < 0)
+        farm->hv[hv].nversions = 0;
+    if ((free_bytes = virNodeGetFreeMemory(conn)) > 0)
+        farm->hv[hv].free_kib = free_bytes >> 10;
+    else if (estimate_free(conn, records, n, &farm->hv[hv].free_kib) < 0) {
+        gf_err_virt("reading the free memory of %s", p->hypervisors[hv].uri);
+        goto cleanup;
+    }
+    farm->hv[hv].reachable = 1;
+    ret = 0;
+cleanup:
+    virDomainStatsRecordListFree(records);
+    return ret;
+}
+
+/* qsort comparator: hosts by name. */
+static int host_by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct gf_host_obs *)a)->name, ((const struct gf_host_obs *)b)->name);
+}
+
+int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
+               struct gf_farm_obs *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < p->nhypervisors; i++)
+        if (conns[i] && observe_hv(p, conns[i], i, out) < 0)
+            goto fail;
+    if (out->nhosts)
+        qsort(out->hosts, (size_t)out->nhosts, sizeof(*out->hosts), host_by_name);
+    for (int i = 0; i < p->nhypervisors && !out->promoted; i++)
+        out->promoted = out->hv[i].promoted; /* as the first hypervisor with the image has it */
+    if (gf_load_sessions(p, conns, now, out) < 0)
+        goto fail;
+    return 0;
+fail:
+    gf_farm_obs_clear(out);
+    return -1;
+}
+
+void gf_farm_obs_clear(struct gf_farm_obs *farm)
+{
+    free(farm->hosts);
+    memset(farm, 0, sizeof(*farm));
+}

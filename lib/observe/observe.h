@@ -1,0 +1,32 @@
+/* observe.h - a farm as libvirt and its load source show it. */
+#ifndef GF_OBSERVE_H
+#define GF_OBSERVE_H
+
+#include <libvirt/libvirt.h>
+
+#include "plan/plan.h"
+#include "policy/schedule.h"
+
+/* Observe the farm of policy P.  CONNS holds a connection per hypervisor of
+ * P (NULL: unreachable; its hosts are not seen and nothing is planned on
+ * it).  Per hypervisor: one domain listing with bulk statistics
+ * (virConnectGetAllDomainStats: state, vCPUs, balloon), the metadata of
+ * each domain, and its free memory.  Only domains whose Goldfarm metadata
+ * names P's farm are kept.  Sessions come from P's load source (gf_load_
+ * sessions), read at NOW.  OUT is cleared first; free it with
+ * gf_farm_obs_clear.  Returns 0, or -1 with an error. */
+int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
+               struct gf_farm_obs *out);
+
+/* Fill each running host's sessions in FARM from P's load source: the guest
+ * agent's logged-in users (CONNS needed), the load command's
+ * "HOST SESSIONS [ACTIVE]" lines, or the trace's latest line for each host
+ * at or before NOW.  A host the source cannot answer for has -1 (unknown).
+ * Returns 0, or -1 with an error (the command failed, the trace is bad). */
+int gf_load_sessions(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
+                     struct gf_farm_obs *farm);
+
+/* Free what gf_observe allocated in FARM; accepts an empty one. */
+void gf_farm_obs_clear(struct gf_farm_obs *farm);
+
+#endif

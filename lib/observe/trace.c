@@ -1,0 +1,384 @@
+/* trace.c - reading the CSV traces `vmctl simulate` replays. */
+#include "observe/trace.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+
+#define MAX_COLS 5
+
+/* The process's zone switched to ZONE (NULL: UTC) while reading; the old TZ
+ * is kept in *SAVED (to free()).  Returns 0 or -1 when ZONE is unknown. */
+static int zone_enter(const char *zone, char **saved, int *had)
+{
+    char tz[96];
+
+    *had = getenv("TZ") != NULL;
+    *saved = *had ? strdup(getenv("TZ")) : NULL;
+    if (zone && *zone) {
+        snprintf(tz, sizeof(tz), "/usr/share/zoneinfo/%s", zone);
+        if (strstr(zone, "..") || access(tz, R_OK) != 0) {
+            free(*saved);
+            *saved = NULL;
+            return -1;
+        }
+        snprintf(tz, sizeof(tz), ":%s", zone);
+    } else {
+        snprintf(tz, sizeof(tz), "UTC0");
+    }
+    setenv("TZ", tz, 1);
+    tzset();
+    return 0;
+}
+
+static void zone_leave(char *saved, int had)
+{
+    if (had && saved)
+        setenv("TZ", saved, 1);
+    else
+        unsetenv("TZ");
+    free(saved);
+    tzset();
+}
+
+/* Parse TEXT with the zone already in force.  0 or -1. */
+static int parse_time(const char *text, time_t *t)
+{
+    int y, mo, d, h, mi, s = 0, n = 0, oh, om;
+    struct tm tm;
+    const char *rest;
+
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5 || n != 16)
+        return -1;
+    rest = text + n;
+    if (rest[0] == ':') {
+        int k = 0;
+        if (!isdigit((unsigned char)rest[1]) || !isdigit((unsigned char)rest[2]) ||
+            sscanf(rest, ":%2d%n", &s, &k) != 1 || k != 3)
+            return -1;
+        rest += 3;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
+        s > 59 || y < 1970)
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    if (strcmp(rest, "Z") == 0) {
+        *t = timegm(&tm);
+    } else if ((rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 &&
+               sscanf(rest + 1, "%2d:%2d", &oh, &om) == 2 && rest[3] == ':' && oh <= 14 &&
+               om <= 59) {
+        int off = (oh * 60 + om) * 60;
+        *t = timegm(&tm) - (rest[0] == '+' ? off : -off);
+    } else if (rest[0] == '\0') {
+        tm.tm_isdst = -1;
+        *t = mktime(&tm);
+        if (*t == (time_t)-1)
+            return -1;
+    } else {
+        return -1;
+    }
+    /* mktime normalises 2026-02-30: refuse dates that do not exist */
+    {
+        struct tm back;
+        time_t probe = *t;
+        if (rest[0] == '\0')
+            localtime_r(&probe, &back);
+        else {
+            probe = timegm(&tm);
+            gmtime_r(&probe, &back);
+        }
+        if (back.tm_mday != d || back.tm_mon != mo - 1)
+            return -1;
+    }
+    return 0;
+}
+
+int gf_trace_time(const char *text, const char *zone, time_t *t)
+{
+    char *saved;
+    int had, ret;
+
+    if (zone_enter(zone, &saved, &had) < 0)
+        return -1;
+    ret = parse_time(text, t);
+    zone_leave(saved, had);
+    return ret;
+}
+
+/* Trim spaces and tabs around S, in place. */
+static char *trim(char *s)
+{
+    char *end;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+        *--end = '\0';
+    return s;
+}
+
+/* Split LINE at commas into COLS (at most MAX_COLS + 1); the count. */
+static int split(char *line, char **cols)
+{
+    int n = 0;
+    char *p = line;
+
+    for (;;) {
+        char *comma = strchr(p, ',');
+        if (n <= MAX_COLS)
+            cols[n] = p;
+        n++;
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    for (int i = 0; i < n && i <= MAX_COLS; i++)
+        cols[i] = trim(cols[i]);
+    return n;
+}
+
+/* A whole number >= 0 from TEXT into *N: 0, -1 not a number, -2 negative. */
+static int count(const char *text, int *n)
+{
+    char *end;
+    long v;
+
+    if (!*text)
+        return -1;
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (*end || errno || v > 10000000 || v < -10000000)
+        return -1;
+    if (v < 0)
+        return -2;
+    *n = (int)v;
+    return 0;
+}
+
+/* Record "FILE:LINE: what" as an input error; returns -1. */
+static int bad(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int bad(const char *file, int line, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    gf_err(GF_ERR_INPUT, "%s:%d: %s", file, line, what);
+    return -1;
+}
+
+/* Parse one data row COLS (N of them) at LINE into R.  0 or -1. */
+static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int line,
+                     struct gf_trace_row *r)
+{
+    const char *f = tr->file;
+    int rc;
+
+    if (n != ncols)
+        return bad(f, line, "%d column%s, but the header has %d", n, n == 1 ? "" : "s", ncols);
+    memset(r, 0, sizeof(*r));
+    r->line = line;
+    r->active = -1;
+    if (parse_time(cols[0], &r->t) < 0)
+        return bad(f, line, "timestamp '%s' is not YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]", cols[0]);
+    if (!cols[1][0] || gf_name_problem(cols[1]))
+        return bad(f, line, "farm '%s' is not a farm name", cols[1]);
+    if (!tr->farm[0]) {
+        snprintf(tr->farm, sizeof(tr->farm), "%s", cols[1]);
+        tr->farm_line = line;
+    } else if (strcmp(tr->farm, cols[1]) != 0) {
+        return bad(f, line, "farm '%s', but line %d names farm '%s' (one farm per trace)", cols[1],
+                   tr->farm_line, tr->farm);
+    }
+    if ((rc = count(cols[2], &r->sessions)) == -2)
+        return bad(f, line, "negative sessions (%s)", cols[2]);
+    if (rc < 0)
+        return bad(f, line, "sessions '%s' is not a whole number", cols[2]);
+    if (tr->has_active) {
+        if ((rc = count(cols[3], &r->active)) == -2)
+            return bad(f, line, "negative active sessions (%s)", cols[3]);
+        if (rc < 0)
+            return bad(f, line, "active '%s' is not a whole number", cols[3]);
+        if (r->active > r->sessions)
+            return bad(f, line, "%d active sessions, more than the %d sessions", r->active,
+                       r->sessions);
+    }
+    if (tr->has_event) {
+        const char *ev = cols[ncols - 1];
+        if (!*ev) {
+            r->event = GF_TEV_NONE;
+        } else if (strcmp(ev, "crash") == 0) {
+            r->event = GF_TEV_CRASH;
+        } else if (strncmp(ev, "crash ", 6) == 0) {
+            const char *host = trim((char *)ev + 6);
+            if (gf_name_problem(host))
+                return bad(f, line, "event '%s': '%s' is not a host name", ev, host);
+            r->event = GF_TEV_CRASH;
+            snprintf(r->event_host, sizeof(r->event_host), "%s", host);
+        } else {
+            return bad(f, line, "unknown event '%s' (expected empty, 'crash' or 'crash HOST')", ev);
+        }
+    }
+    if (tr->nrows) {
+        const struct gf_trace_row *prev = &tr->rows[tr->nrows - 1];
+        if (r->t < prev->t)
+            return bad(f, line, "time goes backwards: %s is before line %d", cols[0], prev->line);
+        if (r->t == prev->t)
+            return bad(f, line, "time %s repeats line %d", cols[0], prev->line);
+        if (!tr->resolution || r->t - prev->t < tr->resolution)
+            tr->resolution = (int)(r->t - prev->t);
+    }
+    return 0;
+}
+
+int gf_trace_parse(const char *file, const char *text, const char *zone, struct gf_trace *out)
+{
+    int line = 0, ncols = 0, cap = 0, ret = -1, had;
+    char *saved = NULL;
+
+    memset(out, 0, sizeof(*out));
+    snprintf(out->file, sizeof(out->file), "%s", file);
+    if (zone_enter(zone, &saved, &had) < 0) {
+        gf_err(GF_ERR_INPUT, "unknown time zone '%s'", zone);
+        return -1;
+    }
+    while (text && *text) {
+        const char *eol = strchr(text, '\n');
+        size_t len = eol ? (size_t)(eol - text) : strlen(text);
+        char buf[1024], *cols[MAX_COLS + 1], *s;
+        int n;
+        line++;
+        if (len >= sizeof(buf)) {
+            bad(file, line, "line longer than %zu characters", sizeof(buf) - 1);
+            goto done;
+        }
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+        text += len + (eol != NULL);
+        s = trim(buf);
+        if (!*s || *s == '#')
+            continue;
+        char whole[1024];
+        snprintf(whole, sizeof(whole), "%s", s);
+        n = split(s, cols);
+        if (!ncols) {
+            static const char *const want[] = {"timestamp", "farm", "sessions"};
+            int ok = n >= 3 && n <= 5;
+            for (int i = 0; ok && i < 3; i++)
+                ok = strcmp(cols[i], want[i]) == 0;
+            if (ok && n >= 4) {
+                out->has_active = strcmp(cols[3], "active") == 0;
+                out->has_event = strcmp(cols[n - 1], "event") == 0;
+                ok = out->has_active + out->has_event == n - 3;
+            }
+            if (!ok) {
+                bad(file, line,
+                    "the header must be timestamp,farm,sessions[,active][,event], not '%s'", whole);
+                goto done;
+            }
+            ncols = n;
+            continue;
+        }
+        if (out->nrows == cap) {
+            struct gf_trace_row *grown;
+            cap = cap ? cap * 2 : 256;
+            if (!(grown = realloc(out->rows, (size_t)cap * sizeof(*grown)))) {
+                gf_err(GF_ERR_OP, "out of memory");
+                goto done;
+            }
+            out->rows = grown;
+        }
+        if (parse_row(out, cols, n, ncols, line, &out->rows[out->nrows]) < 0)
+            goto done;
+        out->nrows++;
+    }
+    if (!ncols) {
+        bad(file, line ? line : 1, "no header line (timestamp,farm,sessions[,active][,event])");
+        goto done;
+    }
+    if (!out->nrows) {
+        bad(file, line, "no samples after the header");
+        goto done;
+    }
+    if (!out->resolution)
+        out->resolution = 60;
+    ret = 0;
+done:
+    zone_leave(saved, had);
+    if (ret < 0)
+        gf_trace_free(out);
+    return ret;
+}
+
+int gf_trace_load(const char *file, const char *zone, struct gf_trace *out)
+{
+    FILE *f = fopen(file, "r");
+    char *text = NULL;
+    size_t len = 0;
+    int ret;
+
+    memset(out, 0, sizeof(*out));
+    if (!f) {
+        gf_err(GF_ERR_INPUT, "cannot read trace %s: %s", file, strerror(errno));
+        return -1;
+    }
+    if (getdelim(&text, &len, '\0', f) < 0 && ferror(f)) {
+        gf_err(GF_ERR_INPUT, "cannot read trace %s: %s", file, strerror(errno));
+        fclose(f);
+        free(text);
+        return -1;
+    }
+    fclose(f);
+    ret = gf_trace_parse(file, text ? text : "", zone, out);
+    free(text);
+    return ret;
+}
+
+void gf_trace_free(struct gf_trace *tr)
+{
+    free(tr->rows);
+    tr->rows = NULL;
+    tr->nrows = 0;
+}
+
+int gf_trace_at(const struct gf_trace *tr, time_t t, int *hint)
+{
+    int i = hint && *hint >= 0 && *hint < tr->nrows && tr->rows[*hint].t <= t ? *hint : -1;
+
+    if (i < 0) {
+        /* binary search: the last row at or before t */
+        int lo = 0, hi = tr->nrows - 1;
+        if (!tr->nrows || tr->rows[0].t > t)
+            return -1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) / 2;
+            if (tr->rows[mid].t <= t)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        i = lo;
+    }
+    while (i + 1 < tr->nrows && tr->rows[i + 1].t <= t)
+        i++;
+    if (hint)
+        *hint = i;
+    return i;
+}

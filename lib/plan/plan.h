@@ -1,0 +1,143 @@
+/* plan.h - the planner: (policy, observed farm, now) -> actions.
+ *
+ * A pure function: no libvirt, no clock, no I/O.  What `vmctl plan` prints,
+ * what `vmctl simulate` replays, and what goldfarmd executes.
+ */
+#ifndef GF_PLAN_H
+#define GF_PLAN_H
+
+#include <time.h>
+
+#include "policy/policy.h"
+#include "plan/rollout.h"
+#include "policy/schedule.h"
+
+#define GF_HV_VERSIONS 16 /* image versions remembered per hypervisor */
+
+enum gf_host_run { GF_RUN_RUNNING, GF_RUN_OFF, GF_RUN_OTHER };
+
+/* A host's state in Goldfarm's metadata. */
+enum gf_host_state {
+    GF_HS_ACTIVE,
+    GF_HS_STANDBY,
+    GF_HS_DRAINING,
+    GF_HS_QUARANTINED,
+    GF_HS_RETIRING
+};
+
+struct gf_host_obs {
+    char name[GF_NAME_MAX + 1];
+    int hv; /* index into the policy's hypervisors */
+    enum gf_host_run run;
+    enum gf_host_state state;
+    unsigned int image_version;
+    int sessions;        /* logged-in users; -1: unknown */
+    int active_sessions; /* of those, active; -1: unknown */
+    int vcpus;
+    unsigned long long memory_kib;
+    double cpu_pct;    /* of its vCPUs, 0-100; < 0: unknown */
+    double mem_pct;    /* of its memory in use by the guest; < 0: unknown */
+    time_t since;      /* when it entered its state */
+    int logoff_sent;   /* draining: the logoff hook has run */
+    int admin_drain;   /* drained by an admin: never undrained by the planner */
+    int admin_replace; /* vmctl farm replace: 1 replace (drain if users), 2 --now */
+    time_t created;
+    int run_reason;            /* libvirt's reason for its state (VIR_DOMAIN_SHUTOFF_CRASHED...) */
+    unsigned long long cpu_ns; /* cumulative CPU time; 0: unknown */
+    char replaces[GF_NAME_MAX + 1];      /* this host replaces that one */
+    char replaced_by[GF_NAME_MAX + 1];   /* this host is replaced by that one */
+    char supersedes[GF_NAME_MAX + 1];    /* a roll-out: this host takes over from that one */
+    char superseded_by[GF_NAME_MAX + 1]; /* a roll-out: that host takes over from this one */
+    /* health (policy health group), assessed over ticks by gf_health_assess */
+    int unhealthy;      /* 0 healthy; 1 failing (grace applies); 2 down for good */
+    int unhealthy_for;  /* seconds */
+    int ready;          /* running, and its agent (or health command) has answered */
+    int was_ready;      /* it has been ready since it came up (the daemon remembers) */
+    int ready_recorded; /* its metadata says so (ready-since): it survives restarts */
+    char health[96];    /* why */
+};
+
+struct gf_hv_obs {
+    int reachable;
+    unsigned long long free_kib;
+    unsigned int versions[GF_HV_VERSIONS]; /* the farm image's versions here */
+    int nversions;                         /* 0: not known (a clone may go anywhere) */
+    unsigned int promoted;                 /* the version promoted here (0: none) */
+};
+
+struct gf_farm_obs {
+    struct gf_host_obs *hosts;
+    int nhosts;
+    struct gf_hv_obs hv[GF_MAX_HYPERVISORS]; /* by the policy's hypervisors */
+    time_t last_scale_out, last_scale_in;    /* 0: never */
+    int breaker_open;                        /* too many failed replacements: replace nothing */
+    unsigned int promoted;                   /* the image's promoted version (0: not known) */
+    const struct gf_rollout *rollout;        /* the farm's roll-out record (NULL: none) */
+};
+
+enum gf_action_kind {
+    GF_ACT_START,      /* start a standby host */
+    GF_ACT_CLONE,      /* clone a new host on .hv (.standby: leave it shut off as standby) */
+    GF_ACT_RESIZE,     /* resize to .vcpus / .memory_kib */
+    GF_ACT_DRAIN,      /* stop new sessions, notify users */
+    GF_ACT_UNDRAIN,    /* cancel a drain: the host is needed again */
+    GF_ACT_LOGOFF,     /* drain wait is up: log the remaining users off */
+    GF_ACT_RETIRE,     /* shut off, undefine, delete its overlay */
+    GF_ACT_QUARANTINE, /* set a failed host aside: snapshot, stop, keep */
+    GF_ACT_NOTE,       /* nothing to do, and why (cooldown, no room, unknown load) */
+};
+
+struct gf_action {
+    enum gf_action_kind kind;
+    char host[GF_NAME_MAX + 1];
+    int hv;
+    int standby;
+    int vcpus;
+    unsigned long long memory_kib;
+    char replaces[GF_NAME_MAX + 1];   /* start/clone: the failed host this one replaces */
+    char supersedes[GF_NAME_MAX + 1]; /* clone: the old host it takes over from (roll-out) */
+    unsigned int version;             /* clone: the image version (0: the promoted one) */
+    char rule[200];                   /* the rule and the numbers behind it */
+};
+
+#define GF_PLAN_MAX 128
+
+struct gf_plan {
+    struct gf_phase_at phase;
+    int failing;   /* hosts failing past the grace: not in service, being replaced */
+    int bad_image; /* a replacement failed soon after it was made: open the breaker */
+    int in_service, standby, draining;
+    int sessions, capacity;
+    int usage_pct;              /* rounded, for display */
+    unsigned int clone_version; /* what new hosts are cloned from (0: the promoted version) */
+    struct gf_rollout rollout;  /* the roll-out record after this plan (phase NONE: none) */
+    int rollout_changed;        /* it differs from the observed one: save it */
+    int nactions;
+    struct gf_action actions[GF_PLAN_MAX];
+};
+
+/* Plan what FARM needs under P at local time NOW.  Fills OUT; pure. */
+void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const struct gf_local *now,
+             struct gf_plan *out);
+
+/* The version new hosts of FARM are cloned from under P: a roll-out's (the
+ * old one while its canary soaks), else the policy's pinned one, else the
+ * one a finished roll-out left the farm on, else the image's promoted one
+ * (0 when not known: the promoted one, looked up when cloning). */
+unsigned int gf_plan_clone_version(const struct gf_policy *p, const struct gf_farm_obs *farm);
+
+/* The observed host NAME of FARM, or NULL. */
+struct gf_host_obs *gf_farm_host(const struct gf_farm_obs *farm, const char *name);
+
+/* One line for action A: "RULE: VERB HOST [on URI]" into BUF. */
+void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *buf, size_t len);
+
+/* The name of kind K ("clone"). */
+const char *gf_action_name(enum gf_action_kind k);
+
+/* The name of host state S as written in metadata ("draining"), and back
+ * (-1 when unknown). */
+const char *gf_host_state_name(enum gf_host_state s);
+int gf_host_state_parse(const char *name);
+
+#endif

@@ -1,0 +1,57 @@
+/* plan_int.h - the planner's working state, shared by its parts (plan.c,
+ * plan_rollout.c).  Internal to the planner: pure, no libvirt, no clock. */
+#ifndef GF_PLAN_INT_H
+#define GF_PLAN_INT_H
+
+#include "plan/plan.h"
+
+struct planner {
+    const struct gf_policy *p;
+    const struct gf_farm_obs *farm;
+    const struct gf_local *now;
+    struct gf_plan *out;
+    char label[96];                                  /* "peak", "off_peak (holiday 2026-12-24)" */
+    unsigned long long free_kib[GF_MAX_HYPERVISORS]; /* less what planned clones take */
+    int on_hv[GF_MAX_HYPERVISORS];                   /* hosts per hypervisor, planned included */
+    int total;                                       /* hosts counted against farm.max_hosts */
+    int next_number;                                 /* lowest unused host number to try */
+    unsigned int old_first; /* a roll-out's target: scale in hosts on other versions first */
+    int rollout_drained;    /* hosts a roll-out drains this plan to make room */
+};
+
+/* Add an action of KIND for HOST (may be NULL), its rule formatted.
+ * Returns it, or NULL when the plan is full. */
+struct gf_action *plan_add(struct planner *pl, enum gf_action_kind kind, const char *host,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Plan one clone of VERSION (as standby when STANDBY); its rule is WHY.
+ * Returns the action, or NULL when there is no room (a note says why). */
+struct gf_action *plan_clone(struct planner *pl, int standby, const char *why,
+                             unsigned int version);
+
+/* Whether a clone of VERSION would find room now. */
+int plan_room(const struct planner *pl, unsigned int version);
+
+/* Whether host H's hypervisor can be acted on now. */
+int plan_hv_ok(const struct planner *pl, const struct gf_host_obs *h);
+
+/* T as local wall-clock time "HH:MM:SS" in NOW's zone, into BUF. */
+void plan_clock_text(const struct gf_local *now, time_t t, char *buf, size_t len);
+
+/* Whether H fails past the policy's grace (or is down for good). */
+int plan_failing(const struct gf_policy *p, const struct gf_host_obs *h);
+
+/* Among the hosts flagged in CANDIDATE, the one with the most (MOST) or the
+ * fewest sessions; ties go to the later name.  -1 if none. */
+int plan_pick(const struct gf_farm_obs *farm, const int *candidate, int most);
+
+/* A roll-out's part of the plan (plan_rollout.c): move the farm's hosts to
+ * the record's target version, gate them, go back when they fail.  Hosts
+ * it acts on or holds are marked in TOUCHED.  Fills PL->out->rollout. */
+void plan_rollout(struct planner *pl, int *touched);
+
+/* Whether H is the new half of a roll-out pair whose old host still serves
+ * (the pair is one place in service, not two). */
+int plan_pair_pending(const struct gf_farm_obs *farm, const struct gf_host_obs *h);
+
+#endif

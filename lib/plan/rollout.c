@@ -1,0 +1,260 @@
+/* rollout.c - a farm's roll-out record and the requests that steer it. */
+#include "plan/rollout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+
+static const char *const phase_names[] = {"none", "canary",      "batches", "rollback",
+                                          "done", "rolled-back", "stuck"};
+
+const char *gf_rollout_phase_name(enum gf_rollout_phase p)
+{
+    return p <= GF_RO_STUCK ? phase_names[p] : "?";
+}
+
+int gf_rollout_phase_parse(const char *name)
+{
+    for (int p = GF_RO_NONE; p <= GF_RO_STUCK; p++)
+        if (strcmp(name, phase_names[p]) == 0)
+            return p;
+    return -1;
+}
+
+int gf_rollout_active(const struct gf_rollout *r)
+{
+    return r &&
+           (r->phase == GF_RO_CANARY || r->phase == GF_RO_BATCHES || r->phase == GF_RO_ROLLBACK);
+}
+
+unsigned int gf_rollout_target(const struct gf_rollout *r)
+{
+    return r->phase == GF_RO_CANARY || r->phase == GF_RO_BATCHES || r->phase == GF_RO_DONE
+               ? r->to
+               : r->from;
+}
+
+/* The record's file (or another with SUFFIX) of FARM into BUF. */
+static void path_of(const char *state_dir, const char *farm, const char *suffix, char *buf,
+                    size_t len)
+{
+    snprintf(buf, len, "%s/%s.%s", state_dir, farm, suffix);
+}
+
+/* One key of the record: its name, and where its value goes. */
+struct field {
+    const char *key;
+    char type; /* 'i' int, 't' time, 'u' unsigned, 's' string, 'p' phase */
+    size_t off, size;
+};
+
+#define R(f, t)                                                                                    \
+    {                                                                                              \
+#f, t, offsetof(struct gf_rollout, f), sizeof(((struct gf_rollout *)0)->f)                 \
+    }
+static const struct field fields[] = {
+    R(phase, 'p'),         R(image, 's'),
+    R(from, 'u'),          R(to, 'u'),
+    R(batch, 'i'),         R(min_hosts, 'i'),
+    R(min_pct, 'i'),       R(soak, 'i'),
+    R(ready_timeout, 'i'), R(max_replacements, 'i'),
+    R(paused, 'i'),        R(started, 't'),
+    R(phase_since, 't'),   R(soak_since, 't'),
+    R(reason, 's'),
+};
+#undef R
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+int gf_rollout_load(const char *state_dir, const char *farm, struct gf_rollout *r)
+{
+    char path[PATH_MAX + 80], line[512];
+    int lineno = 0, ret = 1;
+    FILE *in;
+
+    memset(r, 0, sizeof(*r));
+    path_of(state_dir, farm, "rollout", path, sizeof(path));
+    if (!(in = fopen(path, "r"))) {
+        if (errno == ENOENT)
+            return 0;
+        gf_err(GF_ERR_OP, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (ret == 1 && fgets(line, sizeof(line), in)) {
+        char *eq = strchr(line, '='), *value, *end;
+        const struct field *f = NULL;
+        lineno++;
+        line[strcspn(line, "\n")] = '\0';
+        if (!line[0])
+            continue;
+        if (eq) {
+            *eq = '\0';
+            for (size_t i = 0; i < NFIELDS && !f; i++)
+                if (strcmp(fields[i].key, line) == 0)
+                    f = &fields[i];
+        }
+        if (!f) {
+            gf_err(GF_ERR_OP, "%s:%d: not a roll-out key", path, lineno);
+            ret = -1;
+            break;
+        }
+        value = eq + 1;
+        errno = 0;
+        switch (f->type) {
+        case 's':
+            snprintf((char *)r + f->off, f->size, "%s", value);
+            break;
+        case 'p': {
+            int p = gf_rollout_phase_parse(value);
+            if (p < 0)
+                ret = -1;
+            else
+                r->phase = (enum gf_rollout_phase)p;
+            break;
+        }
+        default: {
+            long long v = strtoll(value, &end, 10);
+            if (errno || *end || end == value)
+                ret = -1;
+            else if (f->type == 't')
+                *(time_t *)((char *)r + f->off) = (time_t)v;
+            else if (f->type == 'u')
+                *(unsigned int *)((char *)r + f->off) = (unsigned int)v;
+            else
+                *(int *)((char *)r + f->off) = (int)v;
+        }
+        }
+        if (ret < 0)
+            gf_err(GF_ERR_OP, "%s:%d: %s: '%s' is not a valid value", path, lineno, f->key, value);
+    }
+    fclose(in);
+    if (ret < 0)
+        memset(r, 0, sizeof(*r));
+    return ret;
+}
+
+int gf_rollout_save(const char *state_dir, const char *farm, const struct gf_rollout *r)
+{
+    char path[PATH_MAX + 80], tmp[PATH_MAX + 100];
+    FILE *out;
+
+    path_of(state_dir, farm, "rollout", path, sizeof(path));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (!(out = fopen(tmp, "w"))) {
+        gf_err(GF_ERR_OP, "cannot write %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < NFIELDS; i++) {
+        const struct field *f = &fields[i];
+        const char *at = (const char *)r + f->off;
+        switch (f->type) {
+        case 's': {
+            char value[256];
+            snprintf(value, sizeof(value), "%s", at);
+            value[strcspn(value, "\n")] = '\0'; /* one line per key */
+            fprintf(out, "%s=%s\n", f->key, value);
+            break;
+        }
+        case 'p':
+            fprintf(out, "%s=%s\n", f->key, gf_rollout_phase_name(r->phase));
+            break;
+        case 't':
+            fprintf(out, "%s=%lld\n", f->key, (long long)*(const time_t *)at);
+            break;
+        case 'u':
+            fprintf(out, "%s=%u\n", f->key, *(const unsigned int *)at);
+            break;
+        default:
+            fprintf(out, "%s=%d\n", f->key, *(const int *)at);
+        }
+    }
+    {
+        int ok = fflush(out) == 0 && fsync(fileno(out)) == 0;
+        if (fclose(out) != 0 || !ok || rename(tmp, path) != 0) {
+            gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
+            unlink(tmp);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int gf_rollout_request(const char *state_dir, const char *farm, const char *line)
+{
+    char path[PATH_MAX + 80], text[512];
+    int fd, len, ok;
+
+    path_of(state_dir, farm, "rollout-requests", path, sizeof(path));
+    len = snprintf(text, sizeof(text), "%s\n", line);
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
+        gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* one write: a line the daemon reads whole */
+    ok = write(fd, text, (size_t)len) == len && fsync(fd) == 0;
+    if (close(fd) != 0 || !ok) {
+        gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int gf_rollout_take_requests(const char *state_dir, const char *farm, char ***lines, int *n)
+{
+    char path[PATH_MAX + 80], taken[PATH_MAX + 80], line[512];
+    FILE *in;
+
+    *lines = NULL;
+    *n = 0;
+    path_of(state_dir, farm, "rollout-requests", path, sizeof(path));
+    path_of(state_dir, farm, "rollout-requests.taken", taken, sizeof(taken));
+    /* what a crash left taken comes first; new requests follow it */
+    if (access(taken, F_OK) != 0 && rename(path, taken) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        gf_err(GF_ERR_OP, "cannot take %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!(in = fopen(taken, "r"))) {
+        gf_err(GF_ERR_OP, "cannot read %s: %s", taken, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), in)) {
+        char **grown;
+        line[strcspn(line, "\n")] = '\0';
+        if (!line[0])
+            continue;
+        if (!(grown = realloc(*lines, (size_t)(*n + 1) * sizeof(char *))) ||
+            !(grown[*n] = strdup(line))) {
+            if (grown)
+                *lines = grown;
+            fclose(in);
+            gf_err(GF_ERR_OP, "out of memory");
+            return -1;
+        }
+        *lines = grown;
+        (*n)++;
+    }
+    fclose(in);
+    return 0;
+}
+
+void gf_rollout_requests_done(const char *state_dir, const char *farm)
+{
+    char taken[PATH_MAX + 80];
+
+    path_of(state_dir, farm, "rollout-requests.taken", taken, sizeof(taken));
+    unlink(taken);
+}
+
+void gf_rollout_describe(const struct gf_rollout *r, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s v%u -> v%u: %s%s%s%s", r->image, r->from, r->to,
+             gf_rollout_phase_name(r->phase), r->paused ? " (paused)" : "",
+             r->reason[0] ? ": " : "", r->reason);
+}

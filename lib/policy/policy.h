@@ -1,0 +1,152 @@
+/* policy.h - a farm's policy, read from a libconfig file.
+ *
+ * One farm per file.  Every key is read through one table (policy_keys.c):
+ * its section, name, type, range and default.  Loading reports every error
+ * in the file at once as "FILE:LINE: key: what is wrong", rejects unknown
+ * keys, and checks the relations between keys before anything runs.
+ */
+#ifndef GF_POLICY_H
+#define GF_POLICY_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "base/names.h"
+
+#define GF_MAX_HYPERVISORS 16
+#define GF_MAX_DAYSETS 7
+#define GF_MAX_HOLIDAYS 128
+#define GF_MAX_HOOK_ARGS 16
+
+enum gf_phase_id { GF_RAMP_UP, GF_PEAK, GF_RAMP_DOWN, GF_OFF_PEAK, GF_NPHASES };
+enum gf_balance { GF_BREADTH, GF_DEPTH };
+enum gf_empty_when { GF_EMPTY_NO_SESSIONS, GF_EMPTY_NO_ACTIVE };
+/* GF_LOAD_EXTERNAL is not in policy files: the caller (the simulator) fills
+ * the sessions itself after observing. */
+enum gf_load_source { GF_LOAD_AGENT, GF_LOAD_COMMAND, GF_LOAD_TRACE, GF_LOAD_EXTERNAL };
+
+/* A program and its arguments, run with execve (never a shell). */
+struct gf_hook {
+    int argc; /* 0: no hook */
+    char argv[GF_MAX_HOOK_ARGS][PATH_MAX / 4];
+};
+
+struct gf_hypervisor {
+    char uri[256];
+    int max_hosts; /* 0: no limit of its own */
+    int line;
+};
+
+struct gf_phase {
+    int start;     /* minutes after local midnight */
+    int min_hosts; /* a count, or with min_pct a percentage of farm.max_hosts */
+    int min_pct;   /* whether min_hosts is a percentage */
+    int threshold; /* capacity threshold, % of max sessions */
+    enum gf_balance balance;
+    int standby; /* shut-off clones kept ready */
+    int line;
+};
+
+struct gf_dayset {
+    char name[32];
+    unsigned int days; /* bit 0 = Sunday ... bit 6 = Saturday */
+    struct gf_phase phases[GF_NPHASES];
+    int line;
+};
+
+struct gf_holiday {
+    int year, month, day;
+    char as[32]; /* a day set's name, or "off_peak" */
+    int dayset;  /* index into daysets, or -1: off-peak all day */
+    int line;
+};
+
+struct gf_policy {
+    char file[PATH_MAX];
+
+    /* farm */
+    char name[GF_NAME_MAX + 1];
+    struct gf_hypervisor hypervisors[GF_MAX_HYPERVISORS];
+    int nhypervisors;
+    char image[GF_NAME_MAX + 1];
+    int image_version;               /* 0: the newest */
+    char host_name[GF_NAME_MAX + 1]; /* printf pattern with one integer, "rds-%03d" */
+    int vcpus;
+    unsigned long long memory_kib;
+    int max_sessions; /* per host */
+    int min_hosts, max_hosts;
+    int tick; /* seconds between reconcile ticks */
+
+    /* schedule */
+    char timezone[64];
+    struct gf_dayset daysets[GF_MAX_DAYSETS];
+    int ndaysets;
+    struct gf_holiday holidays[GF_MAX_HOLIDAYS];
+    int nholidays;
+
+    /* scaling */
+    int cooldown_out, cooldown_in; /* seconds */
+    int max_step;
+    int hysteresis;                    /* percentage points below the threshold before scaling in */
+    int max_vcpus;                     /* vertical limit; 0: no vertical scaling of vCPUs */
+    unsigned long long max_memory_kib; /* 0: none of memory */
+
+    /* drain */
+    int drain_wait; /* seconds before users are logged off */
+    enum gf_empty_when empty_when;
+    struct gf_hook notify, logoff, drain_hook;
+
+    /* health: on when the policy has a health group */
+    int health_on;
+    int health_grace;   /* seconds a host must fail before anything happens */
+    int agent_timeout;  /* seconds the guest agent may be silent; 0: not checked */
+    int cpu_pegged_pct; /* 0: not checked */
+    int cpu_pegged_for; /* seconds */
+    struct gf_hook health_command, join_hook;
+    int breaker_failures; /* failed replacements within breaker_window open the breaker */
+    int breaker_window;   /* seconds; also: a replacement failing this soon means a bad image */
+    int mass_failure_pct; /* more unhealthy than this share: replace nothing */
+    int mass_failure_min; /* ... and more than this many hosts */
+    int quarantine_days;  /* 0: never delete a quarantined host */
+
+    /* rollout: a roll-out's defaults (vmctl image rollout overrides some) */
+    int rollout_batch;            /* hosts replaced at once */
+    int rollout_min;              /* hosts in service, never fewer ... */
+    int rollout_min_pct;          /* ... or a percentage of those when it begins */
+    int rollout_soak;             /* seconds the canary serves healthy first */
+    int rollout_ready_timeout;    /* seconds a new host has to become ready */
+    int rollout_max_replacements; /* new-version hosts that may fail after taking over */
+
+    /* load */
+    enum gf_load_source load_source;
+    struct gf_hook load_command;
+    char trace[PATH_MAX];
+};
+
+/* Load the policy in FILE into a new policy the caller frees with
+ * gf_policy_free.  On any error, returns NULL and *ERRORS is a new string
+ * (to free()) with every error in the file, one per line, as
+ * "FILE:LINE: key: what is wrong". */
+struct gf_policy *gf_policy_load(const char *file, char **errors);
+
+/* The same from TEXT, reported as FILE; for tests. */
+struct gf_policy *gf_policy_load_string(const char *file, const char *text, char **errors);
+
+/* Free P; accepts NULL. */
+void gf_policy_free(struct gf_policy *p);
+
+/* Parse a duration like "30s", "5m", "1h30m" or "2d" into *SECS.  0, or
+ * -1 with what is wrong in WHY (LEN bytes). */
+int gf_duration_parse(const char *s, long long *secs, char *why, size_t len);
+
+/* The name of phase ID as in policy files ("ramp_up"). */
+const char *gf_phase_name(enum gf_phase_id id);
+
+/* Host N's name by P's pattern into BUF. */
+void gf_policy_host_name(const struct gf_policy *p, int n, char *buf, size_t len);
+
+/* PHASE's minimum hosts as a count (a percentage resolved against
+ * farm.max_hosts, rounded up). */
+int gf_phase_min_hosts(const struct gf_policy *p, const struct gf_phase *phase);
+
+#endif
