@@ -639,6 +639,20 @@ int gfd_reload(struct gfd *d)
     return load_policies(d, 0);
 }
 
+int gfd_check(const char *policies_dir, int *nfarms)
+{
+    struct gfd d = {0};
+    int ret;
+
+    snprintf(d.policies_dir, sizeof(d.policies_dir), "%s", policies_dir);
+    ret = load_policies(&d, 1);
+    *nfarms = d.nfarms;
+    for (int i = 0; i < d.nfarms; i++)
+        farm_free(d.farms[i]);
+    free(d.farms);
+    return ret;
+}
+
 /* The journal's connector: the hypervisor's URI through gfd's connector. */
 static virConnectPtr journal_connect(void *opaque, const char *uri)
 {

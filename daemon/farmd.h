@@ -80,6 +80,13 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir);
  * files drop theirs.  Returns the number of files with errors. */
 int gfd_reload(struct gfd *d);
 
+/* Check every policy in POLICIES_DIR as gfd_start would load them (each
+ * file, then the farms they name against each other), printing every
+ * error to stderr; connects to nothing.  Returns 0 with the number of
+ * farms in *NFARMS, or -1 with an error (GF_ERR_INPUT when a file has
+ * errors). */
+int gfd_check(const char *policies_dir, int *nfarms);
+
 /* Tick every farm whose time has come (all with FORCE), at NOW.  Returns
  * the seconds until the next farm is due. */
 int gfd_tick_due(struct gfd *d, time_t now, int force);

@@ -19,6 +19,13 @@
 #include "farmd.h"
 #include "base/log.h"
 
+#ifndef GFD_POLICIES
+#define GFD_POLICIES "/etc/goldfarm/policies"
+#endif
+#ifndef GFD_STATE_DIR
+#define GFD_STATE_DIR "/var/lib/goldfarm"
+#endif
+
 static int use_syslog;
 static int signal_pipe[2] = {-1, -1};
 static int stopping;
@@ -109,7 +116,43 @@ static void wake(struct gfd *d)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: goldfarmd [-c URI] [--policies DIR] [--state-dir DIR] [--metrics FILE]\n"
-                 "                 [--once] [--foreground]\n");
+                 "                 [--pidfile FILE] [--once] [--foreground]\n"
+                 "       goldfarmd -n [--policies DIR]\n"
+                 "       goldfarmd --version | --help\n"
+                 "\n"
+                 "Keeps remote-desktop farms on libvirt the right size and healthy, by the\n"
+                 "policy files (one farm each) in the policies directory.\n"
+                 "\n"
+                 "  -c, --connect URI   stands for every hypervisor URI of the policies\n"
+                 "  --policies DIR      the policy files, *.conf (" GFD_POLICIES ")\n"
+                 "  --state-dir DIR     the daemon's private state: journal, status, decision\n"
+                 "                      logs (" GFD_STATE_DIR ")\n"
+                 "  --metrics FILE      the Prometheus textfile (STATE_DIR/goldfarm.prom)\n"
+                 "  --pidfile FILE      write the daemon's pid there while it runs\n"
+                 "  --once              run one reconcile tick of every farm and exit\n"
+                 "  --foreground        log to stderr, not syslog\n"
+                 "  -n, --check         check the policies as the daemon would load them and\n"
+                 "                      exit: 0 when all are good, 2 when any has errors\n"
+                 "  --version           print the version and exit\n"
+                 "  -h, --help          print this help and exit\n"
+                 "\n"
+                 "Signals: SIGHUP reloads the policies (a bad file keeps its farm's previous\n"
+                 "policy), SIGTERM and SIGINT let the actions in flight finish, then exit 0.\n"
+                 "See goldfarmd(8) and goldfarm.conf(5).\n");
+}
+
+/* Write our pid to PATH (mode 0644, as pidfiles are).  0 or -1. */
+static int write_pidfile(const char *path)
+{
+    char line[32];
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+
+    if (fd < 0 || write(fd, line, (size_t)n) != n || close(fd) != 0) {
+        fprintf(stderr, "goldfarmd: cannot write the pidfile %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -121,15 +164,18 @@ int main(int argc, char **argv)
         {"metrics", required_argument, NULL, 'm'},
         {"once", no_argument, NULL, 'o'},
         {"foreground", no_argument, NULL, 'f'},
+        {"pidfile", required_argument, NULL, 'P'},
+        {"check", no_argument, NULL, 'n'},
+        {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *policies = "/etc/goldfarm/policies", *state_dir = "/var/lib/goldfarm";
+    const char *policies = GFD_POLICIES, *state_dir = GFD_STATE_DIR, *pidfile = NULL;
     struct gfd d = {0};
     struct sigaction sa;
-    int once = 0, foreground = 0, opt;
+    int once = 0, foreground = 0, check = 0, opt;
 
-    while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:hn", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             d.uri_override = optarg;
@@ -149,6 +195,15 @@ int main(int argc, char **argv)
         case 'f':
             foreground = 1;
             break;
+        case 'P':
+            pidfile = optarg;
+            break;
+        case 'n':
+            check = 1;
+            break;
+        case 'V':
+            printf("goldfarmd %s\n", GOLDFARM_VERSION);
+            return 0;
         case 'h':
             usage(stdout);
             return 0;
@@ -160,6 +215,16 @@ int main(int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "goldfarmd: unexpected argument '%s'\n", argv[optind]);
         return 2;
+    }
+    if (check) {
+        int nfarms = 0;
+        gf_err_init();
+        if (gfd_check(policies, &nfarms) < 0) {
+            fprintf(stderr, "goldfarmd: %s\n", gf_err_message());
+            return gf_err_class_get() == GF_ERR_INPUT ? 2 : 1;
+        }
+        printf("goldfarmd: %s: %d farm%s, ok\n", policies, nfarms, nfarms == 1 ? "" : "s");
+        return 0;
     }
     use_syslog = !foreground && !isatty(STDERR_FILENO);
     if (use_syslog)
@@ -187,11 +252,17 @@ int main(int argc, char **argv)
         gfd_stop(&d);
         return gf_err_class_get() == GF_ERR_INPUT ? 2 : 1;
     }
+    if (pidfile && write_pidfile(pidfile) < 0) {
+        gfd_stop(&d);
+        return 1;
+    }
     gf_note("started: %d farm%s from %s, state in %s", d.nfarms, d.nfarms == 1 ? "" : "s", policies,
             state_dir);
     if (once) {
         gfd_tick_due(&d, time(NULL), 1);
         gfd_stop(&d);
+        if (pidfile)
+            unlink(pidfile);
         return 0;
     }
     virEventAddHandle(signal_pipe[0], VIR_EVENT_HANDLE_READABLE, on_signal_fd, &d, NULL);
@@ -206,5 +277,7 @@ int main(int argc, char **argv)
     log_line("stopping on signal");
     virEventRemoveTimeout(timer);
     gfd_stop(&d);
+    if (pidfile)
+        unlink(pidfile);
     return 0;
 }

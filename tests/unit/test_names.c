@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "base/names.h"
 #include "base/size.h"
 
@@ -117,12 +118,29 @@ static void sizes_format(void **state)
     assert_string_equal(buf, "100K");
 }
 
+/* Echoed names and values stay on one line and move no cursor. */
+static void escapes_controls(void **state)
+{
+    char buf[GF_ESC_LEN], small[12];
+
+    (void)state;
+    assert_string_equal(gf_esc("rds-001", buf, sizeof(buf)), "rds-001");
+    assert_string_equal(gf_esc("b\xc3\xbcro", buf, sizeof(buf)), "b\xc3\xbcro"); /* UTF-8 kept */
+    assert_string_equal(gf_esc("a\x1b[2Jb", buf, sizeof(buf)), "a\\x1b[2Jb");
+    assert_string_equal(gf_esc("one\ntwo", buf, sizeof(buf)), "one\\x0atwo");
+    assert_string_equal(gf_esc("back\\slash", buf, sizeof(buf)), "back\\\\slash");
+    assert_string_equal(gf_esc("bad\xff", buf, sizeof(buf)), "bad\\xff");     /* not UTF-8 */
+    assert_string_equal(gf_esc("c1\xc2\x9b", buf, sizeof(buf)), "c1\\u009b"); /* C1 CSI */
+    assert_string_equal(gf_esc(NULL, buf, sizeof(buf)), "(null)");
+    assert_string_equal(gf_esc("abcdefghijklmnop", small, sizeof(small)), "abcdefgh...");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(good_names_pass), cmocka_unit_test(bad_names_fail),
         cmocka_unit_test(sizes_parse),     cmocka_unit_test(bad_sizes_fail),
-        cmocka_unit_test(sizes_format),
+        cmocka_unit_test(sizes_format),    cmocka_unit_test(escapes_controls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
