@@ -28,6 +28,7 @@ struct gf_clone_spec {
     const struct gf_disk *disks; /* new path and format for each gold disk, by target */
     size_t ndisks;
     const struct gf_meta *meta;    /* the clone's Goldfarm metadata */
+    const char *uuid;              /* its UUID (NULL: a new random one) */
     int vcpus;                     /* 0: keep the gold's */
     unsigned long long memory_kib; /* 0: keep the gold's */
 };
@@ -38,6 +39,9 @@ struct gf_clone_spec {
  * metadata in place of any Goldfarm element.  Returns a new string the
  * caller frees with free(), or NULL with an error. */
 char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *spec);
+
+/* A new random (version 4) UUID as text into TEXT (37 bytes); 0 or -1. */
+int gf_uuid_new(char text[37]);
 
 /* Fill BUF (17 bytes and more) with random bytes; 0, or -1 with an error. */
 int gf_random_bytes(unsigned char *buf, size_t len);
