@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,7 +17,9 @@
 #include "act/decisions.h"
 #include "base/error.h"
 #include "model/hosts.h"
+#include "base/file.h"
 #include "base/log.h"
+#include "base/timefmt.h"
 #include "model/meta.h"
 #include "observe/observe.h"
 #include "farmd_rollout.h"
@@ -149,12 +153,13 @@ static void save_scale_in(struct gfd *d, struct gfd_farm *f, time_t now)
 
     f->last_scale_in = now;
     snprintf(path, sizeof(path), "%s/%s.scale-in", d->state_dir, f->policy->name);
-    if (!(out = fopen(path, "w"))) {
-        gf_note("%s: cannot write %s: %s", f->policy->name, path, strerror(errno));
+    if (!(out = gf_file_replace_begin(path, 0600))) {
+        gf_note("%s: error: %s", f->policy->name, gf_err_message());
         return;
     }
     fprintf(out, "%lld\n", (long long)now);
-    fclose(out);
+    if (gf_file_replace_commit(out, path) < 0)
+        gf_note("%s: error: %s", f->policy->name, gf_err_message());
 }
 
 /* Read what save_scale_in kept for F, if anything. */
@@ -165,7 +170,7 @@ static void load_scale_in(struct gfd *d, struct gfd_farm *f)
     FILE *in;
 
     snprintf(path, sizeof(path), "%s/%s.scale-in", d->state_dir, f->policy->name);
-    if ((in = fopen(path, "r"))) {
+    if ((in = fopen(path, "re"))) {
         if (fscanf(in, "%lld", &t) == 1 && t > 0)
             f->last_scale_in = (time_t)t;
         fclose(in);
@@ -235,8 +240,8 @@ static void write_decision_of(struct gfd *d, struct gfd_farm *f, const struct gf
     FILE *out;
 
     snprintf(path, sizeof(path), "%s/%s.decisions", d->state_dir, f->policy->name);
-    if (!(out = fopen(path, "a"))) {
-        gf_note("%s: cannot write %s: %s", f->policy->name, path, strerror(errno));
+    if (!(out = gf_file_open_write(path, 1, 0640))) {
+        gf_note("%s: error: %s", f->policy->name, gf_err_message());
         return;
     }
     if (gf_decision_write(out, f->policy, now, plan, mode, &f->outcome, blind) < 0)
@@ -249,6 +254,131 @@ static void write_decision(struct gfd *d, struct gfd_farm *f, time_t now,
                            enum gf_decision_mode mode, const char *blind)
 {
     write_decision_of(d, f, &f->plan, now, mode, blind);
+}
+
+/* The lease's lifetime for farm F: three ticks, at least 90 s. */
+static int lease_ttl(const struct gfd_farm *f)
+{
+    return f->policy->tick * 3 > 90 ? f->policy->tick * 3 : 90;
+}
+
+/* Take or renew F's lease on every hypervisor FARM reached (on the gold
+ * domain of its image with the lowest version).  Returns 1 when D holds it
+ * everywhere, 0 when another daemon holds it somewhere or it cannot be
+ * held (why into WHY), -1 never: an error is a reason not to act. */
+static int hold_leases(struct gfd *d, struct gfd_farm *f, const struct gf_farm_obs *farm,
+                       time_t now, char *why, size_t len)
+{
+    const struct gf_policy *p = f->policy;
+    int fresh_any = 0, where = 0;
+
+    why[0] = '\0';
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < p->nhypervisors; i++) {
+            const char *name = farm->hv[i].lease_domain;
+            struct gf_lease other;
+            virDomainPtr dom;
+            int fresh = 0, held;
+            if (!f->conns[i] || !farm->hv[i].reachable || !name[0])
+                continue;
+            if (!(dom = virDomainLookupByName(f->conns[i], name))) {
+                snprintf(why, len, "the lease's gold domain '%s' on %s vanished", name,
+                         p->hypervisors[i].uri);
+                return 0;
+            }
+            if (pass == 0) {
+                held = gf_lease_claim(dom, p->name, &d->self, now, lease_ttl(f), &other, &fresh);
+                fresh_any |= fresh;
+            } else {
+                held = gf_lease_read(dom, p->name, &other);
+                held = held < 0 ? -1 : held == 1 && strcmp(other.holder, d->self.holder) == 0;
+            }
+            virDomainFree(dom);
+            if (held < 0) {
+                snprintf(why, len, "%s", gf_err_message());
+                return 0;
+            }
+            if (!held) {
+                char until[GF_TIME_LEN];
+                gf_time_iso(other.expires, until);
+                snprintf(why, len,
+                         "its lease on %s is held by goldfarmd on %s (pid %ld, %s) until %s",
+                         p->hypervisors[i].uri, other.host, other.pid, other.holder, until);
+                return 0;
+            }
+            snprintf(f->lease_dom[i], sizeof(f->lease_dom[i]), "%s", name);
+            where++;
+        }
+        if (!fresh_any || !where)
+            break;
+        /* a lease newly taken: whoever wrote last wins; let a rival's write land */
+        if (d->lease_settle_ms > 0) {
+            struct timespec t = {d->lease_settle_ms / 1000, (d->lease_settle_ms % 1000) * 1000000L};
+            nanosleep(&t, NULL);
+        }
+    }
+    if (!where) {
+        snprintf(why, len,
+                 "no reachable hypervisor has a gold domain of image %s to hold its lease",
+                 p->image);
+        return 0;
+    }
+    return 1;
+}
+
+/* Give up F's leases (a daemon stopping on SIGTERM: a standby takes over
+ * at once instead of after the lease's lifetime). */
+static void release_leases(struct gfd *d, struct gfd_farm *f)
+{
+    for (int i = 0; i < f->policy->nhypervisors; i++) {
+        virDomainPtr dom;
+        if (!f->lease_dom[i][0] || !f->conns[i] ||
+            !(dom = virDomainLookupByName(f->conns[i], f->lease_dom[i])))
+            continue;
+        if (gf_lease_release(dom, f->policy->name, &d->self) < 0)
+            gf_note("%s: error: giving up the lease: %s", f->policy->name, gf_err_message());
+        virDomainFree(dom);
+        f->lease_dom[i][0] = '\0';
+    }
+}
+
+/* Count F's clones of the last actions: a failure backs further clones off
+ * (3 minutes, doubling with each failure in a row, at most 30); a clone
+ * that worked ends the backoff. */
+static void watch_clones(struct gfd_farm *f, time_t now)
+{
+    for (int i = 0; i < f->plan.nactions; i++) {
+        int back;
+        if (f->plan.actions[i].kind != GF_ACT_CLONE)
+            continue;
+        if (f->outcome.result[i] == 0) {
+            f->clone_failures = 0;
+            f->clone_retry_at = 0;
+            continue;
+        }
+        f->clone_failures++;
+        back = 180 << (f->clone_failures - 1 < 4 ? f->clone_failures - 1 : 4);
+        if (back > 1800)
+            back = 1800;
+        f->clone_retry_at = now + back;
+    }
+}
+
+/* Log the domains the observation skipped (once, while they stay). */
+static void report_skipped(struct gfd_farm *f, const struct gf_farm_obs *farm, time_t now)
+{
+    char msg[2048] = "";
+    size_t used = 0;
+
+    if (farm->nskipped) {
+        used = (size_t)snprintf(msg, sizeof(msg),
+                                "error: %d domain%s skipped by the observation:", farm->nskipped,
+                                farm->nskipped == 1 ? "" : "s");
+        for (int i = 0; i < farm->nskipped && i < GF_SKIPPED_MAX && used < sizeof(msg); i++)
+            used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s '%s' (%s)", i ? ";" : "",
+                                     farm->skipped[i].name, farm->skipped[i].why);
+    }
+    log_once(f, &f->skipped_msg, msg, now);
 }
 
 int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
@@ -292,6 +422,23 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
     }
     if (f->last_scale_in > farm.last_scale_in)
         farm.last_scale_in = f->last_scale_in;
+    farm.clone_retry_at = f->clone_retry_at;
+    farm.clone_failures = f->clone_failures;
+    report_skipped(f, &farm, now);
+    {
+        /* one daemon acts on a farm: the lease is renewed even while paused,
+         * so a standby daemon never takes a farm paused for patching */
+        char why[700], msg[800];
+        f->lease_held = hold_leases(d, f, &farm, now, why, sizeof(why));
+        if (!f->lease_held) {
+            snprintf(msg, sizeof(msg), "error: standing by, no action on this farm: %s", why);
+            log_once(f, &f->lease_msg, msg, now);
+            if (!paused)
+                paused = 2; /* planned for, not acted on */
+        } else if (f->lease_msg) {
+            log_once(f, &f->lease_msg, "the farm's lease is held: acting on it", now);
+        }
+    }
     if (!paused)
         gfd_rollout_prepare(d, f, &farm, now);
     else if (gf_rollout_load(d->state_dir, p->name, &f->rollout) == 1)
@@ -340,21 +487,23 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         }
         if (p->health_on)
             watch_replacements(d, f, now);
+        watch_clones(f, now);
         gfd_rollout_finish(d, f, &farm, now);
-    } else if (paused && f->plan.nactions) {
+    } else if (paused == 1 && f->plan.nactions) {
         log_once(f, &f->paused_msg, "paused: planned actions not carried out", now);
     }
     if (f->plan.nactions || !f->logged_idle)
         write_decision(d, f, now,
-                       paused     ? GF_DECIDED_PAUSED
-                       : blind[0] ? GF_DECIDED_BLIND
-                                  : GF_DECIDED_ACTED,
+                       paused == 2 ? GF_DECIDED_STANDBY
+                       : paused    ? GF_DECIDED_PAUSED
+                       : blind[0]  ? GF_DECIDED_BLIND
+                                   : GF_DECIDED_ACTED,
                        blind);
     f->logged_idle = f->plan.nactions == 0;
     ret = 0;
 done:
     f->tick_seconds = gf_now() - start;
-    gfd_write_status(d, f, &farm, now, paused, blind);
+    gfd_write_status(d, f, &farm, now, paused == 1, blind);
     gfd_write_metrics(d);
     gf_farm_obs_clear(&farm);
     free(notes);
@@ -381,7 +530,7 @@ int gfd_breaker(const char *state_dir, const char *farm, char *why, size_t len)
     FILE *in;
 
     snprintf(path, sizeof(path), "%s/%s.breaker", state_dir, farm);
-    if (!(in = fopen(path, "r")))
+    if (!(in = fopen(path, "re")))
         return 0;
     if (!fgets(why, (int)len, in))
         why[0] = '\0';
@@ -398,9 +547,11 @@ static void open_breaker(struct gfd *d, struct gfd_farm *f, const char *why)
     FILE *out;
 
     snprintf(path, sizeof(path), "%s/%s.breaker", d->state_dir, f->policy->name);
-    if ((out = fopen(path, "w"))) {
+    if ((out = gf_file_open_write(path, 0, 0640))) {
         fprintf(out, "%s\n", why);
         fclose(out);
+    } else {
+        gf_note("%s: error: %s", f->policy->name, gf_err_message());
     }
     gf_note("%s: error: replacements stopped: %s (vmctl farm resume %s closes the breaker)",
             f->policy->name, why, f->policy->name);
@@ -477,6 +628,8 @@ static void farm_free(struct gfd_farm *f)
     free(f->notes);
     free(f->blind);
     free(f->paused_msg);
+    free(f->lease_msg);
+    free(f->skipped_msg);
     gf_health_clear(&f->health);
     free(f);
 }
@@ -677,6 +830,40 @@ static virConnectPtr journal_connect(void *opaque, const char *uri)
     return NULL;
 }
 
+/* Take STATE_DIR's lock for D: one goldfarmd per state directory.  A
+ * second is refused, naming the pid the first wrote into the lock file.
+ * 0, or -1 with an error. */
+static int take_lock(struct gfd *d, const char *state_dir)
+{
+    char path[PATH_MAX + 32], pid[32] = "";
+    int fd, n;
+
+    snprintf(path, sizeof(path), "%s/goldfarmd.lock", state_dir);
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+        gf_err(GF_ERR_OP, "cannot open the lock %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        if ((n = (int)pread(fd, pid, sizeof(pid) - 1, 0)) > 0)
+            pid[n] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(fd);
+        if (busy)
+            gf_err(GF_ERR_OP, "the state directory %s is in use by another goldfarmd (pid %s)",
+                   state_dir, pid[0] ? pid : "?");
+        else
+            gf_err(GF_ERR_OP, "cannot lock %s: %s", path, strerror(errno));
+        return -1;
+    }
+    n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+        /* the lock holds without the pid; the refusal then says "?" */
+    }
+    d->lock_fd = fd;
+    return 0;
+}
+
 int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
 {
     struct stat st;
@@ -690,11 +877,14 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
         d->stop_timeout = 60;
     /* with libvirt's events telling every change, metadata is read once */
     gf_meta_cache_enable(d->events);
+    d->lock_fd = -1;
     if (stat(state_dir, &st) != 0 && mkdir(state_dir, 0750) != 0) {
         gf_err(GF_ERR_INPUT, "cannot create the state directory %s: %s", state_dir,
                strerror(errno));
         return -1;
     }
+    if (take_lock(d, state_dir) < 0 || gf_lease_self(&d->self, state_dir) < 0)
+        return -1;
     if (load_policies(d, 1) < 0)
         return -1;
     if (!(d->journal = gf_journal_open(state_dir)))
@@ -708,11 +898,17 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
 
 void gfd_stop(struct gfd *d)
 {
-    for (int i = 0; i < d->nfarms; i++)
+    for (int i = 0; i < d->nfarms; i++) {
+        if (d->release_leases)
+            release_leases(d, d->farms[i]);
         farm_free(d->farms[i]);
+    }
     free(d->farms);
     d->farms = NULL;
     d->nfarms = 0;
     gf_journal_close(d->journal);
     d->journal = NULL;
+    if (d->lock_fd > 0)
+        close(d->lock_fd); /* and with it the lock */
+    d->lock_fd = -1;
 }

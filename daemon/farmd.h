@@ -15,6 +15,7 @@
 #include "act/act.h"
 #include "observe/health.h"
 #include "model/journal.h"
+#include "model/lease.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
 
@@ -48,7 +49,15 @@ struct gfd_farm {
     struct gf_health health;     /* hosts' health between ticks */
     time_t replace_failures[16]; /* when replacements failed, newest last */
     int nreplace_failures;
-    int logged_idle;           /* an evaluation with nothing to do is logged once */
+    int logged_idle; /* an evaluation with nothing to do is logged once */
+    /* failed clones back off: none before clone_retry_at, after
+     * clone_failures failures in a row (3 minutes, doubling, at most 30) */
+    time_t clone_retry_at;
+    int clone_failures;
+    int lease_held;                                      /* the last tick held the lease */
+    char lease_dom[GF_MAX_HYPERVISORS][GF_NAME_MAX + 1]; /* where it was held */
+    char *lease_msg;                                     /* who else holds it, logged once */
+    char *skipped_msg;                                   /* skipped domains, logged once */
     struct gf_rollout rollout; /* the roll-out record (phase NONE: none) */
 };
 
@@ -67,10 +76,16 @@ struct gfd {
     /* How a URI becomes a connection (tests inject theirs); NULL: gf_connect. */
     virConnectPtr (*connect)(void *opaque, const char *uri);
     void *connect_opaque;
+    int lock_fd;          /* the state directory's lock (flock), held while running */
+    struct gf_lease self; /* this daemon as a farm lease holder */
+    int lease_settle_ms;  /* a new lease is read back after this long (0: at once) */
+    int release_leases;   /* gfd_stop gives the leases up (a daemon's SIGTERM) */
 };
 
-/* Set D up: read every policy in POLICIES_DIR (*.conf), open the journal
- * in STATE_DIR and finish or undo what a crash left.  A bad policy file
+/* Set D up: take the lock of STATE_DIR (one daemon per state directory:
+ * a second one is refused, naming the first's pid), read every policy in
+ * POLICIES_DIR (*.conf), open the journal in STATE_DIR and finish or undo
+ * what a crash left.  A bad policy file
  * at start is an error: every error of every file is printed to stderr.
  * Returns 0, or -1 with an error. */
 int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir);

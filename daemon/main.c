@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -247,6 +248,9 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     d.events = !once;
     d.wake = wake;
+    d.lease_settle_ms = 1500;
+    d.release_leases = !once; /* a stopping daemon hands its farms over at once */
+    umask(027);               /* every file it creates: 0640 at most */
     if (gfd_start(&d, policies, state_dir) < 0) {
         log_line(gf_err_message());
         gfd_stop(&d);

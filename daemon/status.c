@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/json.h"
+#include "base/error.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/timefmt.h"
 
@@ -16,8 +19,9 @@ static FILE *open_tmp(const char *path, char *tmp, size_t len)
     FILE *f;
 
     snprintf(tmp, len, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w")))
-        gf_note("cannot write %s: %s", tmp, strerror(errno));
+    unlink(tmp);
+    if (!(f = gf_file_open_write(tmp, 0, 0640)))
+        gf_note("error: %s", gf_err_message());
     return f;
 }
 

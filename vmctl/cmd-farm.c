@@ -9,6 +9,7 @@
 
 #include "act/act.h"
 #include "base/error.h"
+#include "base/file.h"
 #include "model/hosts.h"
 #include "base/json.h"
 #include "model/meta.h"
@@ -175,12 +176,10 @@ static int set_paused(struct vmctl_ctx *ctx, const struct vmctl_args *args, int 
     }
     snprintf(path, sizeof(path), "%s/%s.paused", dir, farm);
     if (pause) {
-        FILE *f = fopen(path, "w");
+        FILE *f = gf_file_open_write(path, 0, 0640);
         time_t now = time(NULL);
-        if (!f) {
-            gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
+        if (!f)
             return -1;
-        }
         fprintf(f, "paused by vmctl at %s", ctime(&now));
         fclose(f);
         fprintf(ctx->out, "farm %s paused: goldfarmd changes nothing on it until resumed\n", farm);

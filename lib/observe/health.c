@@ -21,13 +21,17 @@ static struct gf_health_rec *record(struct gf_health *h, const char *name)
         return NULL;
     h->recs = grown;
     memset(&h->recs[h->nrecs], 0, sizeof(h->recs[0]));
+    h->recs[h->nrecs].cpu_pct = -1;
     snprintf(h->recs[h->nrecs].name, sizeof(h->recs[0].name), "%s", name);
     return &h->recs[h->nrecs++];
 }
 
-/* Why a host that should run is down for good, or NULL if it is not. */
-static const char *down(const struct gf_host_obs *o)
+/* Why a host that should run is down for good, or NULL if it is not.  A
+ * draining host (DRAINING) is down only when it broke, not when it is off. */
+static const char *down(const struct gf_host_obs *o, int draining)
 {
+    if (o->run == GF_RUN_OFF && draining)
+        return o->run_reason == VIR_DOMAIN_SHUTOFF_CRASHED ? "crashed" : NULL;
     if (o->run == GF_RUN_OFF)
         return o->run_reason == VIR_DOMAIN_SHUTOFF_CRASHED ? "crashed" : "shut off unasked";
     if (o->run == GF_RUN_OTHER) {
@@ -92,9 +96,16 @@ static void assess_running(const struct gf_policy *p, virConnectPtr *conns,
                      (long long)(now - (r->agent_ok > r->seen_up ? r->agent_ok : r->seen_up)));
     }
     if (p->cpu_pegged_pct && o->cpu_ns && o->vcpus > 0) {
-        if (r->cpu_at && now > r->cpu_at && o->cpu_ns >= r->cpu_ns) {
+        time_t gap = p->tick / 2 > 1 ? p->tick / 2 : 1;
+        if (r->cpu_at && now - r->cpu_at < gap && now >= r->cpu_at && o->cpu_ns >= r->cpu_ns) {
+            /* too soon for a sample of its own: the last verdict stands */
+            if (r->pegged_since && now - r->pegged_since >= p->cpu_pegged_for)
+                snprintf(why, len, "CPU at %.0f%% for %lldm", r->cpu_pct,
+                         (long long)(now - r->pegged_since) / 60);
+        } else if (r->cpu_at && now > r->cpu_at && o->cpu_ns >= r->cpu_ns) {
             double pct = 100.0 * (double)(o->cpu_ns - r->cpu_ns) /
                          ((double)(now - r->cpu_at) * 1e9 * o->vcpus);
+            r->cpu_pct = pct;
             if (pct >= p->cpu_pegged_pct) {
                 if (!r->pegged_since)
                     r->pegged_since = r->cpu_at;
@@ -104,24 +115,29 @@ static void assess_running(const struct gf_policy *p, virConnectPtr *conns,
             } else {
                 r->pegged_since = 0;
             }
+            r->cpu_ns = o->cpu_ns;
+            r->cpu_at = now;
+        } else {
+            r->cpu_ns = o->cpu_ns; /* the first sample, or the counter went back (a restart) */
+            r->cpu_at = now;
         }
-        r->cpu_ns = o->cpu_ns;
-        r->cpu_at = now;
     }
     if (!why[0] && p->health_command.argc && (status = health_command(p, o->name)) != 0)
         snprintf(why, len, "health command %s: %s %d", p->health_command.argv[0],
                  status < 0 ? "could not run," : "exit", status);
 }
 
-/* Drop the records of hosts not active in FARM: a new host that reuses a
- * name must not inherit an old one's agent and boot times. */
+/* Drop the records of hosts neither active nor draining in FARM: a new
+ * host that reuses a name must not inherit an old one's agent and boot
+ * times. */
 static void prune(struct gf_health *h, const struct gf_farm_obs *farm)
 {
     for (int i = 0; i < h->nrecs;) {
         int active = 0;
         for (int k = 0; k < farm->nhosts && !active; k++)
-            active = farm->hosts[k].state == GF_HS_ACTIVE &&
-                     strcmp(farm->hosts[k].name, h->recs[i].name) == 0;
+            active =
+                (farm->hosts[k].state == GF_HS_ACTIVE || farm->hosts[k].state == GF_HS_DRAINING) &&
+                strcmp(farm->hosts[k].name, h->recs[i].name) == 0;
         if (active)
             i++;
         else
@@ -146,10 +162,10 @@ void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnect
         }
         if (!p->health_on)
             continue;
-        if (o->state != GF_HS_ACTIVE || !(r = record(h, o->name)))
+        if ((o->state != GF_HS_ACTIVE && o->state != GF_HS_DRAINING) || !(r = record(h, o->name)))
             continue;
         o->was_ready |= r->was_ready;
-        if ((dead = down(o))) {
+        if ((dead = down(o, o->state == GF_HS_DRAINING))) {
             o->unhealthy = 2;
             snprintf(o->health, sizeof(o->health), "%s", dead);
             if (!r->bad_since)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/file.h"
 
 static const char *const phase_names[] = {"none", "canary",      "batches", "rollback",
                                           "done", "rolled-back", "stuck"};
@@ -79,7 +80,7 @@ int gf_rollout_load(const char *state_dir, const char *farm, struct gf_rollout *
 
     memset(r, 0, sizeof(*r));
     path_of(state_dir, farm, "rollout", path, sizeof(path));
-    if (!(in = fopen(path, "r"))) {
+    if (!(in = fopen(path, "re"))) {
         if (errno == ENOENT)
             return 0;
         gf_err(GF_ERR_OP, "cannot read %s: %s", path, strerror(errno));
@@ -145,10 +146,9 @@ int gf_rollout_save(const char *state_dir, const char *farm, const struct gf_rol
 
     path_of(state_dir, farm, "rollout", path, sizeof(path));
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (!(out = fopen(tmp, "w"))) {
-        gf_err(GF_ERR_OP, "cannot write %s: %s", tmp, strerror(errno));
+    unlink(tmp);
+    if (!(out = gf_file_open_write(tmp, 0, 0600)))
         return -1;
-    }
     for (size_t i = 0; i < NFIELDS; i++) {
         const struct field *f = &fields[i];
         const char *at = (const char *)r + f->off;
@@ -220,7 +220,7 @@ int gf_rollout_take_requests(const char *state_dir, const char *farm, char ***li
         gf_err(GF_ERR_OP, "cannot take %s: %s", path, strerror(errno));
         return -1;
     }
-    if (!(in = fopen(taken, "r"))) {
+    if (!(in = fopen(taken, "re"))) {
         gf_err(GF_ERR_OP, "cannot read %s: %s", taken, strerror(errno));
         return -1;
     }

@@ -391,13 +391,24 @@ static void breaker_opens_after_failed_clones_and_resume_closes_it(void **state)
     destroy(f->conn[0], "hf-002");
     setenv("GOLDFARM_FAULT", "clone-define", 1);
     snprintf(path, sizeof(path), "%s/hf.breaker", f->state);
+    /* failed clones back off: 3 minutes after the first failure, 6 after the
+     * second; within a backoff, no clone is tried */
+    static const int attempts[3] = {60, 60 + 180, 60 + 180 + 360};
     for (int i = 1; i <= 3; i++) {
         fx_notes_reset();
-        assert_int_equal(tick_may_fail(f, t + 60 * i), 1);
+        assert_int_equal(tick_may_fail(f, t + attempts[i - 1]), 1);
         fx_assert_has(f->lines, "clone hf-005", "the plan");
         fx_assert_has(fx_notes(), "injected fault at clone-define", "the log");
         assert_int_equal(dom_state(f->conn[0], "hf-005", NULL), -1);
         assert_int_equal(stat(path, &st) == 0, i == 3);
+        if (i < 3) {
+            char notes[2048];
+            assert_int_equal(tick_may_fail(f, t + attempts[i] - 30), 0);
+            fx_assert_lacks(f->lines, "clone hf-005", "the plan within the backoff");
+            fx_plan_notes(f, "hf", notes, sizeof(notes));
+            fx_assert_has(notes, i == 1 ? "clones back off until" : "after 2 failures",
+                          "the notes");
+        }
     }
     fx_assert_has(fx_notes(), "hf: error: replacements stopped: 3 replacements failed within 600s",
                   "the log");
@@ -408,7 +419,7 @@ static void breaker_opens_after_failed_clones_and_resume_closes_it(void **state)
     }
     /* open: the next tick replaces nothing, even with the fault gone */
     unsetenv("GOLDFARM_FAULT");
-    tick_may_fail(f, t + 240);
+    tick_may_fail(f, t + attempts[2] + 60 * 30);
     {
         char notes[2048];
         fx_plan_notes(f, "hf", notes, sizeof(notes));
@@ -433,7 +444,7 @@ static void breaker_opens_after_failed_clones_and_resume_closes_it(void **state)
      * the minimum: see bug_breaker_bypassed_by_the_minimum; crash it again) */
     if (dom_state(f->conn[0], "hf-002", NULL) == VIR_DOMAIN_RUNNING)
         destroy(f->conn[0], "hf-002");
-    tick(f, t + 300);
+    tick(f, t + attempts[2] + 60 * 31); /* the clones' backoff over too */
     assert_true(has_line(f, "clone hf-005"));
     assert_replacement(f->conn[0], "hf-002", "hf-005");
     free(held[0]);
