@@ -10,6 +10,13 @@
 #include "base/escape.h"
 #include "model/meta.h"
 
+static void (*seam)(virDomainPtr dom);
+
+void gf_observe_set_seam(void (*fn)(virDomainPtr dom))
+{
+    seam = fn;
+}
+
 /* The typed parameter NAME of a stats record, or NULL. */
 static const virTypedParameter *param(const virDomainStatsRecord *r, const char *name)
 {
@@ -183,6 +190,8 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         int managed;
         if (note_taken(farm, name) < 0)
             goto cleanup;
+        if (seam)
+            seam(records[i]->dom);
         virResetLastError();
         if ((managed = gf_meta_get(records[i]->dom, &m)) < 0) {
             /* one bad domain never blinds the farm: skipped and reported */

@@ -26,6 +26,11 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
 int gf_load_sessions(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
                      struct gf_farm_obs *farm);
 
+/* Test seam: FN (NULL: none) is called for each domain between the one
+ * listing and the reading of its metadata, so a test can make a domain
+ * vanish there for real (undefine it), as another program might. */
+void gf_observe_set_seam(void (*fn)(virDomainPtr dom));
+
 /* Free what gf_observe allocated in FARM; accepts an empty one. */
 void gf_farm_obs_clear(struct gf_farm_obs *farm);
 

@@ -273,6 +273,17 @@ void fx_start(struct fx *f, int parallel)
     f->started = 1;
 }
 
+int fx_start_other(struct fx *f, struct gfd *d, const char *state_dir)
+{
+    memset(d, 0, sizeof(*d));
+    mkdir(state_dir, 0700);
+    d->connect = connector;
+    d->connect_opaque = f;
+    d->parallel = 1;
+    d->stop_timeout = 2;
+    return gfd_start(d, f->policies, state_dir);
+}
+
 void fx_stop(struct fx *f)
 {
     if (!f->started)
