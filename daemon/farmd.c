@@ -342,26 +342,29 @@ static void release_leases(struct gfd *d, struct gfd_farm *f)
     }
 }
 
-/* Count F's clones of the last actions: a failure backs further clones off
- * (3 minutes, doubling with each failure in a row, at most 30); a clone
- * that worked ends the backoff. */
+/* Count F's clones of the last actions: a tick whose clones failed backs
+ * further clones off (3 minutes, doubling with each such tick in a row, at
+ * most 30); a tick whose clones all worked ends the backoff. */
 static void watch_clones(struct gfd_farm *f, time_t now)
 {
+    int tried = 0, failed = 0, back;
+
     for (int i = 0; i < f->plan.nactions; i++) {
-        int back;
         if (f->plan.actions[i].kind != GF_ACT_CLONE)
             continue;
-        if (f->outcome.result[i] == 0) {
-            f->clone_failures = 0;
-            f->clone_retry_at = 0;
-            continue;
-        }
-        f->clone_failures++;
-        back = 180 << (f->clone_failures - 1 < 4 ? f->clone_failures - 1 : 4);
-        if (back > 1800)
-            back = 1800;
-        f->clone_retry_at = now + back;
+        tried++;
+        failed += f->outcome.result[i] != 0;
     }
+    if (!tried)
+        return;
+    if (!failed) {
+        f->clone_failures = 0;
+        f->clone_retry_at = 0;
+        return;
+    }
+    f->clone_failures++; /* a tick's clones fail together: one failure */
+    back = 180 << (f->clone_failures - 1 < 4 ? f->clone_failures - 1 : 4);
+    f->clone_retry_at = now + (back > 1800 ? 1800 : back);
 }
 
 /* Log the domains the observation skipped (once, while they stay). */

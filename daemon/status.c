@@ -111,6 +111,16 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
         gf_json_int(&j, "usage_pct", f->plan.usage_pct);
     }
     write_rollout(&j, f, farm);
+    gf_json_int(&j, "skipped_domains", farm->nskipped);
+    gf_json_open(&j, "skipped", '[');
+    for (int i = 0; i < farm->nskipped && i < GF_SKIPPED_MAX; i++) {
+        gf_json_open(&j, NULL, '{');
+        gf_json_str(&j, "name", farm->skipped[i].name);
+        gf_json_str(&j, "hypervisor", p->hypervisors[farm->skipped[i].hv].uri);
+        gf_json_str(&j, "why", farm->skipped[i].why);
+        gf_json_close(&j, '}');
+    }
+    gf_json_close(&j, ']');
     gf_json_open(&j, "hosts", '[');
     for (int i = 0; i < farm->nhosts; i++) {
         const struct gf_host_obs *h = &farm->hosts[i];

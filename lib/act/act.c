@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "model/clone.h"
+#include "model/disk_use.h"
 #include "model/domxml.h"
 #include "model/hosts.h"
 #include "base/error.h"
@@ -132,8 +133,16 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
     gf_crash_point("retire-undefined");
     for (size_t i = 0; i < ndisks; i++) {
         virStorageVolPtr vol;
+        char who[256];
+        int users;
         if (!disks[i].path[0])
             continue; /* a gold disk */
+        if ((users = gf_disk_users(conn, disks[i].path, who, sizeof(who))) != 0) {
+            if (users < 0)
+                goto cleanup; /* the journal finishes it on the next start */
+            gf_note("%s: %s is also used by '%s': kept", host, disks[i].path, who);
+            continue;
+        }
         if (!(vol = virStorageVolLookupByPath(conn, disks[i].path)))
             continue;
         if (virStorageVolDelete(vol, 0) < 0) {

@@ -195,10 +195,14 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         virResetLastError();
         if ((managed = gf_meta_get(records[i]->dom, &m)) < 0) {
             /* one bad domain never blinds the farm: skipped and reported */
-            virErrorPtr e = virGetLastError();
-            skip(farm, name, hv,
-                 e && e->code == VIR_ERR_NO_DOMAIN ? "vanished while it was observed"
-                                                   : gf_err_message());
+            unsigned char uuid[VIR_UUID_BUFLEN];
+            virDomainPtr still = virDomainGetUUID(records[i]->dom, uuid) == 0
+                                     ? virDomainLookupByUUID(conn, uuid)
+                                     : NULL;
+            skip(farm, name, hv, still ? gf_err_message() : "vanished while it was observed");
+            if (still)
+                virDomainFree(still);
+            virResetLastError();
             continue;
         }
         if (managed && m.role == GF_ROLE_GOLD)
