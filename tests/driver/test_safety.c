@@ -173,8 +173,9 @@ static void malformed_element_of_another_farm(void **state)
                      0);
     virDomainFree(dom);
     fx_tick(f, "07:00");
-    fx_assert_has(fx_notes(), "skipped by the observation: 'callc-001' (goldfarm metadata: "
-                              "image-version 'abc' is not a number",
+    fx_assert_has(fx_notes(),
+                  "skipped by the observation: 'callc-001' (goldfarm metadata: "
+                  "image-version 'abc' is not a number",
                   "the log");
     fx_assert_has(f->lines, "clone rds-004", "the plan");
     fx_assert_has(f->lines, "start rds-003", "the plan");
