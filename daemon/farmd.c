@@ -154,12 +154,12 @@ static void save_scale_in(struct gfd *d, struct gfd_farm *f, time_t now)
     f->last_scale_in = now;
     snprintf(path, sizeof(path), "%s/%s.scale-in", d->state_dir, f->policy->name);
     if (!(out = gf_file_replace_begin(path, 0600))) {
-        gf_note("%s: error: %s", f->policy->name, gf_err_message());
+        gf_error("%s: %s", f->policy->name, gf_err_message());
         return;
     }
     fprintf(out, "%lld\n", (long long)now);
     if (gf_file_replace_commit(out, path) < 0)
-        gf_note("%s: error: %s", f->policy->name, gf_err_message());
+        gf_error("%s: %s", f->policy->name, gf_err_message());
 }
 
 /* Read what save_scale_in kept for F, if anything. */
@@ -192,15 +192,15 @@ static void remember(struct gfd_farm *f, time_t now, const char *line)
     snprintf(f->last[f->nlast++], sizeof(f->last[0]), "%s %s", stamp, line);
 }
 
-/* Log TEXT once: only when it differs from *PREV (which keeps it). */
-static void log_once(struct gfd_farm *f, char **prev, const char *text, time_t now)
+/* Log TEXT at LEVEL once: only when it differs from *PREV (which keeps it). */
+static void log_once(struct gfd_farm *f, char **prev, int level, const char *text, time_t now)
 {
     if (*prev && strcmp(*prev, text) == 0)
         return;
     free(*prev);
     *prev = strdup(text);
     if (*text) {
-        gf_note("%s: %s", f->policy->name, text);
+        gf_log(level, "%s: %s", f->policy->name, text);
         remember(f, now, text);
     }
 }
@@ -213,18 +213,10 @@ static void notify_admin_drains(struct gfd_farm *f, const struct gf_farm_obs *fa
 
     for (int i = 0; i < farm->nhosts; i++) {
         const struct gf_host_obs *h = &farm->hosts[i];
-        virDomainPtr dom;
         struct gf_act_ctx ctx = {.p = p, .conns = f->conns, .farm = farm, .now = now};
-        if (h->state != GF_HS_DRAINING || !h->admin_drain || h->logoff_sent || !f->conns[h->hv] ||
-            !(dom = virDomainLookupByName(f->conns[h->hv], h->name)))
+        if (h->state != GF_HS_DRAINING || !h->admin_drain || h->notified || h->logoff_sent ||
+            !f->conns[h->hv])
             continue;
-        {
-            struct gf_meta m;
-            int told = gf_meta_get(dom, &m) == 1 && strstr(m.reason, "notified");
-            virDomainFree(dom);
-            if (told)
-                continue;
-        }
         if (gf_drain_notify(&ctx, h->name) == 0)
             gf_note("%s: %s drained by an admin: broker and users told", p->name, h->name);
         else
@@ -241,7 +233,7 @@ static void write_decision_of(struct gfd *d, struct gfd_farm *f, const struct gf
 
     snprintf(path, sizeof(path), "%s/%s.decisions", d->state_dir, f->policy->name);
     if (!(out = gf_file_open_write(path, 1, 0640))) {
-        gf_note("%s: error: %s", f->policy->name, gf_err_message());
+        gf_error("%s: %s", f->policy->name, gf_err_message());
         return;
     }
     if (gf_decision_write(out, f->policy, now, plan, mode, &f->outcome, blind) < 0)
@@ -336,7 +328,7 @@ static void release_leases(struct gfd *d, struct gfd_farm *f)
             !(dom = virDomainLookupByName(f->conns[i], f->lease_dom[i])))
             continue;
         if (gf_lease_release(dom, f->policy->name, &d->self) < 0)
-            gf_note("%s: error: giving up the lease: %s", f->policy->name, gf_err_message());
+            gf_error("%s: giving up the lease: %s", f->policy->name, gf_err_message());
         virDomainFree(dom);
         f->lease_dom[i][0] = '\0';
     }
@@ -375,13 +367,13 @@ static void report_skipped(struct gfd_farm *f, const struct gf_farm_obs *farm, t
 
     if (farm->nskipped) {
         used = (size_t)snprintf(msg, sizeof(msg),
-                                "error: %d domain%s skipped by the observation:", farm->nskipped,
+                                "%d domain%s skipped by the observation:", farm->nskipped,
                                 farm->nskipped == 1 ? "" : "s");
         for (int i = 0; i < farm->nskipped && i < GF_SKIPPED_MAX && used < sizeof(msg); i++)
             used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s '%s' (%s)", i ? ";" : "",
                                      farm->skipped[i].name, farm->skipped[i].why);
     }
-    log_once(f, &f->skipped_msg, msg, now);
+    log_once(f, &f->skipped_msg, GF_LOG_ERR, msg, now);
 }
 
 int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
@@ -392,6 +384,7 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
     char blind[512] = "", *notes = NULL;
     size_t notes_len = 0;
     FILE *notes_out;
+    int notes_level = GF_LOG_INFO;
     double start = gf_now();
     int paused = gfd_paused(d->state_dir, p->name), ret = -1;
 
@@ -403,9 +396,9 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
     if (blind[0]) {
         char msg[600];
         snprintf(msg, sizeof(msg), "blind: %s unreachable: no action on this farm", blind);
-        log_once(f, &f->blind, msg, now);
+        log_once(f, &f->blind, GF_LOG_ERR, msg, now);
     } else if (f->blind) {
-        log_once(f, &f->blind, "all hypervisors reachable again", now);
+        log_once(f, &f->blind, GF_LOG_INFO, "all hypervisors reachable again", now);
     }
     if (blind[0]) {
         /* what cannot be seen is not planned for: nothing is taken as gone.
@@ -434,12 +427,12 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         char why[700], msg[800];
         f->lease_held = hold_leases(d, f, &farm, now, why, sizeof(why));
         if (!f->lease_held) {
-            snprintf(msg, sizeof(msg), "error: standing by, no action on this farm: %s", why);
-            log_once(f, &f->lease_msg, msg, now);
+            snprintf(msg, sizeof(msg), "standing by, no action on this farm: %s", why);
+            log_once(f, &f->lease_msg, GF_LOG_WARNING, msg, now);
             if (!paused)
                 paused = 2; /* planned for, not acted on */
         } else if (f->lease_msg) {
-            log_once(f, &f->lease_msg, "the farm's lease is held: acting on it", now);
+            log_once(f, &f->lease_msg, GF_LOG_INFO, "the farm's lease is held: acting on it", now);
         }
     }
     if (!paused)
@@ -462,11 +455,12 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
             continue;
         gf_action_line(p, &f->plan.actions[i], line, sizeof(line));
         /* a safeguard holding replacements back is an error for whoever reads the log */
-        fprintf(notes_out, "%s%s%s", ftell(notes_out) ? "; " : "",
-                strstr(line, "replacing nothing") ? "error: " : "", line);
+        fprintf(notes_out, "%s%s", ftell(notes_out) ? "; " : "", line);
+        if (f->plan.actions[i].level < notes_level)
+            notes_level = f->plan.actions[i].level; /* a safeguard's hold is an error */
     }
     fclose(notes_out);
-    log_once(f, &f->notes, notes, now);
+    log_once(f, &f->notes, notes_level, notes, now);
     if (!paused && !blind[0]) {
         struct gf_act_ctx ctx = {.p = p,
                                  .conns = f->conns,
@@ -493,7 +487,7 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         watch_clones(f, now);
         gfd_rollout_finish(d, f, &farm, now);
     } else if (paused == 1 && f->plan.nactions) {
-        log_once(f, &f->paused_msg, "paused: planned actions not carried out", now);
+        log_once(f, &f->paused_msg, GF_LOG_WARNING, "paused: planned actions not carried out", now);
     }
     if (f->plan.nactions || !f->logged_idle)
         write_decision(d, f, now,
@@ -554,10 +548,10 @@ static void open_breaker(struct gfd *d, struct gfd_farm *f, const char *why)
         fprintf(out, "%s\n", why);
         fclose(out);
     } else {
-        gf_note("%s: error: %s", f->policy->name, gf_err_message());
+        gf_error("%s: %s", f->policy->name, gf_err_message());
     }
-    gf_note("%s: error: replacements stopped: %s (vmctl farm resume %s closes the breaker)",
-            f->policy->name, why, f->policy->name);
+    gf_error("%s: replacements stopped: %s (vmctl farm resume %s closes the breaker)",
+             f->policy->name, why, f->policy->name);
 }
 
 /* Count the failed replacements of the last actions; open the breaker when

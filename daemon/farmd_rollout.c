@@ -153,8 +153,8 @@ static void promote_back(struct gfd_farm *f, const struct gf_farm_obs *farm, uns
         if (!f->conns[i] || farm->hv[i].promoted != to)
             continue;
         if (gf_image_promote(f->conns[i], p->image, from, NULL) < 0)
-            gf_note("%s: error: promoting %s v%u again on %s: %s", p->name, p->image, from,
-                    p->hypervisors[i].uri, gf_err_message());
+            gf_error("%s: promoting %s v%u again on %s: %s", p->name, p->image, from,
+                     p->hypervisors[i].uri, gf_err_message());
         else
             gf_note("%s: %s v%u was the promoted version on %s: v%u promoted again", p->name,
                     p->image, to, p->hypervisors[i].uri, from);
@@ -191,15 +191,15 @@ static int apply(struct gfd_farm *f, const struct gf_farm_obs *farm, const char 
         r->phase_since = now;
         r->paused = 0;
         snprintf(r->reason, sizeof(r->reason), "aborted by an admin");
-        gf_note("%s: error: rollout to v%u aborted by an admin: going back to v%u", farm_name,
-                r->to, r->from);
+        gf_error("%s: rollout to v%u aborted by an admin: going back to v%u", farm_name, r->to,
+                 r->from);
         promote_back(f, farm, r->from, r->to);
         return 1;
     } else {
         snprintf(why, sizeof(why), "the roll-out is %s%s", gf_rollout_phase_name(r->phase),
                  r->paused ? " (paused)" : "");
     }
-    gf_note("%s: error: rollout request '%s' refused: %s", farm_name, line, why);
+    gf_error("%s: rollout request '%s' refused: %s", farm_name, line, why);
     return 0;
 }
 
@@ -210,16 +210,16 @@ void gfd_rollout_prepare(struct gfd *d, struct gfd_farm *f, struct gf_farm_obs *
     int n = 0, changed = 0;
 
     if (gf_rollout_load(d->state_dir, name, &f->rollout) < 0)
-        gf_note("%s: error: %s", name, gf_err_message());
+        gf_error("%s: %s", name, gf_err_message());
     if (gf_rollout_take_requests(d->state_dir, name, &lines, &n) < 0)
-        gf_note("%s: error: %s", name, gf_err_message());
+        gf_error("%s: %s", name, gf_err_message());
     for (int i = 0; i < n; i++) {
         changed |= apply(f, farm, lines[i], now);
         free(lines[i]);
     }
     free(lines);
     if (changed && gf_rollout_save(d->state_dir, name, &f->rollout) < 0)
-        gf_note("%s: error: %s", name, gf_err_message());
+        gf_error("%s: %s", name, gf_err_message());
     else if (n)
         gf_rollout_requests_done(d->state_dir, name);
     farm->rollout = f->rollout.phase != GF_RO_NONE ? &f->rollout : NULL;
@@ -241,7 +241,7 @@ void gfd_rollout_mark_ready(struct gfd_farm *f, struct gf_farm_obs *farm, time_t
             if (gf_meta_set(dom, &m) == 0)
                 h->ready_recorded = 1;
             else
-                gf_note("%s: error: %s", f->policy->name, gf_err_message());
+                gf_error("%s: %s", f->policy->name, gf_err_message());
         }
         virDomainFree(dom);
     }
@@ -259,7 +259,7 @@ void gfd_rollout_finish(struct gfd *d, struct gfd_farm *f, const struct gf_farm_
         return;
     f->rollout = *next;
     if (gf_rollout_save(d->state_dir, name, next) < 0)
-        gf_note("%s: error: %s", name, gf_err_message());
+        gf_error("%s: %s", name, gf_err_message());
     if (next->phase == was)
         return;
     switch (next->phase) {
@@ -268,21 +268,21 @@ void gfd_rollout_finish(struct gfd *d, struct gfd_farm *f, const struct gf_farm_
                 next->batch);
         break;
     case GF_RO_ROLLBACK:
-        gf_note("%s: error: rollout to v%u failed: %s; going back to v%u", name, next->to,
-                next->reason, next->from);
+        gf_error("%s: rollout to v%u failed: %s; going back to v%u", name, next->to, next->reason,
+                 next->from);
         promote_back(f, farm, next->from, next->to);
         break;
     case GF_RO_DONE:
         gf_note("%s: rollout to v%u done: every host is on v%u", name, next->to, next->to);
         break;
     case GF_RO_ROLLED_BACK:
-        gf_note("%s: error: rollout to v%u rolled back: every host is on v%u again (%s)", name,
-                next->to, next->from, next->reason);
+        gf_error("%s: rollout to v%u rolled back: every host is on v%u again (%s)", name, next->to,
+                 next->from, next->reason);
         break;
     case GF_RO_STUCK:
-        gf_note("%s: error: rollback to v%u stopped: %s; an admin must look (vmctl image "
-                "rollout %s --resume retries)",
-                name, next->from, next->reason, name);
+        gf_error("%s: rollback to v%u stopped: %s; an admin must look (vmctl image "
+                 "rollout %s --resume retries)",
+                 name, next->from, next->reason, name);
         break;
     default:
         break;

@@ -21,7 +21,7 @@ static FILE *open_tmp(const char *path, char *tmp, size_t len)
     snprintf(tmp, len, "%s.tmp", path);
     unlink(tmp);
     if (!(f = gf_file_open_write(tmp, 0, 0640)))
-        gf_note("error: %s", gf_err_message());
+        gf_error("%s", gf_err_message());
     return f;
 }
 

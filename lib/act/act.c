@@ -117,7 +117,7 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
         gf_err(GF_ERR_OP, "'%s' lost its goldfarm metadata: not retired", host);
         goto abandon;
     }
-    snprintf(m.state, sizeof(m.state), "retiring");
+    m.state = GF_HS_RETIRING;
     snprintf(m.reason, sizeof(m.reason), "retiring");
     snprintf(m.op_tag, sizeof(m.op_tag), "%s", tag);
     m.since = time(NULL);
@@ -169,8 +169,7 @@ int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout, in
     int users;
 
     if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
-        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0 &&
-         strcmp(m.state, "quarantined") != 0)) {
+        (m.state != GF_HS_DRAINING && m.state != GF_HS_STANDBY && m.state != GF_HS_QUARANTINED)) {
         gf_err(GF_ERR_OP, "'%s' is not a draining, standby or quarantined host: not retired",
                virDomainGetName(dom));
         return -1;
@@ -258,7 +257,40 @@ static int quarantine(const struct gf_act_ctx *ctx, virDomainPtr dom, const stru
                  snapped ? name : "", snapped ? ")" : "", reason, drained ? "; " : "",
                  drained ? m.reason : "");
     }
-    return gf_meta_set_state(dom, "quarantined", why, now);
+    return gf_meta_set_state(dom, GF_HS_QUARANTINED, why, now);
+}
+
+/* The times a draining host's metadata keeps of its drain. */
+enum drain_mark { MARK_NOTIFIED, MARK_LOGOFF };
+
+/* Set DOM's drain time WHICH (notified, logoff-sent) to NOW.  0 or -1
+ * with an error. */
+static int set_time(virDomainPtr dom, enum drain_mark which, time_t now)
+{
+    struct gf_meta m;
+    int managed = gf_meta_get(dom, &m);
+
+    if (managed <= 0) {
+        if (!managed)
+            gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
+        return -1;
+    }
+    if (which == MARK_NOTIFIED)
+        m.notified = now;
+    else
+        m.logoff_sent = now;
+    return gf_meta_set(dom, &m);
+}
+
+/* Mark DOM draining since NOW, drained by BY, for REASON.  0 or -1. */
+static int set_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, time_t now)
+{
+    struct gf_meta m;
+
+    if (gf_meta_set_state(dom, GF_HS_DRAINING, reason, now) < 0 || gf_meta_get(dom, &m) != 1)
+        return -1;
+    m.drained_by = by;
+    return gf_meta_set(dom, &m);
 }
 
 /* Carry out action A.  Returns 0 or -1 with an error. */
@@ -281,7 +313,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
     if (a->kind == GF_ACT_CLONE) {
         struct gf_clone_opts o = {.farm = p->name,
                                   .start = !a->standby,
-                                  .state = a->standby ? "standby" : "active",
+                                  .state = a->standby ? GF_HS_STANDBY : GF_HS_ACTIVE,
                                   .reason = reason,
                                   .journal = ctx->journal,
                                   .vcpus = p->vcpus,
@@ -308,7 +340,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
             gf_err_virt("starting '%s'", a->host);
             break;
         }
-        ret = gf_meta_set_state(dom, "active", reason, ctx->now);
+        ret = gf_meta_set_state(dom, GF_HS_ACTIVE, reason, ctx->now);
         if (ret == 0 && a->replaces[0]) {
             struct gf_meta m;
             if (gf_meta_get(dom, &m) == 1) {
@@ -329,26 +361,25 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
                               .config = 1};
         ret = gf_resize(dom, &r);
         if (ret == 0)
-            ret = gf_meta_set_state(dom, NULL, reason, ctx->now);
+            ret = gf_meta_set_state(dom, GF_HS_KEEP, reason, ctx->now);
         break;
     }
     case GF_ACT_DRAIN:
         if (h && h->replaced_by[0]) /* a failed host drained: its replacement joins now */
             run_hook(&p->join_hook, "join", h->replaced_by, NULL);
-        if ((ret = gf_meta_set_state(dom, "draining", reason, ctx->now)) == 0) {
+        if ((ret = set_drained(dom, a->drain_by, reason, ctx->now)) == 0) {
             run_hook(&p->drain_hook, "broker", "drain", a->host, NULL);
             run_hook(&p->notify, "notify", a->host, sessions, NULL);
+            ret = set_time(dom, MARK_NOTIFIED, ctx->now);
         }
         break;
     case GF_ACT_UNDRAIN:
-        if ((ret = gf_meta_set_state(dom, "active", reason, ctx->now)) == 0)
+        if ((ret = gf_meta_set_state(dom, GF_HS_ACTIVE, reason, ctx->now)) == 0)
             run_hook(&p->drain_hook, "broker", "undrain", a->host, NULL);
         break;
     case GF_ACT_LOGOFF:
         run_hook(&p->logoff, "logoff", a->host, sessions, NULL);
-        snprintf(reason, sizeof(reason), "%slogoff sent: %s",
-                 h && h->admin_drain ? "admin drain; " : "", a->rule);
-        ret = gf_meta_set_state(dom, NULL, reason, ctx->now);
+        ret = set_time(dom, MARK_LOGOFF, ctx->now);
         break;
     case GF_ACT_RETIRE:
         ret = gf_retire(dom, ctx->journal, ctx->stop_timeout, h && h->logoff_sent);
@@ -377,7 +408,7 @@ int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
     snprintf(sessions, sizeof(sessions), "%d", h->sessions > 0 ? h->sessions : 0);
     run_hook(&ctx->p->drain_hook, "broker", "drain", host, NULL);
     run_hook(&ctx->p->notify, "notify", host, sessions, NULL);
-    ret = gf_meta_set_state(dom, NULL, "admin drain, notified", ctx->now);
+    ret = set_time(dom, MARK_NOTIFIED, ctx->now);
     virDomainFree(dom);
     return ret;
 }

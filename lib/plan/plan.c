@@ -2,6 +2,8 @@
 #include "plan/plan.h"
 #include "plan/plan_int.h"
 
+#include "base/log.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,21 +20,6 @@ const char *gf_action_name(enum gf_action_kind k)
     return k <= GF_ACT_NOTE ? names[k] : "?";
 }
 
-const char *gf_host_state_name(enum gf_host_state s)
-{
-    static const char *const names[] = {"active", "standby", "draining", "quarantined", "retiring"};
-
-    return s <= GF_HS_RETIRING ? names[s] : "?";
-}
-
-int gf_host_state_parse(const char *name)
-{
-    for (int s = GF_HS_ACTIVE; s <= GF_HS_RETIRING; s++)
-        if (strcmp(name, gf_host_state_name((enum gf_host_state)s)) == 0)
-            return s;
-    return -1;
-}
-
 struct gf_action *plan_add(struct planner *pl, enum gf_action_kind kind, const char *host,
                            const char *fmt, ...)
 {
@@ -45,8 +32,23 @@ struct gf_action *plan_add(struct planner *pl, enum gf_action_kind kind, const c
     memset(a, 0, sizeof(*a));
     a->kind = kind;
     a->hv = -1;
+    a->level = GF_LOG_INFO;
     if (host)
         snprintf(a->host, sizeof(a->host), "%s", host);
+    va_start(ap, fmt);
+    vsnprintf(a->rule, sizeof(a->rule), fmt, ap);
+    va_end(ap);
+    return a;
+}
+
+struct gf_action *plan_note_level(struct planner *pl, int level, const char *fmt, ...)
+{
+    struct gf_action *a;
+    va_list ap;
+
+    if (!(a = plan_add(pl, GF_ACT_NOTE, NULL, "%s", "")))
+        return NULL;
+    a->level = level;
     va_start(ap, fmt);
     vsnprintf(a->rule, sizeof(a->rule), fmt, ap);
     va_end(ap);
@@ -155,8 +157,9 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, u
     if (pl->farm->clone_retry_at && pl->now->t < pl->farm->clone_retry_at) {
         char until[16];
         plan_clock_text(pl->now, pl->farm->clone_retry_at, until, sizeof(until));
-        plan_add(pl, GF_ACT_NOTE, NULL, "%s: clones back off until %s after %d failure%s: no clone",
-                 why, until, pl->farm->clone_failures, pl->farm->clone_failures == 1 ? "" : "s");
+        plan_note_level(pl, GF_LOG_WARNING,
+                        "%s: clones back off until %s after %d failure%s: no clone", why, until,
+                        pl->farm->clone_failures, pl->farm->clone_failures == 1 ? "" : "s");
         return NULL;
     }
     if (pl->total >= pl->p->max_hosts) {
@@ -373,11 +376,13 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
     /* a host failing its health checks (within its grace too) is replaced
      * and quarantined, never drained away by the scaler: it is evidence */
     while (remove-- > 0 && (i = pick_to_drain(pl, cand)) >= 0) {
-        plan_add(pl, GF_ACT_DRAIN, farm->hosts[i].name,
-                 "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low,
-                 ph->threshold, p->hysteresis, farm->hosts[i].name, farm->hosts[i].sessions,
-                 farm->hosts[i].sessions == 1 ? "" : "s",
-                 ph->balance == GF_DEPTH ? "depth" : "breadth");
+        struct gf_action *a = plan_add(
+            pl, GF_ACT_DRAIN, farm->hosts[i].name,
+            "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low, ph->threshold,
+            p->hysteresis, farm->hosts[i].name, farm->hosts[i].sessions,
+            farm->hosts[i].sessions == 1 ? "" : "s", ph->balance == GF_DEPTH ? "depth" : "breadth");
+        if (a)
+            a->drain_by = GF_DRAIN_SCALER;
         cand[i] = 0;
         touched[i] = 1;
     }
@@ -492,18 +497,20 @@ static int plan_health(struct planner *pl, int *touched)
         return 0;
     if (nbad > p->mass_failure_min && nbad * 100 > p->mass_failure_pct * nactive) {
         hold_back(pl, touched);
-        plan_add(pl, GF_ACT_NOTE, NULL,
-                 "health: %d of %d hosts failing (more than %d%%): replacing nothing; the cause is "
-                 "likely below them (storage, network, hypervisor)",
-                 nbad, nactive, p->mass_failure_pct);
+        plan_note_level(
+            pl, GF_LOG_ERR,
+            "health: %d of %d hosts failing (more than %d%%): replacing nothing; the cause is "
+            "likely below them (storage, network, hypervisor)",
+            nbad, nactive, p->mass_failure_pct);
         return nbad; /* held back, not made up for by the scaler either */
     }
     if (farm->breaker_open) {
         hold_back(pl, touched);
-        plan_add(pl, GF_ACT_NOTE, NULL,
-                 "health: %d host%s failing, but the breaker is open after failed replacements: "
-                 "replacing nothing (vmctl farm resume closes it)",
-                 nbad, nbad == 1 ? "" : "s");
+        plan_note_level(
+            pl, GF_LOG_ERR,
+            "health: %d host%s failing, but the breaker is open after failed replacements: "
+            "replacing nothing (vmctl farm resume closes it)",
+            nbad, nbad == 1 ? "" : "s");
         return nbad; /* held back, not made up for by the scaler either */
     }
     if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
@@ -519,10 +526,12 @@ static int plan_health(struct planner *pl, int *touched)
         touched[k] = 1;
         snprintf(rule, sizeof(rule), "health: %s %s (%ds)", f->name, f->health, f->unhealthy_for);
         if (f->replaces[0] && f->created && pl->now->t - f->created < p->breaker_window) {
-            plan_add(pl, GF_ACT_NOTE, f->name,
-                     "%s: it replaced %s %lldm ago: image %s v%u is likely bad: replacing nothing",
-                     rule, f->replaces, (long long)(pl->now->t - f->created) / 60, p->image,
-                     f->image_version);
+            struct gf_action *n = plan_note_level(
+                pl, GF_LOG_ERR,
+                "%s: it replaced %s %lldm ago: image %s v%u is likely bad: replacing nothing", rule,
+                f->replaces, (long long)(pl->now->t - f->created) / 60, p->image, f->image_version);
+            if (n)
+                snprintf(n->host, sizeof(n->host), "%s", f->name);
             pl->out->bad_image = 1;
             continue;
         }
@@ -535,10 +544,13 @@ static int plan_health(struct planner *pl, int *touched)
                 coming++; /* on its way */
                 continue;
             }
-            if (f->run == GF_RUN_RUNNING && f->sessions > 0 && f->admin_replace != 2)
-                plan_add(pl, GF_ACT_DRAIN, f->name, "%s; %s is ready, %d session%s left", rule,
-                         r->name, f->sessions, f->sessions == 1 ? "" : "s");
-            else
+            if (f->run == GF_RUN_RUNNING && f->sessions > 0 && f->admin_replace != GF_REPLACE_NOW) {
+                struct gf_action *a =
+                    plan_add(pl, GF_ACT_DRAIN, f->name, "%s; %s is ready, %d session%s left", rule,
+                             r->name, f->sessions, f->sessions == 1 ? "" : "s");
+                if (a)
+                    a->drain_by = GF_DRAIN_HEALTH;
+            } else
                 plan_add(pl, GF_ACT_QUARANTINE, f->name, "%s; %s is ready", rule, r->name);
             continue;
         }

@@ -8,6 +8,7 @@
 
 #include <time.h>
 
+#include "model/meta.h"
 #include "policy/policy.h"
 #include "plan/rollout.h"
 #include "policy/schedule.h"
@@ -15,15 +16,6 @@
 #define GF_HV_VERSIONS 16 /* image versions remembered per hypervisor */
 
 enum gf_host_run { GF_RUN_RUNNING, GF_RUN_OFF, GF_RUN_OTHER };
-
-/* A host's state in Goldfarm's metadata. */
-enum gf_host_state {
-    GF_HS_ACTIVE,
-    GF_HS_STANDBY,
-    GF_HS_DRAINING,
-    GF_HS_QUARANTINED,
-    GF_HS_RETIRING
-};
 
 struct gf_host_obs {
     char name[GF_NAME_MAX + 1];
@@ -35,12 +27,14 @@ struct gf_host_obs {
     int active_sessions; /* of those, active; -1: unknown */
     int vcpus;
     unsigned long long memory_kib;
-    double cpu_pct;    /* of its vCPUs, 0-100; < 0: unknown */
-    double mem_pct;    /* of its memory in use by the guest; < 0: unknown */
-    time_t since;      /* when it entered its state */
-    int logoff_sent;   /* draining: the logoff hook has run */
-    int admin_drain;   /* drained by an admin: never undrained by the planner */
-    int admin_replace; /* vmctl farm replace: 1 replace (drain if users), 2 --now */
+    double cpu_pct;                    /* of its vCPUs, 0-100; < 0: unknown */
+    double mem_pct;                    /* of its memory in use by the guest; < 0: unknown */
+    time_t since;                      /* when it entered its state */
+    int logoff_sent;                   /* draining: the logoff hook has run */
+    int notified;                      /* draining: the broker and notify hooks have run */
+    enum gf_drain_by drained_by;       /* draining: who drained it */
+    int admin_drain;                   /* drained by an admin: never undrained by the planner */
+    enum gf_replace_req admin_replace; /* vmctl farm replace: drain if users, or now */
     time_t created;
     int run_reason;            /* libvirt's reason for its state (VIR_DOMAIN_SHUTOFF_CRASHED...) */
     unsigned long long cpu_ns; /* cumulative CPU time; 0: unknown */
@@ -118,6 +112,9 @@ struct gf_action {
     char replaces[GF_NAME_MAX + 1];   /* start/clone: the failed host this one replaces */
     char supersedes[GF_NAME_MAX + 1]; /* clone: the old host it takes over from (roll-out) */
     unsigned int version;             /* clone: the image version (0: the promoted one) */
+    enum gf_drain_by drain_by;        /* drain: who drains it */
+    int level;                        /* how the daemon logs it (GF_LOG_*: a safeguard's
+                                         hold is an error, a backoff a warning) */
     char rule[200];                   /* the rule and the numbers behind it */
 };
 
@@ -155,10 +152,5 @@ void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *
 
 /* The name of kind K ("clone"). */
 const char *gf_action_name(enum gf_action_kind k);
-
-/* The name of host state S as written in metadata ("draining"), and back
- * (-1 when unknown). */
-const char *gf_host_state_name(enum gf_host_state s);
-int gf_host_state_parse(const char *name);
 
 #endif

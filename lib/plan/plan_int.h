@@ -24,6 +24,11 @@ struct planner {
 struct gf_action *plan_add(struct planner *pl, enum gf_action_kind kind, const char *host,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Add a note at LEVEL (GF_LOG_ERR: a safeguard holds something back),
+ * formatted.  Returns it, or NULL when the plan is full. */
+struct gf_action *plan_note_level(struct planner *pl, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Plan one clone of VERSION (as standby when STANDBY); its rule is WHY.
  * Returns the action, or NULL when there is no room (a note says why). */
 struct gf_action *plan_clone(struct planner *pl, int standby, const char *why,

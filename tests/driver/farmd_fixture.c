@@ -27,9 +27,16 @@ static char *notes;
 static size_t notes_len, notes_cap;
 static int notes_n;
 
-static void sink(const char *line)
+/* Keep LINE as the daemon's stderr would show it: "error: " or "warning: "
+ * before the lines of those levels. */
+static void sink(int level, const char *raw)
 {
-    size_t need = strlen(line) + 2;
+    char line[1200];
+    size_t need;
+
+    snprintf(line, sizeof(line), "%s%s%s", level <= GF_LOG_WARNING ? gf_log_level_name(level) : "",
+             level <= GF_LOG_WARNING ? ": " : "", raw);
+    need = strlen(line) + 2;
 
     if (notes_len + need + 1 > notes_cap) {
         notes_cap = (notes_len + need + 1) * 2;

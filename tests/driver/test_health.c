@@ -230,7 +230,7 @@ static void crash_replaced_in_the_event_tick(void **state)
     }
     assert_replacement(conn, "hf-002", "hf-005");
     meta_of(conn, "hf-002", &m);
-    assert_string_equal(m.state, "active"); /* set aside only once hf-005 serves */
+    assert_int_equal(m.state, GF_HS_ACTIVE); /* set aside only once hf-005 serves */
 
     /* The replacement's own start is an event too: the next tick quarantines. */
     pump_a_little();
@@ -316,7 +316,7 @@ static void quarantine_and_scaler(void **state)
     fx_farm_hosts(f, 0, "hf", hosts, sizeof(hosts));
     fx_assert_has(hosts, "hf-003", "the farm's domains");
     meta_of(f->conn[0], "hf-003", &m);
-    assert_string_equal(m.state, "quarantined");
+    assert_int_equal(m.state, GF_HS_QUARANTINED);
     assert_int_equal(m.since, at(f, "08:00", 20));
 
     /* Within quarantine_days: kept.  After: retired (domain and overlay, never the gold). */
@@ -410,7 +410,7 @@ static void breaker_opens_after_failed_clones_and_resume_closes_it(void **state)
                           "the notes");
         }
     }
-    fx_assert_has(fx_notes(), "hf: error: replacements stopped: 3 replacements failed within 600s",
+    fx_assert_has(fx_notes(), "error: hf: replacements stopped: 3 replacements failed within 600s",
                   "the log");
     {
         char orphans[512];
@@ -517,7 +517,7 @@ static void standby_started_before_cloning(void **state)
     tick(f, t);
     fx_assert_has(f->lines, "clone hf-005 as standby", "the first tick");
     meta_of(f->conn[0], "hf-005", &m);
-    assert_string_equal(m.state, "standby");
+    assert_int_equal(m.state, GF_HS_STANDBY);
     destroy(f->conn[0], "hf-002");
     tick(f, t + 10);
     fx_assert_has(f->lines, "health: hf-002 shut off unasked (0s): start hf-005 (standby)\n",

@@ -39,9 +39,14 @@ static void lines_of(struct fx *f, const char *host, char *buf, size_t len)
 static void admin_drain(struct fx *f, const char *host, const char *hhmm)
 {
     virDomainPtr dom = virDomainLookupByName(f->conn[0], host);
+    struct gf_meta m;
 
     assert_non_null(dom);
-    assert_int_equal(gf_meta_set_state(dom, "draining", "admin drain", fx_at(f, hhmm)), 0);
+    assert_int_equal(gf_meta_get(dom, &m), 1);
+    m.state = GF_HS_DRAINING;
+    m.drained_by = GF_DRAIN_ADMIN;
+    m.since = fx_at(f, hhmm);
+    assert_int_equal(gf_meta_set(dom, &m), 0);
     virDomainFree(dom);
 }
 
@@ -143,7 +148,7 @@ static void domain_vanishing_mid_observation(void **state)
     fx_tick(f, "07:00"); /* the farm is observed and acted on all the same */
     gf_observe_set_seam(NULL);
     fx_assert_has(fx_notes(),
-                  "rds: error: 1 domain skipped by the observation: 'rds-003' (vanished while it "
+                  "error: rds: 1 domain skipped by the observation: 'rds-003' (vanished while it "
                   "was observed)",
                   "the log");
     fx_assert_has(f->lines, "clone rds-004", "the plan");
