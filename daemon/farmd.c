@@ -443,7 +443,7 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         char why[256];
         farm.breaker_open = gfd_breaker(d->state_dir, p->name, why, sizeof(why));
     }
-    gf_health_assess(&f->health, p, f->conns, &farm, now);
+    gf_health_assess(&f->health, p, &farm, now);
     if (!paused)
         gfd_rollout_mark_ready(f, &farm, now);
     gf_plan(p, &farm, &local, &f->plan);

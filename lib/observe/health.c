@@ -5,9 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/exec.h"
 
-#define HEALTH_COMMAND_TIMEOUT 30
 
 /* H's record for NAME, created when absent; NULL when out of memory. */
 static struct gf_health_rec *record(struct gf_health *h, const char *name)
@@ -46,50 +44,16 @@ static const char *down(const struct gf_host_obs *o, int draining)
     return NULL;
 }
 
-/* Whether the guest agent of O answers (asked when the load source did not). */
-static int agent_answers(const struct gf_policy *p, virConnectPtr *conns,
-                         const struct gf_host_obs *o)
-{
-    virTypedParameterPtr params = NULL;
-    virDomainPtr dom;
-    int nparams = 0, ok;
-
-    if (p->load_source == GF_LOAD_AGENT)
-        return o->sessions >= 0;
-    if (o->hv < 0 || !conns[o->hv] || !(dom = virDomainLookupByName(conns[o->hv], o->name)))
-        return 0;
-    ok = virDomainGetGuestInfo(dom, VIR_DOMAIN_GUEST_INFO_USERS, &params, &nparams, 0) == 0;
-    virTypedParamsFree(params, nparams);
-    virDomainFree(dom);
-    return ok;
-}
-
-/* Run the health command for host NAME: its exit status, or -1. */
-static int health_command(const struct gf_policy *p, const char *name)
-{
-    char *argv[GF_MAX_HOOK_ARGS + 2];
-    int n = 0;
-
-    for (; n < p->health_command.argc; n++)
-        argv[n] = (char *)p->health_command.argv[n];
-    argv[n++] = (char *)name;
-    argv[n] = NULL;
-    return gf_exec(argv, HEALTH_COMMAND_TIMEOUT, NULL);
-}
-
 /* Assess one running host O with its record R; the reason it fails into
  * WHY (LEN bytes), "" when healthy. */
-static void assess_running(const struct gf_policy *p, virConnectPtr *conns,
-                           const struct gf_host_obs *o, struct gf_health_rec *r, time_t now,
-                           char *why, size_t len)
+static void assess_running(const struct gf_policy *p, const struct gf_host_obs *o,
+                           struct gf_health_rec *r, time_t now, char *why, size_t len)
 {
-    int status;
-
     why[0] = '\0';
     if (!r->seen_up)
         r->seen_up = now;
     if (p->agent_timeout) {
-        if (agent_answers(p, conns, o))
+        if (o->agent == 1)
             r->agent_ok = now;
         else if (now - (r->agent_ok > r->seen_up ? r->agent_ok : r->seen_up) >= p->agent_timeout)
             snprintf(why, len, "guest agent silent for %llds",
@@ -122,9 +86,9 @@ static void assess_running(const struct gf_policy *p, virConnectPtr *conns,
             r->cpu_at = now;
         }
     }
-    if (!why[0] && p->health_command.argc && (status = health_command(p, o->name)) != 0)
+    if (!why[0] && p->health_command.argc && o->health_status != 0)
         snprintf(why, len, "health command %s: %s %d", p->health_command.argv[0],
-                 status < 0 ? "could not run," : "exit", status);
+                 o->health_status < 0 ? "could not run," : "exit", o->health_status);
 }
 
 /* Drop the records of hosts neither active nor draining in FARM: a new
@@ -145,8 +109,8 @@ static void prune(struct gf_health *h, const struct gf_farm_obs *farm)
     }
 }
 
-void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnectPtr *conns,
-                      struct gf_farm_obs *farm, time_t now)
+void gf_health_assess(struct gf_health *h, const struct gf_policy *p, struct gf_farm_obs *farm,
+                      time_t now)
 {
     prune(h, farm);
     for (int i = 0; i < farm->nhosts; i++) {
@@ -178,7 +142,7 @@ void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnect
             r->bad_since = 0;
             continue;
         }
-        assess_running(p, conns, o, r, now, why, sizeof(why));
+        assess_running(p, o, r, now, why, sizeof(why));
         /* ready to take users: running, and its agent has answered since it came up */
         o->ready = !why[0] && (!p->agent_timeout || r->agent_ok >= r->seen_up);
         r->was_ready |= o->ready;

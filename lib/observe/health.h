@@ -12,8 +12,6 @@
 
 #include <time.h>
 
-#include <libvirt/libvirt.h>
-
 #include "plan/plan.h"
 #include "policy/policy.h"
 
@@ -43,8 +41,8 @@ struct gf_health {
  * A draining host is flagged for what it does wrong (crashed, its agent
  * silent, its CPU pegged), not for being shut off.  CONNS (by hypervisor) are used to ask the guest
  * agent when the load source does not, and the health command runs per host. */
-void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnectPtr *conns,
-                      struct gf_farm_obs *farm, time_t now);
+void gf_health_assess(struct gf_health *h, const struct gf_policy *p, struct gf_farm_obs *farm,
+                      time_t now);
 
 /* Free what H holds; accepts an empty one. */
 void gf_health_clear(struct gf_health *h);

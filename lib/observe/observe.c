@@ -65,6 +65,7 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     h->state = m->state;
     h->image_version = m->image_version;
     h->sessions = h->active_sessions = -1;
+    h->agent = -1;
     h->vcpus = (int)num(r, "vcpu.current", 0);
     h->memory_kib = num(r, "balloon.current", 0);
     h->cpu_pct = -1; /* needs two samples: the daemon keeps the previous one */
@@ -257,6 +258,8 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
         out->promoted = out->hv[i].promoted; /* as the first hypervisor with the image has it */
     if (gf_load_sessions(p, conns, now, out) < 0)
         goto fail;
+    if (p->health_on)
+        gf_probe_health(p, conns, out);
     return 0;
 fail:
     gf_farm_obs_clear(out);

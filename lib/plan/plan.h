@@ -24,6 +24,8 @@ struct gf_host_obs {
     enum gf_host_state state;
     unsigned int image_version;
     int sessions;        /* logged-in users; -1: unknown */
+    int agent;           /* its guest agent answered this tick: 1, 0 silent, -1 not asked */
+    int health_status;   /* the policy's health command: its exit status; -1 could not run */
     int active_sessions; /* of those, active; -1: unknown */
     int vcpus;
     unsigned long long memory_kib;

@@ -518,7 +518,7 @@ static int step(struct sim *s, time_t t, int dt, struct gf_plan *plan, struct gf
         memcpy(obs.hosts, s->seen.hosts, (size_t)obs.nhosts * sizeof(*obs.hosts));
     if (model_merge(s, &obs, t) < 0)
         goto done;
-    gf_health_assess(&s->health, p, s->conns, &obs, t);
+    gf_health_assess(&s->health, p, &obs, t);
     row = gf_trace_at(s->tr, t, &s->trace_hint);
     gf_schedule_phase(p, &now, &phase);
     place_users(s, &obs, t, dt, row < 0 ? 0 : s->tr->rows[row].sessions,

@@ -53,15 +53,13 @@ static void farm_of(struct gf_farm_obs *farm, struct gf_host_obs *hosts, int n)
 static void sample(struct gf_health *h, const struct gf_policy *p, struct gf_farm_obs *farm,
                    time_t t, unsigned long long *ns, int dt, int pct)
 {
-    virConnectPtr conns[GF_MAX_HYPERVISORS] = {0};
-
     *ns += (unsigned long long)dt * 2ULL * 1000000000ULL * (unsigned)pct / 100;
     for (int i = 0; i < farm->nhosts; i++) {
         farm->hosts[i].cpu_ns = i == 0 ? *ns : 1000 + (unsigned long long)t;
         farm->hosts[i].unhealthy = farm->hosts[i].unhealthy_for = 0;
         farm->hosts[i].health[0] = '\0';
     }
-    gf_health_assess(h, p, conns, farm, t);
+    gf_health_assess(h, p, farm, t);
 }
 
 static void pegged_host_with_repeated_samples(void **state)
