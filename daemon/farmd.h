@@ -16,6 +16,7 @@
 #include "observe/health.h"
 #include "model/journal.h"
 #include "model/lease.h"
+#include "reconcile/tick.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
 
@@ -34,30 +35,23 @@ struct gfd_farm {
     time_t retry_at[GF_MAX_HYPERVISORS];
     int backoff[GF_MAX_HYPERVISORS]; /* seconds, doubling to 60 */
     time_t next_tick;                /* 0: at once */
+    struct gf_farm_mem mem;          /* what the ticks remember (STATE_DIR/FARM.memory) */
+    struct gf_tick *tick;            /* the last tick (NULL: none yet) */
     char last[GFD_LAST][512];        /* newest decisions, newest last */
     int nlast;
-    char *notes;      /* last tick's notes, logged only when they change */
-    char *blind;      /* last blindness message, likewise */
-    char *paused_msg; /* the paused message, likewise */
+    char *notes;       /* last tick's notes, logged only when they change */
+    char *blind;       /* last blindness message, likewise */
+    char *paused_msg;  /* the paused message, likewise */
+    char *lease_msg;   /* who else holds the lease, likewise */
+    char *skipped_msg; /* skipped domains, likewise */
     unsigned long actions[GF_ACT_NOTE + 1];
     unsigned long failures;
     double tick_seconds;
-    time_t last_scale_in; /* the daemon\'s own last drain (a retired host\'s is gone) */
-    struct gf_plan plan;  /* the last plan */
+    struct gf_plan plan; /* the last plan */
     int planned;
-    struct gf_outcome outcome;   /* of the last plan's actions */
-    struct gf_health health;     /* hosts' health between ticks */
-    time_t replace_failures[16]; /* when replacements failed, newest last */
-    int nreplace_failures;
-    int logged_idle; /* an evaluation with nothing to do is logged once */
-    /* failed clones back off: none before clone_retry_at, after
-     * clone_failures failures in a row (3 minutes, doubling, at most 30) */
-    time_t clone_retry_at;
-    int clone_failures;
-    int lease_held;                                      /* the last tick held the lease */
-    char lease_dom[GF_MAX_HYPERVISORS][GF_NAME_MAX + 1]; /* where it was held */
-    char *lease_msg;                                     /* who else holds it, logged once */
-    char *skipped_msg;                                   /* skipped domains, logged once */
+    struct gf_outcome outcome; /* of the last plan's actions */
+    int logged_idle;           /* an evaluation with nothing to do is logged once */
+    int lease_held;            /* the last tick held the farm's lease */
     struct gf_rollout rollout; /* the roll-out record (phase NONE: none) */
 };
 

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-
 /* H's record for NAME, created when absent; NULL when out of memory. */
 static struct gf_health_rec *record(struct gf_health *h, const char *name)
 {

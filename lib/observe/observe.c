@@ -270,5 +270,6 @@ void gf_farm_obs_clear(struct gf_farm_obs *farm)
 {
     free(farm->hosts);
     free(farm->taken);
+    free(farm->requests);
     memset(farm, 0, sizeof(*farm));
 }

@@ -14,8 +14,9 @@
 
 const char *gf_action_name(enum gf_action_kind k)
 {
-    static const char *const names[] = {"start",  "clone",  "resize",     "drain", "undrain",
-                                        "logoff", "retire", "quarantine", "note"};
+    static const char *const names[] = {
+        "start",      "clone",  "resize",     "drain",   "undrain",      "logoff",  "retire",
+        "quarantine", "notify", "mark-ready", "promote", "open-breaker", "rollout", "note"};
 
     return k <= GF_ACT_NOTE ? names[k] : "?";
 }
@@ -493,6 +494,18 @@ static int plan_health(struct planner *pl, int *touched)
         nbad += plan_failing(p, &farm->hosts[i]);
     }
     pl->out->failing = nbad;
+    /* too many replacements failed lately: the breaker opens, now */
+    if (p->health_on && !farm->breaker_open &&
+        farm->recent_replace_failures >= p->breaker_failures) {
+        struct gf_action *a;
+        snprintf(pl->out->breaker, sizeof(pl->out->breaker), "%d replacements failed within %ds",
+                 farm->recent_replace_failures, p->breaker_window);
+        if ((a = plan_note_level(pl, GF_LOG_ERR,
+                                 "health: %s: replacements stop (vmctl farm resume %s closes the "
+                                 "breaker)",
+                                 pl->out->breaker, p->name)))
+            a->kind = GF_ACT_OPEN_BREAKER;
+    }
     if (!nbad)
         return 0;
     if (nbad > p->mass_failure_min && nbad * 100 > p->mass_failure_pct * nactive) {
@@ -504,7 +517,7 @@ static int plan_health(struct planner *pl, int *touched)
             nbad, nactive, p->mass_failure_pct);
         return nbad; /* held back, not made up for by the scaler either */
     }
-    if (farm->breaker_open) {
+    if (farm->breaker_open || pl->out->breaker[0]) {
         hold_back(pl, touched);
         plan_note_level(
             pl, GF_LOG_ERR,
@@ -572,6 +585,53 @@ static int plan_health(struct planner *pl, int *touched)
     return coming;
 }
 
+/* A replacement failed soon after it was made: open the breaker (a bad
+ * image), unless it is open already. */
+static void bad_image_breaker(struct planner *pl)
+{
+    struct gf_action *a;
+
+    if (!pl->out->bad_image || pl->farm->breaker_open || pl->out->breaker[0])
+        return;
+    snprintf(pl->out->breaker, sizeof(pl->out->breaker),
+             "a replacement failed soon after it was made: image %s is likely bad", pl->p->image);
+    if ((a = plan_note_level(pl, GF_LOG_ERR,
+                             "health: %s: replacements stop (vmctl farm resume %s closes the "
+                             "breaker)",
+                             pl->out->breaker, pl->p->name)))
+        a->kind = GF_ACT_OPEN_BREAKER;
+}
+
+/* Tell the broker and the users of each host an admin drained (vmctl farm
+ * drain) that it drains, once. */
+static void notify_admin_drains(struct planner *pl)
+{
+    for (int i = 0; i < pl->farm->nhosts; i++) {
+        const struct gf_host_obs *h = &pl->farm->hosts[i];
+        if (h->state == GF_HS_DRAINING && h->admin_drain && !h->notified && !h->logoff_sent &&
+            plan_hv_ok(pl, h))
+            plan_add(pl, GF_ACT_NOTIFY, h->name,
+                     "drain: %s drained by an admin: the broker and its users are told", h->name);
+    }
+}
+
+/* During a roll-out, remember in the metadata of each host on the version
+ * it moves to when the host became ready: its health gate is not timed
+ * again after a restart. */
+static void mark_ready(struct planner *pl)
+{
+    const struct gf_rollout *r = &pl->out->rollout;
+
+    if (!gf_rollout_active(r) || r->paused)
+        return;
+    for (int i = 0; i < pl->farm->nhosts; i++) {
+        const struct gf_host_obs *h = &pl->farm->hosts[i];
+        if (h->state == GF_HS_ACTIVE && h->ready && !h->ready_recorded &&
+            h->image_version == gf_rollout_target(r) && plan_hv_ok(pl, h))
+            plan_add(pl, GF_ACT_MARK_READY, h->name, "rollout: %s is ready", h->name);
+    }
+}
+
 /* Delete quarantined hosts kept longer than the policy's quarantine_days. */
 static void expire_quarantine(struct planner *pl)
 {
@@ -611,6 +671,11 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     int over, unknown = 0;
     char why[200];
 
+    struct gf_farm_obs view;
+    struct gf_rollout rec;
+    enum gf_rollout_phase before, was;
+    int requests_changed = 0;
+
     memset(out, 0, sizeof(*out));
     gf_schedule_phase(p, now, &out->phase);
     ph = out->phase.params;
@@ -620,6 +685,17 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
                  out->phase.holiday->month, out->phase.holiday->day);
     else
         snprintf(pl.label, sizeof(pl.label), "%s", gf_phase_name(out->phase.phase));
+    /* the admin's roll-out requests first: the plan goes by what they make
+     * of the record */
+    before = farm->rollout ? farm->rollout->phase : GF_RO_NONE;
+    memset(&rec, 0, sizeof(rec));
+    if (farm->rollout)
+        rec = *farm->rollout;
+    view = *farm;
+    if (farm->nrequests && (requests_changed = plan_rollout_requests(&pl, &rec)))
+        view.rollout = &rec;
+    pl.farm = farm = &view;
+    was = farm->rollout ? farm->rollout->phase : GF_RO_NONE;
     out->clone_version = gf_plan_clone_version(p, farm);
     if (gf_rollout_active(farm->rollout) && strcmp(farm->rollout->image, p->image) == 0)
         pl.old_first = gf_rollout_target(farm->rollout);
@@ -657,12 +733,21 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         return;
 
     plan_rollout(&pl, touched);
+    if (requests_changed) {
+        if (!gf_rollout_active(&out->rollout))
+            out->rollout = rec; /* e.g. a pause of a roll-out of another image */
+        out->rollout_changed = 1;
+    }
+    plan_rollout_report(&pl, before, was);
+    mark_ready(&pl);
     if (out->rollout_changed) { /* a phase changed: the scaler clones by the new one */
         struct gf_farm_obs next = *farm;
         next.rollout = &out->rollout;
         out->clone_version = gf_plan_clone_version(p, &next);
     }
     coming = plan_health(&pl, touched); /* replacements count as capacity on its way */
+    bad_image_breaker(&pl);
+    notify_admin_drains(&pl);
     expire_quarantine(&pl);
     min_needed = gf_phase_min_hosts(p, ph);
     if (min_needed < p->min_hosts)
@@ -755,7 +840,15 @@ void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *
         }
         return;
     case GF_ACT_NOTE:
+    case GF_ACT_ROLLOUT:
         snprintf(buf, len, "%s", a->rule);
+        return;
+    case GF_ACT_OPEN_BREAKER:
+        snprintf(buf, len, "%s: open the breaker", a->rule);
+        return;
+    case GF_ACT_PROMOTE:
+        snprintf(buf, len, "%s: promote v%u on %s", a->rule, a->version,
+                 a->hv >= 0 && a->hv < p->nhypervisors ? p->hypervisors[a->hv].uri : "?");
         return;
     case GF_ACT_START:
         snprintf(buf, len, "%s: start %s%s", a->rule, a->host, a->standby ? " (standby)" : "");

@@ -90,18 +90,26 @@ struct gf_farm_obs {
     int breaker_open;                        /* too many failed replacements: replace nothing */
     unsigned int promoted;                   /* the image's promoted version (0: not known) */
     const struct gf_rollout *rollout;        /* the farm's roll-out record (NULL: none) */
+    struct gf_rollout_req *requests;         /* roll-out requests waiting (owned) */
+    int nrequests;
+    int recent_replace_failures; /* replacements that failed within health.window */
 };
 
 enum gf_action_kind {
-    GF_ACT_START,      /* start a standby host */
-    GF_ACT_CLONE,      /* clone a new host on .hv (.standby: leave it shut off as standby) */
-    GF_ACT_RESIZE,     /* resize to .vcpus / .memory_kib */
-    GF_ACT_DRAIN,      /* stop new sessions, notify users */
-    GF_ACT_UNDRAIN,    /* cancel a drain: the host is needed again */
-    GF_ACT_LOGOFF,     /* drain wait is up: log the remaining users off */
-    GF_ACT_RETIRE,     /* shut off, undefine, delete its overlay */
-    GF_ACT_QUARANTINE, /* set a failed host aside: snapshot, stop, keep */
-    GF_ACT_NOTE,       /* nothing to do, and why (cooldown, no room, unknown load) */
+    GF_ACT_START,        /* start a standby host */
+    GF_ACT_CLONE,        /* clone a new host on .hv (.standby: leave it shut off as standby) */
+    GF_ACT_RESIZE,       /* resize to .vcpus / .memory_kib */
+    GF_ACT_DRAIN,        /* stop new sessions, notify users */
+    GF_ACT_UNDRAIN,      /* cancel a drain: the host is needed again */
+    GF_ACT_LOGOFF,       /* drain wait is up: log the remaining users off */
+    GF_ACT_RETIRE,       /* shut off, undefine, delete its overlay */
+    GF_ACT_QUARANTINE,   /* set a failed host aside: snapshot, stop, keep */
+    GF_ACT_NOTIFY,       /* a host an admin drained: run the broker and notify hooks */
+    GF_ACT_MARK_READY,   /* a roll-out's host became ready: remember when (metadata) */
+    GF_ACT_PROMOTE,      /* promote .version of the image again on .hv (a roll-out went back) */
+    GF_ACT_OPEN_BREAKER, /* stop replacing: too many replacements failed, or a bad image */
+    GF_ACT_ROLLOUT,      /* the roll-out record: a request taken or refused, a phase changed */
+    GF_ACT_NOTE,         /* nothing to do, and why (cooldown, no room, unknown load) */
 };
 
 struct gf_action {
@@ -132,6 +140,8 @@ struct gf_plan {
     unsigned int clone_version; /* what new hosts are cloned from (0: the promoted version) */
     struct gf_rollout rollout;  /* the roll-out record after this plan (phase NONE: none) */
     int rollout_changed;        /* it differs from the observed one: save it */
+    int requests_taken;         /* the waiting roll-out requests were decided on */
+    char breaker[256];          /* why this plan opens the breaker ("": it does not) */
     int nactions;
     struct gf_action actions[GF_PLAN_MAX];
 };

@@ -55,6 +55,18 @@ int plan_pick(const struct gf_farm_obs *farm, const int *candidate, int most);
  * it acts on or holds are marked in TOUCHED.  Fills PL->out->rollout. */
 void plan_rollout(struct planner *pl, int *touched);
 
+/* Decide on the farm's waiting roll-out requests against REC (the record,
+ * changed by those taken), each an action (plan_requests.c).  Returns
+ * whether REC changed. */
+int plan_rollout_requests(struct planner *pl, struct gf_rollout *rec);
+
+/* Say the roll-out's phase change (from WAS, the phase once the requests
+ * were taken, to PL->out->rollout's) as an action, and when it goes back
+ * (BEFORE: the phase observed), promote the old version again where the
+ * new one is promoted. */
+void plan_rollout_report(struct planner *pl, enum gf_rollout_phase before,
+                         enum gf_rollout_phase was);
+
 /* Whether H is the new half of a roll-out pair whose old host still serves
  * (the pair is one place in service, not two). */
 int plan_pair_pending(const struct gf_farm_obs *farm, const struct gf_host_obs *h);

@@ -255,10 +255,16 @@ static void admin_drain(void **state)
     free(out);
     assert_true(fx_meta(f, 0, "rds-002", &m));
     assert_int_equal(m.state, GF_HS_DRAINING);
-    /* the first tick tells the broker and the users, once; rds-003 replaces it */
+    /* the first tick tells the broker and the users, once (an action of its
+     * plan); rds-003 replaces it */
     fx_tick_farm(f, "rds", t0 + 60);
     assert_int_equal(fx_count(f->lines, "start rds-003\n"), 1);
-    assert_int_equal(fx_count(f->lines, "\n"), 1);
+    assert_int_equal(
+        fx_count(f->lines,
+                 "drain: rds-002 drained by an admin: the broker and its users are told: notify "
+                 "rds-002\n"),
+        1);
+    assert_int_equal(fx_count(f->lines, "\n"), 2);
     hooks = fx_hooklog(f);
     assert_string_equal(hooks, "broker drain rds-002\nnotify rds-002 4\n");
     free(hooks);
