@@ -50,6 +50,17 @@ int plan_failing(const struct gf_policy *p, const struct gf_host_obs *h);
  * fewest sessions; ties go to the later name.  -1 if none. */
 int plan_pick(const struct gf_farm_obs *farm, const int *candidate, int most);
 
+/* The health pass (plan_health.c): replace failing hosts, set them aside
+ * once replaced; marks what it acts on or holds back in TOUCHED.  Returns
+ * the replacements on their way (capacity coming). */
+int plan_health(struct planner *pl, int *touched);
+
+/* A replacement failed soon after it was made: the plan opens the breaker. */
+void plan_bad_image_breaker(struct planner *pl);
+
+/* Delete quarantined hosts kept longer than the policy's quarantine_days. */
+void plan_expire_quarantine(struct planner *pl);
+
 /* A roll-out's part of the plan (plan_rollout.c): move the farm's hosts to
  * the record's target version, gate them, go back when they fail.  Hosts
  * it acts on or holds are marked in TOUCHED.  Fills PL->out->rollout. */
