@@ -335,6 +335,8 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
             remember(f, now, line);
             if (f->outcome.result[i] == 0)
                 f->actions[f->plan.actions[i].kind]++;
+            else
+                f->action_failures[f->plan.actions[i].kind]++;
             if (f->outcome.result[i] == 0 && f->plan.actions[i].kind == GF_ACT_DRAIN)
                 save_scale_in(d, f, now);
         }
@@ -355,6 +357,7 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
 done:
     f->tick_seconds = gf_now() - start;
     gfd_write_status(d, f, &farm, now, paused, blind);
+    gfd_metrics_note(f, &farm, now, ret == 0 && !blind[0]);
     gfd_write_metrics(d);
     gf_farm_obs_clear(&farm);
     free(notes);

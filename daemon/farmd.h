@@ -39,6 +39,8 @@ struct gfd_farm {
     char *blind;      /* last blindness message, likewise */
     char *paused_msg; /* the paused message, likewise */
     unsigned long actions[GF_ACT_NOTE + 1];
+    /* the actions that failed, by kind (actions: those done) */
+    unsigned long action_failures[GF_ACT_NOTE + 1];
     unsigned long failures;
     double tick_seconds;
     time_t last_scale_in; /* the daemon\'s own last drain (a retired host\'s is gone) */
@@ -50,6 +52,12 @@ struct gfd_farm {
     int nreplace_failures;
     int logged_idle;           /* an evaluation with nothing to do is logged once */
     struct gf_rollout rollout; /* the roll-out record (phase NONE: none) */
+    /* for the metrics, kept by gfd_metrics_note after each tick */
+    time_t first_tick;     /* the first tick since the farm was loaded */
+    time_t last_good_tick; /* the last tick that saw the whole farm and planned (0: none) */
+    int quarantined;       /* hosts set aside, at the last good tick */
+    int rollout_on_target; /* hosts (not quarantined) on the roll-out's target version */
+    int rollout_hosts;     /* hosts not quarantined */
 };
 
 struct gfd {
