@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/json.h"
 #include "base/log.h"
@@ -292,6 +293,9 @@ void gfd_write_metrics(struct gfd *d)
         snprintf(path, sizeof(path), "%s/goldfarm.prom", d->state_dir);
     if (!(out = open_tmp(path, tmp, sizeof(tmp))))
         return;
+    /* node_exporter reads it as another user; the service's umask is 027 */
+    if (fchmod(fileno(out), 0644) != 0)
+        gf_note("cannot make %s readable: %s", tmp, strerror(errno));
     family(out, "goldfarm_build_info", "gauge", "The goldfarmd that writes these metrics.");
     sample(out, "goldfarm_build_info", 1, "version", GOLDFARM_VERSION, NULL);
     family(out, "goldfarm_farm_start_timestamp_seconds", "gauge",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,6 +92,7 @@ static void series_through_a_day(void **state)
     struct gfd_farm *fm;
     char path[4300], series[256], *text;
     virDomainPtr dom;
+    struct stat st;
 
     fx_tick(f, "06:00");
     text = metrics(f);
@@ -113,6 +115,10 @@ static void series_through_a_day(void **state)
     assert_true(value_of(text, "goldfarm_rollout_phase{farm=\"rds\",phase=\"rolled-back\"}") == 0);
     free(text);
     promtool_accepts(f);
+    /* node_exporter reads it as another user, whatever the daemon's umask */
+    snprintf(path, sizeof(path), "%s/goldfarm.prom", f->state);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
 
     /* ramp-up: its minimum, and the clones it takes are counted as done */
     fx_tick(f, "07:00");
