@@ -6,101 +6,118 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "base/error.h"
 
-/* Switch the process's zone to ZONE; *SAVED gets the old TZ (to free()).
- * Returns 0, or -1 with an error when ZONE is unknown (glibc would
- * silently fall back to UTC). */
-static int zone_enter(const char *zone, char **saved)
-{
-    char tz[96];
+/* The zones read so far, by name: GLib's zones are immutable and
+ * reference-counted, so one is shared by every thread.  No TZ variable,
+ * no tzset: a zone is an argument, never process state. */
+static GHashTable *zones;
+static GMutex zones_lock;
 
-    *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+/* ZONE as a GLib time zone (a new reference to g_time_zone_unref), or
+ * NULL with an error when the system's zone data has no such zone. */
+static GTimeZone *zone_of(const char *zone)
+{
+    GTimeZone *tz;
+
     if (!gf_zone_known(zone)) {
-        free(*saved);
-        *saved = NULL;
         gf_err(GF_ERR_INPUT, "unknown time zone '%s'", zone);
-        return -1;
+        return NULL;
     }
-    snprintf(tz, sizeof(tz), ":%s", zone);
-    setenv("TZ", tz, 1);
-    tzset();
-    return 0;
+    g_mutex_lock(&zones_lock);
+    if (!zones)
+        zones = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify)g_time_zone_unref);
+    if (!(tz = g_hash_table_lookup(zones, zone)) && (tz = g_time_zone_new_identifier(zone)))
+        g_hash_table_insert(zones, g_strdup(zone), tz);
+    if (tz)
+        g_time_zone_ref(tz);
+    g_mutex_unlock(&zones_lock);
+    if (!tz)
+        gf_err(GF_ERR_INPUT, "unknown time zone '%s'", zone);
+    return tz;
 }
 
-/* Restore the zone zone_enter saved, and free it. */
-static void zone_leave(char *saved)
+/* The moment T in zone TZ (a new GDateTime), or NULL. */
+static GDateTime *moment_in(GTimeZone *tz, time_t t)
 {
-    if (saved) {
-        setenv("TZ", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("TZ");
-    }
-    tzset();
+    GDateTime *utc = g_date_time_new_from_unix_utc((gint64)t), *local;
+
+    if (!utc)
+        return NULL;
+    local = g_date_time_to_timezone(utc, tz);
+    g_date_time_unref(utc);
+    return local;
 }
 
 int gf_local_parse(const char *zone, const char *text, time_t today, time_t *t)
 {
-    struct tm tm;
-    char *saved, extra;
-    int y, mo, d, h, mi;
+    GTimeZone *tz = zone_of(zone);
+    GDateTime *now = NULL, *at = NULL;
+    int y, mo, d, py, pmo, pd, h, mi, ret = -1;
+    char extra;
 
-    if (zone_enter(zone, &saved) < 0)
+    if (!tz)
         return -1;
-    localtime_r(&today, &tm);
-    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d%c", &y, &mo, &d, &h, &mi, &extra) == 5) {
-        static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-        int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap)) {
-            zone_leave(saved);
-            gf_err(GF_ERR_INPUT, "--at '%s': not a day of the calendar", text);
-            return -1;
-        }
-        tm.tm_year = y - 1900;
-        tm.tm_mon = mo - 1;
-        tm.tm_mday = d;
+    if (!(now = moment_in(tz, today))) {
+        gf_err(GF_ERR_OP, "cannot convert time %lld to zone '%s'", (long long)today, zone);
+        goto cleanup;
+    }
+    y = g_date_time_get_year(now);
+    mo = g_date_time_get_month(now);
+    d = g_date_time_get_day_of_month(now);
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d%c", &py, &pmo, &pd, &h, &mi, &extra) == 5) {
+        y = py;
+        mo = pmo;
+        d = pd;
     } else if (sscanf(text, "%2d:%2d%c", &h, &mi, &extra) != 2) {
-        zone_leave(saved);
         gf_err(GF_ERR_INPUT, "--at '%s': expected HH:MM or YYYY-MM-DDTHH:MM", text);
-        return -1;
+        goto cleanup;
     }
     if (h < 0 || h > 23 || mi < 0 || mi > 59) {
-        zone_leave(saved);
         gf_err(GF_ERR_INPUT, "--at '%s': not a time of day", text);
-        return -1;
+        goto cleanup;
     }
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    *t = mktime(&tm);
-    zone_leave(saved);
-    return 0;
+    /* NULL for a day the calendar has not (2026-02-30) */
+    if (!(at = g_date_time_new(tz, y, mo, d, h, mi, 0))) {
+        gf_err(GF_ERR_INPUT, "--at '%s': not a day of the calendar", text);
+        goto cleanup;
+    }
+    *t = (time_t)g_date_time_to_unix(at);
+    ret = 0;
+cleanup:
+    if (at)
+        g_date_time_unref(at);
+    if (now)
+        g_date_time_unref(now);
+    g_time_zone_unref(tz);
+    return ret;
 }
 
 int gf_local_time(const char *zone, time_t t, struct gf_local *out)
 {
-    char *saved;
-    struct tm tm;
-    int ok;
+    GTimeZone *tz = zone_of(zone);
+    GDateTime *dt;
 
-    if (zone_enter(zone, &saved) < 0)
+    if (!tz)
         return -1;
-    ok = localtime_r(&t, &tm) != NULL;
-    zone_leave(saved);
-    if (!ok) {
+    dt = moment_in(tz, t);
+    g_time_zone_unref(tz);
+    if (!dt) {
         gf_err(GF_ERR_OP, "cannot convert time %lld to zone '%s'", (long long)t, zone);
         return -1;
     }
     memset(out, 0, sizeof(*out));
     out->t = t;
-    out->year = tm.tm_year + 1900;
-    out->month = tm.tm_mon + 1;
-    out->day = tm.tm_mday;
-    out->wday = tm.tm_wday;
-    out->minute = tm.tm_hour * 60 + tm.tm_min;
-    out->utc_offset = (int)tm.tm_gmtoff;
+    out->year = g_date_time_get_year(dt);
+    out->month = g_date_time_get_month(dt);
+    out->day = g_date_time_get_day_of_month(dt);
+    out->wday = g_date_time_get_day_of_week(dt) % 7; /* GLib: 1 Monday .. 7 Sunday */
+    out->minute = g_date_time_get_hour(dt) * 60 + g_date_time_get_minute(dt);
+    out->utc_offset = (int)(g_date_time_get_utc_offset(dt) / G_USEC_PER_SEC);
+    g_date_time_unref(dt);
     return 0;
 }
 
