@@ -49,9 +49,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
     (void)event;
     (void)detail;
     gf_meta_cache_forget(dom);
-    f->next_tick = 0;
-    if (f->d->wake)
-        f->d->wake(f->d);
+    gfd_farm_wake(f);
     return 0;
 }
 

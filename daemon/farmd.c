@@ -139,10 +139,6 @@ static void report(struct gfd *d, struct gfd_farm *f, const struct gf_tick *t, t
                 continue;
             gf_action_line(f->policy, &t->plan.actions[i], line, sizeof(line));
             remember(f, now, line);
-            if (t->outcome.result[i] == 0)
-                f->actions[t->plan.actions[i].kind]++;
-            else
-                f->action_failures[t->plan.actions[i].kind]++;
         }
     } else if (t->mode == GF_DECIDED_PAUSED && t->plan.nactions) {
         log_once(f, &f->paused_msg, GF_LOG_WARNING, "paused: planned actions not carried out", now);
@@ -159,7 +155,9 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
     double start = gf_now();
     int ret = -1;
 
+    pthread_mutex_lock(&f->mu);
     f->next_tick = now + p->tick;
+    pthread_mutex_unlock(&f->mu);
     if (!t) {
         gf_err(GF_ERR_OP, "out of memory");
         return -1;
@@ -183,6 +181,11 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         }
     }
     ret = 0;
+    report(d, f, t, now);
+done:
+    /* what the status and the metrics show, published under D->lock: the
+     * metrics file covers every farm, and each farm ticks in its thread */
+    pthread_mutex_lock(&d->lock);
     if (t->planned) {
         f->plan = t->plan;
         f->outcome = t->outcome;
@@ -190,14 +193,25 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
         f->rollout = t->plan.rollout;
         f->failures += (unsigned long)t->failed;
     }
+    if (t->mode == GF_DECIDED_ACTED)
+        for (int i = 0; i < t->plan.nactions; i++) {
+            enum gf_action_kind k = t->plan.actions[i].kind;
+            if (k == GF_ACT_NOTE)
+                continue;
+            if (t->outcome.result[i] == 0)
+                f->actions[k]++;
+            else
+                f->action_failures[k]++;
+        }
+    for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
+        f->up[i] = f->conns[i] != NULL;
     f->lease_held = t->mode == GF_DECIDED_ACTED || t->mode == GF_DECIDED_PAUSED;
-    report(d, f, t, now);
-done:
     f->tick_seconds = gf_now() - start;
     gfd_write_status(d, f, &t->farm, now, t->mode == GF_DECIDED_PAUSED,
                      t->mode == GF_DECIDED_BLIND ? t->why : "");
     gfd_metrics_note(f, &t->farm, now, ret == 0 && t->planned);
     gfd_write_metrics(d);
+    pthread_mutex_unlock(&d->lock);
     if (f->tick) {
         /* keep where the lease is held, across a blind tick too */
         for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
@@ -285,6 +299,8 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
     /* with libvirt's events telling every change, metadata is read once */
     gf_meta_cache_enable(d->events);
     d->lock_fd = -1;
+    pthread_mutex_init(&d->lock, NULL);
+    d->lock_ready = 1;
     if (stat(state_dir, &st) != 0 && mkdir(state_dir, 0750) != 0) {
         gf_err(GF_ERR_INPUT, "cannot create the state directory %s: %s", state_dir,
                strerror(errno));
@@ -318,7 +334,15 @@ void gfd_stop(struct gfd *d)
     d->nfarms = 0;
     gf_journal_close(d->journal);
     d->journal = NULL;
+    for (int i = 0; i < d->ngone; i++)
+        gfd_farm_free(d->gone[i]);
+    free(d->gone);
+    d->gone = NULL;
+    d->ngone = 0;
     if (d->lock_fd > 0)
         close(d->lock_fd); /* and with it the lock */
     d->lock_fd = -1;
+    if (d->lock_ready)
+        pthread_mutex_destroy(&d->lock);
+    d->lock_ready = 0;
 }

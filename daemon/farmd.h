@@ -8,6 +8,7 @@
 #define GF_FARMD_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <time.h>
 
 #include <libvirt/libvirt.h>
@@ -54,6 +55,16 @@ struct gfd_farm {
     struct gf_outcome outcome; /* of the last plan's actions */
     int logged_idle;           /* an evaluation with nothing to do is logged once */
     int lease_held;            /* the last tick held the farm's lease */
+    int up[GF_MAX_HYPERVISORS]; /* connected at the last tick (for the metrics) */
+    /* its thread (gfd_run), and what the rest of the daemon tells it */
+    pthread_t thread;
+    int has_thread;
+    pthread_mutex_t mu; /* guards next_tick, woken, stop, pending */
+    pthread_cond_t cv;
+    int woken;                   /* an event asks for a tick now */
+    int stop;                    /* finish the tick under way, then end */
+    int exited;                  /* the thread has ended (the main thread joins it) */
+    struct gf_policy *pending;   /* a reload's new policy, taken at the next tick */
     struct gf_rollout rollout; /* the roll-out record (phase NONE: none) */
     /* for the metrics, kept by gfd_metrics_note after each tick */
     time_t first_tick;     /* the first tick since the farm was loaded */
@@ -82,6 +93,11 @@ struct gfd {
     struct gf_lease self; /* this daemon as a farm lease holder */
     int lease_settle_ms;  /* a new lease is read back after this long (0: at once) */
     int release_leases;   /* gfd_stop gives the leases up (a daemon's SIGTERM) */
+    int threaded;         /* each farm ticks in a thread of its own (gfd_run) */
+    pthread_mutex_t lock; /* guards farms, nfarms, gone and what the metrics read */
+    int lock_ready;
+    struct gfd_farm **gone; /* farms a reload removed whose thread still ends its tick */
+    int ngone;
 };
 
 /* Set D up: take the lock of STATE_DIR (one daemon per state directory:
@@ -112,6 +128,22 @@ int gfd_tick_due(struct gfd *d, time_t now, int force);
  * (unless paused or blind), log each decision once, write status and
  * metrics.  Returns 0, or -1 when the farm could not be observed. */
 int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now);
+
+/* Run each farm of D in a thread of its own from now on: it ticks when due
+ * or woken by an event, so one farm's hook, retirement or slow hypervisor
+ * never delays another farm's tick or crash handling.  The caller's thread
+ * keeps running libvirt's event loop.  0, or -1 with an error. */
+int gfd_run(struct gfd *d);
+
+/* Ask every farm's thread to end once its tick under way is done. */
+void gfd_run_stop(struct gfd *d);
+
+/* Join the farm threads that have ended (those a reload removed, or all
+ * after gfd_run_stop).  Returns how many still run. */
+int gfd_run_reap(struct gfd *d);
+
+/* An event asks farm F for a tick now. */
+void gfd_farm_wake(struct gfd_farm *f);
 
 /* Whether FARM is paused (STATE_DIR/FARM.paused exists). */
 int gfd_paused(const char *state_dir, const char *farm);

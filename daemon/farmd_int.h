@@ -22,4 +22,12 @@ int gfd_load_policies(struct gfd *d, int start);
 /* Free farm F, its memory and its connections; accepts NULL. */
 void gfd_farm_free(struct gfd_farm *f);
 
+/* Start the thread of farm F, new in threaded D (a reload added it).  0 or
+ * -1 with an error. */
+int gfd_run_start_farm(struct gfd *d, struct gfd_farm *f);
+
+/* Farm F was removed from threaded D by a reload: its thread ends after its
+ * tick under way; gfd_run_reap joins and frees it. */
+void gfd_run_retire_farm(struct gfd *d, struct gfd_farm *f);
+
 #endif

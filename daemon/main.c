@@ -30,7 +30,7 @@
 
 static int use_syslog, journal_stream;
 static int signal_pipe[2] = {-1, -1};
-static int stopping;
+static int stopping, stopped;
 static int timer = -1;
 
 /* Log LINE at LEVEL (syslog's numbers): to syslog with that priority, or
@@ -127,28 +127,34 @@ static void on_signal_fd(int watch, int fd, int events, void *opaque)
             if (bad)
                 gf_note("reload: %d file%s with errors kept %s previous polic%s", bad,
                         bad == 1 ? "" : "s", bad == 1 ? "its" : "their", bad == 1 ? "y" : "ies");
-            virEventUpdateTimeout(timer, 0);
             sd_notify_state("READY=1");
-        } else {
+        } else if (!stopping) {
             stopping = 1;
+            sd_notify_state("STOPPING=1");
+            log_at(GF_LOG_INFO, "stopping on signal: the actions in flight finish first");
+            gfd_run_stop(d);
+            virEventUpdateTimeout(timer, 0);
         }
     }
 }
 
-/* Tick the farms that are due and sleep until the next. */
+/* Join the farm threads that ended (a reload removed their farm); once
+ * stopping, end the loop when none runs any more. */
 static void on_timer(int t, void *opaque)
 {
     struct gfd *d = opaque;
-    int next = gfd_tick_due(d, time(NULL), 0);
+    int running = gfd_run_reap(d);
 
-    virEventUpdateTimeout(t, next * 1000);
+    if (stopping && running == 0)
+        stopped = 1;
+    virEventUpdateTimeout(t, 1000);
 }
 
-/* A lifecycle event asked for a tick now. */
+/* A farm's thread ended, or an event woke a farm: look again soon. */
 static void wake(struct gfd *d)
 {
     (void)d;
-    if (timer >= 0)
+    if (stopping && timer >= 0)
         virEventUpdateTimeout(timer, 0);
 }
 
@@ -317,17 +323,27 @@ int main(int argc, char **argv)
         return 0;
     }
     virEventAddHandle(signal_pipe[0], VIR_EVENT_HANDLE_READABLE, on_signal_fd, &d, NULL);
-    timer = virEventAddTimeout(0, on_timer, &d, NULL);
+    timer = virEventAddTimeout(1000, on_timer, &d, NULL);
+    if (gfd_run(&d) < 0) { /* each farm ticks in a thread of its own */
+        log_line(gf_err_message());
+        stopping = 1;
+        gfd_run_stop(&d);
+    }
     sd_notify_state("READY=1");
     if (watchdog_ms() > 0)
         virEventAddTimeout(watchdog_ms(), on_watchdog, NULL, NULL);
-    while (!stopping)
+    /* after SIGTERM, the loop goes on (events, keepalives) until every farm
+     * has finished the actions it had in flight */
+    while (!stopped)
         if (virEventRunDefaultImpl() < 0) {
             log_line("libvirt's event loop failed");
+            gfd_run_stop(&d);
+            while (gfd_run_reap(&d) > 0) {
+                struct timespec pause = {0, 100 * 1000 * 1000};
+                nanosleep(&pause, NULL);
+            }
             break;
         }
-    sd_notify_state("STOPPING=1");
-    log_at(GF_LOG_INFO, "stopping on signal");
     virEventRemoveTimeout(timer);
     gfd_stop(&d);
     if (pidfile)

@@ -26,6 +26,8 @@ static struct gfd_farm *farm_new(struct gfd *d, struct gf_policy *p, const char 
         gf_error("%s: %s: starting with an empty memory", p->name, gf_err_message());
     for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
         f->events[i] = f->meta_events[i] = -1;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
     return f;
 }
 
@@ -42,6 +44,9 @@ void gfd_farm_free(struct gfd_farm *f)
     free(f->lease_msg);
     free(f->skipped_msg);
     gf_mem_clear(&f->mem);
+    gf_policy_free(f->pending);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
     free(f->tick);
     free(f);
 }
@@ -87,7 +92,20 @@ static struct gfd_farm *farm_of_file(struct gfd *d, const char *file)
     return NULL;
 }
 
+/* What gfd_load_policies does, D->lock held. */
+static int load_locked(struct gfd *d, int start);
+
 int gfd_load_policies(struct gfd *d, int start)
+{
+    int ret;
+
+    pthread_mutex_lock(&d->lock);
+    ret = load_locked(d, start);
+    pthread_mutex_unlock(&d->lock);
+    return ret;
+}
+
+static int load_locked(struct gfd *d, int start)
 {
     struct gfd_farm **farms;
     char **files;
@@ -123,6 +141,16 @@ int gfd_load_policies(struct gfd *d, int start)
             }
             if (old && !start)
                 farms[nfarms++] = old; /* kept as it was */
+        } else if (old && d->threaded) {
+            /* same file: the farm's own thread takes the new policy between
+             * two of its ticks */
+            pthread_mutex_lock(&old->mu);
+            gf_policy_free(old->pending);
+            old->pending = p;
+            pthread_mutex_unlock(&old->mu);
+            gfd_farm_wake(old);
+            farms[nfarms++] = old;
+            gf_note("reload: %s: farm %s updated", files[i], p->name);
         } else if (old) {
             /* same file: new policy, same farm state and connections */
             int same_hvs = old->policy->nhypervisors == p->nhypervisors;
@@ -139,7 +167,13 @@ int gfd_load_policies(struct gfd *d, int start)
             if (!start)
                 gf_note("reload: %s: farm %s updated", files[i], p->name);
         } else {
-            farms[nfarms++] = farm_new(d, p, files[i]);
+            struct gfd_farm *f = farm_new(d, p, files[i]);
+            if (f && d->threaded && gfd_run_start_farm(d, f) < 0) {
+                gf_error("reload: %s", gf_err_message());
+                gfd_farm_free(f);
+                continue;
+            }
+            farms[nfarms++] = f;
             if (!start)
                 gf_note("reload: %s: farm %s added", files[i], p->name);
         }
@@ -178,7 +212,10 @@ int gfd_load_policies(struct gfd *d, int start)
             kept |= farms[k] == d->farms[i];
         if (!kept) {
             gf_note("reload: farm %s removed (its file is gone)", d->farms[i]->policy->name);
-            gfd_farm_free(d->farms[i]);
+            if (d->threaded)
+                gfd_run_retire_farm(d, d->farms[i]);
+            else
+                gfd_farm_free(d->farms[i]);
         }
     }
     for (int i = 0; i < n; i++)
@@ -209,7 +246,9 @@ int gfd_check(const char *policies_dir, int *nfarms)
     int ret;
 
     snprintf(d.policies_dir, sizeof(d.policies_dir), "%s", policies_dir);
+    pthread_mutex_init(&d.lock, NULL);
     ret = gfd_load_policies(&d, 1);
+    pthread_mutex_destroy(&d.lock);
     *nfarms = d.nfarms;
     for (int i = 0; i < d.nfarms; i++)
         gfd_farm_free(d.farms[i]);

@@ -358,7 +358,7 @@ void gfd_write_metrics(struct gfd *d)
     family(out, "goldfarm_hypervisor_up", "gauge", "Whether the hypervisor is connected.");
     for (int i = 0; i < d->nfarms; i++)
         for (int h = 0; h < d->farms[i]->policy->nhypervisors; h++)
-            sample(out, "goldfarm_hypervisor_up", d->farms[i]->conns[h] != NULL, "farm",
+            sample(out, "goldfarm_hypervisor_up", d->farms[i]->up[h], "farm",
                    d->farms[i]->policy->name, "uri", d->farms[i]->policy->hypervisors[h].uri, NULL);
     commit_tmp(out, tmp, path);
 }
