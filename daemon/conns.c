@@ -69,11 +69,11 @@ void gfd_disconnect(struct gfd_farm *f, int i)
 {
     if (!f->conns[i])
         return;
+    if (f->events[i] >= 0)
+        virConnectDomainEventDeregisterAny(f->conns[i], f->events[i]);
+    if (f->meta_events[i] >= 0)
+        virConnectDomainEventDeregisterAny(f->conns[i], f->meta_events[i]);
     if (own_connections(f->d)) {
-        if (f->events[i] >= 0)
-            virConnectDomainEventDeregisterAny(f->conns[i], f->events[i]);
-        if (f->meta_events[i] >= 0)
-            virConnectDomainEventDeregisterAny(f->conns[i], f->meta_events[i]);
         virConnectUnregisterCloseCallback(f->conns[i], on_close);
         virConnectClose(f->conns[i]);
     }
@@ -109,16 +109,17 @@ int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
         if (virConnectSetKeepAlive(f->conns[i], 5, 3) < 0)
             virResetLastError();
         virConnectRegisterCloseCallback(f->conns[i], on_close, f, NULL);
-        if (f->d->events) {
-            f->events[i] =
-                virConnectDomainEventRegisterAny(f->conns[i], NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                                 VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), f, NULL);
-            f->meta_events[i] = virConnectDomainEventRegisterAny(
-                f->conns[i], NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-                VIR_DOMAIN_EVENT_CALLBACK(on_metadata), f, NULL);
-            /* what changed while we were not listening is unknown */
-            gf_meta_cache_forget(NULL);
-        }
+    }
+    if (f->d->events) { /* a test's injected connection takes them too */
+        f->events[i] =
+            virConnectDomainEventRegisterAny(f->conns[i], NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), f, NULL);
+        f->meta_events[i] =
+            virConnectDomainEventRegisterAny(f->conns[i], NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_metadata), f, NULL);
+        virResetLastError();
+        /* what changed while we were not listening is unknown */
+        gf_meta_cache_forget(NULL);
     }
     return 0;
 }

@@ -299,6 +299,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN; /* a log reader that died is an error on write, not a death */
+    sigaction(SIGPIPE, &sa, NULL);
     d.events = !once;
     d.wake = wake;
     d.lease_settle_ms = 1500;

@@ -91,8 +91,7 @@ static int start_farm(struct gfd_farm *f)
     int err = pthread_create(&f->thread, NULL, farm_main, f);
 
     if (err) {
-        gf_err(GF_ERR_OP, "cannot start the thread of farm %s: %s", f->policy->name,
-               strerror(err));
+        gf_err(GF_ERR_OP, "cannot start the thread of farm %s: %s", f->policy->name, strerror(err));
         return -1;
     }
     f->has_thread = 1;

@@ -1,6 +1,7 @@
 /* tick.c - one reconcile tick of one farm: observe, assess, plan, act. */
 #include "reconcile/tick.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,8 @@ static int hold_lease(const struct gf_tick_env *env, time_t now, struct gf_tick 
         if (env->lease_settle_ms > 0) {
             struct timespec ts = {env->lease_settle_ms / 1000,
                                   (env->lease_settle_ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+                ; /* a signal does not cut the settle short */
         }
     }
     if (!where) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -275,6 +276,7 @@ void fx_start(struct fx *f, int parallel)
     f->d.connect_opaque = f;
     f->d.parallel = parallel > 1 ? parallel : 1;
     f->d.stop_timeout = 2;
+    f->d.events = f->events;
     if (gfd_start(&f->d, f->policies, f->state) < 0)
         fail_msg("gfd_start: %s", gf_err_message());
     f->started = 1;
@@ -295,6 +297,13 @@ void fx_stop(struct fx *f)
 {
     if (!f->started)
         return;
+    if (f->d.threaded) { /* the farms' threads end their ticks first */
+        gfd_run_stop(&f->d);
+        while (gfd_run_reap(&f->d) > 0) {
+            struct timespec pause = {0, 20 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
     gfd_stop(&f->d);
     f->started = 0;
 }

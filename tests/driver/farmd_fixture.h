@@ -33,6 +33,7 @@ struct fx {
     int started;
     int parallel;
     int restart_every_tick; /* a fresh struct gfd before each tick */
+    int events;             /* the daemon registers libvirt's events (needs an event loop) */
     time_t base;            /* midnight UTC of the test's day */
     char lines[8192];       /* the last tick's action lines, one per line */
 };
