@@ -68,6 +68,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM # cleanup on these too
 
 export OCF_ROOT=/usr/lib/ocf
 unset OCF_RESKEY_CRM_meta_timeout OCF_RESKEY_CRM_meta_interval HA_LOGFACILITY
