@@ -41,6 +41,8 @@ foreach(page ${GF_MAN_PAGES})
 endforeach()
 install(FILES ${PROJECT_BINARY_DIR}/goldfarmd.service DESTINATION ${GOLDFARM_UNITDIR})
 install(FILES packaging/logrotate/goldfarm DESTINATION ${GOLDFARM_SYSCONFDIR}/logrotate.d)
+# the Pacemaker OCF resource agent ocf:goldfarm:goldfarmd (Pacemaker looks under /usr/lib/ocf)
+install(PROGRAMS daemon/ocf/goldfarmd DESTINATION lib/ocf/resource.d/goldfarm)
 install(DIRECTORY DESTINATION ${GOLDFARM_SYSCONFDIR}/goldfarm/policies)
 install(FILES packaging/bash-completion/vmctl
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
