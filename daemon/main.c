@@ -303,9 +303,9 @@ int main(int argc, char **argv)
     sigaction(SIGPIPE, &sa, NULL);
     d.events = !once;
     d.wake = wake;
-    d.lease_settle_ms = 1500;
-    d.release_leases = !once; /* a stopping daemon hands its farms over at once */
-    umask(027);               /* every file it creates: 0640 at most */
+    d.lease_settle_ms = 500; /* a rival's write lands in milliseconds */
+    d.release_leases = 1;    /* a stopping daemon (or a --once run) hands its farms over at once */
+    umask(027);              /* every file it creates: 0640 at most */
     if (gfd_start(&d, policies, state_dir) < 0) {
         log_line(gf_err_message());
         gfd_stop(&d);

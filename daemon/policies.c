@@ -47,6 +47,8 @@ void gfd_farm_free(struct gfd_farm *f)
     gf_policy_free(f->pending);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
+    if (f->tick)
+        gf_tick_clear(f->tick);
     free(f->tick);
     free(f);
 }

@@ -452,16 +452,16 @@ int journal_read_lines(struct gf_journal *j, char ***lines, int *n)
         return -1;
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char **grown = realloc(list, (size_t)(count + 1) * sizeof(*list));
-        if (!grown || !(grown[count] = strdup(line))) {
-            free(grown ? grown : list);
-            if (grown)
-                for (int i = 0; i < count; i++)
-                    free(grown[i]);
+        if (grown)
+            list = grown;
+        if (!grown || !(list[count] = strdup(line))) {
+            for (int i = 0; i < count; i++)
+                free(list[i]);
+            free(list);
             free(text);
             gf_err(GF_ERR_OP, "out of memory reading the journal");
             return -1;
         }
-        list = grown;
         count++;
     }
     free(text);

@@ -521,8 +521,10 @@ static int sim_observe(void *opaque, const struct gf_local *now, struct gf_farm_
         gf_err(GF_ERR_OP, "out of memory");
         return -1;
     }
-    memcpy(out->hosts, s->seen.hosts, (size_t)s->seen.nhosts * sizeof(*out->hosts));
-    memcpy(out->taken, s->seen.taken, (size_t)s->seen.ntaken * sizeof(*out->taken));
+    if (s->seen.nhosts)
+        memcpy(out->hosts, s->seen.hosts, (size_t)s->seen.nhosts * sizeof(*out->hosts));
+    if (s->seen.ntaken)
+        memcpy(out->taken, s->seen.taken, (size_t)s->seen.ntaken * sizeof(*out->taken));
     return 0;
 }
 
