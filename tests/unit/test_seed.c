@@ -514,6 +514,178 @@ static void no_free_ide_target_is_an_error(void **state)
     free(gold);
 }
 
+/* ---- the policy's identity group ---- */
+
+/* A policy for farm "tiny" on hypervisor URI with host names PATTERN and
+ * MAX hosts, then EXTRA (the identity group), loaded from DIR/p.conf.
+ * Returns the policy or NULL with *ERRORS. */
+static struct gf_policy *policy(const char *dir, const char *uri, const char *pattern, int max,
+                                const char *extra, char **errors)
+{
+    char file[128], *text;
+    struct gf_policy *p;
+
+    snprintf(file, sizeof(file), "%s/p.conf", dir);
+    assert_true(asprintf(&text,
+                         "farm: { name = \"tiny\"; hypervisors = ( { uri = \"%s\"; } );\n"
+                         "  image = \"tiny-gold\"; host_name = \"%s\"; max_sessions = 10;\n"
+                         "  max_hosts = %d; };\n"
+                         "schedule: { always: { days = [\"sun\", \"mon\", \"tue\", \"wed\", "
+                         "\"thu\", \"fri\", \"sat\"];\n"
+                         "  ramp_up = { start = \"06:00\"; }; peak = { start = \"08:00\"; };\n"
+                         "  ramp_down = { start = \"18:00\"; }; off_peak = { start = \"22:00\"; "
+                         "}; }; };\n"
+                         "%s",
+                         uri, pattern, max, extra) > 0);
+    p = gf_policy_load_string(file, text, errors);
+    free(text);
+    return p;
+}
+
+/* Write LEN bytes of TEXT to DIR/NAME. */
+static void write_file(const char *dir, const char *name, const char *text, size_t len)
+{
+    char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_non_null(f = fopen(path, "we"));
+    assert_int_equal(fwrite(text, 1, len, f), len);
+    fclose(f);
+}
+
+/* Assert that ERRORS is exactly WANT, then free it. */
+static void assert_errors(char *errors, const char *want)
+{
+    if (!errors || strcmp(errors, want) != 0)
+        fail_msg("errors:\n%s\nwant:\n%s", errors ? errors : "(none)", want);
+    free(errors);
+}
+
+static void policy_identity_group(void **state)
+{
+    char dir[] = "/tmp/gf-seed-policy-XXXXXX", *errors = NULL, want[1024];
+    const char ud[] = "#cloud-config\nfqdn: ${host}.example.com\n";
+    struct gf_policy *p;
+    struct gf_identity id;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    /* no identity group: no seed */
+    assert_non_null(p = policy(dir, "qemu:///system", "tiny-%d", 3, "", &errors));
+    assert_false(p->identity_on);
+    gf_policy_free(p);
+    /* an empty one: a seed with meta-data, for a Linux guest */
+    assert_non_null(p = policy(dir, "qemu:///system", "tiny-%d", 3, "identity = { };\n", &errors));
+    assert_true(p->identity_on);
+    gf_seed_identity_of(p, &id);
+    assert_int_equal(id.guest, GF_GUEST_LINUX);
+    assert_null(id.user_data);
+    assert_null(id.network_config);
+    gf_policy_free(p);
+    /* templates next to the policy, read when it is loaded */
+    write_file(dir, "ud.yaml", ud, strlen(ud));
+    write_file(dir, "net.yaml", "version: 2\n", 11);
+    assert_non_null(p = policy(dir, "qemu:///system", "TINY-%02d", 3,
+                               "identity = { guest = \"windows\"; user_data = \"ud.yaml\";\n"
+                               "  network_config = \"net.yaml\"; };\n",
+                               &errors));
+    gf_seed_identity_of(p, &id);
+    assert_int_equal(id.guest, GF_GUEST_WINDOWS);
+    assert_string_equal(id.user_data, ud);
+    assert_string_equal(id.network_config, "version: 2\n");
+    snprintf(want, sizeof(want), "%s/ud.yaml", dir);
+    assert_string_equal(id.user_data_name, want);
+    gf_policy_free(p);
+    unlink(want);
+    snprintf(want, sizeof(want), "%s/net.yaml", dir);
+    unlink(want);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+static void policy_identity_errors_name_file_and_line(void **state)
+{
+    char dir[] = "/tmp/gf-seed-policy-XXXXXX", *errors = NULL, want[2048], uri[256];
+    char *big = calloc(1, GF_SEED_TEMPLATE_MAX + 2);
+    struct gf_policy *p;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    /* an unknown variable: the policy's line and key, then the template's file and line */
+    write_file(dir, "ud.yaml", "#cloud-config\n\nfqdn: ${hostname}\n", 32);
+    p = policy(dir, "qemu:///system", "tiny-%d", 3,
+               "identity = {\n  user_data = \"ud.yaml\";\n};\n", &errors);
+    assert_null(p);
+    snprintf(want, sizeof(want),
+             "%s/p.conf:8: identity.user_data: %s/ud.yaml:3: unknown variable ${hostname} "
+             "(known: %s; write $${ for a literal ${)\n",
+             dir, dir, gf_seed_var_list);
+    assert_errors(errors, want);
+    /* Windows: host 100's name has 16 characters */
+    p = policy(dir, "qemu:///system", "rds-sessions-%d", 100,
+               "identity = { guest = \"windows\"; };\n", &errors);
+    assert_null(p);
+    snprintf(want, sizeof(want),
+             "%s/p.conf:2: farm.host_name: 'rds-sessions-%%d' makes 'rds-sessions-100' for host "
+             "100 (farm.max_hosts), which is longer than the 15 characters of a Windows computer "
+             "name (NetBIOS): it cannot be a Windows guest's host name (identity.guest)\n",
+             dir);
+    assert_errors(errors, want);
+    /* ... but 99 hosts fit (and so would Linux guests) */
+    assert_non_null(p = policy(dir, "qemu:///system", "rds-sessions-%d", 99,
+                               "identity = { guest = \"windows\"; };\n", &errors));
+    gf_policy_free(p);
+    assert_non_null(
+        p = policy(dir, "qemu:///system", "rds-sessions-%d", 100, "identity = { };\n", &errors));
+    gf_policy_free(p);
+    /* a template too large, one with a NUL byte */
+    memset(big, '#', GF_SEED_TEMPLATE_MAX + 1);
+    write_file(dir, "big.yaml", big, GF_SEED_TEMPLATE_MAX + 1);
+    write_file(dir, "nul.yaml", "a\0b\n", 4);
+    p = policy(dir, "qemu:///system", "tiny-%d", 3,
+               "identity = { user_data = \"big.yaml\"; network_config = \"nul.yaml\"; };\n",
+               &errors);
+    assert_null(p);
+    snprintf(want, sizeof(want),
+             "%s/p.conf:7: identity.user_data: %s/big.yaml: more than a template may have (32 "
+             "KiB)\n"
+             "%s/p.conf:7: identity.network_config: %s/nul.yaml: contains a NUL byte: not a "
+             "text file\n",
+             dir, dir, dir, dir);
+    assert_errors(errors, want);
+    /* the largest template is fine, and so is its result with this policy's values ... */
+    big[GF_SEED_TEMPLATE_MAX] = '\0';
+    write_file(dir, "big.yaml", big, GF_SEED_TEMPLATE_MAX);
+    assert_non_null(p = policy(dir, "qemu:///system", "tiny-%d", 3,
+                               "identity = { user_data = \"big.yaml\"; };\n", &errors));
+    assert_int_equal(strlen(p->identity_user_data_text), GF_SEED_TEMPLATE_MAX);
+    gf_policy_free(p);
+    /* ... but a small one that grows past 64 KiB with the longest URI is not */
+    memset(uri, 'h', sizeof(uri) - 1);
+    memcpy(uri, "qemu+ssh://", 11);
+    memcpy(uri + sizeof(uri) - 8, "/system", 8);
+    big[0] = '\0';
+    for (int i = 0; i < 300; i++)
+        strcat(big, "${hypervisor}\n");
+    write_file(dir, "grow.yaml", big, strlen(big));
+    p = policy(dir, uri, "tiny-%d", 3, "identity = { user_data = \"grow.yaml\"; };\n", &errors);
+    assert_null(p);
+    snprintf(want, sizeof(want),
+             "%s/p.conf:7: identity.user_data: %s/grow.yaml:257: rendered, it grows past 64 KiB, "
+             "more than a seed file may have\n",
+             dir, dir);
+    assert_errors(errors, want);
+    free(big);
+    for (const char *const *f =
+             (const char *const[]){"ud.yaml", "big.yaml", "nul.yaml", "grow.yaml", NULL};
+         *f; f++) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s", dir, *f);
+        unlink(path);
+    }
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -526,6 +698,8 @@ int main(void)
         cmocka_unit_test(clone_gets_its_seed_on_the_right_bus),
         cmocka_unit_test(a_host_seed_is_never_carried_over),
         cmocka_unit_test(no_free_ide_target_is_an_error),
+        cmocka_unit_test(policy_identity_group),
+        cmocka_unit_test(policy_identity_errors_name_file_and_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
