@@ -3,7 +3,7 @@
 
 GOLDFARM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_PACKAGES=(cmake make gcc pkg-config libvirt-dev libxml2-dev libconfig-dev libcmocka-dev
-	libvirt-clients tzdata libcairo2-dev libglib2.0-dev libisofs-dev)
+	libvirt-clients tzdata libcairo2-dev libglib2.0-dev libjson-c-dev libisofs-dev)
 
 say() { printf '%s\n' "$*"; }
 die() {

@@ -365,7 +365,7 @@ static int cmd_quarantine_delete(struct vmctl_ctx *ctx, const struct vmctl_args 
 
     if (!dom)
         return -1;
-    ret = gf_retire(dom, NULL, 10);
+    ret = gf_retire(dom, NULL, 10, 1);
     virDomainFree(dom);
     if (ret == 0)
         fprintf(ctx->out, "%s: deleted (domain, snapshots and its own disks)\n", args->pos[0]);

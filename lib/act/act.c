@@ -10,6 +10,7 @@
 
 #include "model/clone.h"
 #include "model/domxml.h"
+#include "model/hosts.h"
 #include "base/error.h"
 #include "base/exec.h"
 #include "model/image.h"
@@ -83,8 +84,9 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
     virConnectPtr conn = virDomainGetConnect(dom);
     struct gf_disk *disks = NULL;
     size_t ndisks = 0;
-    unsigned long jid;
-    char *uri = NULL;
+    unsigned long jid = 0;
+    char *uri = NULL, tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN];
+    struct gf_meta m;
     int ret = -1;
 
     if (gf_domain_disks(dom, &disks, &ndisks) < 0)
@@ -98,14 +100,27 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
             disks[i].path[0] = '\0'; /* never deleted */
     }
     uri = virConnectGetURI(conn);
-    if (!(jid = gf_journal_begin(journal, "retire", host, uri ? uri : "?")))
+    if (virDomainGetUUIDString(dom, uuid) < 0) {
+        gf_err_virt("reading the UUID of '%s'", host);
+        goto cleanup;
+    }
+    if (!(jid = gf_journal_begin(journal, GF_JOP_RETIRE, host, uri ? uri : "?", uuid, 0, tag)))
         goto cleanup;
     for (size_t i = 0; i < ndisks; i++)
-        if (disks[i].path[0] && gf_journal_volume(journal, jid, disks[i].path) < 0)
+        if (disks[i].path[0] && gf_journal_volume(journal, jid, disks[i].path, NULL) < 0)
             goto abandon;
-    /* the recovery finishes only a host in state retiring: until then, a
-     * failure closes the entry and the host is as it was (stopped at most) */
-    if (gf_meta_set_state(dom, "retiring", "retiring", time(NULL)) < 0)
+    /* the recovery finishes only a host in state retiring under this
+     * retirement's tag: until then, a failure closes the entry and the host
+     * is as it was (stopped at most) */
+    if (gf_meta_get(dom, &m) != 1) {
+        gf_err(GF_ERR_OP, "'%s' lost its goldfarm metadata: not retired", host);
+        goto abandon;
+    }
+    snprintf(m.state, sizeof(m.state), "retiring");
+    snprintf(m.reason, sizeof(m.reason), "retiring");
+    snprintf(m.op_tag, sizeof(m.op_tag), "%s", tag);
+    m.since = time(NULL);
+    if (gf_meta_set(dom, &m) < 0)
         goto abandon;
     if (stop(dom, stop_timeout) < 0)
         goto cleanup;
@@ -139,15 +154,23 @@ cleanup:
     return ret;
 }
 
-int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
+int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout, int users_ok)
 {
     struct gf_meta m;
+    int users;
 
     if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
         (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0 &&
          strcmp(m.state, "quarantined") != 0)) {
         gf_err(GF_ERR_OP, "'%s' is not a draining, standby or quarantined host: not retired",
                virDomainGetName(dom));
+        return -1;
+    }
+    /* the plan thought it empty: its guest agent, where it answers, has the
+     * last word before anything is stopped */
+    if (!users_ok && virDomainIsActive(dom) == 1 && (users = gf_guest_users(dom)) > 0) {
+        gf_err(GF_ERR_OP, "'%s' has %d user%s logged in: not retired", virDomainGetName(dom), users,
+               users == 1 ? "" : "s");
         return -1;
     }
     return remove_host(dom, journal, stop_timeout);
@@ -319,7 +342,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
         ret = gf_meta_set_state(dom, NULL, reason, ctx->now);
         break;
     case GF_ACT_RETIRE:
-        ret = gf_retire(dom, ctx->journal, ctx->stop_timeout);
+        ret = gf_retire(dom, ctx->journal, ctx->stop_timeout, h && h->logoff_sent);
         break;
     case GF_ACT_CLONE:
     case GF_ACT_NOTE:

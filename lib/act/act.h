@@ -36,10 +36,12 @@ int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, struct gf_o
  * or -1 with an error. */
 int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host);
 
-/* Retire DOM: only a host in state draining or standby.  Shut it down
- * (guest agent, then ACPI, then destroy after STOP_TIMEOUT seconds),
+/* Retire DOM: only a host in state draining, standby or quarantined, and,
+ * unless USERS_OK (their drain wait is up and the logoff hook has run),
+ * only when its guest agent, if it answers, says no user is logged in.
+ * Shut it down (guest agent, then ACPI, then destroy after STOP_TIMEOUT seconds),
  * undefine it, delete its own volumes (never a gold disk), journalled so a
  * crash is finished on restart.  Returns 0 or -1 with an error. */
-int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout);
+int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout, int users_ok);
 
 #endif

@@ -149,7 +149,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     struct gf_clone_spec spec;
     size_t ndisks = 0;
     char *gold_xml = NULL, *xml = NULL;
-    char msg[1024], left[1024];
+    char msg[1024], left[1024], tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN];
     unsigned long jid = 0;
     double start = gf_now();
     int ret = -1;
@@ -186,7 +186,8 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
      * crash is undone from the journal on the next start. */
     {
         char *uri = virConnectGetURI(conn);
-        jid = gf_journal_begin(opts->journal, "clone", name, uri ? uri : "?");
+        jid = gf_journal_begin(opts->journal, GF_JOP_CLONE, name, uri ? uri : "?", NULL,
+                               opts->start, tag);
         free(uri);
         if (!jid)
             goto cleanup;
@@ -195,13 +196,14 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         char where[PATH_MAX + 80];
         /* written down before it exists: a crash during a long copy leaves
          * nothing the next start does not find */
+        const char *backing = opts->full ? NULL : disks[i].gold.path;
         if (gf_volume_pool_path(disks[i].pool, disks[i].volname, where, sizeof(where)) == 0 &&
-            gf_journal_volume(opts->journal, jid, where) < 0)
+            gf_journal_volume(opts->journal, jid, where, backing) < 0)
             goto undo;
         if (make_volume(&disks[i], opts->full, opts->progress) < 0)
             goto undo;
         if (strcmp(where, disks[i].made.path) != 0 &&
-            gf_journal_volume(opts->journal, jid, disks[i].made.path) < 0)
+            gf_journal_volume(opts->journal, jid, disks[i].made.path, backing) < 0)
             goto undo;
         gf_crash_point("clone-volume");
         made[i] = disks[i].made;
@@ -223,13 +225,20 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         snprintf(meta.replaces, sizeof(meta.replaces), "%s", opts->replaces);
     if (opts->supersedes)
         snprintf(meta.supersedes, sizeof(meta.supersedes), "%s", opts->supersedes);
+    snprintf(meta.op_tag, sizeof(meta.op_tag), "%s", tag);
+    if (gf_uuid_new(uuid) < 0)
+        goto undo;
     spec = (struct gf_clone_spec){.name = name,
+                                  .uuid = uuid,
                                   .disks = made,
                                   .ndisks = ndisks,
                                   .meta = &meta,
                                   .vcpus = opts->vcpus,
                                   .memory_kib = opts->memory_kib};
-    if (!(xml = gf_domxml_derive_clone(gold_xml, &spec)) || gf_fault("clone-define", name) < 0)
+    /* the domain is written down before it exists: recovery finds it by
+     * its UUID and knows it by the tag in its metadata */
+    if (!(xml = gf_domxml_derive_clone(gold_xml, &spec)) || gf_fault("clone-define", name) < 0 ||
+        gf_journal_define(opts->journal, jid, uuid) < 0)
         goto undo;
     if (!(dom = virDomainDefineXML(conn, xml))) {
         gf_err_virt("defining clone '%s'", name);

@@ -142,24 +142,29 @@ static void set_child_text(xmlNodePtr node, const char *name, const char *text)
         xmlNewTextChild(node, NULL, BAD_CAST name, BAD_CAST text);
 }
 
-/* Replace the <uuid> with UUID, or with a new random (version 4) one. */
-static int new_uuid(xmlNodePtr root, const char *uuid)
+int gf_uuid_new(char text[37])
 {
     unsigned char u[16];
-    char text[37];
 
-    if (uuid) {
-        set_child_text(root, "uuid", uuid);
-        return 0;
-    }
     if (gf_random_bytes(u, sizeof(u)) < 0)
         return -1;
     u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
     u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-    snprintf(text, sizeof(text),
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-             u[15]);
+    snprintf(text, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+             u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+             u[14], u[15]);
+    return 0;
+}
+
+/* Replace the <uuid> with UUID, or a new random one when UUID is NULL. */
+static int new_uuid(xmlNodePtr root, const char *uuid)
+{
+    char text[37];
+
+    if (uuid)
+        snprintf(text, sizeof(text), "%s", uuid);
+    else if (gf_uuid_new(text) < 0)
+        return -1;
     set_child_text(root, "uuid", text);
     return 0;
 }

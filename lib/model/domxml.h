@@ -28,9 +28,9 @@ struct gf_clone_spec {
     const struct gf_disk *disks; /* new path and format for each gold disk, by target */
     size_t ndisks;
     const struct gf_meta *meta;    /* the clone's Goldfarm metadata */
+    const char *uuid;              /* its UUID (NULL: a new random one) */
     int vcpus;                     /* 0: keep the gold's */
     unsigned long long memory_kib; /* 0: keep the gold's */
-    const char *uuid;              /* the clone's UUID; NULL: a new random one */
     const char *seed;              /* its NoCloud seed's file, attached read-only; NULL: none */
 };
 
@@ -58,6 +58,9 @@ const char *gf_domxml_cdrom_bus(const char *machine, const char *arch);
  * NAME-cidata.iso, NAME the domain's name, into PATH (LEN bytes).
  * Returns 1, 0 (none; PATH ""), or -1 with an error (bad XML). */
 int gf_domxml_seed(const char *xml, char *path, size_t len);
+
+/* A new random (version 4) UUID as text into TEXT (37 bytes); 0 or -1. */
+int gf_uuid_new(char text[37]);
 
 /* Fill BUF (17 bytes and more) with random bytes; 0, or -1 with an error. */
 int gf_random_bytes(unsigned char *buf, size_t len);

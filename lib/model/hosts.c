@@ -152,3 +152,17 @@ void gf_domains_free(virDomainPtr *doms, size_t n)
             virDomainFree(doms[i]);
     free(doms);
 }
+
+int gf_guest_users(virDomainPtr dom)
+{
+    virTypedParameterPtr params = NULL;
+    int nparams = 0, users = -1;
+    unsigned int n;
+
+    if (virDomainGetGuestInfo(dom, VIR_DOMAIN_GUEST_INFO_USERS, &params, &nparams, 0) == 0 &&
+        virTypedParamsGetUInt(params, nparams, "user.count", &n) == 1)
+        users = (int)n;
+    virTypedParamsFree(params, nparams);
+    virResetLastError();
+    return users;
+}

@@ -39,4 +39,9 @@ int gf_named_hosts(virConnectPtr conn, char *const *names, size_t nnames, virDom
 /* Release N domain references and the array; accepts NULL. */
 void gf_domains_free(virDomainPtr *doms, size_t n);
 
+/* The users logged in on running DOM, by its guest agent (one
+ * virDomainGetGuestInfo call); -1 when the agent does not tell (no agent,
+ * not running, a driver without it).  Records no error. */
+int gf_guest_users(virDomainPtr dom);
+
 #endif

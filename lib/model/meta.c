@@ -181,6 +181,7 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
         set_prop(node, "parent-version", buf);
     }
     set_prop(node, "note", m->note);
+    set_prop(node, "op-tag", m->op_tag);
     if (m->promoted) {
         snprintf(buf, sizeof(buf), "%u", m->promoted);
         set_prop(node, "promoted", buf);
@@ -257,6 +258,7 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_uint_prop(node, "parent-version", GF_VERSION_MAX, &m->parent_version) < 0 ||
         get_uint_prop(node, "promoted", 4000000000u, &m->promoted) < 0 ||
         get_prop(node, "note", m->note, sizeof(m->note)) < 0 ||
+        get_prop(node, "op-tag", m->op_tag, sizeof(m->op_tag)) < 0 ||
         get_prop(node, "supersedes", m->supersedes, sizeof(m->supersedes)) < 0 ||
         get_prop(node, "superseded-by", m->superseded_by, sizeof(m->superseded_by)) < 0 ||
         get_prop(node, "state", m->state, sizeof(m->state)) < 0 ||

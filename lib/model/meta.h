@@ -24,6 +24,7 @@
 #define GF_META_PREFIX "goldfarm"
 #define GF_META_ELEMENT "managed"
 #define GF_VERSION_MAX 1000000 /* image versions are 1 to this */
+#define GF_OP_TAG_LEN 33       /* 32 hex digits */
 
 typedef enum {
     GF_ROLE_NONE = 0, /* not managed by Goldfarm */
@@ -47,6 +48,10 @@ struct gf_meta {
     char supersedes[GF_NAME_MAX + 1];
     char superseded_by[GF_NAME_MAX + 1];
     time_t ready_since; /* hosts: when it was first ready (its agent answered) in a roll-out */
+    /* hosts: the tag of the journalled operation that made it (a clone) or
+     * is removing it (a retirement): what crash recovery checks before it
+     * finishes or undoes anything */
+    char op_tag[GF_OP_TAG_LEN];
     /* gold images: the version this one was sealed from (0: none), the
      * admin's note, and the promotion serial (the highest is the version new
      * clones use; 0: never promoted) */

@@ -7,6 +7,7 @@
 #include <libvirt/virterror.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "model/meta.h"
 
 /* The typed parameter NAME of a stats record, or NULL. */
@@ -78,13 +79,18 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     h->was_ready = h->ready_recorded = m->ready_since != 0;
 }
 
-/* Note gold domain M, if a version of P's image, in HV's versions; the
- * highest promotion serial so far is *SERIAL. */
-static void note_version(const struct gf_policy *p, const struct gf_meta *m, struct gf_hv_obs *hv,
-                         unsigned int *serial)
+/* Note gold domain M (named NAME), if a version of P's image, in HV's
+ * versions; the highest promotion serial so far is *SERIAL; the lowest
+ * version's domain holds the farm's lease (*LOWEST its version). */
+static void note_version(const struct gf_policy *p, const char *name, const struct gf_meta *m,
+                         struct gf_hv_obs *hv, unsigned int *serial, unsigned int *lowest)
 {
     if (strcmp(m->image, p->image) != 0)
         return;
+    if (!*lowest || m->image_version < *lowest) {
+        *lowest = m->image_version;
+        snprintf(hv->lease_domain, sizeof(hv->lease_domain), "%s", name);
+    }
     if (hv->nversions >= 0 && hv->nversions < GF_HV_VERSIONS)
         hv->versions[hv->nversions++] = m->image_version;
     else
@@ -119,6 +125,42 @@ static int estimate_free(virConnectPtr conn, virDomainStatsRecordPtr *records, i
     return 0;
 }
 
+/* Remember that domain NAME exists (names a host could never have are
+ * left out).  0, or -1 with an error. */
+static int note_taken(struct gf_farm_obs *farm, const char *name)
+{
+    char(*grown)[GF_NAME_MAX + 1];
+
+    if (!name || strlen(name) > GF_NAME_MAX)
+        return 0;
+    if (!(grown = realloc(farm->taken, (size_t)(farm->ntaken + 1) * sizeof(*grown)))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return -1;
+    }
+    farm->taken = grown;
+    snprintf(farm->taken[farm->ntaken++], sizeof(*grown), "%s", name);
+    return 0;
+}
+
+/* Skip domain NAME on hypervisor HV for WHY: counted, and listed while
+ * there is room. */
+static void skip(struct gf_farm_obs *farm, const char *name, int hv, const char *why)
+{
+    if (farm->nskipped < GF_SKIPPED_MAX) {
+        struct gf_skipped *s = &farm->skipped[farm->nskipped];
+        gf_esc(name, s->name, sizeof(s->name));
+        s->hv = hv;
+        snprintf(s->why, sizeof(s->why), "%s", why);
+    }
+    farm->nskipped++;
+}
+
+/* qsort comparator of taken names. */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
 /* Observe one hypervisor's domains into FARM.  Returns 0 or -1. */
 static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
                       struct gf_farm_obs *farm)
@@ -127,7 +169,7 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
                          VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
     virDomainStatsRecordPtr *records = NULL;
     unsigned long long free_bytes;
-    unsigned int serial = 0;
+    unsigned int serial = 0, lowest = 0;
     int n, ret = -1;
 
     if ((n = virConnectGetAllDomainStats(conn, stats, &records, 0)) < 0) {
@@ -135,13 +177,23 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         return -1;
     }
     for (int i = 0; i < n; i++) {
+        const char *name = virDomainGetName(records[i]->dom);
         struct gf_meta m;
         struct gf_host_obs *grown;
-        int managed = gf_meta_get(records[i]->dom, &m);
-        if (managed < 0)
+        int managed;
+        if (note_taken(farm, name) < 0)
             goto cleanup;
+        virResetLastError();
+        if ((managed = gf_meta_get(records[i]->dom, &m)) < 0) {
+            /* one bad domain never blinds the farm: skipped and reported */
+            virErrorPtr e = virGetLastError();
+            skip(farm, name, hv,
+                 e && e->code == VIR_ERR_NO_DOMAIN ? "vanished while it was observed"
+                                                   : gf_err_message());
+            continue;
+        }
         if (managed && m.role == GF_ROLE_GOLD)
-            note_version(p, &m, &farm->hv[hv], &serial);
+            note_version(p, name, &m, &farm->hv[hv], &serial, &lowest);
         if (!managed || m.role != GF_ROLE_HOST || strcmp(m.farm, p->name) != 0)
             continue;
         if (!(grown = realloc(farm->hosts, (size_t)(farm->nhosts + 1) * sizeof(*grown)))) {
@@ -187,6 +239,8 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
             goto fail;
     if (out->nhosts)
         qsort(out->hosts, (size_t)out->nhosts, sizeof(*out->hosts), host_by_name);
+    if (out->ntaken)
+        qsort(out->taken, (size_t)out->ntaken, sizeof(*out->taken), by_name);
     for (int i = 0; i < p->nhypervisors && !out->promoted; i++)
         out->promoted = out->hv[i].promoted; /* as the first hypervisor with the image has it */
     if (gf_load_sessions(p, conns, now, out) < 0)
@@ -200,5 +254,6 @@ fail:
 void gf_farm_obs_clear(struct gf_farm_obs *farm)
 {
     free(farm->hosts);
+    free(farm->taken);
     memset(farm, 0, sizeof(*farm));
 }

@@ -70,16 +70,21 @@ void plan_clock_text(const struct gf_local *now, time_t t, char *buf, size_t len
     strftime(buf, len, "%H:%M:%S", &tm);
 }
 
-/* Whether host H counts as empty for a drain, by the policy. */
-static int is_empty(const struct gf_policy *p, const struct gf_host_obs *h)
+/* Whether draining host H may go now, by the policy: no session left at
+ * all; or, with empty_when = no_active_sessions, only disconnected ones
+ * left once the drain wait is up and the logoff hook has run for them.
+ * A disconnected user is a user: the wait and the logoff hook are what
+ * end a session before its host goes, never the scaler. */
+static int is_empty(const struct gf_policy *p, const struct gf_host_obs *h, long long waited)
 {
     if (h->run == GF_RUN_OFF)
         return 1; /* a draining host that is shut off has no users left */
     if (h->run != GF_RUN_RUNNING)
         return 0; /* paused (a snapshot), in shutdown: its users may still be there */
-    if (p->empty_when == GF_EMPTY_NO_ACTIVE && h->active_sessions >= 0)
-        return h->active_sessions == 0;
-    return h->sessions == 0;
+    if (h->sessions == 0)
+        return 1;
+    return p->empty_when == GF_EMPTY_NO_ACTIVE && h->active_sessions == 0 &&
+           waited >= p->drain_wait && h->logoff_sent;
 }
 
 /* Whether hypervisor HV has VERSION of the farm's image (or is not known
@@ -114,12 +119,22 @@ static int place(const struct planner *pl, unsigned int version)
     return best;
 }
 
-/* Whether NAME is taken by an observed host or a planned clone. */
+/* qsort/bsearch comparator of taken names. */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* Whether NAME is taken by an observed host, any domain of the farm's
+ * hypervisors, or a planned clone. */
 static int name_taken(const struct planner *pl, const char *name)
 {
     for (int i = 0; i < pl->farm->nhosts; i++)
         if (strcmp(pl->farm->hosts[i].name, name) == 0)
             return 1;
+    if (pl->farm->ntaken &&
+        bsearch(name, pl->farm->taken, (size_t)pl->farm->ntaken, sizeof(*pl->farm->taken), by_name))
+        return 1;
     for (int i = 0; i < pl->out->nactions; i++)
         if (pl->out->actions[i].kind == GF_ACT_CLONE && strcmp(pl->out->actions[i].host, name) == 0)
             return 1;
@@ -135,8 +150,15 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, u
 {
     char name[GF_NAME_MAX + 1];
     struct gf_action *a;
-    int hv;
+    int hv, tries;
 
+    if (pl->farm->clone_retry_at && pl->now->t < pl->farm->clone_retry_at) {
+        char until[16];
+        plan_clock_text(pl->now, pl->farm->clone_retry_at, until, sizeof(until));
+        plan_add(pl, GF_ACT_NOTE, NULL, "%s: clones back off until %s after %d failure%s: no clone",
+                 why, until, pl->farm->clone_failures, pl->farm->clone_failures == 1 ? "" : "s");
+        return NULL;
+    }
     if (pl->total >= pl->p->max_hosts) {
         plan_add(pl, GF_ACT_NOTE, NULL, "%s: farm.max_hosts %d reached: no clone", why,
                  pl->p->max_hosts);
@@ -153,9 +175,16 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, u
                      pl->p->memory_kib >> 10);
         return NULL;
     }
+    /* the next free name; every name taken, or the pattern repeating, ends
+     * the search (no more names than hosts, domains and clones can be taken) */
+    tries = pl->farm->nhosts + pl->farm->ntaken + pl->out->nactions + 1;
     do
         gf_policy_host_name(pl->p, pl->next_number++, name, sizeof(name));
-    while (name_taken(pl, name));
+    while (name_taken(pl, name) && --tries > 0);
+    if (tries == 0) {
+        plan_add(pl, GF_ACT_NOTE, NULL, "%s: no free host name by farm.host_name: no clone", why);
+        return NULL;
+    }
     if (!(a = plan_add(pl, GF_ACT_CLONE, name, "%s", why)))
         return NULL;
     a->hv = hv;
@@ -340,7 +369,9 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
         return;
     for (i = 0; i < farm->nhosts; i++)
         cand[i] = farm->hosts[i].state == GF_HS_ACTIVE && farm->hosts[i].run == GF_RUN_RUNNING &&
-                  !touched[i] && plan_hv_ok(pl, &farm->hosts[i]);
+                  !farm->hosts[i].unhealthy && !touched[i] && plan_hv_ok(pl, &farm->hosts[i]);
+    /* a host failing its health checks (within its grace too) is replaced
+     * and quarantined, never drained away by the scaler: it is evidence */
     while (remove-- > 0 && (i = pick_to_drain(pl, cand)) >= 0) {
         plan_add(pl, GF_ACT_DRAIN, farm->hosts[i].name,
                  "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low,
@@ -358,18 +389,25 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
 static void progress_drains(struct planner *pl, const int *touched)
 {
     const struct gf_policy *p = pl->p;
+    const char *kind = p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "";
 
     for (int i = 0; i < pl->farm->nhosts; i++) {
         const struct gf_host_obs *h = &pl->farm->hosts[i];
         long long waited = (long long)(pl->now->t - h->since);
+        int empty = is_empty(p, h, waited);
         if (h->state != GF_HS_DRAINING || touched[i] || !plan_hv_ok(pl, h))
             continue;
-        if (is_empty(p, h) && h->replaced_by[0])
+        if (empty && h->replaced_by[0])
             plan_add(pl, GF_ACT_QUARANTINE, h->name, "drain: %s (replaced by %s) has no %ssessions",
-                     h->name, h->replaced_by, p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
-        else if (is_empty(p, h))
-            plan_add(pl, GF_ACT_RETIRE, h->name, "drain: %s has no %ssessions", h->name,
-                     p->empty_when == GF_EMPTY_NO_ACTIVE ? "active " : "");
+                     h->name, h->replaced_by, kind);
+        else if (empty && h->unhealthy)
+            /* it failed its health checks while draining: kept for whoever
+             * looks into why, not deleted */
+            plan_add(pl, GF_ACT_QUARANTINE, h->name,
+                     "drain: %s has no %ssessions, but it fails: %s", h->name, kind, h->health);
+        else if (empty)
+            plan_add(pl, GF_ACT_RETIRE, h->name, "drain: %s has no %ssessions%s", h->name, kind,
+                     h->sessions > 0 ? " after its drain wait and logoff" : "");
         else if (waited >= p->drain_wait && !h->logoff_sent && h->sessions > 0)
             plan_add(pl, GF_ACT_LOGOFF, h->name,
                      "drain: %s draining %lldm (wait %dm), %d session%s left", h->name, waited / 60,

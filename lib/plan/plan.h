@@ -59,15 +59,36 @@ struct gf_host_obs {
 
 struct gf_hv_obs {
     int reachable;
+    char lease_domain[GF_NAME_MAX + 1]; /* the gold domain holding the farm's lease ("": none) */
     unsigned long long free_kib;
     unsigned int versions[GF_HV_VERSIONS]; /* the farm image's versions here */
     int nversions;                         /* 0: not known (a clone may go anywhere) */
     unsigned int promoted;                 /* the version promoted here (0: none) */
 };
 
+/* A domain the observation could not read (it vanished, or its Goldfarm
+ * metadata is malformed): skipped, reported, never blocking the rest. */
+struct gf_skipped {
+    char name[GF_NAME_MAX + 1];
+    int hv;
+    char why[200];
+};
+
+#define GF_SKIPPED_MAX 32 /* skipped domains listed (more are only counted) */
+
 struct gf_farm_obs {
     struct gf_host_obs *hosts;
     int nhosts;
+    /* every domain name in use on the farm's hypervisors, Goldfarm's or not,
+     * sorted (strcmp): a new host never takes one */
+    char (*taken)[GF_NAME_MAX + 1];
+    int ntaken;
+    struct gf_skipped skipped[GF_SKIPPED_MAX];
+    int nskipped; /* all of them, also those not listed */
+    /* clones back off after failing: none before clone_retry_at, after
+     * clone_failures failures in a row (the daemon remembers them) */
+    time_t clone_retry_at;
+    int clone_failures;
     struct gf_hv_obs hv[GF_MAX_HYPERVISORS]; /* by the policy's hypervisors */
     time_t last_scale_out, last_scale_in;    /* 0: never */
     int breaker_open;                        /* too many failed replacements: replace nothing */

@@ -545,6 +545,7 @@ static int step(struct sim *s, time_t t, int dt, struct gf_plan *plan, struct gf
     s->logged_idle = plan->nactions == 0;
     ret = 0;
 done:
+    obs.taken = NULL; /* s->seen's */
     gf_farm_obs_clear(&obs);
     return ret;
 }
