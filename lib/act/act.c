@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "model/meta.h"
 #include "model/resize.h"
+#include "model/seed.h"
 
 #define HOOK_TIMEOUT 60
 
@@ -76,8 +77,8 @@ static int stop(virDomainPtr dom, int timeout)
 }
 
 /* Remove host DOM for good: mark it retiring, stop it, undefine it with
- * its snapshots, delete its own volumes (never a gold disk), journalled in
- * JOURNAL (may be NULL).  0 or -1 with an error. */
+ * its snapshots, delete its own volumes and its seed (never a gold disk),
+ * journalled in JOURNAL (may be NULL).  0 or -1 with an error. */
 static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
 {
     const char *host = virDomainGetName(dom);
@@ -85,12 +86,14 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
     struct gf_disk *disks = NULL;
     size_t ndisks = 0;
     unsigned long jid = 0;
-    char *uri = NULL, tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN];
+    char *uri = NULL, tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN], seed[PATH_MAX];
     struct gf_meta m;
     int ret = -1;
 
     if (gf_domain_disks(dom, &disks, &ndisks) < 0)
         return -1;
+    if (gf_seed_find(dom, seed, sizeof(seed)) < 0)
+        goto cleanup;
     /* what is the gold's is known before anything is written down */
     for (size_t i = 0; i < ndisks; i++) {
         int gold = gf_image_owns_disk(conn, disks[i].path);
@@ -109,6 +112,8 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
     for (size_t i = 0; i < ndisks; i++)
         if (disks[i].path[0] && gf_journal_volume(journal, jid, disks[i].path, NULL) < 0)
             goto abandon;
+    if (seed[0] && gf_journal_volume(journal, jid, seed, NULL) < 0)
+        goto abandon;
     /* the recovery finishes only a host in state retiring under this
      * retirement's tag: until then, a failure closes the entry and the host
      * is as it was (stopped at most) */
@@ -143,6 +148,8 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
         }
         virStorageVolFree(vol);
     }
+    if (seed[0] && gf_seed_delete(conn, seed) < 0)
+        goto cleanup; /* the journal finishes it on the next start */
     gf_journal_end(journal, jid);
     ret = 0;
     goto cleanup;
@@ -279,6 +286,11 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
                                   .memory_kib = p->memory_kib,
                                   .now = ctx->now,
                                   .image_version = a->version};
+        struct gf_identity id;
+        if (p->identity_on) {
+            gf_seed_identity_of(p, &id);
+            o.identity = &id;
+        }
         if (a->replaces[0])
             o.replaces = a->replaces;
         if (a->supersedes[0])
