@@ -464,6 +464,19 @@ void fx_orphans(struct fx *f, int hv, char *buf, size_t len)
             }
         }
         free(disks);
+        {
+            /* a host's seed CD-ROM is its own too: not an orphan, and missing if gone */
+            char seed[4096];
+            virStorageVolPtr v;
+            if (gf_domxml_seed(xml, seed, sizeof(seed)) == 1 && nused < 64) {
+                snprintf(used_paths[nused++], sizeof(used_paths[0]), "%s", seed);
+                if (host && !(v = virStorageVolLookupByPath(f->conn[hv], seed)))
+                    used += (size_t)snprintf(buf + used, len - used, "%s%s:%s", used ? " " : "",
+                                             virDomainGetName(doms[i]), seed);
+                else if (host)
+                    virStorageVolFree(v);
+            }
+        }
         free(xml);
         virDomainFree(doms[i]);
     }
