@@ -52,10 +52,10 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void quiet(const char *line)
+static void quiet(int level, const char *line)
 {
     if (getenv("GF_BENCH_VERBOSE"))
-        fprintf(stderr, "goldfarmd: %s\n", line);
+        fprintf(stderr, "goldfarmd: <%d>%s\n", level, line);
 }
 
 /* One naive poll of policy P's farm on CONN into OUT, then a plan.  Returns the hosts seen. */
@@ -87,7 +87,7 @@ static int naive_poll(const struct gf_policy *p, virConnectPtr conn, time_t now)
         virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
         virDomainInfo info;
         struct gf_meta m;
-        int state = 0, reason = 0, managed, hs, nstats;
+        int state = 0, reason = 0, managed, nstats;
         struct gf_host_obs *h;
         if (!dom)
             continue;
@@ -104,8 +104,7 @@ static int naive_poll(const struct gf_policy *p, virConnectPtr conn, time_t now)
         h->run = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ? GF_RUN_RUNNING
                  : state == VIR_DOMAIN_SHUTOFF                              ? GF_RUN_OFF
                                                                             : GF_RUN_OTHER;
-        hs = gf_host_state_parse(m.state);
-        h->state = hs < 0 ? GF_HS_ACTIVE : (enum gf_host_state)hs;
+        h->state = m.state;
         h->image_version = m.image_version;
         h->sessions = h->active_sessions = -1;
         h->vcpus = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_CURRENT);

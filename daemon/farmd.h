@@ -15,6 +15,8 @@
 #include "act/act.h"
 #include "observe/health.h"
 #include "model/journal.h"
+#include "model/lease.h"
+#include "reconcile/tick.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
 
@@ -33,22 +35,23 @@ struct gfd_farm {
     time_t retry_at[GF_MAX_HYPERVISORS];
     int backoff[GF_MAX_HYPERVISORS]; /* seconds, doubling to 60 */
     time_t next_tick;                /* 0: at once */
+    struct gf_farm_mem mem;          /* what the ticks remember (STATE_DIR/FARM.memory) */
+    struct gf_tick *tick;            /* the last tick (NULL: none yet) */
     char last[GFD_LAST][512];        /* newest decisions, newest last */
     int nlast;
-    char *notes;      /* last tick's notes, logged only when they change */
-    char *blind;      /* last blindness message, likewise */
-    char *paused_msg; /* the paused message, likewise */
+    char *notes;       /* last tick's notes, logged only when they change */
+    char *blind;       /* last blindness message, likewise */
+    char *paused_msg;  /* the paused message, likewise */
+    char *lease_msg;   /* who else holds the lease, likewise */
+    char *skipped_msg; /* skipped domains, likewise */
     unsigned long actions[GF_ACT_NOTE + 1];
     unsigned long failures;
     double tick_seconds;
-    time_t last_scale_in; /* the daemon\'s own last drain (a retired host\'s is gone) */
-    struct gf_plan plan;  /* the last plan */
+    struct gf_plan plan; /* the last plan */
     int planned;
-    struct gf_outcome outcome;   /* of the last plan's actions */
-    struct gf_health health;     /* hosts' health between ticks */
-    time_t replace_failures[16]; /* when replacements failed, newest last */
-    int nreplace_failures;
+    struct gf_outcome outcome; /* of the last plan's actions */
     int logged_idle;           /* an evaluation with nothing to do is logged once */
+    int lease_held;            /* the last tick held the farm's lease */
     struct gf_rollout rollout; /* the roll-out record (phase NONE: none) */
 };
 
@@ -67,10 +70,16 @@ struct gfd {
     /* How a URI becomes a connection (tests inject theirs); NULL: gf_connect. */
     virConnectPtr (*connect)(void *opaque, const char *uri);
     void *connect_opaque;
+    int lock_fd;          /* the state directory's lock (flock), held while running */
+    struct gf_lease self; /* this daemon as a farm lease holder */
+    int lease_settle_ms;  /* a new lease is read back after this long (0: at once) */
+    int release_leases;   /* gfd_stop gives the leases up (a daemon's SIGTERM) */
 };
 
-/* Set D up: read every policy in POLICIES_DIR (*.conf), open the journal
- * in STATE_DIR and finish or undo what a crash left.  A bad policy file
+/* Set D up: take the lock of STATE_DIR (one daemon per state directory:
+ * a second one is refused, naming the first's pid), read every policy in
+ * POLICIES_DIR (*.conf), open the journal in STATE_DIR and finish or undo
+ * what a crash left.  A bad policy file
  * at start is an error: every error of every file is printed to stderr.
  * Returns 0, or -1 with an error. */
 int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir);

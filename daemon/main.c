@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -26,18 +27,31 @@
 #define GFD_STATE_DIR "/var/lib/goldfarm"
 #endif
 
-static int use_syslog;
+static int use_syslog, journal_stream;
 static int signal_pipe[2] = {-1, -1};
 static int stopping;
 static int timer = -1;
 
-/* Log one line to stderr or syslog (at error level when it says "error: "). */
+/* Log LINE at LEVEL (syslog's numbers): to syslog with that priority, or
+ * to stderr, with journald's "<N>" prefix when stderr is the journal
+ * (systemd sets JOURNAL_STREAM) and the level's word when it is a
+ * warning or an error. */
+static void log_at(int level, const char *line)
+{
+    const char *word = level <= GF_LOG_WARNING ? gf_log_level_name(level) : NULL;
+
+    if (use_syslog)
+        syslog(level, "%s", line);
+    else if (journal_stream)
+        fprintf(stderr, "<%d>%s%s%s\n", level, word ? word : "", word ? ": " : "", line);
+    else
+        fprintf(stderr, "goldfarmd: %s%s%s\n", word ? word : "", word ? ": " : "", line);
+}
+
+/* Log an error of the daemon itself. */
 static void log_line(const char *line)
 {
-    if (use_syslog)
-        syslog(strstr(line, "error: ") ? LOG_ERR : LOG_INFO, "%s", line);
-    else
-        fprintf(stderr, "goldfarmd: %s\n", line);
+    log_at(GF_LOG_ERR, line);
 }
 
 /* Tell systemd STATE ("READY=1") when it started us with Type=notify. */
@@ -83,7 +97,7 @@ static void on_signal_fd(int watch, int fd, int events, void *opaque)
         if (c == SIGHUP) {
             int bad;
             sd_notify_state("RELOADING=1");
-            log_line("SIGHUP: reloading the policies");
+            log_at(GF_LOG_INFO, "SIGHUP: reloading the policies");
             bad = gfd_reload(d);
             if (bad)
                 gf_note("reload: %d file%s with errors kept %s previous polic%s", bad,
@@ -116,7 +130,7 @@ static void wake(struct gfd *d)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: goldfarmd [-c URI] [--policies DIR] [--state-dir DIR] [--metrics FILE]\n"
-                 "                 [--pidfile FILE] [--once] [--foreground]\n"
+                 "                 [--pidfile FILE] [--once] [--foreground] [-v]\n"
                  "       goldfarmd -n [--policies DIR]\n"
                  "       goldfarmd --version | --help\n"
                  "\n"
@@ -130,7 +144,9 @@ static void usage(FILE *out)
                  "  --metrics FILE      the Prometheus textfile (STATE_DIR/goldfarm.prom)\n"
                  "  --pidfile FILE      write the daemon's pid there while it runs\n"
                  "  --once              run one reconcile tick of every farm and exit\n"
-                 "  --foreground        log to stderr, not syslog\n"
+                 "  --foreground        log to stderr, not syslog (under systemd, stderr is\n"
+                 "                      the journal: each line carries its priority)\n"
+                 "  -v, --verbose       log debug lines too\n"
                  "  -n, --check         check the policies as the daemon would load them and\n"
                  "                      exit: 0 when all are good, 2 when any has errors\n"
                  "  --version           print the version and exit\n"
@@ -166,6 +182,7 @@ int main(int argc, char **argv)
         {"foreground", no_argument, NULL, 'f'},
         {"pidfile", required_argument, NULL, 'P'},
         {"check", no_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -173,9 +190,9 @@ int main(int argc, char **argv)
     const char *policies = GFD_POLICIES, *state_dir = GFD_STATE_DIR, *pidfile = NULL;
     struct gfd d = {0};
     struct sigaction sa;
-    int once = 0, foreground = 0, check = 0, opt;
+    int once = 0, foreground = 0, check = 0, verbose = 0, opt;
 
-    while ((opt = getopt_long(argc, argv, "c:hn", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:hnv", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             d.uri_override = optarg;
@@ -200,6 +217,9 @@ int main(int argc, char **argv)
             break;
         case 'n':
             check = 1;
+            break;
+        case 'v':
+            verbose = 1;
             break;
         case 'V':
             printf("goldfarmd %s\n", GOLDFARM_VERSION);
@@ -226,10 +246,13 @@ int main(int argc, char **argv)
         printf("goldfarmd: %s: %d farm%s, ok\n", policies, nfarms, nfarms == 1 ? "" : "s");
         return 0;
     }
-    use_syslog = !foreground && !isatty(STDERR_FILENO);
+    /* under systemd, stderr is the journal: it takes "<N>" priorities */
+    journal_stream = getenv("JOURNAL_STREAM") != NULL;
+    use_syslog = !foreground && !journal_stream && !isatty(STDERR_FILENO);
     if (use_syslog)
         openlog("goldfarmd", LOG_PID, LOG_DAEMON);
-    gf_log_set_sink(log_line);
+    gf_log_set_sink(log_at);
+    gf_log_set_level(verbose ? GF_LOG_DEBUG : GF_LOG_INFO);
     gf_err_init();
     if (virEventRegisterDefaultImpl() < 0) {
         log_line("cannot set up libvirt's event loop");
@@ -247,6 +270,9 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     d.events = !once;
     d.wake = wake;
+    d.lease_settle_ms = 1500;
+    d.release_leases = !once; /* a stopping daemon hands its farms over at once */
+    umask(027);               /* every file it creates: 0640 at most */
     if (gfd_start(&d, policies, state_dir) < 0) {
         log_line(gf_err_message());
         gfd_stop(&d);
@@ -274,7 +300,7 @@ int main(int argc, char **argv)
             break;
         }
     sd_notify_state("STOPPING=1");
-    log_line("stopping on signal");
+    log_at(GF_LOG_INFO, "stopping on signal");
     virEventRemoveTimeout(timer);
     gfd_stop(&d);
     if (pidfile)

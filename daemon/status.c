@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/json.h"
+#include "base/error.h"
+#include "base/file.h"
 #include "base/log.h"
 #include "base/timefmt.h"
 
@@ -16,8 +19,9 @@ static FILE *open_tmp(const char *path, char *tmp, size_t len)
     FILE *f;
 
     snprintf(tmp, len, "%s.tmp", path);
-    if (!(f = fopen(tmp, "w")))
-        gf_note("cannot write %s: %s", tmp, strerror(errno));
+    unlink(tmp);
+    if (!(f = gf_file_open_write(tmp, 0, 0640)))
+        gf_error("%s", gf_err_message());
     return f;
 }
 
@@ -107,6 +111,16 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
         gf_json_int(&j, "usage_pct", f->plan.usage_pct);
     }
     write_rollout(&j, f, farm);
+    gf_json_int(&j, "skipped_domains", farm->nskipped);
+    gf_json_open(&j, "skipped", '[');
+    for (int i = 0; i < farm->nskipped && i < GF_SKIPPED_MAX; i++) {
+        gf_json_open(&j, NULL, '{');
+        gf_json_str(&j, "name", farm->skipped[i].name);
+        gf_json_str(&j, "hypervisor", p->hypervisors[farm->skipped[i].hv].uri);
+        gf_json_str(&j, "why", farm->skipped[i].why);
+        gf_json_close(&j, '}');
+    }
+    gf_json_close(&j, ']');
     gf_json_open(&j, "hosts", '[');
     for (int i = 0; i < farm->nhosts; i++) {
         const struct gf_host_obs *h = &farm->hosts[i];

@@ -9,6 +9,7 @@
 
 #include "act/act.h"
 #include "base/error.h"
+#include "base/file.h"
 #include "model/hosts.h"
 #include "base/json.h"
 #include "model/meta.h"
@@ -175,12 +176,10 @@ static int set_paused(struct vmctl_ctx *ctx, const struct vmctl_args *args, int 
     }
     snprintf(path, sizeof(path), "%s/%s.paused", dir, farm);
     if (pause) {
-        FILE *f = fopen(path, "w");
+        FILE *f = gf_file_open_write(path, 0, 0640);
         time_t now = time(NULL);
-        if (!f) {
-            gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
+        if (!f)
             return -1;
-        }
         fprintf(f, "paused by vmctl at %s", ctime(&now));
         fclose(f);
         fprintf(ctx->out, "farm %s paused: goldfarmd changes nothing on it until resumed\n", farm);
@@ -218,13 +217,18 @@ static int cmd_farm_drain(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 
     if (!conn || !(dom = gf_host_lookup(conn, args->pos[0], &m)))
         return -1;
-    if (strcmp(m.state, "active") != 0) {
+    if (m.state != GF_HS_ACTIVE) {
         gf_err(GF_ERR_INPUT, "host '%s' is %s, not active: not drained", args->pos[0],
-               m.state[0] ? m.state : "in no state");
+               gf_host_state_name(m.state));
         virDomainFree(dom);
         return -1;
     }
-    ret = gf_meta_set_state(dom, "draining", "admin drain (vmctl farm drain)", time(NULL));
+    m.state = GF_HS_DRAINING;
+    m.since = time(NULL);
+    m.drained_by = GF_DRAIN_ADMIN;
+    m.notified = m.logoff_sent = 0;
+    snprintf(m.reason, sizeof(m.reason), "drained by an admin (vmctl farm drain)");
+    ret = gf_meta_set(dom, &m);
     virDomainFree(dom);
     if (ret == 0)
         fprintf(ctx->out, "%s: draining; goldfarmd notifies its users and retires it when empty\n",
@@ -244,9 +248,9 @@ static int cmd_farm_replace(struct vmctl_ctx *ctx, const struct vmctl_args *args
 
     if (!conn || !(dom = gf_host_lookup(conn, args->pos[0], &m)))
         return -1;
-    if (strcmp(m.state, "active") != 0) {
+    if (m.state != GF_HS_ACTIVE) {
         gf_err(GF_ERR_INPUT, "host '%s' is %s, not active: nothing to replace", args->pos[0],
-               m.state[0] ? m.state : "in no state");
+               gf_host_state_name(m.state));
         virDomainFree(dom);
         return -1;
     }
@@ -256,10 +260,10 @@ static int cmd_farm_replace(struct vmctl_ctx *ctx, const struct vmctl_args *args
         virDomainFree(dom);
         return -1;
     }
-    ret = gf_meta_set_state(dom, NULL,
-                            now ? "admin replace now (vmctl farm replace --now)"
-                                : "admin replace (vmctl farm replace)",
-                            time(NULL));
+    m.replace = now ? GF_REPLACE_NOW : GF_REPLACE_DRAIN;
+    snprintf(m.reason, sizeof(m.reason), "to be replaced, as an admin asked (vmctl farm replace%s)",
+             now ? " --now" : "");
+    ret = gf_meta_set(dom, &m);
     virDomainFree(dom);
     if (ret == 0)
         fprintf(ctx->out,
@@ -277,9 +281,9 @@ static virDomainPtr quarantined(struct vmctl_ctx *ctx, const char *name, struct 
 
     if (!conn || !(dom = gf_host_lookup(conn, name, m)))
         return NULL;
-    if (strcmp(m->state, "quarantined") != 0) {
+    if (m->state != GF_HS_QUARANTINED) {
         gf_err(GF_ERR_INPUT, "host '%s' is %s, not quarantined", name,
-               m->state[0] ? m->state : "in no state");
+               gf_host_state_name(m->state));
         virDomainFree(dom);
         return NULL;
     }
@@ -310,7 +314,7 @@ static int cmd_quarantine_list(struct vmctl_ctx *ctx, const struct vmctl_args *a
         struct gf_meta m;
         char since[GF_TIME_LEN];
         if (gf_meta_get(doms[i], &m) == 1 && m.role == GF_ROLE_HOST &&
-            strcmp(m.state, "quarantined") == 0 && (!farm || strcmp(m.farm, farm) == 0)) {
+            m.state == GF_HS_QUARANTINED && (!farm || strcmp(m.farm, farm) == 0)) {
             if (json) {
                 gf_time_iso(m.since, since);
                 gf_json_open(&j, NULL, '{');
@@ -345,7 +349,7 @@ static int cmd_quarantine_release(struct vmctl_ctx *ctx, const struct vmctl_args
     if (!dom)
         return -1;
     m.replaced_by[0] = '\0';
-    snprintf(m.state, sizeof(m.state), "standby");
+    m.state = GF_HS_STANDBY;
     snprintf(m.reason, sizeof(m.reason), "released from quarantine (vmctl)");
     m.since = time(NULL);
     ret = gf_meta_set(dom, &m);

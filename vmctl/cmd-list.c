@@ -84,14 +84,16 @@ static int cmd_list(struct vmctl_ctx *ctx, const struct vmctl_args *args)
             gf_json_str(&j, "state", state_name(info.state));
             gf_json_int(&j, "vcpus", info.nrVirtCpu);
             gf_json_int(&j, "memory_kib", (long long)info.memory);
-            gf_json_str(&j, "host_state", m.state[0] ? m.state : NULL);
+            gf_json_str(&j, "host_state",
+                        m.role == GF_ROLE_HOST ? gf_host_state_name(m.state) : NULL);
             gf_json_close(&j, '}');
         } else {
             char image[GF_NAME_MAX + 16];
             snprintf(image, sizeof(image), "%s v%u", m.image, m.image_version);
             fprintf(ctx->out, "%-20s %-5s %-12s %-20s %-9s %-5u %-7s %s\n",
                     virDomainGetName(doms[i]), gf_role_name(m.role), m.farm[0] ? m.farm : "-",
-                    image, state_name(info.state), info.nrVirtCpu, mem, m.state[0] ? m.state : "-");
+                    image, state_name(info.state), info.nrVirtCpu, mem,
+                    m.role == GF_ROLE_HOST ? gf_host_state_name(m.state) : "-");
         }
     }
     if (json)

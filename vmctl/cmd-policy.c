@@ -1,8 +1,10 @@
 /* cmd-policy.c - policy check and plan. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "model/hosts.h"
@@ -12,6 +14,7 @@
 #include "policy/policy.h"
 #include "policy/schedule.h"
 #include "plan/rollout.h"
+#include "reconcile/tick.h"
 #include "vmctl.h"
 
 /* vmctl policy check FILE...: "FILE: ok" or every error of each file. */
@@ -130,16 +133,33 @@ static void print_plan_json(struct vmctl_ctx *ctx, const struct gf_policy *p,
     gf_json_close(&j, '}');
 }
 
-/* vmctl plan --policy FILE [--at TIME] [--json] */
+/* The state directory goldfarmd keeps for ARGS's farms when vmctl may
+ * read it; NULL (and a note on OUT) when not. */
+static const char *readable_state_dir(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    const char *dir = vmctl_state_dir(args);
+
+    if (access(dir, R_OK | X_OK) == 0)
+        return dir;
+    if (vmctl_opt(args, "state-dir") || errno != ENOENT)
+        fprintf(ctx->out,
+                "# goldfarmd's state directory %s cannot be read (%s): planned without the "
+                "farm's memory (health timers, backoff, roll-out, breaker)\n",
+                dir, strerror(errno));
+    return NULL;
+}
+
+/* vmctl plan --policy FILE [--at TIME] [--json]: goldfarmd's own tick at
+ * that moment, from the farm's memory in its state directory, without
+ * carrying anything out. */
 static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
     virConnectPtr conns[GF_MAX_HYPERVISORS] = {0};
     const char *at = vmctl_opt(args, "at");
-    struct gf_farm_obs farm = {0};
-    struct gf_rollout rollout;
-    struct gf_plan *plan = NULL;
+    struct gf_farm_mem mem = {0};
+    struct gf_tick *tick = NULL;
+    struct gf_tick_env env = {0};
     struct gf_policy *p;
-    struct gf_local now;
     time_t t = time(NULL);
     int ret = -1;
 
@@ -149,28 +169,35 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     }
     if (!(p = load_policy(ctx, vmctl_opt(args, "policy"))))
         return -1;
-    if ((at && gf_local_parse(p->timezone, at, t, &t) < 0) ||
-        gf_local_time(p->timezone, t, &now) < 0 || connect_all(ctx, p, conns) < 0)
+    if ((at && gf_local_parse(p->timezone, at, t, &t) < 0) || connect_all(ctx, p, conns) < 0)
         goto cleanup;
-    if (gf_observe(p, conns, &now, &farm) < 0)
-        goto cleanup;
-    /* a roll-out goldfarmd runs (its record in the state directory) is planned for too */
-    if (gf_rollout_load(vmctl_state_dir(args), p->name, &rollout) < 0)
-        goto cleanup;
-    if (rollout.phase != GF_RO_NONE)
-        farm.rollout = &rollout;
-    if (!(plan = malloc(sizeof(*plan)))) {
+    env.p = p;
+    env.conns = conns;
+    env.mem = &mem;
+    if ((env.state_dir = readable_state_dir(ctx, args)) &&
+        gf_mem_load(env.state_dir, p->name, &mem) < 0)
+        fprintf(ctx->out, "# %s: planned without the farm's memory\n", gf_err_message());
+    if (!(tick = malloc(sizeof(*tick)))) {
         gf_err(GF_ERR_OP, "out of memory");
         goto cleanup;
     }
-    gf_plan(p, &farm, &now, plan);
+    if (gf_tick_run(&env, t, tick) < 0)
+        goto cleanup;
+    if (!tick->planned) {
+        fprintf(ctx->out, "# farm %s is blind: %s unreachable: goldfarmd plans nothing for it\n",
+                p->name, tick->why);
+        ret = 0;
+        goto cleanup;
+    }
     if (vmctl_flag(args, "json")) {
-        print_plan_json(ctx, p, plan, &now);
+        print_plan_json(ctx, p, &tick->plan, &tick->local);
     } else {
+        const struct gf_local *now = &tick->local;
+        const struct gf_plan *plan = &tick->plan;
         fprintf(ctx->out,
                 "# farm %s at %04d-%02d-%02d %02d:%02d %s: %s, %s; %d in service, %d "
                 "standby, %d draining; %d sessions = %d%%\n",
-                p->name, now.year, now.month, now.day, now.minute / 60, now.minute % 60,
+                p->name, now->year, now->month, now->day, now->minute / 60, now->minute % 60,
                 p->timezone, plan->phase.dayset->name, gf_phase_name(plan->phase.phase),
                 plan->in_service, plan->standby, plan->draining, plan->sessions, plan->usage_pct);
         for (int i = 0; i < plan->nactions; i++) {
@@ -183,8 +210,10 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     }
     ret = 0;
 cleanup:
-    free(plan);
-    gf_farm_obs_clear(&farm);
+    if (tick)
+        gf_tick_clear(tick);
+    free(tick);
+    gf_mem_clear(&mem);
     for (int i = 0; i < p->nhypervisors; i++)
         if (conns[i] && conns[i] != ctx->conn)
             virConnectClose(conns[i]);
@@ -207,9 +236,10 @@ const struct vmctl_cmd vmctl_policy_cmds[] = {
      "  Prints FILE: ok for each good file; exits 2 if any file has errors."},
     {"plan", cmd_plan, plan_opts, "--policy FILE", 0, 0,
      "what the daemon would do now, and why; changes nothing",
-     "  Observes the farm through libvirt (one bulk statistics call per\n"
-     "  hypervisor, sessions from the policy's load source) and prints one\n"
-     "  line per action with the rule and the numbers behind it.  With -c,\n"
-     "  that URI stands for the policy's single hypervisor."},
+     "  Runs goldfarmd's own tick for the farm at that moment (the same\n"
+     "  observation, health assessment and plan, from the farm's memory in\n"
+     "  goldfarmd's state directory) without carrying anything out, and\n"
+     "  prints one line per action with the rule and the numbers behind it.\n"
+     "  With -c, that URI stands for the policy's single hypervisor."},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

@@ -50,7 +50,7 @@ static int all_on(virConnectPtr conn, const char *farm, unsigned int version)
         return -1;
     for (size_t i = 0; i < n; i++) {
         struct gf_meta m;
-        if (gf_meta_get(doms[i], &m) == 1 && strcmp(m.state, "quarantined") != 0 &&
+        if (gf_meta_get(doms[i], &m) == 1 && m.state != GF_HS_QUARANTINED &&
             m.image_version != version)
             all = 0;
     }

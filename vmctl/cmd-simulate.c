@@ -280,7 +280,7 @@ static int cmd_simulate(struct vmctl_ctx *ctx, const struct vmctl_args *args)
         gf_err(GF_ERR_INPUT, "simulate: --from/--to: expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]");
         goto cleanup;
     }
-    if (log_file && !(log = fopen(log_file, "a"))) {
+    if (log_file && !(log = fopen(log_file, "ae"))) {
         gf_err(GF_ERR_INPUT, "simulate: --log %s: %s", log_file, strerror(errno));
         goto cleanup;
     }
@@ -529,7 +529,7 @@ static int print_record(FILE *out, const char *file, int lineno, const char *lin
 
 static int print_log_file(FILE *out, const char *path, time_t since, int json)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;

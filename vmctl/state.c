@@ -15,7 +15,7 @@ const char *vmctl_state_dir(const struct vmctl_args *args)
 
 char *vmctl_slurp(const char *path)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     char *text = NULL;
     size_t len = 0;
 

@@ -1,5 +1,6 @@
 /* act.c - carrying out a plan's actions through libvirt and the hooks. */
 #include "act/act.h"
+#include "act/act_int.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "model/clone.h"
+#include "model/disk_use.h"
 #include "model/domxml.h"
 #include "model/hosts.h"
 #include "base/error.h"
@@ -44,143 +46,6 @@ static void run_hook(const struct gf_hook *hook, const char *what, ...)
         gf_note("%s hook %s: %s", what, argv[0], gf_err_message());
     else if (status)
         gf_note("%s hook %s exited with status %d", what, argv[0], status);
-}
-
-/* Whether DOM has stopped running. */
-static int is_off(virDomainPtr dom)
-{
-    int state = VIR_DOMAIN_NOSTATE, reason;
-
-    return virDomainGetState(dom, &state, &reason, 0) == 0 &&
-           (state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_CRASHED);
-}
-
-/* Shut DOM down gracefully, or destroy it after TIMEOUT seconds. */
-static int stop(virDomainPtr dom, int timeout)
-{
-    double deadline = gf_now() + timeout;
-
-    if (is_off(dom))
-        return 0;
-    if (virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) < 0 &&
-        virDomainShutdown(dom) < 0)
-        deadline = 0;
-    while (gf_now() < deadline && !is_off(dom)) {
-        struct timespec tick = {0, 250 * 1000 * 1000};
-        nanosleep(&tick, NULL);
-    }
-    if (!is_off(dom) && virDomainDestroy(dom) < 0 && !is_off(dom)) {
-        gf_err_virt("stopping '%s'", virDomainGetName(dom));
-        return -1;
-    }
-    return 0;
-}
-
-/* Remove host DOM for good: mark it retiring, stop it, undefine it with
- * its snapshots, delete its own volumes and its seed (never a gold disk),
- * journalled in JOURNAL (may be NULL).  0 or -1 with an error. */
-static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
-{
-    const char *host = virDomainGetName(dom);
-    virConnectPtr conn = virDomainGetConnect(dom);
-    struct gf_disk *disks = NULL;
-    size_t ndisks = 0;
-    unsigned long jid = 0;
-    char *uri = NULL, tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN], seed[PATH_MAX];
-    struct gf_meta m;
-    int ret = -1;
-
-    if (gf_domain_disks(dom, &disks, &ndisks) < 0)
-        return -1;
-    if (gf_seed_find(dom, seed, sizeof(seed)) < 0)
-        goto cleanup;
-    /* what is the gold's is known before anything is written down */
-    for (size_t i = 0; i < ndisks; i++) {
-        int gold = gf_image_owns_disk(conn, disks[i].path);
-        if (gold < 0)
-            goto cleanup;
-        if (gold)
-            disks[i].path[0] = '\0'; /* never deleted */
-    }
-    uri = virConnectGetURI(conn);
-    if (virDomainGetUUIDString(dom, uuid) < 0) {
-        gf_err_virt("reading the UUID of '%s'", host);
-        goto cleanup;
-    }
-    if (!(jid = gf_journal_begin(journal, GF_JOP_RETIRE, host, uri ? uri : "?", uuid, 0, tag)))
-        goto cleanup;
-    for (size_t i = 0; i < ndisks; i++)
-        if (disks[i].path[0] && gf_journal_volume(journal, jid, disks[i].path, NULL) < 0)
-            goto abandon;
-    if (seed[0] && gf_journal_volume(journal, jid, seed, NULL) < 0)
-        goto abandon;
-    /* the recovery finishes only a host in state retiring under this
-     * retirement's tag: until then, a failure closes the entry and the host
-     * is as it was (stopped at most) */
-    if (gf_meta_get(dom, &m) != 1) {
-        gf_err(GF_ERR_OP, "'%s' lost its goldfarm metadata: not retired", host);
-        goto abandon;
-    }
-    snprintf(m.state, sizeof(m.state), "retiring");
-    snprintf(m.reason, sizeof(m.reason), "retiring");
-    snprintf(m.op_tag, sizeof(m.op_tag), "%s", tag);
-    m.since = time(NULL);
-    if (gf_meta_set(dom, &m) < 0)
-        goto abandon;
-    if (stop(dom, stop_timeout) < 0)
-        goto cleanup;
-    gf_crash_point("retire-stopped");
-    if (gf_undefine(dom) < 0) {
-        gf_err_virt("undefining '%s'", host);
-        goto cleanup;
-    }
-    gf_crash_point("retire-undefined");
-    for (size_t i = 0; i < ndisks; i++) {
-        virStorageVolPtr vol;
-        if (!disks[i].path[0])
-            continue; /* a gold disk */
-        if (!(vol = virStorageVolLookupByPath(conn, disks[i].path)))
-            continue;
-        if (virStorageVolDelete(vol, 0) < 0) {
-            gf_err_virt("deleting %s of '%s'", disks[i].path, host);
-            virStorageVolFree(vol);
-            goto cleanup; /* the journal finishes it on the next start */
-        }
-        virStorageVolFree(vol);
-    }
-    if (seed[0] && gf_seed_delete(conn, seed) < 0)
-        goto cleanup; /* the journal finishes it on the next start */
-    gf_journal_end(journal, jid);
-    ret = 0;
-    goto cleanup;
-abandon:
-    gf_journal_end(journal, jid); /* nothing irreversible was done */
-cleanup:
-    free(uri);
-    free(disks);
-    return ret;
-}
-
-int gf_retire(virDomainPtr dom, struct gf_journal *journal, int stop_timeout, int users_ok)
-{
-    struct gf_meta m;
-    int users;
-
-    if (gf_meta_get(dom, &m) != 1 || m.role != GF_ROLE_HOST ||
-        (strcmp(m.state, "draining") != 0 && strcmp(m.state, "standby") != 0 &&
-         strcmp(m.state, "quarantined") != 0)) {
-        gf_err(GF_ERR_OP, "'%s' is not a draining, standby or quarantined host: not retired",
-               virDomainGetName(dom));
-        return -1;
-    }
-    /* the plan thought it empty: its guest agent, where it answers, has the
-     * last word before anything is stopped */
-    if (!users_ok && virDomainIsActive(dom) == 1 && (users = gf_guest_users(dom)) > 0) {
-        gf_err(GF_ERR_OP, "'%s' has %d user%s logged in: not retired", virDomainGetName(dom), users,
-               users == 1 ? "" : "s");
-        return -1;
-    }
-    return remove_host(dom, journal, stop_timeout);
 }
 
 /* Record on host OLD that NEW_HOST replaces it (a failed host) or, with
@@ -256,11 +121,45 @@ static int quarantine(const struct gf_act_ctx *ctx, virDomainPtr dom, const stru
                  snapped ? name : "", snapped ? ")" : "", reason, drained ? "; " : "",
                  drained ? m.reason : "");
     }
-    return gf_meta_set_state(dom, "quarantined", why, now);
+    return gf_meta_set_state(dom, GF_HS_QUARANTINED, why, now);
 }
 
-/* Carry out action A.  Returns 0 or -1 with an error. */
-static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
+/* The times a draining host's metadata keeps of its drain. */
+enum drain_mark { MARK_NOTIFIED, MARK_LOGOFF };
+
+/* Set DOM's drain time WHICH (notified, logoff-sent) to NOW.  0 or -1
+ * with an error. */
+static int set_time(virDomainPtr dom, enum drain_mark which, time_t now)
+{
+    struct gf_meta m;
+    int managed = gf_meta_get(dom, &m);
+
+    if (managed <= 0) {
+        if (!managed)
+            gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
+        return -1;
+    }
+    if (which == MARK_NOTIFIED)
+        m.notified = now;
+    else
+        m.logoff_sent = now;
+    return gf_meta_set(dom, &m);
+}
+
+/* Mark DOM draining since NOW, drained by BY, for REASON.  0 or -1. */
+static int set_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, time_t now)
+{
+    struct gf_meta m;
+
+    if (gf_meta_set_state(dom, GF_HS_DRAINING, reason, now) < 0 || gf_meta_get(dom, &m) != 1)
+        return -1;
+    m.drained_by = by;
+    return gf_meta_set(dom, &m);
+}
+
+/* Carry out action A of PLAN.  Returns 0 or -1 with an error. */
+static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
+                   const struct gf_action *a)
 {
     const struct gf_policy *p = ctx->p;
     const struct gf_host_obs *h = gf_farm_host(ctx->farm, a->host);
@@ -270,6 +169,16 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
     virDomainPtr dom = NULL;
     int ret = -1;
 
+    switch (a->kind) {
+    case GF_ACT_NOTIFY:
+    case GF_ACT_MARK_READY:
+    case GF_ACT_PROMOTE:
+    case GF_ACT_OPEN_BREAKER:
+    case GF_ACT_ROLLOUT:
+        return act_farm(ctx, plan, a);
+    default:
+        break;
+    }
     if (!conn) {
         gf_err(GF_ERR_OP, "no connection to its hypervisor");
         return -1;
@@ -279,7 +188,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
     if (a->kind == GF_ACT_CLONE) {
         struct gf_clone_opts o = {.farm = p->name,
                                   .start = !a->standby,
-                                  .state = a->standby ? "standby" : "active",
+                                  .state = a->standby ? GF_HS_STANDBY : GF_HS_ACTIVE,
                                   .reason = reason,
                                   .journal = ctx->journal,
                                   .vcpus = p->vcpus,
@@ -311,7 +220,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
             gf_err_virt("starting '%s'", a->host);
             break;
         }
-        ret = gf_meta_set_state(dom, "active", reason, ctx->now);
+        ret = gf_meta_set_state(dom, GF_HS_ACTIVE, reason, ctx->now);
         if (ret == 0 && a->replaces[0]) {
             struct gf_meta m;
             if (gf_meta_get(dom, &m) == 1) {
@@ -332,32 +241,30 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_action *a)
                               .config = 1};
         ret = gf_resize(dom, &r);
         if (ret == 0)
-            ret = gf_meta_set_state(dom, NULL, reason, ctx->now);
+            ret = gf_meta_set_state(dom, GF_HS_KEEP, reason, ctx->now);
         break;
     }
     case GF_ACT_DRAIN:
         if (h && h->replaced_by[0]) /* a failed host drained: its replacement joins now */
             run_hook(&p->join_hook, "join", h->replaced_by, NULL);
-        if ((ret = gf_meta_set_state(dom, "draining", reason, ctx->now)) == 0) {
+        if ((ret = set_drained(dom, a->drain_by, reason, ctx->now)) == 0) {
             run_hook(&p->drain_hook, "broker", "drain", a->host, NULL);
             run_hook(&p->notify, "notify", a->host, sessions, NULL);
+            ret = set_time(dom, MARK_NOTIFIED, ctx->now);
         }
         break;
     case GF_ACT_UNDRAIN:
-        if ((ret = gf_meta_set_state(dom, "active", reason, ctx->now)) == 0)
+        if ((ret = gf_meta_set_state(dom, GF_HS_ACTIVE, reason, ctx->now)) == 0)
             run_hook(&p->drain_hook, "broker", "undrain", a->host, NULL);
         break;
     case GF_ACT_LOGOFF:
         run_hook(&p->logoff, "logoff", a->host, sessions, NULL);
-        snprintf(reason, sizeof(reason), "%slogoff sent: %s",
-                 h && h->admin_drain ? "admin drain; " : "", a->rule);
-        ret = gf_meta_set_state(dom, NULL, reason, ctx->now);
+        ret = set_time(dom, MARK_LOGOFF, ctx->now);
         break;
     case GF_ACT_RETIRE:
         ret = gf_retire(dom, ctx->journal, ctx->stop_timeout, h && h->logoff_sent);
         break;
-    case GF_ACT_CLONE:
-    case GF_ACT_NOTE:
+    default: /* clones and farm actions above; notes are not carried out */
         ret = 0;
         break;
     }
@@ -380,7 +287,7 @@ int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
     snprintf(sessions, sizeof(sessions), "%d", h->sessions > 0 ? h->sessions : 0);
     run_hook(&ctx->p->drain_hook, "broker", "drain", host, NULL);
     run_hook(&ctx->p->notify, "notify", host, sessions, NULL);
-    ret = gf_meta_set_state(dom, NULL, "admin drain, notified", ctx->now);
+    ret = set_time(dom, MARK_NOTIFIED, ctx->now);
     virDomainFree(dom);
     return ret;
 }
@@ -412,12 +319,12 @@ static void *act_worker(void *arg)
             return NULL;
         a = &run->plan->actions[i];
         gf_err_clear();
-        ok = act_one(run->ctx, a) == 0;
+        ok = act_one(run->ctx, run->plan, a) == 0;
         gf_action_line(run->ctx->p, a, line, sizeof(line));
         if (ok)
-            gf_note("%s [done]", line);
+            gf_log(a->level ? a->level : GF_LOG_INFO, "%s [done]", line);
         else
-            gf_note("%s [failed: %s]", line, gf_err_message());
+            gf_error("%s [failed: %s]", line, gf_err_message());
         pthread_mutex_lock(&run->lock);
         run->out->result[i] = ok ? 0 : -1;
         snprintf(run->out->error[i], sizeof(run->out->error[i]), "%s", ok ? "" : gf_err_message());
@@ -452,6 +359,10 @@ int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, struct gf_o
             pthread_join(threads[i], NULL);
     }
     pthread_mutex_destroy(&run.lock);
+    if (act_save_rollout(ctx, plan) < 0) {
+        gf_error("%s: %s", ctx->p->name, gf_err_message());
+        run.failed++;
+    }
     free(own);
     return run.failed;
 }

@@ -12,6 +12,7 @@ struct gf_act_ctx {
     virConnectPtr *conns;           /* by the policy's hypervisors */
     const struct gf_farm_obs *farm; /* what the plan was made from */
     struct gf_journal *journal;     /* may be NULL */
+    const char *state_dir;          /* the roll-out record, the breaker; NULL: none */
     time_t now;
     int parallel;     /* actions run at once (at least 1) */
     int stop_timeout; /* seconds a retiring host gets to shut down */
@@ -29,6 +30,10 @@ struct gf_outcome {
  * since, reason).  OUT (may be NULL) gets each action's outcome.  Returns
  * the number of actions that failed. */
 int gf_act(const struct gf_act_ctx *ctx, const struct gf_plan *plan, struct gf_outcome *out);
+
+/* Whether FARM's replacement breaker is open (STATE_DIR/FARM.breaker): 1
+ * with why into WHY (LEN bytes), or 0. */
+int gf_breaker_read(const char *state_dir, const char *farm, char *why, size_t len);
 
 /* Tell the broker and the users that HOST (drained by an admin, already in
  * state draining) is draining: run the broker and notify hooks, and mark

@@ -16,6 +16,8 @@ static const char *mode_name(enum gf_decision_mode m)
         return "paused";
     case GF_DECIDED_BLIND:
         return "blind";
+    case GF_DECIDED_STANDBY:
+        return "standby";
     case GF_DECIDED_PLANNED:
         return "planned";
     }

@@ -17,6 +17,7 @@ enum gf_decision_mode {
     GF_DECIDED_ACTED,   /* carried out: OUTCOME says how each went */
     GF_DECIDED_PAUSED,  /* the farm is paused: planned only */
     GF_DECIDED_BLIND,   /* a hypervisor is unreachable: planned only */
+    GF_DECIDED_STANDBY, /* another daemon holds the farm's lease: planned only */
     GF_DECIDED_PLANNED, /* vmctl plan: planned only */
 };
 

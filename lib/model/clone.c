@@ -288,7 +288,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     snprintf(meta.farm, sizeof(meta.farm), "%s", opts->farm ? opts->farm : "");
     snprintf(meta.image, sizeof(meta.image), "%s", gold_meta.image[0] ? gold_meta.image : gold);
     meta.image_version = gold_meta.image_version;
-    snprintf(meta.state, sizeof(meta.state), "%s", opts->state ? opts->state : "active");
+    meta.state = opts->state;
     if (opts->reason)
         snprintf(meta.reason, sizeof(meta.reason), "%s", opts->reason);
     else

@@ -6,6 +6,8 @@
 
 #include <libvirt/libvirt.h>
 
+#include "model/meta.h"
+
 struct gf_journal;
 struct gf_identity; /* model/seed.h */
 
@@ -14,7 +16,7 @@ struct gf_clone_opts {
     int full;                      /* copy the disks instead of overlaying them */
     int start;                     /* start the clone once defined */
     int progress;                  /* show copy progress on stderr (a terminal) */
-    const char *state;             /* its host state in the metadata (NULL: "active") */
+    enum gf_host_state state;      /* its host state in the metadata (0: active) */
     const char *reason;            /* why it was made (NULL: "linked clone" / "full clone") */
     struct gf_journal *journal;    /* record the clone while in flight (may be NULL) */
     int vcpus;                     /* the clone's vCPUs (0: the gold's) */

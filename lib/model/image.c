@@ -49,8 +49,10 @@ static int scan_domains(virConnectPtr conn, struct scan *s)
     }
     for (int i = 0; i < s->n; i++) {
         if (gf_meta_get(s->doms[i], &s->metas[i]) < 0) {
-            scan_free(s);
-            return -1;
+            /* vanished meanwhile, or its element malformed: no image of
+             * Goldfarm's, and no reason to fail for every other one */
+            memset(&s->metas[i], 0, sizeof(s->metas[i]));
+            gf_err_clear();
         }
     }
     return 0;
@@ -559,9 +561,11 @@ int gf_image_owns_disk(virConnectPtr conn, const char *path)
         struct gf_meta m;
         struct gf_disk *disks = NULL;
         size_t nd = 0;
+        /* a domain whose metadata cannot be read is no gold image; what
+         * deletes a disk also asks gf_disk_users, which it cannot fool */
         int managed = owned ? 0 : gf_meta_get(all[i], &m);
         if (managed < 0)
-            owned = -1;
+            gf_err_clear();
         if (managed == 1 && m.role == GF_ROLE_GOLD) {
             if (gf_domain_disks(all[i], &disks, &nd) < 0)
                 owned = -1;

@@ -427,9 +427,9 @@ void gf_journal_end(struct gf_journal *j, unsigned long id)
     pthread_mutex_lock(&j->lock);
     retry_pending(j);
     if (write_end(j, id) < 0) {
-        gf_note("error: %s; operation %lu stays open (retried with the next record; a restart "
-                "finds its work done)",
-                gf_err_message(), id);
+        gf_error("%s; operation %lu stays open (retried with the next record; a restart "
+                 "finds its work done)",
+                 gf_err_message(), id);
         if (j->npending < GF_JOURNAL_PENDING)
             j->pending_end[j->npending++] = id;
     }

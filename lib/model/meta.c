@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "base/timefmt.h"
 
 /* The metadata cache: domains by UUID, what gf_meta_get would answer. */
@@ -117,6 +118,43 @@ static int cache_load(virDomainPtr dom, struct gf_meta *m)
     return managed;
 }
 
+static const char *const state_names[] = {"active",   "standby", "draining", "quarantined",
+                                          "retiring", "sealing", ""};
+static const char *const drain_names[] = {"", "scaler", "admin", "rollout", "health"};
+static const char *const replace_names[] = {"", "drain", "now"};
+
+const char *gf_host_state_name(enum gf_host_state s)
+{
+    return s >= GF_HS_ACTIVE && s <= GF_HS_NONE ? state_names[s] : "?";
+}
+
+int gf_host_state_parse(const char *name)
+{
+    for (int s = GF_HS_ACTIVE; s < GF_HS_NONE; s++)
+        if (strcmp(name, state_names[s]) == 0)
+            return s;
+    return -1;
+}
+
+const char *gf_drain_by_name(enum gf_drain_by d)
+{
+    return d >= GF_DRAIN_NONE && d <= GF_DRAIN_HEALTH ? drain_names[d] : "?";
+}
+
+const char *gf_replace_name(enum gf_replace_req r)
+{
+    return r >= GF_REPLACE_NONE && r <= GF_REPLACE_NOW ? replace_names[r] : "?";
+}
+
+/* The index of NAME among N NAMES, or -1. */
+static int index_of(const char *name, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 const char *gf_role_name(gf_role role)
 {
     switch (role) {
@@ -158,12 +196,29 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
         snprintf(buf, sizeof(buf), "%u", m->image_version);
         set_prop(node, "image-version", buf);
     }
-    set_prop(node, "state", m->state);
+    if (m->role == GF_ROLE_HOST)
+        set_prop(node, "state", gf_host_state_name(m->state));
     if (m->since) {
         gf_time_iso(m->since, buf);
         set_prop(node, "since", buf);
     }
     set_prop(node, "reason", m->reason);
+    set_prop(node, "drained-by", gf_drain_by_name(m->drained_by));
+    if (m->notified) {
+        gf_time_iso(m->notified, buf);
+        set_prop(node, "notified", buf);
+    }
+    if (m->logoff_sent) {
+        gf_time_iso(m->logoff_sent, buf);
+        set_prop(node, "logoff-sent", buf);
+    }
+    set_prop(node, "replace", gf_replace_name(m->replace));
+    if (m->seal_version) {
+        snprintf(buf, sizeof(buf), "%u", m->seal_version);
+        set_prop(node, "seal-version", buf);
+    }
+    set_prop(node, "seal-gold", m->seal_gold);
+    set_prop(node, "sealed-from", m->sealed_from);
     if (m->created) {
         gf_time_iso(m->created, buf);
         set_prop(node, "created", buf);
@@ -246,9 +301,33 @@ static int get_uint_prop(xmlNodePtr node, const char *name, unsigned int max, un
     return 0;
 }
 
+/* Parse the word attribute NAME of NODE, one of N NAMES ("" when absent
+ * is index 0 unless ABSENT says another), into *V.  0, or -1 with an
+ * error. */
+static int get_enum_prop(xmlNodePtr node, const char *name, const char *const *names, int n,
+                         int absent, int *v)
+{
+    char buf[32];
+
+    if (get_prop(node, name, buf, sizeof(buf)) < 0)
+        return -1;
+    if (!buf[0]) {
+        *v = absent;
+        return 0;
+    }
+    if ((*v = index_of(buf, names, n)) < 0) {
+        char shown[GF_ESC_LEN];
+        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not one Goldfarm knows", name,
+               gf_esc(buf, shown, sizeof(shown)));
+        return -1;
+    }
+    return 0;
+}
+
 int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
 {
     char role[16];
+    int state, drain, replace;
 
     memset(m, 0, sizeof(*m));
     if (get_prop(node, "role", role, sizeof(role)) < 0 ||
@@ -261,7 +340,14 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_prop(node, "op-tag", m->op_tag, sizeof(m->op_tag)) < 0 ||
         get_prop(node, "supersedes", m->supersedes, sizeof(m->supersedes)) < 0 ||
         get_prop(node, "superseded-by", m->superseded_by, sizeof(m->superseded_by)) < 0 ||
-        get_prop(node, "state", m->state, sizeof(m->state)) < 0 ||
+        get_enum_prop(node, "state", state_names, GF_HS_NONE, GF_HS_ACTIVE, &state) < 0 ||
+        get_enum_prop(node, "drained-by", drain_names, 5, GF_DRAIN_NONE, &drain) < 0 ||
+        get_enum_prop(node, "replace", replace_names, 3, GF_REPLACE_NONE, &replace) < 0 ||
+        get_time_prop(node, "notified", &m->notified) < 0 ||
+        get_time_prop(node, "logoff-sent", &m->logoff_sent) < 0 ||
+        get_uint_prop(node, "seal-version", GF_VERSION_MAX, &m->seal_version) < 0 ||
+        get_prop(node, "seal-gold", m->seal_gold, sizeof(m->seal_gold)) < 0 ||
+        get_prop(node, "sealed-from", m->sealed_from, sizeof(m->sealed_from)) < 0 ||
         get_prop(node, "reason", m->reason, sizeof(m->reason)) < 0 ||
         get_prop(node, "replaces", m->replaces, sizeof(m->replaces)) < 0 ||
         get_prop(node, "replaced-by", m->replaced_by, sizeof(m->replaced_by)) < 0 ||
@@ -269,8 +355,12 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_time_prop(node, "created", &m->created) < 0 ||
         get_time_prop(node, "ready-since", &m->ready_since) < 0)
         return -1;
+    m->state = (enum gf_host_state)state;
+    m->drained_by = (enum gf_drain_by)drain;
+    m->replace = (enum gf_replace_req)replace;
     if (strcmp(role, "gold") == 0) {
         m->role = GF_ROLE_GOLD;
+        m->state = GF_HS_NONE;
     } else if (strcmp(role, "host") == 0) {
         m->role = GF_ROLE_HOST;
     } else {
@@ -349,7 +439,7 @@ cleanup:
     return ret;
 }
 
-int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, time_t now)
+int gf_meta_set_state(virDomainPtr dom, enum gf_host_state state, const char *reason, time_t now)
 {
     struct gf_meta m;
     int managed = gf_meta_get(dom, &m);
@@ -360,8 +450,13 @@ int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, t
         gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
         return -1;
     }
-    if (state) {
-        snprintf(m.state, sizeof(m.state), "%s", state);
+    if (state != GF_HS_KEEP) {
+        if (state != m.state) {
+            m.drained_by = GF_DRAIN_NONE;
+            m.notified = m.logoff_sent = 0;
+            m.replace = GF_REPLACE_NONE;
+        }
+        m.state = state;
         m.since = now;
     }
     if (reason)

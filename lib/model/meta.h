@@ -26,6 +26,35 @@
 #define GF_VERSION_MAX 1000000 /* image versions are 1 to this */
 #define GF_OP_TAG_LEN 33       /* 32 hex digits */
 
+/* A host's state, as its metadata says (attribute state). */
+enum gf_host_state {
+    GF_HS_ACTIVE,      /* serving, or to serve */
+    GF_HS_STANDBY,     /* kept ready for more load or a replacement */
+    GF_HS_DRAINING,    /* no new users; retired once empty */
+    GF_HS_QUARANTINED, /* set aside as broken, kept for forensics */
+    GF_HS_RETIRING,    /* being removed (journalled) */
+    GF_HS_SEALING,     /* being sealed into a new image version */
+    GF_HS_NONE,        /* no host state (a gold image) */
+};
+#define GF_HS_KEEP ((enum gf_host_state) - 1) /* gf_meta_set_state: leave it */
+
+/* Who drained a host (attribute drained-by): an admin's drain is never
+ * cancelled by the scaler. */
+enum gf_drain_by {
+    GF_DRAIN_NONE,
+    GF_DRAIN_SCALER,  /* scale-in */
+    GF_DRAIN_ADMIN,   /* vmctl farm drain (or evacuate) */
+    GF_DRAIN_ROLLOUT, /* a roll-out making room, or its successor serving */
+    GF_DRAIN_HEALTH,  /* a failed host drained for its users, once replaced */
+};
+
+/* What an admin asked for a host (attribute replace): vmctl farm replace. */
+enum gf_replace_req {
+    GF_REPLACE_NONE,
+    GF_REPLACE_DRAIN, /* replace it, draining its users with the farm's wait */
+    GF_REPLACE_NOW,   /* replace it and quarantine it at once */
+};
+
 typedef enum {
     GF_ROLE_NONE = 0, /* not managed by Goldfarm */
     GF_ROLE_GOLD,     /* a gold image: its disks are never written */
@@ -37,9 +66,15 @@ struct gf_meta {
     char farm[GF_NAME_MAX + 1];  /* hosts: the farm they serve */
     char image[GF_NAME_MAX + 1]; /* gold: its own name; hosts: their gold */
     unsigned int image_version;
-    char state[16]; /* active, draining, quarantined, retiring */
-    time_t since;   /* when state was entered */
-    char reason[320];
+    enum gf_host_state state; /* hosts; GF_HS_NONE for a gold image */
+    time_t since;             /* when state was entered */
+    char reason[320];         /* why, for people only: nothing reads it back */
+    enum gf_drain_by drained_by;
+    time_t notified;    /* draining: the broker and notify hooks ran then */
+    time_t logoff_sent; /* draining: the logoff hook ran then */
+    enum gf_replace_req replace;
+    unsigned int seal_version;       /* sealing: the version it becomes */
+    char seal_gold[GF_NAME_MAX + 1]; /* sealing: the new version's gold domain */
     time_t created;
     char replaces[GF_NAME_MAX + 1];    /* a replacement: the host it replaces */
     char replaced_by[GF_NAME_MAX + 1]; /* a failed host: its replacement */
@@ -56,9 +91,19 @@ struct gf_meta {
      * admin's note, and the promotion serial (the highest is the version new
      * clones use; 0: never promoted) */
     unsigned int parent_version;
+    char sealed_from[GF_NAME_MAX + 1]; /* the host it was sealed from ("": marked) */
     char note[256];
     unsigned int promoted;
 };
+
+/* The name of host state S as written in metadata ("draining"; "" for
+ * GF_HS_NONE), and back (-1 when unknown). */
+const char *gf_host_state_name(enum gf_host_state s);
+int gf_host_state_parse(const char *name);
+
+/* The names of drained-by and replace values ("admin"; "" for none). */
+const char *gf_drain_by_name(enum gf_drain_by d);
+const char *gf_replace_name(enum gf_replace_req r);
 
 /* Name of ROLE as written in the metadata ("gold", "host", "none"). */
 const char *gf_role_name(gf_role role);
@@ -93,8 +138,10 @@ void gf_meta_cache_enable(int on);
 /* Forget what the cache holds for DOM (NULL: for every domain). */
 void gf_meta_cache_forget(virDomainPtr dom);
 
-/* Set DOM's host state to STATE since NOW (STATE NULL: keep both), with
- * REASON (NULL: keep it).  Returns 0 or -1 with an error. */
-int gf_meta_set_state(virDomainPtr dom, const char *state, const char *reason, time_t now);
+/* Set DOM's host state to STATE since NOW (GF_HS_KEEP: keep both), with
+ * REASON (NULL: keep it).  Entering another state clears what belonged to
+ * the old one (drained-by, notified, logoff-sent, replace).  Returns 0 or
+ * -1 with an error. */
+int gf_meta_set_state(virDomainPtr dom, enum gf_host_state state, const char *reason, time_t now);
 
 #endif

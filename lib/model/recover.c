@@ -89,9 +89,9 @@ static enum outcome delete_volumes(virConnectPtr conn, const struct op *o)
             (users = gf_disk_users(conn, path, who, sizeof(who))) != 0) {
             virStorageVolFree(vol);
             if (gold < 0 || (gold == 0 && users < 0)) {
-                gf_note("error: journal: %s %s: cannot tell who uses %s: %s; kept for the next "
-                        "start",
-                        what, host, p, gf_err_message());
+                gf_error("journal: %s %s: cannot tell who uses %s: %s; kept for the next "
+                         "start",
+                         what, host, p, gf_err_message());
                 return KEPT;
             }
             gf_note("journal: %s %s: volume %s %s: left as it is", what, host, p,
@@ -101,23 +101,22 @@ static enum outcome delete_volumes(virConnectPtr conn, const struct op *o)
         if (o->vols[i].backing[0]) {
             if (gf_volume_backing(vol, backing, sizeof(backing)) < 0) {
                 virStorageVolFree(vol);
-                gf_note("error: journal: %s %s: %s; kept for the next start", what, host,
-                        gf_err_message());
+                gf_error("journal: %s %s: %s; kept for the next start", what, host,
+                         gf_err_message());
                 return KEPT;
             }
             if (strcmp(backing, o->vols[i].backing) != 0) {
                 virStorageVolFree(vol);
-                gf_note("error: journal: %s %s: volume %s is not the overlay this operation made "
-                        "(its backing file differs): left as it is",
-                        what, host, p);
+                gf_error("journal: %s %s: volume %s is not the overlay this operation made "
+                         "(its backing file differs): left as it is",
+                         what, host, p);
                 continue;
             }
         }
         if (virStorageVolDelete(vol, 0) < 0) {
             gf_err_virt("deleting volume %s", path);
             virStorageVolFree(vol);
-            gf_note("error: journal: %s %s: %s; kept for the next start", what, host,
-                    gf_err_message());
+            gf_error("journal: %s %s: %s; kept for the next start", what, host, gf_err_message());
             return KEPT;
         }
         virStorageVolFree(vol);
@@ -138,20 +137,17 @@ static enum outcome recover_clone(virConnectPtr conn, const struct op *o)
     gf_esc(o->begin.host, host, sizeof(host));
     if (dom) {
         if ((ours = carries_tag(dom, o, &m)) < 0) {
-            gf_note("error: journal: clone %s: %s; kept for the next start", host,
-                    gf_err_message());
+            gf_error("journal: clone %s: %s; kept for the next start", host, gf_err_message());
             virDomainFree(dom);
             return KEPT;
         }
         if (ours) {
             int started = 0;
-            if (o->begin.start && virDomainIsActive(dom) == 0 && m.state[0] &&
-                strcmp(m.state, "active") == 0) {
+            if (o->begin.start && virDomainIsActive(dom) == 0 && m.state == GF_HS_ACTIVE) {
                 if (virDomainCreate(dom) == 0)
                     started = 1;
                 else
-                    gf_note("error: journal: clone %s: starting it: %s", host,
-                            virGetLastErrorMessage());
+                    gf_error("journal: clone %s: starting it: %s", host, virGetLastErrorMessage());
             }
             gf_note("journal: clone %s interrupted by a crash after its domain was defined: "
                     "finished, the host is kept%s",
@@ -182,16 +178,16 @@ static enum outcome recover_retire(virConnectPtr conn, const struct op *o)
     gf_esc(o->begin.host, host, sizeof(host));
     if (dom) {
         if ((ours = carries_tag(dom, o, &m)) < 0) {
-            gf_note("error: journal: retire %s: %s; kept for the next start", host,
-                    gf_err_message());
+            gf_error("journal: retire %s: %s; kept for the next start", host, gf_err_message());
             virDomainFree(dom);
             return KEPT;
         }
-        if (!ours || strcmp(m.state, "retiring") != 0) {
+        if (!ours || m.state != GF_HS_RETIRING) {
             /* the retirement stopped before it began for real, and the
              * host may serve again since: neither it nor its disks */
             gf_note("journal: retire %s: not retiring under this operation (%s): left as it is",
-                    host, m.state[0] ? m.state : "not a Goldfarm host");
+                    host,
+                    m.role == GF_ROLE_HOST ? gf_host_state_name(m.state) : "not a Goldfarm host");
             virDomainFree(dom);
             return RESOLVED;
         }
@@ -199,25 +195,25 @@ static enum outcome recover_retire(virConnectPtr conn, const struct op *o)
             int users = gf_guest_users(dom);
             if (users > 0) {
                 /* users came back (a revert, an admin): the drain goes on */
-                gf_meta_set_state(dom, "draining",
+                gf_meta_set_state(dom, GF_HS_DRAINING,
                                   "retirement interrupted with users logged in: draining again",
                                   time(NULL));
-                gf_note("error: journal: retire %s: %d user%s logged in: not retired, draining "
-                        "again",
-                        host, users, users == 1 ? "" : "s");
+                gf_error("journal: retire %s: %d user%s logged in: not retired, draining "
+                         "again",
+                         host, users, users == 1 ? "" : "s");
                 virDomainFree(dom);
                 return RESOLVED;
             }
             if (virDomainDestroy(dom) < 0 && virDomainIsActive(dom) == 1) {
-                gf_note("error: journal: retire %s: stopping it: %s; kept for the next start", host,
-                        virGetLastErrorMessage());
+                gf_error("journal: retire %s: stopping it: %s; kept for the next start", host,
+                         virGetLastErrorMessage());
                 virDomainFree(dom);
                 return KEPT;
             }
         }
         if (gf_undefine(dom) < 0) {
-            gf_note("error: journal: retire %s: undefining it: %s; kept for the next start", host,
-                    virGetLastErrorMessage());
+            gf_error("journal: retire %s: undefining it: %s; kept for the next start", host,
+                     virGetLastErrorMessage());
             virDomainFree(dom);
             return KEPT;
         }
@@ -271,7 +267,7 @@ int gf_journal_recover(struct gf_journal *j,
         struct gf_jrec r;
         struct op *o;
         if (gf_journal_parse(lines[i], &r) < 0) {
-            gf_note("error: journal line %d: %s: kept, not acted on", i + 1, gf_err_message());
+            gf_error("journal line %d: %s: kept, not acted on", i + 1, gf_err_message());
             keep[i] = 1;
             left++;
             continue;
@@ -282,9 +278,9 @@ int gf_journal_recover(struct gf_journal *j,
             o = &ops[nops++];
             o->begin = r;
         } else if (!o || r.kind == GF_JREC_BEGIN) {
-            gf_note("error: journal line %d: a %s record of %s operation %lu: kept, not acted on",
-                    i + 1, r.kind == GF_JREC_BEGIN ? "begin" : "later",
-                    o ? "an already begun" : "no begun", r.id);
+            gf_error("journal line %d: a %s record of %s operation %lu: kept, not acted on", i + 1,
+                     r.kind == GF_JREC_BEGIN ? "begin" : "later",
+                     o ? "an already begun" : "no begun", r.id);
             keep[i] = 1;
             left++;
             continue;
@@ -316,9 +312,9 @@ int gf_journal_recover(struct gf_journal *j,
         gf_esc(o->begin.host, host, sizeof(host));
         gf_esc(o->begin.uri, uri, sizeof(uri));
         if (o->begin.op == GF_JOP_UNKNOWN) {
-            gf_note("error: journal: operation %lu is of unknown kind '%s' (on %s): kept, not "
-                    "acted on",
-                    o->begin.id, gf_esc(o->begin.opword, word, sizeof(word)), host);
+            gf_error("journal: operation %lu is of unknown kind '%s' (on %s): kept, not "
+                     "acted on",
+                     o->begin.id, gf_esc(o->begin.opword, word, sizeof(word)), host);
         } else if (!(conn = connect(opaque, o->begin.uri))) {
             gf_note("journal: %s %s: %s unreachable, kept for the next start",
                     o->begin.op == GF_JOP_CLONE ? "clone" : "retire", host, uri);

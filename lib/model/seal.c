@@ -21,7 +21,6 @@
 #include "model/snapshot.h"
 #include "model/volume.h"
 
-#define SEALING "sealing"
 #define SEAL_REASON "sealing into image %s version %u as %s"
 
 /* One host disk and the gold disk made from it. */
@@ -180,7 +179,8 @@ static int remove_host(virDomainPtr dom)
     if (gf_domain_disks(dom, &disks, &n) < 0)
         return -1;
     /* the host's identity does not become the gold's: its seed goes with it */
-    if (gf_seed_find(dom, seed, sizeof(seed)) < 0 || (seed[0] && gf_seed_delete(conn, seed) < 0))
+    if (gf_seed_find(dom, seed, sizeof(seed)) < 0 ||
+        (seed[0] && gf_seed_delete(conn, seed, virDomainGetName(dom)) < 0))
         goto cleanup;
     for (size_t i = 0; i < n; i++) {
         virStorageVolPtr vol = virStorageVolLookupByPath(conn, disks[i].path);
@@ -211,7 +211,6 @@ cleanup:
 static int gold_defined(virConnectPtr conn, const char *gold, const char *image,
                         unsigned int version, const char *host)
 {
-    char from[GF_NAME_MAX + 32];
     virDomainPtr dom = virDomainLookupByName(conn, gold);
     struct gf_meta m;
     int managed;
@@ -224,9 +223,8 @@ static int gold_defined(virConnectPtr conn, const char *gold, const char *image,
     virDomainFree(dom);
     if (managed < 0)
         return -1;
-    snprintf(from, sizeof(from), "sealed from %s", host);
     return managed && m.role == GF_ROLE_GOLD && strcmp(m.image, image) == 0 &&
-           m.image_version == version && strcmp(m.reason, from) == 0;
+           m.image_version == version && strcmp(m.sealed_from, host) == 0;
 }
 
 /* A seal of DOM (metadata M, state "sealing") was interrupted: finish it
@@ -234,14 +232,13 @@ static int gold_defined(virConnectPtr conn, const char *gold, const char *image,
  * version when finished.  Returns 1 finished, 0 undone, -1 with an error. */
 static int recover(virDomainPtr dom, const struct gf_meta *m, struct gf_seal_result *out)
 {
-    char image[GF_NAME_MAX + 1], gold[GF_NAME_MAX + 1];
-    unsigned int version;
+    const char *image = m->image, *gold = m->seal_gold;
+    unsigned int version = m->seal_version;
     int defined;
 
-    if (sscanf(m->reason, "sealing into image %64s version %u as %64s", image, &version, gold) !=
-        3) {
-        gf_err(GF_ERR_OP, "'%s' is sealing, but its metadata does not say into what: '%s'",
-               virDomainGetName(dom), m->reason);
+    if (!version || !gold[0]) {
+        gf_err(GF_ERR_OP, "'%s' is sealing, but its metadata does not say into what",
+               virDomainGetName(dom));
         return -1;
     }
     if ((defined = gold_defined(virDomainGetConnect(dom), gold, image, version,
@@ -345,7 +342,7 @@ static int sealing_elsewhere(virConnectPtr conn, const char *image, const char *
         int managed = ret == 0 && !buf[0] ? gf_meta_get(doms[i], &m) : 0;
         if (managed < 0)
             ret = -1;
-        else if (managed && m.role == GF_ROLE_HOST && strcmp(m.state, SEALING) == 0 &&
+        else if (managed && m.role == GF_ROLE_HOST && m.state == GF_HS_SEALING &&
                  strcmp(m.image, image) == 0 && strcmp(virDomainGetName(doms[i]), host) != 0)
             snprintf(buf, len, "%s", virDomainGetName(doms[i]));
         virDomainFree(doms[i]);
@@ -368,9 +365,9 @@ static int check_host(virDomainPtr dom, const struct gf_meta *m, const struct gf
                opts->image);
         return -1;
     }
-    if (strcmp(m->state, "quarantined") == 0 || strcmp(m->state, "retiring") == 0) {
+    if (m->state == GF_HS_QUARANTINED || m->state == GF_HS_RETIRING) {
         gf_err(GF_ERR_INPUT, "'%s' is %s: a broken or departing host is not sealed", host,
-               m->state);
+               gf_host_state_name(m->state));
         return -1;
     }
     if (virDomainGetState(dom, &state, &reason, 0) < 0) {
@@ -473,7 +470,7 @@ int gf_image_seal(virConnectPtr conn, const char *host, const struct gf_seal_opt
     memset(out, 0, sizeof(*out));
     if (gf_name_check("image", opts->image) < 0 || !(dom = gf_host_lookup(conn, host, &m)))
         return -1;
-    if (strcmp(m.state, SEALING) == 0) {
+    if (m.state == GF_HS_SEALING) {
         int r = recover(dom, &m, out);
         if (r != 0) {
             virDomainFree(dom);
@@ -531,7 +528,9 @@ int gf_image_seal(virConnectPtr conn, const char *host, const struct gf_seal_opt
         goto cleanup;
     gf_note("%s: pre-seal snapshot %s taken", host, snap);
     snprintf(m.reason, sizeof(m.reason), SEAL_REASON, opts->image, out->version, out->gold);
-    snprintf(m.state, sizeof(m.state), SEALING);
+    m.state = GF_HS_SEALING;
+    m.seal_version = out->version;
+    snprintf(m.seal_gold, sizeof(m.seal_gold), "%s", out->gold);
     m.farm[0] = '\0'; /* out of its farm: goldfarmd no longer counts it */
     m.since = time(NULL);
     if (gf_meta_set(dom, &m) < 0)
@@ -545,6 +544,7 @@ int gf_image_seal(virConnectPtr conn, const char *host, const struct gf_seal_opt
     gm.parent_version = out->parent;
     snprintf(gm.note, sizeof(gm.note), "%s", opts->note ? opts->note : "");
     snprintf(gm.reason, sizeof(gm.reason), "sealed from %s", host);
+    snprintf(gm.sealed_from, sizeof(gm.sealed_from), "%s", host);
     gm.created = gm.since = time(NULL);
     if (make_gold(conn, host, xml, disks, ndisks, &gm, out->gold, opts->progress) < 0)
         goto undo;

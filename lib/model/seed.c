@@ -19,6 +19,7 @@
 #include "base/escape.h"
 #include "base/fault.h"
 #include "base/log.h"
+#include "model/disk_use.h"
 #include "model/domxml.h"
 #include "model/image.h"
 #include "policy/policy.h"
@@ -487,10 +488,11 @@ int gf_seed_find(virDomainPtr dom, char *path, size_t len)
     return ret;
 }
 
-int gf_seed_delete(virConnectPtr conn, const char *path)
+int gf_seed_delete(virConnectPtr conn, const char *path, const char *owner)
 {
     virStorageVolPtr vol = virStorageVolLookupByPath(conn, path);
-    int gold;
+    char who[256], p[GF_ESC_LEN];
+    int gold, users;
 
     if (!vol) {
         virResetLastError(); /* never made, or gone already */
@@ -499,6 +501,15 @@ int gf_seed_delete(virConnectPtr conn, const char *path)
     if ((gold = gf_image_owns_disk(conn, path)) != 0) {
         virStorageVolFree(vol);
         return gold < 0 ? -1 : 0; /* a gold disk is never deleted */
+    }
+    if ((users = gf_disk_users(conn, path, who, sizeof(who))) < 0) {
+        virStorageVolFree(vol);
+        return -1;
+    }
+    if (users > 1 || (users == 1 && (!owner || strcmp(who, owner) != 0))) {
+        gf_note("seed %s is also used by '%s': kept", gf_esc(path, p, sizeof(p)), who);
+        virStorageVolFree(vol);
+        return 0;
     }
     if (virStorageVolDelete(vol, 0) < 0) {
         gf_err_virt("deleting seed volume %s", path);

@@ -109,7 +109,9 @@ virStorageVolPtr gf_seed_write(virStoragePoolPtr pool, const char *volname,
 int gf_seed_find(virDomainPtr dom, char *path, size_t len);
 
 /* Delete the seed volume at PATH on CONN: nothing when there is no such
- * volume, never a gold image's disk.  Returns 0 or -1 with an error. */
-int gf_seed_delete(virConnectPtr conn, const char *path);
+ * volume, never a gold image's disk, and never one a domain other than
+ * OWNER (its host, still defined; NULL: none) uses, which is kept with a
+ * note.  Returns 0 or -1 with an error. */
+int gf_seed_delete(virConnectPtr conn, const char *path, const char *owner);
 
 #endif

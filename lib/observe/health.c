@@ -5,10 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/exec.h"
-
-#define HEALTH_COMMAND_TIMEOUT 30
-
 /* H's record for NAME, created when absent; NULL when out of memory. */
 static struct gf_health_rec *record(struct gf_health *h, const char *name)
 {
@@ -21,13 +17,17 @@ static struct gf_health_rec *record(struct gf_health *h, const char *name)
         return NULL;
     h->recs = grown;
     memset(&h->recs[h->nrecs], 0, sizeof(h->recs[0]));
+    h->recs[h->nrecs].cpu_pct = -1;
     snprintf(h->recs[h->nrecs].name, sizeof(h->recs[0].name), "%s", name);
     return &h->recs[h->nrecs++];
 }
 
-/* Why a host that should run is down for good, or NULL if it is not. */
-static const char *down(const struct gf_host_obs *o)
+/* Why a host that should run is down for good, or NULL if it is not.  A
+ * draining host (DRAINING) is down only when it broke, not when it is off. */
+static const char *down(const struct gf_host_obs *o, int draining)
 {
+    if (o->run == GF_RUN_OFF && draining)
+        return o->run_reason == VIR_DOMAIN_SHUTOFF_CRASHED ? "crashed" : NULL;
     if (o->run == GF_RUN_OFF)
         return o->run_reason == VIR_DOMAIN_SHUTOFF_CRASHED ? "crashed" : "shut off unasked";
     if (o->run == GF_RUN_OTHER) {
@@ -42,59 +42,32 @@ static const char *down(const struct gf_host_obs *o)
     return NULL;
 }
 
-/* Whether the guest agent of O answers (asked when the load source did not). */
-static int agent_answers(const struct gf_policy *p, virConnectPtr *conns,
-                         const struct gf_host_obs *o)
-{
-    virTypedParameterPtr params = NULL;
-    virDomainPtr dom;
-    int nparams = 0, ok;
-
-    if (p->load_source == GF_LOAD_AGENT)
-        return o->sessions >= 0;
-    if (o->hv < 0 || !conns[o->hv] || !(dom = virDomainLookupByName(conns[o->hv], o->name)))
-        return 0;
-    ok = virDomainGetGuestInfo(dom, VIR_DOMAIN_GUEST_INFO_USERS, &params, &nparams, 0) == 0;
-    virTypedParamsFree(params, nparams);
-    virDomainFree(dom);
-    return ok;
-}
-
-/* Run the health command for host NAME: its exit status, or -1. */
-static int health_command(const struct gf_policy *p, const char *name)
-{
-    char *argv[GF_MAX_HOOK_ARGS + 2];
-    int n = 0;
-
-    for (; n < p->health_command.argc; n++)
-        argv[n] = (char *)p->health_command.argv[n];
-    argv[n++] = (char *)name;
-    argv[n] = NULL;
-    return gf_exec(argv, HEALTH_COMMAND_TIMEOUT, NULL);
-}
-
 /* Assess one running host O with its record R; the reason it fails into
  * WHY (LEN bytes), "" when healthy. */
-static void assess_running(const struct gf_policy *p, virConnectPtr *conns,
-                           const struct gf_host_obs *o, struct gf_health_rec *r, time_t now,
-                           char *why, size_t len)
+static void assess_running(const struct gf_policy *p, const struct gf_host_obs *o,
+                           struct gf_health_rec *r, time_t now, char *why, size_t len)
 {
-    int status;
-
     why[0] = '\0';
     if (!r->seen_up)
         r->seen_up = now;
     if (p->agent_timeout) {
-        if (agent_answers(p, conns, o))
+        if (o->agent == 1)
             r->agent_ok = now;
         else if (now - (r->agent_ok > r->seen_up ? r->agent_ok : r->seen_up) >= p->agent_timeout)
             snprintf(why, len, "guest agent silent for %llds",
                      (long long)(now - (r->agent_ok > r->seen_up ? r->agent_ok : r->seen_up)));
     }
     if (p->cpu_pegged_pct && o->cpu_ns && o->vcpus > 0) {
-        if (r->cpu_at && now > r->cpu_at && o->cpu_ns >= r->cpu_ns) {
+        time_t gap = p->tick / 2 > 1 ? p->tick / 2 : 1;
+        if (r->cpu_at && now - r->cpu_at < gap && now >= r->cpu_at && o->cpu_ns >= r->cpu_ns) {
+            /* too soon for a sample of its own: the last verdict stands */
+            if (r->pegged_since && now - r->pegged_since >= p->cpu_pegged_for)
+                snprintf(why, len, "CPU at %.0f%% for %lldm", r->cpu_pct,
+                         (long long)(now - r->pegged_since) / 60);
+        } else if (r->cpu_at && now > r->cpu_at && o->cpu_ns >= r->cpu_ns) {
             double pct = 100.0 * (double)(o->cpu_ns - r->cpu_ns) /
                          ((double)(now - r->cpu_at) * 1e9 * o->vcpus);
+            r->cpu_pct = pct;
             if (pct >= p->cpu_pegged_pct) {
                 if (!r->pegged_since)
                     r->pegged_since = r->cpu_at;
@@ -104,24 +77,29 @@ static void assess_running(const struct gf_policy *p, virConnectPtr *conns,
             } else {
                 r->pegged_since = 0;
             }
+            r->cpu_ns = o->cpu_ns;
+            r->cpu_at = now;
+        } else {
+            r->cpu_ns = o->cpu_ns; /* the first sample, or the counter went back (a restart) */
+            r->cpu_at = now;
         }
-        r->cpu_ns = o->cpu_ns;
-        r->cpu_at = now;
     }
-    if (!why[0] && p->health_command.argc && (status = health_command(p, o->name)) != 0)
+    if (!why[0] && p->health_command.argc && o->health_status != 0)
         snprintf(why, len, "health command %s: %s %d", p->health_command.argv[0],
-                 status < 0 ? "could not run," : "exit", status);
+                 o->health_status < 0 ? "could not run," : "exit", o->health_status);
 }
 
-/* Drop the records of hosts not active in FARM: a new host that reuses a
- * name must not inherit an old one's agent and boot times. */
+/* Drop the records of hosts neither active nor draining in FARM: a new
+ * host that reuses a name must not inherit an old one's agent and boot
+ * times. */
 static void prune(struct gf_health *h, const struct gf_farm_obs *farm)
 {
     for (int i = 0; i < h->nrecs;) {
         int active = 0;
         for (int k = 0; k < farm->nhosts && !active; k++)
-            active = farm->hosts[k].state == GF_HS_ACTIVE &&
-                     strcmp(farm->hosts[k].name, h->recs[i].name) == 0;
+            active =
+                (farm->hosts[k].state == GF_HS_ACTIVE || farm->hosts[k].state == GF_HS_DRAINING) &&
+                strcmp(farm->hosts[k].name, h->recs[i].name) == 0;
         if (active)
             i++;
         else
@@ -129,8 +107,8 @@ static void prune(struct gf_health *h, const struct gf_farm_obs *farm)
     }
 }
 
-void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnectPtr *conns,
-                      struct gf_farm_obs *farm, time_t now)
+void gf_health_assess(struct gf_health *h, const struct gf_policy *p, struct gf_farm_obs *farm,
+                      time_t now)
 {
     prune(h, farm);
     for (int i = 0; i < farm->nhosts; i++) {
@@ -146,10 +124,10 @@ void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnect
         }
         if (!p->health_on)
             continue;
-        if (o->state != GF_HS_ACTIVE || !(r = record(h, o->name)))
+        if ((o->state != GF_HS_ACTIVE && o->state != GF_HS_DRAINING) || !(r = record(h, o->name)))
             continue;
         o->was_ready |= r->was_ready;
-        if ((dead = down(o))) {
+        if ((dead = down(o, o->state == GF_HS_DRAINING))) {
             o->unhealthy = 2;
             snprintf(o->health, sizeof(o->health), "%s", dead);
             if (!r->bad_since)
@@ -162,7 +140,7 @@ void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnect
             r->bad_since = 0;
             continue;
         }
-        assess_running(p, conns, o, r, now, why, sizeof(why));
+        assess_running(p, o, r, now, why, sizeof(why));
         /* ready to take users: running, and its agent has answered since it came up */
         o->ready = !why[0] && (!p->agent_timeout || r->agent_ok >= r->seen_up);
         r->was_ready |= o->ready;

@@ -12,8 +12,6 @@
 
 #include <time.h>
 
-#include <libvirt/libvirt.h>
-
 #include "plan/plan.h"
 #include "policy/policy.h"
 
@@ -26,7 +24,8 @@ struct gf_health_rec {
     unsigned long long cpu_ns;
     time_t cpu_at;
     time_t pegged_since;
-    int was_ready; /* it has been ready since it was first seen */
+    double cpu_pct; /* the last sample's use (-1: none yet) */
+    int was_ready;  /* it has been ready since it was first seen */
 };
 
 struct gf_health {
@@ -34,12 +33,16 @@ struct gf_health {
     int nrecs;
 };
 
-/* Assess every active host of FARM at NOW under P, filling its unhealthy,
- * unhealthy_for and health fields, and remember what the next assessment
- * needs in H.  CONNS (by hypervisor) are used to ask the guest agent when
- * the load source does not, and the health command runs per host. */
-void gf_health_assess(struct gf_health *h, const struct gf_policy *p, virConnectPtr *conns,
-                      struct gf_farm_obs *farm, time_t now);
+/* Assess every active and draining host of FARM at NOW under P, filling
+ * its unhealthy, unhealthy_for and health fields, and remember what the
+ * next assessment needs in H.  A CPU sample needs half a tick since the
+ * last one: a tick sooner (a lifecycle event) keeps the last verdict, so a
+ * repeated sample never counts as a passing check nor resets the grace.
+ * A draining host is flagged for what it does wrong (crashed, its agent
+ * silent, its CPU pegged), not for being shut off.  CONNS (by hypervisor) are used to ask the guest
+ * agent when the load source does not, and the health command runs per host. */
+void gf_health_assess(struct gf_health *h, const struct gf_policy *p, struct gf_farm_obs *farm,
+                      time_t now);
 
 /* Free what H holds; accepts an empty one. */
 void gf_health_clear(struct gf_health *h);

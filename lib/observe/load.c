@@ -92,7 +92,7 @@ static int from_lines(const char *text, const char *where, struct gf_farm_obs *f
  * NULL with an error. */
 static char *trace_at(const struct gf_policy *p, const struct gf_local *now)
 {
-    FILE *f = fopen(p->trace, "r");
+    FILE *f = fopen(p->trace, "re");
     char line[512], *out = NULL;
     size_t outlen = 0;
     FILE *mem;

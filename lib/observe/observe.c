@@ -10,6 +10,13 @@
 #include "base/escape.h"
 #include "model/meta.h"
 
+static void (*seam)(virDomainPtr dom);
+
+void gf_observe_set_seam(void (*fn)(virDomainPtr dom))
+{
+    seam = fn;
+}
+
 /* The typed parameter NAME of a stats record, or NULL. */
 static const virTypedParameter *param(const virDomainStatsRecord *r, const char *name)
 {
@@ -48,7 +55,6 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     int state = (int)num(r, "state.state", VIR_DOMAIN_NOSTATE);
     unsigned long long avail = num(r, "balloon.available", 0);
     unsigned long long unused = num(r, "balloon.unused", 0);
-    int hs = gf_host_state_parse(m->state);
 
     memset(h, 0, sizeof(*h));
     snprintf(h->name, sizeof(h->name), "%s", virDomainGetName(r->dom));
@@ -56,19 +62,20 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     h->run = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ? GF_RUN_RUNNING
              : state == VIR_DOMAIN_SHUTOFF                              ? GF_RUN_OFF
                                                                         : GF_RUN_OTHER;
-    h->state = hs < 0 ? GF_HS_ACTIVE : (enum gf_host_state)hs;
+    h->state = m->state;
     h->image_version = m->image_version;
     h->sessions = h->active_sessions = -1;
+    h->agent = -1;
     h->vcpus = (int)num(r, "vcpu.current", 0);
     h->memory_kib = num(r, "balloon.current", 0);
     h->cpu_pct = -1; /* needs two samples: the daemon keeps the previous one */
     h->mem_pct = avail && unused <= avail ? 100.0 * (double)(avail - unused) / (double)avail : -1;
     h->since = m->since;
-    h->logoff_sent = strstr(m->reason, "logoff sent") != NULL;
-    h->admin_drain = strncmp(m->reason, "admin drain", 11) == 0;
-    h->admin_replace = strncmp(m->reason, "admin replace now", 17) == 0 ? 2
-                       : strncmp(m->reason, "admin replace", 13) == 0   ? 1
-                                                                        : 0;
+    h->logoff_sent = m->logoff_sent != 0;
+    h->notified = m->notified != 0;
+    h->drained_by = m->drained_by;
+    h->admin_drain = m->drained_by == GF_DRAIN_ADMIN;
+    h->admin_replace = m->replace;
     h->created = m->created;
     h->run_reason = (int)num(r, "state.reason", 0);
     h->cpu_ns = num(r, "cpu.time", 0);
@@ -183,13 +190,19 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         int managed;
         if (note_taken(farm, name) < 0)
             goto cleanup;
+        if (seam)
+            seam(records[i]->dom);
         virResetLastError();
         if ((managed = gf_meta_get(records[i]->dom, &m)) < 0) {
             /* one bad domain never blinds the farm: skipped and reported */
-            virErrorPtr e = virGetLastError();
-            skip(farm, name, hv,
-                 e && e->code == VIR_ERR_NO_DOMAIN ? "vanished while it was observed"
-                                                   : gf_err_message());
+            unsigned char uuid[VIR_UUID_BUFLEN];
+            virDomainPtr still = virDomainGetUUID(records[i]->dom, uuid) == 0
+                                     ? virDomainLookupByUUID(conn, uuid)
+                                     : NULL;
+            skip(farm, name, hv, still ? gf_err_message() : "vanished while it was observed");
+            if (still)
+                virDomainFree(still);
+            virResetLastError();
             continue;
         }
         if (managed && m.role == GF_ROLE_GOLD)
@@ -202,10 +215,10 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         }
         farm->hosts = grown;
         fill_host(&farm->hosts[farm->nhosts++], records[i], &m, hv);
-        if (m.state[0] && strcmp(m.state, "draining") == 0) {
+        if (m.state == GF_HS_DRAINING) {
             if (m.since > farm->last_scale_in)
                 farm->last_scale_in = m.since;
-        } else if (strcmp(m.state, "active") == 0 && m.since > farm->last_scale_out) {
+        } else if (m.state == GF_HS_ACTIVE && m.since > farm->last_scale_out) {
             farm->last_scale_out = m.since;
         }
     }
@@ -245,6 +258,8 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
         out->promoted = out->hv[i].promoted; /* as the first hypervisor with the image has it */
     if (gf_load_sessions(p, conns, now, out) < 0)
         goto fail;
+    if (p->health_on)
+        gf_probe_health(p, conns, out);
     return 0;
 fail:
     gf_farm_obs_clear(out);
@@ -255,5 +270,6 @@ void gf_farm_obs_clear(struct gf_farm_obs *farm)
 {
     free(farm->hosts);
     free(farm->taken);
+    free(farm->requests);
     memset(farm, 0, sizeof(*farm));
 }

@@ -26,6 +26,18 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
 int gf_load_sessions(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
                      struct gf_farm_obs *farm);
 
+/* With P's health group: for each running active or draining host of FARM,
+ * whether its guest agent answers (its agent field: the agent load source's
+ * answer, else asked when health.agent_timeout is set), and the health
+ * command's exit status (health_status), run with the host's name.  What
+ * gf_health_assess judges. */
+void gf_probe_health(const struct gf_policy *p, virConnectPtr *conns, struct gf_farm_obs *farm);
+
+/* Test seam: FN (NULL: none) is called for each domain between the one
+ * listing and the reading of its metadata, so a test can make a domain
+ * vanish there for real (undefine it), as another program might. */
+void gf_observe_set_seam(void (*fn)(virDomainPtr dom));
+
 /* Free what gf_observe allocated in FARM; accepts an empty one. */
 void gf_farm_obs_clear(struct gf_farm_obs *farm);
 

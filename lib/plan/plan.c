@@ -2,6 +2,8 @@
 #include "plan/plan.h"
 #include "plan/plan_int.h"
 
+#include "base/log.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,64 +12,12 @@
 /* A host is CPU- or memory-bound at or above this use. */
 #define BOUND_PCT 90.0
 
-const char *gf_action_name(enum gf_action_kind k)
-{
-    static const char *const names[] = {"start",  "clone",  "resize",     "drain", "undrain",
-                                        "logoff", "retire", "quarantine", "note"};
-
-    return k <= GF_ACT_NOTE ? names[k] : "?";
-}
-
-const char *gf_host_state_name(enum gf_host_state s)
-{
-    static const char *const names[] = {"active", "standby", "draining", "quarantined", "retiring"};
-
-    return s <= GF_HS_RETIRING ? names[s] : "?";
-}
-
-int gf_host_state_parse(const char *name)
-{
-    for (int s = GF_HS_ACTIVE; s <= GF_HS_RETIRING; s++)
-        if (strcmp(name, gf_host_state_name((enum gf_host_state)s)) == 0)
-            return s;
-    return -1;
-}
-
-struct gf_action *plan_add(struct planner *pl, enum gf_action_kind kind, const char *host,
-                           const char *fmt, ...)
-{
-    struct gf_action *a;
-    va_list ap;
-
-    if (pl->out->nactions == GF_PLAN_MAX)
-        return NULL;
-    a = &pl->out->actions[pl->out->nactions++];
-    memset(a, 0, sizeof(*a));
-    a->kind = kind;
-    a->hv = -1;
-    if (host)
-        snprintf(a->host, sizeof(a->host), "%s", host);
-    va_start(ap, fmt);
-    vsnprintf(a->rule, sizeof(a->rule), fmt, ap);
-    va_end(ap);
-    return a;
-}
-
 /* The load numbers as the rule shows them: "212 sessions / (9 hosts x 25) = 94%". */
 static void load_text(const struct planner *pl, char *buf, size_t len)
 {
     snprintf(buf, len, "%s: %d session%s / (%d host%s x %d) = %d%%", pl->label, pl->out->sessions,
              pl->out->sessions == 1 ? "" : "s", pl->out->in_service,
              pl->out->in_service == 1 ? "" : "s", pl->p->max_sessions, pl->out->usage_pct);
-}
-
-void plan_clock_text(const struct gf_local *now, time_t t, char *buf, size_t len)
-{
-    time_t local = t + now->utc_offset;
-    struct tm tm;
-
-    gmtime_r(&local, &tm);
-    strftime(buf, len, "%H:%M:%S", &tm);
 }
 
 /* Whether draining host H may go now, by the policy: no session left at
@@ -85,141 +35,6 @@ static int is_empty(const struct gf_policy *p, const struct gf_host_obs *h, long
         return 1;
     return p->empty_when == GF_EMPTY_NO_ACTIVE && h->active_sessions == 0 &&
            waited >= p->drain_wait && h->logoff_sent;
-}
-
-/* Whether hypervisor HV has VERSION of the farm's image (or is not known
- * to lack it: versions not observed, or VERSION 0, the promoted one). */
-static int hv_has(const struct gf_hv_obs *hv, unsigned int version)
-{
-    if (!version || !hv->nversions)
-        return 1;
-    for (int i = 0; i < hv->nversions; i++)
-        if (hv->versions[i] == version)
-            return 1;
-    return 0;
-}
-
-/* The hypervisor a new host of VERSION goes on: the reachable one with that
- * version and the most free memory that fits a host and is under its own
- * maximum; -1 if none. */
-static int place(const struct planner *pl, unsigned int version)
-{
-    int best = -1;
-
-    for (int i = 0; i < pl->p->nhypervisors; i++) {
-        const struct gf_hypervisor *hv = &pl->p->hypervisors[i];
-        if (!pl->farm->hv[i].reachable || pl->free_kib[i] < pl->p->memory_kib ||
-            !hv_has(&pl->farm->hv[i], version))
-            continue;
-        if (hv->max_hosts && pl->on_hv[i] >= hv->max_hosts)
-            continue;
-        if (best < 0 || pl->free_kib[i] > pl->free_kib[best])
-            best = i;
-    }
-    return best;
-}
-
-/* qsort/bsearch comparator of taken names. */
-static int by_name(const void *a, const void *b)
-{
-    return strcmp((const char *)a, (const char *)b);
-}
-
-/* Whether NAME is taken by an observed host, any domain of the farm's
- * hypervisors, or a planned clone. */
-static int name_taken(const struct planner *pl, const char *name)
-{
-    for (int i = 0; i < pl->farm->nhosts; i++)
-        if (strcmp(pl->farm->hosts[i].name, name) == 0)
-            return 1;
-    if (pl->farm->ntaken &&
-        bsearch(name, pl->farm->taken, (size_t)pl->farm->ntaken, sizeof(*pl->farm->taken), by_name))
-        return 1;
-    for (int i = 0; i < pl->out->nactions; i++)
-        if (pl->out->actions[i].kind == GF_ACT_CLONE && strcmp(pl->out->actions[i].host, name) == 0)
-            return 1;
-    return 0;
-}
-
-int plan_room(const struct planner *pl, unsigned int version)
-{
-    return pl->total < pl->p->max_hosts && place(pl, version) >= 0;
-}
-
-struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, unsigned int version)
-{
-    char name[GF_NAME_MAX + 1];
-    struct gf_action *a;
-    int hv, tries;
-
-    if (pl->farm->clone_retry_at && pl->now->t < pl->farm->clone_retry_at) {
-        char until[16];
-        plan_clock_text(pl->now, pl->farm->clone_retry_at, until, sizeof(until));
-        plan_add(pl, GF_ACT_NOTE, NULL, "%s: clones back off until %s after %d failure%s: no clone",
-                 why, until, pl->farm->clone_failures, pl->farm->clone_failures == 1 ? "" : "s");
-        return NULL;
-    }
-    if (pl->total >= pl->p->max_hosts) {
-        plan_add(pl, GF_ACT_NOTE, NULL, "%s: farm.max_hosts %d reached: no clone", why,
-                 pl->p->max_hosts);
-        return NULL;
-    }
-    if ((hv = place(pl, version)) < 0) {
-        if (version && place(pl, 0) >= 0)
-            plan_add(pl, GF_ACT_NOTE, NULL,
-                     "%s: no reachable hypervisor with room has image %s v%u: no clone", why,
-                     pl->p->image, version);
-        else
-            plan_add(pl, GF_ACT_NOTE, NULL,
-                     "%s: no reachable hypervisor has %lluM free and room: no clone", why,
-                     pl->p->memory_kib >> 10);
-        return NULL;
-    }
-    /* the next free name; every name taken, or the pattern repeating, ends
-     * the search (no more names than hosts, domains and clones can be taken) */
-    tries = pl->farm->nhosts + pl->farm->ntaken + pl->out->nactions + 1;
-    do
-        gf_policy_host_name(pl->p, pl->next_number++, name, sizeof(name));
-    while (name_taken(pl, name) && --tries > 0);
-    if (tries == 0) {
-        plan_add(pl, GF_ACT_NOTE, NULL, "%s: no free host name by farm.host_name: no clone", why);
-        return NULL;
-    }
-    if (!(a = plan_add(pl, GF_ACT_CLONE, name, "%s", why)))
-        return NULL;
-    a->hv = hv;
-    a->standby = standby;
-    a->version = version;
-    pl->free_kib[hv] -= pl->p->memory_kib;
-    pl->on_hv[hv]++;
-    pl->total++;
-    return a;
-}
-
-int plan_hv_ok(const struct planner *pl, const struct gf_host_obs *h)
-{
-    return h->hv >= 0 && h->hv < pl->p->nhypervisors && pl->farm->hv[h->hv].reachable;
-}
-
-int plan_pick(const struct gf_farm_obs *farm, const int *candidate, int most)
-{
-    int best = -1;
-
-    for (int i = 0; i < farm->nhosts; i++) {
-        const struct gf_host_obs *h = &farm->hosts[i], *b;
-        if (!candidate[i])
-            continue;
-        if (best < 0) {
-            best = i;
-            continue;
-        }
-        b = &farm->hosts[best];
-        if (most ? h->sessions > b->sessions : h->sessions < b->sessions)
-            best = i;
-        else if (h->sessions == b->sessions && strcmp(h->name, b->name) > 0)
-            best = i;
-    }
-    return best;
 }
 
 /* Whether host NAME exists and is active (a drained host's successor). */
@@ -373,11 +188,13 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
     /* a host failing its health checks (within its grace too) is replaced
      * and quarantined, never drained away by the scaler: it is evidence */
     while (remove-- > 0 && (i = pick_to_drain(pl, cand)) >= 0) {
-        plan_add(pl, GF_ACT_DRAIN, farm->hosts[i].name,
-                 "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low,
-                 ph->threshold, p->hysteresis, farm->hosts[i].name, farm->hosts[i].sessions,
-                 farm->hosts[i].sessions == 1 ? "" : "s",
-                 ph->balance == GF_DEPTH ? "depth" : "breadth");
+        struct gf_action *a = plan_add(
+            pl, GF_ACT_DRAIN, farm->hosts[i].name,
+            "%s < %d%% (%d%% - %d): %s has %d session%s, the fewest (%s)", load, low, ph->threshold,
+            p->hysteresis, farm->hosts[i].name, farm->hosts[i].sessions,
+            farm->hosts[i].sessions == 1 ? "" : "s", ph->balance == GF_DEPTH ? "depth" : "breadth");
+        if (a)
+            a->drain_by = GF_DRAIN_SCALER;
         cand[i] = 0;
         touched[i] = 1;
     }
@@ -441,153 +258,34 @@ static void top_up_standby(struct planner *pl, const int *touched)
     free(cand);
 }
 
-int plan_failing(const struct gf_policy *p, const struct gf_host_obs *h)
+/* Tell the broker and the users of each host an admin drained (vmctl farm
+ * drain) that it drains, once. */
+static void notify_admin_drains(struct planner *pl)
 {
-    if (h->state != GF_HS_ACTIVE)
-        return 0;
-    if (h->admin_replace)
-        return 1;
-    return p->health_on &&
-           (h->unhealthy == 2 || (h->unhealthy == 1 && h->unhealthy_for >= p->health_grace));
-}
-
-struct gf_host_obs *gf_farm_host(const struct gf_farm_obs *farm, const char *name)
-{
-    for (int i = 0; name[0] && i < farm->nhosts; i++)
-        if (strcmp(farm->hosts[i].name, name) == 0)
-            return &farm->hosts[i];
-    return NULL;
-}
-
-/* Mark every failing host handled: the scaler neither starts nor replaces
- * the hosts a safeguard holds back. */
-static void hold_back(struct planner *pl, int *touched)
-{
-    for (int i = 0; i < pl->farm->nhosts; i++)
-        if (plan_failing(pl->p, &pl->farm->hosts[i]))
-            touched[i] = 1;
-}
-
-/* Replace failing hosts: a replacement first (a standby started, else a
- * clone), then, once it is ready, the failing host is quarantined, or
- * drained when it still has users and runs.  Nothing when too many fail at
- * once (the cause is below the hosts), when the breaker is open, or when a
- * replacement itself fails soon after it was made (a bad image).  Returns
- * the replacements on their way (to count as coming capacity). */
-static int plan_health(struct planner *pl, int *touched)
-{
-    const struct gf_policy *p = pl->p;
-    const struct gf_farm_obs *farm = pl->farm;
-    int nbad = 0, nactive = 0, coming = 0, *cand, i;
-    char rule[200];
-
-    for (i = 0; i < farm->nhosts; i++) {
-        if (farm->hosts[i].state != GF_HS_ACTIVE || !plan_hv_ok(pl, &farm->hosts[i]))
-            continue;
-        nactive++;
-        nbad += plan_failing(p, &farm->hosts[i]);
-    }
-    pl->out->failing = nbad;
-    if (!nbad)
-        return 0;
-    if (nbad > p->mass_failure_min && nbad * 100 > p->mass_failure_pct * nactive) {
-        hold_back(pl, touched);
-        plan_add(pl, GF_ACT_NOTE, NULL,
-                 "health: %d of %d hosts failing (more than %d%%): replacing nothing; the cause is "
-                 "likely below them (storage, network, hypervisor)",
-                 nbad, nactive, p->mass_failure_pct);
-        return nbad; /* held back, not made up for by the scaler either */
-    }
-    if (farm->breaker_open) {
-        hold_back(pl, touched);
-        plan_add(pl, GF_ACT_NOTE, NULL,
-                 "health: %d host%s failing, but the breaker is open after failed replacements: "
-                 "replacing nothing (vmctl farm resume closes it)",
-                 nbad, nbad == 1 ? "" : "s");
-        return nbad; /* held back, not made up for by the scaler either */
-    }
-    if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
-        return 0;
-    for (i = 0; i < farm->nhosts; i++)
-        cand[i] = farm->hosts[i].state == GF_HS_STANDBY && farm->hosts[i].run == GF_RUN_OFF &&
-                  plan_hv_ok(pl, &farm->hosts[i]);
-    for (int k = 0; k < farm->nhosts; k++) {
-        const struct gf_host_obs *f = &farm->hosts[k], *r;
-        struct gf_action *a;
-        if (!plan_failing(p, f) || !plan_hv_ok(pl, f) || touched[k])
-            continue;
-        touched[k] = 1;
-        snprintf(rule, sizeof(rule), "health: %s %s (%ds)", f->name, f->health, f->unhealthy_for);
-        if (f->replaces[0] && f->created && pl->now->t - f->created < p->breaker_window) {
-            plan_add(pl, GF_ACT_NOTE, f->name,
-                     "%s: it replaced %s %lldm ago: image %s v%u is likely bad: replacing nothing",
-                     rule, f->replaces, (long long)(pl->now->t - f->created) / 60, p->image,
-                     f->image_version);
-            pl->out->bad_image = 1;
-            continue;
-        }
-        r = gf_farm_host(farm, f->replaced_by);
-        for (i = 0; !r && i < farm->nhosts; i++) /* linked one way only (a crash between) */
-            if (strcmp(farm->hosts[i].replaces, f->name) == 0)
-                r = &farm->hosts[i];
-        if (r && r->state == GF_HS_ACTIVE) {
-            if (!r->ready) {
-                coming++; /* on its way */
-                continue;
-            }
-            if (f->run == GF_RUN_RUNNING && f->sessions > 0 && f->admin_replace != 2)
-                plan_add(pl, GF_ACT_DRAIN, f->name, "%s; %s is ready, %d session%s left", rule,
-                         r->name, f->sessions, f->sessions == 1 ? "" : "s");
-            else
-                plan_add(pl, GF_ACT_QUARANTINE, f->name, "%s; %s is ready", rule, r->name);
-            continue;
-        }
-        coming++;
-        if ((i = plan_pick(farm, cand, 0)) >= 0) {
-            if ((a = plan_add(pl, GF_ACT_START, farm->hosts[i].name, "%s", rule))) {
-                a->standby = 1;
-                snprintf(a->replaces, sizeof(a->replaces), "%s", f->name);
-            }
-            cand[i] = 0;
-            touched[i] = 1;
-        } else {
-            pl->total--; /* the failing host is set aside: its place is free */
-            if ((a = plan_clone(pl, 0, rule, pl->out->clone_version)))
-                snprintf(a->replaces, sizeof(a->replaces), "%s", f->name);
-        }
-    }
-    free(cand);
-    return coming;
-}
-
-/* Delete quarantined hosts kept longer than the policy's quarantine_days. */
-static void expire_quarantine(struct planner *pl)
-{
-    const struct gf_policy *p = pl->p;
-
-    for (int i = 0; p->quarantine_days && i < pl->farm->nhosts; i++) {
+    for (int i = 0; i < pl->farm->nhosts; i++) {
         const struct gf_host_obs *h = &pl->farm->hosts[i];
-        if (h->state == GF_HS_QUARANTINED && plan_hv_ok(pl, h) && h->since &&
-            pl->now->t - h->since >= (time_t)p->quarantine_days * 24 * 3600)
-            plan_add(pl, GF_ACT_RETIRE, h->name,
-                     "health: %s quarantined %lldd (quarantine_days %d)", h->name,
-                     (long long)(pl->now->t - h->since) / 86400, p->quarantine_days);
+        if (h->state == GF_HS_DRAINING && h->admin_drain && !h->notified && !h->logoff_sent &&
+            plan_hv_ok(pl, h))
+            plan_add(pl, GF_ACT_NOTIFY, h->name,
+                     "drain: %s drained by an admin: the broker and its users are told", h->name);
     }
 }
 
-unsigned int gf_plan_clone_version(const struct gf_policy *p, const struct gf_farm_obs *farm)
+/* During a roll-out, remember in the metadata of each host on the version
+ * it moves to when the host became ready: its health gate is not timed
+ * again after a restart. */
+static void mark_ready(struct planner *pl)
 {
-    const struct gf_rollout *r = farm->rollout;
+    const struct gf_rollout *r = &pl->out->rollout;
 
-    if (r && strcmp(r->image, p->image) != 0)
-        r = NULL; /* the policy's image changed since */
-    if (gf_rollout_active(r))
-        return r->phase == GF_RO_CANARY ? r->from : gf_rollout_target(r);
-    if (p->image_version)
-        return (unsigned int)p->image_version;
-    if (r && r->phase != GF_RO_NONE)
-        return gf_rollout_target(r);
-    return farm->promoted;
+    if (!gf_rollout_active(r) || r->paused)
+        return;
+    for (int i = 0; i < pl->farm->nhosts; i++) {
+        const struct gf_host_obs *h = &pl->farm->hosts[i];
+        if (h->state == GF_HS_ACTIVE && h->ready && !h->ready_recorded &&
+            h->image_version == gf_rollout_target(r) && plan_hv_ok(pl, h))
+            plan_add(pl, GF_ACT_MARK_READY, h->name, "rollout: %s is ready", h->name);
+    }
 }
 
 void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const struct gf_local *now,
@@ -599,6 +297,11 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     int over, unknown = 0;
     char why[200];
 
+    struct gf_farm_obs view;
+    struct gf_rollout rec;
+    enum gf_rollout_phase before, was;
+    int requests_changed = 0;
+
     memset(out, 0, sizeof(*out));
     gf_schedule_phase(p, now, &out->phase);
     ph = out->phase.params;
@@ -608,6 +311,17 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
                  out->phase.holiday->month, out->phase.holiday->day);
     else
         snprintf(pl.label, sizeof(pl.label), "%s", gf_phase_name(out->phase.phase));
+    /* the admin's roll-out requests first: the plan goes by what they make
+     * of the record */
+    before = farm->rollout ? farm->rollout->phase : GF_RO_NONE;
+    memset(&rec, 0, sizeof(rec));
+    if (farm->rollout)
+        rec = *farm->rollout;
+    view = *farm;
+    if (farm->nrequests && (requests_changed = plan_rollout_requests(&pl, &rec)))
+        view.rollout = &rec;
+    pl.farm = farm = &view;
+    was = farm->rollout ? farm->rollout->phase : GF_RO_NONE;
     out->clone_version = gf_plan_clone_version(p, farm);
     if (gf_rollout_active(farm->rollout) && strcmp(farm->rollout->image, p->image) == 0)
         pl.old_first = gf_rollout_target(farm->rollout);
@@ -645,13 +359,22 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         return;
 
     plan_rollout(&pl, touched);
+    if (requests_changed) {
+        if (!gf_rollout_active(&out->rollout))
+            out->rollout = rec; /* e.g. a pause of a roll-out of another image */
+        out->rollout_changed = 1;
+    }
+    plan_rollout_report(&pl, before, was);
+    mark_ready(&pl);
     if (out->rollout_changed) { /* a phase changed: the scaler clones by the new one */
         struct gf_farm_obs next = *farm;
         next.rollout = &out->rollout;
         out->clone_version = gf_plan_clone_version(p, &next);
     }
     coming = plan_health(&pl, touched); /* replacements count as capacity on its way */
-    expire_quarantine(&pl);
+    plan_bad_image_breaker(&pl);
+    notify_admin_drains(&pl);
+    plan_expire_quarantine(&pl);
     min_needed = gf_phase_min_hosts(p, ph);
     if (min_needed < p->min_hosts)
         min_needed = p->min_hosts;
@@ -721,35 +444,5 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         for (int k = 0; a->hv < 0 && a->host[0] && k < farm->nhosts; k++)
             if (strcmp(farm->hosts[k].name, a->host) == 0)
                 a->hv = farm->hosts[k].hv;
-    }
-}
-
-void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *buf, size_t len)
-{
-    char size[32];
-
-    switch (a->kind) {
-    case GF_ACT_CLONE:
-        snprintf(buf, len, "%s: clone %s%s on %s", a->rule, a->host,
-                 a->standby ? " as standby" : "",
-                 a->hv >= 0 && a->hv < p->nhypervisors ? p->hypervisors[a->hv].uri : "?");
-        return;
-    case GF_ACT_RESIZE:
-        if (a->vcpus)
-            snprintf(buf, len, "%s: resize %s to %d vCPUs", a->rule, a->host, a->vcpus);
-        else {
-            snprintf(size, sizeof(size), "%lluM", a->memory_kib >> 10);
-            snprintf(buf, len, "%s: resize %s to %s", a->rule, a->host, size);
-        }
-        return;
-    case GF_ACT_NOTE:
-        snprintf(buf, len, "%s", a->rule);
-        return;
-    case GF_ACT_START:
-        snprintf(buf, len, "%s: start %s%s", a->rule, a->host, a->standby ? " (standby)" : "");
-        return;
-    default:
-        snprintf(buf, len, "%s: %s %s", a->rule, gf_action_name(a->kind), a->host);
-        return;
     }
 }

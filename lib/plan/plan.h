@@ -8,6 +8,7 @@
 
 #include <time.h>
 
+#include "model/meta.h"
 #include "policy/policy.h"
 #include "plan/rollout.h"
 #include "policy/schedule.h"
@@ -16,15 +17,6 @@
 
 enum gf_host_run { GF_RUN_RUNNING, GF_RUN_OFF, GF_RUN_OTHER };
 
-/* A host's state in Goldfarm's metadata. */
-enum gf_host_state {
-    GF_HS_ACTIVE,
-    GF_HS_STANDBY,
-    GF_HS_DRAINING,
-    GF_HS_QUARANTINED,
-    GF_HS_RETIRING
-};
-
 struct gf_host_obs {
     char name[GF_NAME_MAX + 1];
     int hv; /* index into the policy's hypervisors */
@@ -32,15 +24,19 @@ struct gf_host_obs {
     enum gf_host_state state;
     unsigned int image_version;
     int sessions;        /* logged-in users; -1: unknown */
+    int agent;           /* its guest agent answered this tick: 1, 0 silent, -1 not asked */
+    int health_status;   /* the policy's health command: its exit status; -1 could not run */
     int active_sessions; /* of those, active; -1: unknown */
     int vcpus;
     unsigned long long memory_kib;
-    double cpu_pct;    /* of its vCPUs, 0-100; < 0: unknown */
-    double mem_pct;    /* of its memory in use by the guest; < 0: unknown */
-    time_t since;      /* when it entered its state */
-    int logoff_sent;   /* draining: the logoff hook has run */
-    int admin_drain;   /* drained by an admin: never undrained by the planner */
-    int admin_replace; /* vmctl farm replace: 1 replace (drain if users), 2 --now */
+    double cpu_pct;                    /* of its vCPUs, 0-100; < 0: unknown */
+    double mem_pct;                    /* of its memory in use by the guest; < 0: unknown */
+    time_t since;                      /* when it entered its state */
+    int logoff_sent;                   /* draining: the logoff hook has run */
+    int notified;                      /* draining: the broker and notify hooks have run */
+    enum gf_drain_by drained_by;       /* draining: who drained it */
+    int admin_drain;                   /* drained by an admin: never undrained by the planner */
+    enum gf_replace_req admin_replace; /* vmctl farm replace: drain if users, or now */
     time_t created;
     int run_reason;            /* libvirt's reason for its state (VIR_DOMAIN_SHUTOFF_CRASHED...) */
     unsigned long long cpu_ns; /* cumulative CPU time; 0: unknown */
@@ -94,18 +90,26 @@ struct gf_farm_obs {
     int breaker_open;                        /* too many failed replacements: replace nothing */
     unsigned int promoted;                   /* the image's promoted version (0: not known) */
     const struct gf_rollout *rollout;        /* the farm's roll-out record (NULL: none) */
+    struct gf_rollout_req *requests;         /* roll-out requests waiting (owned) */
+    int nrequests;
+    int recent_replace_failures; /* replacements that failed within health.window */
 };
 
 enum gf_action_kind {
-    GF_ACT_START,      /* start a standby host */
-    GF_ACT_CLONE,      /* clone a new host on .hv (.standby: leave it shut off as standby) */
-    GF_ACT_RESIZE,     /* resize to .vcpus / .memory_kib */
-    GF_ACT_DRAIN,      /* stop new sessions, notify users */
-    GF_ACT_UNDRAIN,    /* cancel a drain: the host is needed again */
-    GF_ACT_LOGOFF,     /* drain wait is up: log the remaining users off */
-    GF_ACT_RETIRE,     /* shut off, undefine, delete its overlay */
-    GF_ACT_QUARANTINE, /* set a failed host aside: snapshot, stop, keep */
-    GF_ACT_NOTE,       /* nothing to do, and why (cooldown, no room, unknown load) */
+    GF_ACT_START,        /* start a standby host */
+    GF_ACT_CLONE,        /* clone a new host on .hv (.standby: leave it shut off as standby) */
+    GF_ACT_RESIZE,       /* resize to .vcpus / .memory_kib */
+    GF_ACT_DRAIN,        /* stop new sessions, notify users */
+    GF_ACT_UNDRAIN,      /* cancel a drain: the host is needed again */
+    GF_ACT_LOGOFF,       /* drain wait is up: log the remaining users off */
+    GF_ACT_RETIRE,       /* shut off, undefine, delete its overlay */
+    GF_ACT_QUARANTINE,   /* set a failed host aside: snapshot, stop, keep */
+    GF_ACT_NOTIFY,       /* a host an admin drained: run the broker and notify hooks */
+    GF_ACT_MARK_READY,   /* a roll-out's host became ready: remember when (metadata) */
+    GF_ACT_PROMOTE,      /* promote .version of the image again on .hv (a roll-out went back) */
+    GF_ACT_OPEN_BREAKER, /* stop replacing: too many replacements failed, or a bad image */
+    GF_ACT_ROLLOUT,      /* the roll-out record: a request taken or refused, a phase changed */
+    GF_ACT_NOTE,         /* nothing to do, and why (cooldown, no room, unknown load) */
 };
 
 struct gf_action {
@@ -118,6 +122,9 @@ struct gf_action {
     char replaces[GF_NAME_MAX + 1];   /* start/clone: the failed host this one replaces */
     char supersedes[GF_NAME_MAX + 1]; /* clone: the old host it takes over from (roll-out) */
     unsigned int version;             /* clone: the image version (0: the promoted one) */
+    enum gf_drain_by drain_by;        /* drain: who drains it */
+    int level;                        /* how the daemon logs it (GF_LOG_*: a safeguard's
+                                         hold is an error, a backoff a warning) */
     char rule[200];                   /* the rule and the numbers behind it */
 };
 
@@ -133,6 +140,8 @@ struct gf_plan {
     unsigned int clone_version; /* what new hosts are cloned from (0: the promoted version) */
     struct gf_rollout rollout;  /* the roll-out record after this plan (phase NONE: none) */
     int rollout_changed;        /* it differs from the observed one: save it */
+    int requests_taken;         /* the waiting roll-out requests were decided on */
+    char breaker[256];          /* why this plan opens the breaker ("": it does not) */
     int nactions;
     struct gf_action actions[GF_PLAN_MAX];
 };
@@ -155,10 +164,5 @@ void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *
 
 /* The name of kind K ("clone"). */
 const char *gf_action_name(enum gf_action_kind k);
-
-/* The name of host state S as written in metadata ("draining"), and back
- * (-1 when unknown). */
-const char *gf_host_state_name(enum gf_host_state s);
-int gf_host_state_parse(const char *name);
 
 #endif

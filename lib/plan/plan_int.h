@@ -24,6 +24,11 @@ struct planner {
 struct gf_action *plan_add(struct planner *pl, enum gf_action_kind kind, const char *host,
                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Add a note at LEVEL (GF_LOG_ERR: a safeguard holds something back),
+ * formatted.  Returns it, or NULL when the plan is full. */
+struct gf_action *plan_note_level(struct planner *pl, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Plan one clone of VERSION (as standby when STANDBY); its rule is WHY.
  * Returns the action, or NULL when there is no room (a note says why). */
 struct gf_action *plan_clone(struct planner *pl, int standby, const char *why,
@@ -45,10 +50,33 @@ int plan_failing(const struct gf_policy *p, const struct gf_host_obs *h);
  * fewest sessions; ties go to the later name.  -1 if none. */
 int plan_pick(const struct gf_farm_obs *farm, const int *candidate, int most);
 
+/* The health pass (plan_health.c): replace failing hosts, set them aside
+ * once replaced; marks what it acts on or holds back in TOUCHED.  Returns
+ * the replacements on their way (capacity coming). */
+int plan_health(struct planner *pl, int *touched);
+
+/* A replacement failed soon after it was made: the plan opens the breaker. */
+void plan_bad_image_breaker(struct planner *pl);
+
+/* Delete quarantined hosts kept longer than the policy's quarantine_days. */
+void plan_expire_quarantine(struct planner *pl);
+
 /* A roll-out's part of the plan (plan_rollout.c): move the farm's hosts to
  * the record's target version, gate them, go back when they fail.  Hosts
  * it acts on or holds are marked in TOUCHED.  Fills PL->out->rollout. */
 void plan_rollout(struct planner *pl, int *touched);
+
+/* Decide on the farm's waiting roll-out requests against REC (the record,
+ * changed by those taken), each an action (plan_requests.c).  Returns
+ * whether REC changed. */
+int plan_rollout_requests(struct planner *pl, struct gf_rollout *rec);
+
+/* Say the roll-out's phase change (from WAS, the phase once the requests
+ * were taken, to PL->out->rollout's) as an action, and when it goes back
+ * (BEFORE: the phase observed), promote the old version again where the
+ * new one is promoted. */
+void plan_rollout_report(struct planner *pl, enum gf_rollout_phase before,
+                         enum gf_rollout_phase was);
 
 /* Whether H is the new half of a roll-out pair whose old host still serves
  * (the pair is one place in service, not two). */

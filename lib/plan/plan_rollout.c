@@ -36,6 +36,13 @@ int plan_pair_pending(const struct gf_farm_obs *farm, const struct gf_host_obs *
            o->created <= h->created;
 }
 
+/* Mark A (a drain the roll-out plans; may be NULL) as the roll-out's. */
+static void rollout_drain(struct gf_action *a)
+{
+    if (a)
+        a->drain_by = GF_DRAIN_ROLLOUT;
+}
+
 /* Set up RO's view of the record's phase. */
 static void ro_phase(struct ro *ro)
 {
@@ -193,15 +200,17 @@ static void undo_new_hosts(struct ro *ro)
         if (gate_failed(ro, h, why, sizeof(why))) {
             ro->touched[i] = 1;
             if (h->run == GF_RUN_RUNNING && h->sessions > 0)
-                plan_add(ro->pl, GF_ACT_DRAIN, h->name, "%s: %s failed (%s), %d session%s left",
-                         ro->tag, h->name, why, h->sessions, h->sessions == 1 ? "" : "s");
+                rollout_drain(plan_add(ro->pl, GF_ACT_DRAIN, h->name,
+                                       "%s: %s failed (%s), %d session%s left", ro->tag, h->name,
+                                       why, h->sessions, h->sessions == 1 ? "" : "s"));
             else
                 plan_add(ro->pl, GF_ACT_QUARANTINE, h->name, "%s: %s failed (%s)", ro->tag, h->name,
                          why);
         } else if (old && old->image_version != ro->r->to) {
             ro->touched[i] = 1;
             ro->touched[index_of(ro, old)] = 1;
-            plan_add(ro->pl, GF_ACT_DRAIN, h->name, "%s: %s keeps its place", ro->tag, old->name);
+            rollout_drain(plan_add(ro->pl, GF_ACT_DRAIN, h->name, "%s: %s keeps its place", ro->tag,
+                                   old->name));
         }
     }
 }
@@ -220,9 +229,9 @@ static void take_over(struct ro *ro)
         ro->touched[i] = 1;
         ro->touched[index_of(ro, old)] = 1;
         if (n->ready && !n->unhealthy)
-            plan_add(ro->pl, GF_ACT_DRAIN, old->name,
-                     "%s: %s (v%u) is ready and serves in its place", ro->tag, n->name,
-                     n->image_version);
+            rollout_drain(plan_add(ro->pl, GF_ACT_DRAIN, old->name,
+                                   "%s: %s (v%u) is ready and serves in its place", ro->tag,
+                                   n->name, n->image_version));
     }
 }
 
@@ -245,9 +254,10 @@ static int replace_old(struct ro *ro, const struct gf_host_obs *old, const char 
         return 1;
     }
     if (ro->in_service - 1 >= ro->r->min_hosts) {
-        plan_add(ro->pl, GF_ACT_DRAIN, old->name,
-                 "%s: no room for a %s clone: %s drained first (%d in service, minimum %d)",
-                 ro->tag, what, old->name, ro->in_service, ro->r->min_hosts);
+        rollout_drain(
+            plan_add(ro->pl, GF_ACT_DRAIN, old->name,
+                     "%s: no room for a %s clone: %s drained first (%d in service, minimum %d)",
+                     ro->tag, what, old->name, ro->in_service, ro->r->min_hosts));
         ro->in_service--;
         ro->pl->rollout_drained++;
         return 1;

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/escape.h"
+#include "base/file.h"
+#include "model/meta.h"
 
 static const char *const phase_names[] = {"none", "canary",      "batches", "rollback",
                                           "done", "rolled-back", "stuck"};
@@ -79,7 +82,7 @@ int gf_rollout_load(const char *state_dir, const char *farm, struct gf_rollout *
 
     memset(r, 0, sizeof(*r));
     path_of(state_dir, farm, "rollout", path, sizeof(path));
-    if (!(in = fopen(path, "r"))) {
+    if (!(in = fopen(path, "re"))) {
         if (errno == ENOENT)
             return 0;
         gf_err(GF_ERR_OP, "cannot read %s: %s", path, strerror(errno));
@@ -145,10 +148,9 @@ int gf_rollout_save(const char *state_dir, const char *farm, const struct gf_rol
 
     path_of(state_dir, farm, "rollout", path, sizeof(path));
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (!(out = fopen(tmp, "w"))) {
-        gf_err(GF_ERR_OP, "cannot write %s: %s", tmp, strerror(errno));
+    unlink(tmp);
+    if (!(out = gf_file_open_write(tmp, 0, 0600)))
         return -1;
-    }
     for (size_t i = 0; i < NFIELDS; i++) {
         const struct field *f = &fields[i];
         const char *at = (const char *)r + f->off;
@@ -204,24 +206,17 @@ int gf_rollout_request(const char *state_dir, const char *farm, const char *line
     return 0;
 }
 
-int gf_rollout_take_requests(const char *state_dir, const char *farm, char ***lines, int *n)
+/* Append the lines of file PATH (missing: none) to *LINES (*N of them).
+ * 0 or -1 with an error. */
+static int read_lines(const char *path, char ***lines, int *n)
 {
-    char path[PATH_MAX + 80], taken[PATH_MAX + 80], line[512];
+    char line[512];
     FILE *in;
 
-    *lines = NULL;
-    *n = 0;
-    path_of(state_dir, farm, "rollout-requests", path, sizeof(path));
-    path_of(state_dir, farm, "rollout-requests.taken", taken, sizeof(taken));
-    /* what a crash left taken comes first; new requests follow it */
-    if (access(taken, F_OK) != 0 && rename(path, taken) != 0) {
+    if (!(in = fopen(path, "re"))) {
         if (errno == ENOENT)
             return 0;
-        gf_err(GF_ERR_OP, "cannot take %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (!(in = fopen(taken, "r"))) {
-        gf_err(GF_ERR_OP, "cannot read %s: %s", taken, strerror(errno));
+        gf_err(GF_ERR_OP, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
     while (fgets(line, sizeof(line), in)) {
@@ -242,6 +237,68 @@ int gf_rollout_take_requests(const char *state_dir, const char *farm, char ***li
     }
     fclose(in);
     return 0;
+}
+
+int gf_rollout_take_requests(const char *state_dir, const char *farm, int take, char ***lines,
+                             int *n)
+{
+    char path[PATH_MAX + 80], taken[PATH_MAX + 80];
+
+    *lines = NULL;
+    *n = 0;
+    path_of(state_dir, farm, "rollout-requests", path, sizeof(path));
+    path_of(state_dir, farm, "rollout-requests.taken", taken, sizeof(taken));
+    if (!take) /* what was taken comes first, then what is still waiting */
+        return read_lines(taken, lines, n) < 0 ? -1 : read_lines(path, lines, n);
+    /* what a crash left taken comes first; new requests follow it */
+    if (access(taken, F_OK) != 0 && rename(path, taken) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        gf_err(GF_ERR_OP, "cannot take %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return read_lines(taken, lines, n);
+}
+
+/* The number KEY=... of request LINE (MIN to MAX, a trailing '%' into *PCT
+ * when PCT is given, then at most 100): GF_REQ_UNSET when absent, -1 when
+ * it is not such a number. */
+static int req_int(const char *line, const char *key, int min, int max, int *pct)
+{
+    size_t klen = strlen(key);
+
+    for (const char *at = strchr(line, ' '); at; at = strchr(at + 1, ' ')) {
+        char buf[32], *end;
+        long v;
+        if (strncmp(at + 1, key, klen) != 0 || at[1 + klen] != '=')
+            continue;
+        snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(at + 2 + klen, " "), at + 2 + klen);
+        v = strtol(buf, &end, 10);
+        if (pct)
+            *pct = *end == '%';
+        if (end == buf || (*end && !(pct && *end == '%' && !end[1])) || v < min ||
+            v > (pct && *pct ? 100 : max))
+            return -1;
+        return (int)v;
+    }
+    return GF_REQ_UNSET;
+}
+
+void gf_rollout_req_parse(const char *line, struct gf_rollout_req *r)
+{
+    static const char *const words[] = {"start", "pause", "resume", "abort"};
+    size_t wlen = strcspn(line, " ");
+
+    memset(r, 0, sizeof(*r));
+    gf_esc(line, r->text, sizeof(r->text));
+    r->kind = GF_REQ_BAD;
+    for (int k = 0; k < 4; k++)
+        if (strlen(words[k]) == wlen && strncmp(line, words[k], wlen) == 0)
+            r->kind = (enum gf_rollout_req_kind)k;
+    r->to = req_int(line, "to", 1, GF_VERSION_MAX, NULL);
+    r->batch = req_int(line, "batch", 1, 100, NULL);
+    r->min = req_int(line, "min", 0, 1000, &r->min_pct);
+    r->soak = req_int(line, "soak", 0, 86400, NULL);
 }
 
 void gf_rollout_requests_done(const char *state_dir, const char *farm)

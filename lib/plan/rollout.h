@@ -65,11 +65,27 @@ int gf_rollout_save(const char *state_dir, const char *farm, const struct gf_rol
  * to STATE_DIR/FARM.rollout-requests.  0 or -1 with an error. */
 int gf_rollout_request(const char *state_dir, const char *farm, const char *line);
 
-/* Take the pending requests of FARM: *LINES is a new array of new strings
- * (free each and the array), *N their number.  A crash after taking them
- * loses none: they are read from a file renamed aside, removed only by
- * gf_rollout_requests_done.  0 or -1 with an error. */
-int gf_rollout_take_requests(const char *state_dir, const char *farm, char ***lines, int *n);
+/* The pending requests of FARM: *LINES is a new array of new strings (free
+ * each and the array), *N their number.  With TAKE they are taken (goldfarmd):
+ * a crash after taking them loses none, as they are read from a file
+ * renamed aside, removed only by gf_rollout_requests_done; without, they
+ * are only read (vmctl plan).  0 or -1 with an error. */
+int gf_rollout_take_requests(const char *state_dir, const char *farm, int take, char ***lines,
+                             int *n);
+
+/* A request, parsed ("start to=2 batch=2 min=75% soak=600"). */
+enum gf_rollout_req_kind { GF_REQ_START, GF_REQ_PAUSE, GF_REQ_RESUME, GF_REQ_ABORT, GF_REQ_BAD };
+#define GF_REQ_UNSET (-2) /* a value the request does not give */
+
+struct gf_rollout_req {
+    enum gf_rollout_req_kind kind;
+    int to, batch, min, soak; /* GF_REQ_UNSET when absent, -1 when out of range */
+    int min_pct;              /* min is a percentage */
+    char text[160];           /* the line as written (escaped), for the reasons */
+};
+
+/* Parse request LINE into R (kind GF_REQ_BAD for an unknown word).  Pure. */
+void gf_rollout_req_parse(const char *line, struct gf_rollout_req *r);
 
 /* The requests taken were applied: forget them. */
 void gf_rollout_requests_done(const char *state_dir, const char *farm);

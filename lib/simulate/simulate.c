@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "model/meta.h"
 #include "observe/observe.h"
+#include "reconcile/tick.h"
 #include "policy/schedule.h"
 
 /* The model of one host, beside what libvirt knows of it. */
@@ -33,9 +34,11 @@ struct sim {
     const struct gf_sim_opts *o;
     struct gf_sim_result *r;
     virConnectPtr conns[GF_MAX_HYPERVISORS];
+    int dt;          /* the step's length */
+    int failed;      /* the model could not follow (out of memory) */
     struct mhost *m; /* sorted by name unless UNSORTED */
     int nm, unsorted;
-    time_t last_scale_in, last_drain, last_out;
+    time_t last_drain, last_out;
     char *prev_notes;
     int logged_idle;
     int trace_hint, next_event;
@@ -44,7 +47,7 @@ struct sim {
      * is it observed again.  The rest of the time this copy serves. */
     struct gf_farm_obs seen;
     int stale;
-    struct gf_health health; /* with a policy's health group: crashed hosts are replaced */
+    struct gf_farm_mem mem; /* the tick's memory: health, backoff, roll-out, breaker */
 };
 
 static int mhost_cmp(const void *a, const void *b)
@@ -427,7 +430,6 @@ static void after_act(struct sim *s, const struct gf_plan *plan, const struct gf
                 h->state = GF_HS_DRAINING;
             r->drains++;
             drains++;
-            s->last_scale_in = t;
             break;
         case GF_ACT_UNDRAIN:
             if (h)
@@ -453,7 +455,13 @@ static void after_act(struct sim *s, const struct gf_plan *plan, const struct gf
         case GF_ACT_RESIZE:
             r->resizes++;
             break;
-        case GF_ACT_NOTE:
+        case GF_ACT_OPEN_BREAKER:
+            r->breaker_openings++;
+            break;
+        case GF_ACT_ROLLOUT:
+            r->rollout_steps++;
+            break;
+        default: /* notes, and what has no effect on the model */
             break;
         }
     }
@@ -491,62 +499,91 @@ static void after_act(struct sim *s, const struct gf_plan *plan, const struct gf
     }
 }
 
-/* One step at T: observe, model, plan, act, record. */
-static int step(struct sim *s, time_t t, int dt, struct gf_plan *plan, struct gf_outcome *out)
+/* The tick's observation: a copy of what libvirt's model showed when it
+ * last changed (the simulator is its only writer). */
+static int sim_observe(void *opaque, const struct gf_local *now, struct gf_farm_obs *out)
 {
-    struct gf_policy *p = s->p;
-    struct gf_farm_obs obs = {0};
-    struct gf_phase_at phase;
-    struct gf_local now;
-    int row, ret = -1;
+    struct sim *s = opaque;
 
-    if (gf_local_time(p->timezone, t, &now) < 0)
-        return -1;
-    crashes(s, &now);
     if (s->stale) {
         gf_farm_obs_clear(&s->seen);
-        if (gf_observe(p, s->conns, &now, &s->seen) < 0)
-            goto done;
+        if (gf_observe(s->p, s->conns, now, &s->seen) < 0)
+            return -1;
         s->stale = 0;
     }
-    obs = s->seen; /* a copy: the model writes its sessions into it */
-    if (!(obs.hosts = malloc(((size_t)obs.nhosts + 1) * sizeof(*obs.hosts)))) {
+    *out = s->seen;
+    out->hosts = malloc(((size_t)s->seen.nhosts + 1) * sizeof(*out->hosts));
+    out->taken = malloc(((size_t)s->seen.ntaken + 1) * sizeof(*out->taken));
+    out->requests = NULL;
+    out->nrequests = 0;
+    if (!out->hosts || !out->taken) {
+        gf_farm_obs_clear(out);
         gf_err(GF_ERR_OP, "out of memory");
-        goto done;
+        return -1;
     }
-    if (obs.nhosts)
-        memcpy(obs.hosts, s->seen.hosts, (size_t)obs.nhosts * sizeof(*obs.hosts));
-    if (model_merge(s, &obs, t) < 0)
-        goto done;
-    gf_health_assess(&s->health, p, s->conns, &obs, t);
-    row = gf_trace_at(s->tr, t, &s->trace_hint);
-    gf_schedule_phase(p, &now, &phase);
-    place_users(s, &obs, t, dt, row < 0 ? 0 : s->tr->rows[row].sessions,
+    memcpy(out->hosts, s->seen.hosts, (size_t)s->seen.nhosts * sizeof(*out->hosts));
+    memcpy(out->taken, s->seen.taken, (size_t)s->seen.ntaken * sizeof(*out->taken));
+    return 0;
+}
+
+/* What the test driver cannot tell the tick: the model's users on each
+ * host (the trace's demand placed by the phase's balance). */
+static void sim_model(void *opaque, struct gf_farm_obs *farm, const struct gf_local *now)
+{
+    struct sim *s = opaque;
+    struct gf_phase_at phase;
+    int row;
+
+    if (model_merge(s, farm, now->t) < 0) {
+        s->failed = 1;
+        return;
+    }
+    row = gf_trace_at(s->tr, now->t, &s->trace_hint);
+    gf_schedule_phase(s->p, now, &phase);
+    place_users(s, farm, now->t, s->dt, row < 0 ? 0 : s->tr->rows[row].sessions,
                 row < 0 ? -1 : s->tr->rows[row].active, phase.params->balance);
-    if (s->last_scale_in > obs.last_scale_in)
-        obs.last_scale_in = s->last_scale_in;
-    gf_plan(p, &obs, &now, plan);
-    {
-        struct gf_act_ctx ctx = {
-            .p = p, .conns = s->conns, .farm = &obs, .now = t, .parallel = 1, .stop_timeout = 0};
-        memset(out, 0, sizeof(*out));
-        gf_act(&ctx, plan, out);
-    }
-    after_act(s, plan, out, &now);
-    for (int i = 0; i < plan->nactions; i++)
-        if (plan->actions[i].kind != GF_ACT_NOTE)
-            s->stale = 1; /* libvirt's model changed */
-    account(s, t, dt, row < 0 ? 0 : s->tr->rows[row].sessions, phase.phase);
-    if (plan->nactions)
-        s->r->evaluations++;
-    if (s->o->log && (plan->nactions || !s->logged_idle) &&
-        gf_decision_write(s->o->log, p, t, plan, GF_DECIDED_ACTED, out, NULL) < 0)
+}
+
+/* One step at T: a crash from the trace, then goldfarmd's own tick
+ * (observe, assess, plan, act) on the model, then the figures. */
+static int step(struct sim *s, time_t t, int dt, struct gf_tick *tick)
+{
+    struct gf_tick_env env = {.p = s->p,
+                              .conns = s->conns,
+                              .mem = &s->mem,
+                              .act = 1,
+                              .parallel = 1,
+                              .stop_timeout = 0,
+                              .observe = sim_observe,
+                              .model = sim_model,
+                              .opaque = s};
+    struct gf_local now;
+    struct gf_phase_at phase;
+    int row, ret = -1;
+
+    if (gf_local_time(s->p->timezone, t, &now) < 0)
+        return -1;
+    crashes(s, &now);
+    s->dt = dt;
+    if (gf_tick_run(&env, t, tick) < 0 || s->failed)
         goto done;
-    s->logged_idle = plan->nactions == 0;
+    after_act(s, &tick->plan, &tick->outcome, &tick->local);
+    for (int i = 0; i < tick->plan.nactions; i++)
+        if (tick->plan.actions[i].kind != GF_ACT_NOTE)
+            s->stale = 1; /* libvirt's model changed */
+    row = gf_trace_at(s->tr, t, &s->trace_hint);
+    gf_schedule_phase(s->p, &now, &phase);
+    account(s, t, dt, row < 0 ? 0 : s->tr->rows[row].sessions, phase.phase);
+    if (tick->plan.nactions)
+        s->r->evaluations++;
+    if (s->o->log && (tick->plan.nactions || !s->logged_idle) &&
+        gf_decision_write(s->o->log, s->p, t, &tick->plan, GF_DECIDED_ACTED, &tick->outcome, NULL) <
+            0)
+        goto done;
+    s->logged_idle = tick->plan.nactions == 0;
     ret = 0;
 done:
-    obs.taken = NULL; /* s->seen's */
-    gf_farm_obs_clear(&obs);
+    gf_tick_clear(tick);
     return ret;
 }
 
@@ -554,8 +591,7 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
                 struct gf_sim_result *out)
 {
     struct sim s = {.p = p, .tr = tr, .o = o, .r = out, .trace_hint = -1, .stale = 1};
-    struct gf_plan *plan = malloc(sizeof(*plan));
-    struct gf_outcome *outcome = malloc(sizeof(*outcome));
+    struct gf_tick *tick = malloc(sizeof(*tick));
     FILE *saved_log = gf_log_stream();
     int dt, ret = -1;
     long long nsteps;
@@ -565,7 +601,7 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     snprintf(out->farm, sizeof(out->farm), "%s", p->name);
     snprintf(out->zone, sizeof(out->zone), "%s", p->timezone);
     out->max_sessions = p->max_sessions;
-    if (!plan || !outcome) {
+    if (!tick) {
         gf_err(GF_ERR_OP, "out of memory");
         goto done;
     }
@@ -613,7 +649,7 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     }
     for (long long k = 0; k < nsteps; k++) {
         time_t t = out->from + (time_t)(k * dt);
-        if (step(&s, t, dt, plan, outcome) < 0)
+        if (step(&s, t, dt, tick) < 0)
             goto done;
         out->steps++;
     }
@@ -627,10 +663,9 @@ done:
     free(s.m);
     free(s.prev_notes);
     gf_farm_obs_clear(&s.seen);
-    gf_health_clear(&s.health);
+    gf_mem_clear(&s.mem);
     gf_meta_cache_enable(0);
-    free(plan);
-    free(outcome);
+    free(tick);
     return ret;
 }
 

@@ -77,9 +77,11 @@ struct gf_sim_result {
     int crashes;
     int flaps;
     int clones, standby_clones, starts, drains, undrains, logoffs, retirements, resizes;
-    int replacements; /* failed hosts set aside once replaced (policies with health) */
-    int failed;       /* actions that failed */
-    int evaluations;  /* decision records with actions */
+    int replacements;     /* failed hosts set aside once replaced (policies with health) */
+    int breaker_openings; /* the replacement breaker opened (too many failed, a bad image) */
+    int rollout_steps;    /* roll-out decisions: requests taken or refused, phases changed */
+    int failed;           /* actions that failed */
+    int evaluations;      /* decision records with actions */
     struct gf_sim_sample *series;
     int nseries;
 };

@@ -7,7 +7,8 @@
 
 /* Every domain (state, persistent and live XML, snapshots and which is
  * current) and every volume of every pool on CONN, as one new string to
- * free().  Aborts the test on a libvirt failure. */
+ * free().  goldfarmd's farm lease elements, renewed every tick, are left
+ * out.  Aborts the test on a libvirt failure. */
 char *farm_state(virConnectPtr conn);
 
 /* Fail the running test, showing the first line that differs, when the

@@ -27,9 +27,16 @@ static char *notes;
 static size_t notes_len, notes_cap;
 static int notes_n;
 
-static void sink(const char *line)
+/* Keep LINE as the daemon's stderr would show it: "error: " or "warning: "
+ * before the lines of those levels. */
+static void sink(int level, const char *raw)
 {
-    size_t need = strlen(line) + 2;
+    char line[1200];
+    size_t need;
+
+    snprintf(line, sizeof(line), "%s%s%s", level <= GF_LOG_WARNING ? gf_log_level_name(level) : "",
+             level <= GF_LOG_WARNING ? ": " : "", raw);
+    need = strlen(line) + 2;
 
     if (notes_len + need + 1 > notes_cap) {
         notes_cap = (notes_len + need + 1) * 2;
@@ -271,6 +278,17 @@ void fx_start(struct fx *f, int parallel)
     if (gfd_start(&f->d, f->policies, f->state) < 0)
         fail_msg("gfd_start: %s", gf_err_message());
     f->started = 1;
+}
+
+int fx_start_other(struct fx *f, struct gfd *d, const char *state_dir)
+{
+    memset(d, 0, sizeof(*d));
+    mkdir(state_dir, 0700);
+    d->connect = connector;
+    d->connect_opaque = f;
+    d->parallel = 1;
+    d->stop_timeout = 2;
+    return gfd_start(d, f->policies, state_dir);
 }
 
 void fx_stop(struct fx *f)

@@ -64,6 +64,11 @@ void fx_policy_rds(struct fx *f, char *buf, size_t len, int max_hosts);
  * actions in the calling thread (parallel 1) unless PARALLEL > 1. */
 void fx_start(struct fx *f, int parallel);
 
+/* Start a second daemon context D on F's policies and connections, with
+ * its own STATE_DIR (created): another goldfarmd, as on a second machine.
+ * Returns gfd_start's result (its error in gf_err_message()). */
+int fx_start_other(struct fx *f, struct gfd *d, const char *state_dir);
+
 /* Stop the daemon context (a restart is fx_stop then fx_start). */
 void fx_stop(struct fx *f);
 

@@ -223,8 +223,9 @@ void assert_quarantined(virConnectPtr conn, const char *name, const char *why)
     char snap[128];
 
     meta_of(conn, name, &m);
-    if (strcmp(m.state, "quarantined") != 0)
-        fail_msg("%s is '%s', not quarantined (reason: %s)", name, m.state, m.reason);
+    if (m.state != GF_HS_QUARANTINED)
+        fail_msg("%s is '%s', not quarantined (reason: %s)", name, gf_host_state_name(m.state),
+                 m.reason);
     if (dom_state(conn, name, NULL) != VIR_DOMAIN_SHUTOFF)
         fail_msg("%s is quarantined but not shut off", name);
     snapshot_named(conn, name, "gf-quarantine-", snap, sizeof(snap));
@@ -243,8 +244,8 @@ void assert_replacement(virConnectPtr conn, const char *old, const char *new_hos
     meta_of(conn, new_host, &m);
     if (strcmp(m.replaces, old) != 0)
         fail_msg("%s replaces '%s', not '%s'", new_host, m.replaces, old);
-    if (strcmp(m.state, "active") != 0)
-        fail_msg("the replacement %s is '%s', not active", new_host, m.state);
+    if (m.state != GF_HS_ACTIVE)
+        fail_msg("the replacement %s is '%s', not active", new_host, gf_host_state_name(m.state));
     if (dom_state(conn, new_host, NULL) != VIR_DOMAIN_RUNNING)
         fail_msg("the replacement %s is not running", new_host);
     meta_of(conn, old, &m);

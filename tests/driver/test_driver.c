@@ -160,7 +160,7 @@ static void linked_clone_overlays_the_gold_disk(void **state)
     assert_string_equal(m.farm, "rds");
     assert_string_equal(m.image, "rds-gold");
     assert_int_equal(m.image_version, 1);
-    assert_string_equal(m.state, "active");
+    assert_int_equal(m.state, GF_HS_ACTIVE);
     assert_true(m.created > 1700000000);
     /* the gold is untouched */
     gold_after = virDomainGetXMLDesc(gold, 0);

@@ -254,11 +254,17 @@ static void admin_drain(void **state)
     fx_assert_has(out, "rds-002: draining", "vmctl farm drain");
     free(out);
     assert_true(fx_meta(f, 0, "rds-002", &m));
-    assert_string_equal(m.state, "draining");
-    /* the first tick tells the broker and the users, once; rds-003 replaces it */
+    assert_int_equal(m.state, GF_HS_DRAINING);
+    /* the first tick tells the broker and the users, once (an action of its
+     * plan); rds-003 replaces it */
     fx_tick_farm(f, "rds", t0 + 60);
     assert_int_equal(fx_count(f->lines, "start rds-003\n"), 1);
-    assert_int_equal(fx_count(f->lines, "\n"), 1);
+    assert_int_equal(
+        fx_count(f->lines,
+                 "drain: rds-002 drained by an admin: the broker and its users are told: notify "
+                 "rds-002\n"),
+        1);
+    assert_int_equal(fx_count(f->lines, "\n"), 2);
     hooks = fx_hooklog(f);
     assert_string_equal(hooks, "broker drain rds-002\nnotify rds-002 4\n");
     free(hooks);
@@ -282,11 +288,11 @@ static void admin_drain(void **state)
     fx_assert_lacks(f->lines, "undrain", "the plan");
     assert_int_equal(fx_count(f->lines, "> 80%: clone rds-004 on "), 1);
     assert_true(fx_meta(f, 0, "rds-002", &m));
-    assert_string_equal(m.state, "draining");
+    assert_int_equal(m.state, GF_HS_DRAINING);
     fx_tick_farm(f, "rds", t0 + 600);
     fx_assert_lacks(f->lines, "undrain", "the plan");
     assert_true(fx_meta(f, 0, "rds-002", &m));
-    assert_string_equal(m.state, "draining");
+    assert_int_equal(m.state, GF_HS_DRAINING);
 
     /* the wait is up: its users are logged off, once */
     fx_write_trace(f, "00:00 rds-001 5\n00:00 rds-002 4\n00:00 rds-003 5\n00:00 rds-004 5\n");
@@ -300,7 +306,7 @@ static void admin_drain(void **state)
     assert_string_equal(hooks, "broker drain rds-002\nnotify rds-002 4\nlogoff rds-002 4\n");
     free(hooks);
     assert_true(fx_meta(f, 0, "rds-002", &m));
-    assert_string_equal(m.state, "draining");
+    assert_int_equal(m.state, GF_HS_DRAINING);
     assert_int_equal(fx_dom_state(f, 0, "rds-002"), VIR_DOMAIN_RUNNING);
 
     /* empty: retired */

@@ -230,7 +230,7 @@ static void crash_replaced_in_the_event_tick(void **state)
     }
     assert_replacement(conn, "hf-002", "hf-005");
     meta_of(conn, "hf-002", &m);
-    assert_string_equal(m.state, "active"); /* set aside only once hf-005 serves */
+    assert_int_equal(m.state, GF_HS_ACTIVE); /* set aside only once hf-005 serves */
 
     /* The replacement's own start is an event too: the next tick quarantines. */
     pump_a_little();
@@ -316,7 +316,7 @@ static void quarantine_and_scaler(void **state)
     fx_farm_hosts(f, 0, "hf", hosts, sizeof(hosts));
     fx_assert_has(hosts, "hf-003", "the farm's domains");
     meta_of(f->conn[0], "hf-003", &m);
-    assert_string_equal(m.state, "quarantined");
+    assert_int_equal(m.state, GF_HS_QUARANTINED);
     assert_int_equal(m.since, at(f, "08:00", 20));
 
     /* Within quarantine_days: kept.  After: retired (domain and overlay, never the gold). */
@@ -391,16 +391,35 @@ static void breaker_opens_after_failed_clones_and_resume_closes_it(void **state)
     destroy(f->conn[0], "hf-002");
     setenv("GOLDFARM_FAULT", "clone-define", 1);
     snprintf(path, sizeof(path), "%s/hf.breaker", f->state);
+    /* failed clones back off: 3 minutes after the first failure, 6 after the
+     * second; within a backoff, no clone is tried */
+    static const int attempts[3] = {60, 60 + 180, 60 + 180 + 360};
     for (int i = 1; i <= 3; i++) {
         fx_notes_reset();
-        assert_int_equal(tick_may_fail(f, t + 60 * i), 1);
+        assert_int_equal(tick_may_fail(f, t + attempts[i - 1]), 1);
         fx_assert_has(f->lines, "clone hf-005", "the plan");
         fx_assert_has(fx_notes(), "injected fault at clone-define", "the log");
         assert_int_equal(dom_state(f->conn[0], "hf-005", NULL), -1);
-        assert_int_equal(stat(path, &st) == 0, i == 3);
+        assert_int_equal(stat(path, &st), -1); /* the plan of the next tick decides */
+        if (i < 3) {
+            char notes[2048];
+            assert_int_equal(tick_may_fail(f, t + attempts[i] - 30), 0);
+            fx_assert_lacks(f->lines, "clone hf-005", "the plan within the backoff");
+            fx_plan_notes(f, "hf", notes, sizeof(notes));
+            fx_assert_has(notes, i == 1 ? "clones back off until" : "after 2 failures",
+                          "the notes");
+        }
     }
-    fx_assert_has(fx_notes(), "hf: error: replacements stopped: 3 replacements failed within 600s",
+    /* the next tick's plan opens the breaker, and replaces nothing */
+    unsetenv("GOLDFARM_FAULT");
+    fx_notes_reset();
+    tick_may_fail(f, t + attempts[2] + 60 * 4);
+    fx_assert_has(fx_notes(),
+                  "error: health: 3 replacements failed within 600s: replacements stop (vmctl farm "
+                  "resume hf closes the breaker): open the breaker [done]",
                   "the log");
+    assert_int_equal(stat(path, &st), 0);
+    assert_false(has_line(f, "health: hf-002")); /* no replacement */
     {
         char orphans[512];
         fx_orphans(f, 0, orphans, sizeof(orphans));
@@ -408,7 +427,7 @@ static void breaker_opens_after_failed_clones_and_resume_closes_it(void **state)
     }
     /* open: the next tick replaces nothing, even with the fault gone */
     unsetenv("GOLDFARM_FAULT");
-    tick_may_fail(f, t + 240);
+    tick_may_fail(f, t + attempts[2] + 60 * 30);
     {
         char notes[2048];
         fx_plan_notes(f, "hf", notes, sizeof(notes));
@@ -433,7 +452,7 @@ static void breaker_opens_after_failed_clones_and_resume_closes_it(void **state)
      * the minimum: see bug_breaker_bypassed_by_the_minimum; crash it again) */
     if (dom_state(f->conn[0], "hf-002", NULL) == VIR_DOMAIN_RUNNING)
         destroy(f->conn[0], "hf-002");
-    tick(f, t + 300);
+    tick(f, t + attempts[2] + 60 * 31); /* the clones' backoff over too */
     assert_true(has_line(f, "clone hf-005"));
     assert_replacement(f->conn[0], "hf-002", "hf-005");
     free(held[0]);
@@ -506,7 +525,7 @@ static void standby_started_before_cloning(void **state)
     tick(f, t);
     fx_assert_has(f->lines, "clone hf-005 as standby", "the first tick");
     meta_of(f->conn[0], "hf-005", &m);
-    assert_string_equal(m.state, "standby");
+    assert_int_equal(m.state, GF_HS_STANDBY);
     destroy(f->conn[0], "hf-002");
     tick(f, t + 10);
     fx_assert_has(f->lines, "health: hf-002 shut off unasked (0s): start hf-005 (standby)\n",

@@ -42,12 +42,12 @@ static void failing_host_with_users_is_drained_after_its_replacement(void **stat
     expect_clone_line(f, "hf-005", "hf-003", "health command ");
     /* hf-005 not ready before its first assessment: hf-003 keeps serving */
     meta_of(f->conn[0], "hf-003", &m);
-    assert_string_equal(m.state, "active");
+    assert_int_equal(m.state, GF_HS_ACTIVE);
     tick(f, t + 50);
     fx_assert_has(f->lines, "; hf-005 is ready, 5 sessions left: drain hf-003\n", "the plan");
     assert_false(has_line(f, "quarantine"));
     meta_of(f->conn[0], "hf-003", &m);
-    assert_string_equal(m.state, "draining");
+    assert_int_equal(m.state, GF_HS_DRAINING);
     assert_int_equal(dom_state(f->conn[0], "hf-003", NULL), VIR_DOMAIN_RUNNING);
     hooks = fx_hooklog(f);
     fx_assert_has(hooks, "broker drain hf-003", "the hook log");
@@ -92,7 +92,7 @@ static void farm_replace_and_replace_now(void **state)
     fx_assert_lines(f, "health: hf-003 to be replaced, as an admin asked (0s); hf-005 is ready, 5 "
                        "sessions left: drain hf-003\n");
     meta_of(f->conn[0], "hf-003", &m);
-    assert_string_equal(m.state, "draining");
+    assert_int_equal(m.state, GF_HS_DRAINING);
     assert_int_equal(dom_state(f->conn[0], "hf-003", NULL), VIR_DOMAIN_RUNNING);
 
     /* --now: quarantined as soon as the replacement serves, 3 users or not */
@@ -158,7 +158,7 @@ static void quarantine_list_release_delete(void **state)
     fx_assert_has(out, "hf-002: released; a standby of farm hf again", "release");
     free(out);
     meta_of(f->conn[0], "hf-002", &m);
-    assert_string_equal(m.state, "standby");
+    assert_int_equal(m.state, GF_HS_STANDBY);
     assert_string_equal(m.replaced_by, "");
     assert_int_equal(dom_state(f->conn[0], "hf-002", NULL), VIR_DOMAIN_SHUTOFF);
     tick(f, t + 50); /* the standby the phase wants: no clone of another one */

@@ -381,7 +381,7 @@ static void quarantine_delete_removes_the_seed(void **state)
     assert_int_equal(vm(f, "clone", "rds-gold", "rds-010", "--policy", policy("id.conf"), NULL), 0);
     assert_true(has_volume(f, "rds-010-cidata.iso"));
     dom = domain(f, "rds-010");
-    assert_int_equal(gf_meta_set_state(dom, "quarantined", "broken (test)", time(NULL)), 0);
+    assert_int_equal(gf_meta_set_state(dom, GF_HS_QUARANTINED, "broken (test)", time(NULL)), 0);
     virDomainFree(dom);
     assert_int_equal(vm(f, "farm", "quarantine", "delete", "rds-010", NULL), 0);
     assert_out(f, "rds-010: deleted (domain, snapshots, its own disks and seed)");

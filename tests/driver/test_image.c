@@ -239,7 +239,7 @@ static void retire_refuses_what_is_in_use(void **state)
     assert_int_equal(vm(f, "clone", "ro-gold", "q1", "--version", "2", "--farm", "ro", NULL), 0);
     {
         virDomainPtr dom = domain(f, "q1");
-        assert_int_equal(gf_meta_set_state(dom, "quarantined", "broken", time(NULL)), 0);
+        assert_int_equal(gf_meta_set_state(dom, GF_HS_QUARANTINED, "broken", time(NULL)), 0);
         virDomainFree(dom);
     }
     assert_refused(f, "version 2 of 'ro-gold' is in use by 1 host: q1", "image", "retire",
@@ -344,7 +344,7 @@ static void seal_refusals_change_nothing(void **state)
     shut_off(f, "ro-002");
     {
         virDomainPtr dom = domain(f, "ro-002");
-        assert_int_equal(gf_meta_set_state(dom, "quarantined", "broken", time(NULL)), 0);
+        assert_int_equal(gf_meta_set_state(dom, GF_HS_QUARANTINED, "broken", time(NULL)), 0);
         virDomainFree(dom);
     }
     assert_refused(f, "'ro-002' is quarantined: a broken or departing host is not sealed", "image",
@@ -371,7 +371,7 @@ static void failed_seal_is_undone(void **state)
     after = farm_state(f->conn);
     assert_same_state(before, after, "the undone seal");
     assert_string_equal(meta_of(f, "ro-005").farm, "ro");
-    assert_string_equal(meta_of(f, "ro-005").state, "active");
+    assert_int_equal(meta_of(f, "ro-005").state, GF_HS_ACTIVE);
     free(before);
     free(after);
 }
@@ -415,7 +415,7 @@ static void interrupted_seal_is_undone_then_done(void **state)
     seal_and_crash(f, "ro-004", "seal-copied");
     /* left between: out of its farm, a copied volume, no gold domain yet */
     m = meta_of(f, "ro-004");
-    assert_string_equal(m.state, "sealing");
+    assert_int_equal(m.state, GF_HS_SEALING);
     assert_string_equal(m.farm, "");
     assert_non_null(strstr(m.reason, "sealing into image ro-gold version 4 as ro-gold-v4"));
     assert_false(exists(f, "ro-gold-v4"));
@@ -439,7 +439,7 @@ static void interrupted_seal_is_finished(void **state)
     shut_off(f, "ro-004");
     seal_and_crash(f, "ro-004", "seal-defined");
     assert_true(exists(f, "ro-gold-v4"));
-    assert_string_equal(meta_of(f, "ro-004").state, "sealing");
+    assert_int_equal(meta_of(f, "ro-004").state, GF_HS_SEALING);
     assert_int_equal(vm(f, "image", "seal", "ro-004", "--image", "ro-gold", NULL), 0);
     assert_out(f, "an interrupted seal was finished into ro-gold version 4");
     assert_false(exists(f, "ro-004"));

@@ -140,12 +140,12 @@ static int in_service(struct fx *f)
         int state = 0, reason, pending = 0;
         virDomainPtr old;
         if (gf_meta_get(doms[i], &m) == 1 && m.role == GF_ROLE_HOST && strcmp(m.farm, "ro") == 0 &&
-            strcmp(m.state, "active") == 0 && virDomainGetState(doms[i], &state, &reason, 0) == 0 &&
+            m.state == GF_HS_ACTIVE && virDomainGetState(doms[i], &state, &reason, 0) == 0 &&
             state == VIR_DOMAIN_RUNNING) {
             if (m.supersedes[0] && (old = virDomainLookupByName(f->conn[0], m.supersedes))) {
                 /* (a later host may have reused a retired old host's name) */
-                pending = gf_meta_get(old, &o) == 1 && strcmp(o.state, "active") == 0 &&
-                          o.created <= m.created;
+                pending =
+                    gf_meta_get(old, &o) == 1 && o.state == GF_HS_ACTIVE && o.created <= m.created;
                 virDomainFree(old);
             }
             virResetLastError();
@@ -167,7 +167,7 @@ static void versions(struct fx *f, char *buf, size_t len)
     for (int i = 0; i < n; i++) {
         struct gf_meta m;
         if (gf_meta_get(doms[i], &m) == 1 && m.role == GF_ROLE_HOST && strcmp(m.farm, "ro") == 0 &&
-            strcmp(m.state, "quarantined") != 0 && m.image_version < 8)
+            m.state != GF_HS_QUARANTINED && m.image_version < 8)
             count[m.image_version]++;
         virDomainFree(doms[i]);
     }
@@ -250,8 +250,8 @@ static void full_farm_in_batches_holds_the_minimum(void **state)
     assert_int_equal(fx_count(log, ": clone ro-"), 6);
     assert_int_equal(fx_count(log, ": retire ro-"), 6);
     assert_no_orphans(f);
-    fx_assert_has(fx_notes(), "ro: rollout to v2 done: every host is on v2", "the log");
-    fx_assert_has(fx_notes(), "batches of 2 begin", "the log");
+    fx_assert_has(fx_notes(), "rollout to v2 done: every host is on v2 [done]", "the log");
+    fx_assert_has(fx_notes(), "rollout to v2: the canary passed; batches of 2 [done]", "the log");
     t += 60;
     fx_tick_farm(f, "ro", t); /* the status shows what the tick saw */
     fx_assert_lines(f, "");
@@ -311,9 +311,10 @@ static void failed_canary_rolls_back(void **state)
     assert_string_equal(v, "v1:6");
     /* v2 is no longer what new clones use: v1 was promoted again */
     assert_true(host(f, "ro-gold").promoted > serial);
-    fx_assert_has(fx_notes(), "ro: error: rollout to v2 failed: canary ro-007 (v2) failed its gate",
+    fx_assert_has(fx_notes(), "error: rollout to v2 failed: canary ro-007 (v2) failed its gate",
                   "the log");
-    fx_assert_has(fx_notes(), "ro-gold v2 was the promoted version on", "the log");
+    fx_assert_has(fx_notes(), "rollout to v2 going back: promote v1 again: promote v1 on",
+                  "the log");
     status = fx_state_file(f, "ro.status");
     fx_assert_has(status, "\"phase\":\"rolled-back\"", "the status");
     free(status);
@@ -383,7 +384,8 @@ static void pause_resume_abort(void **state)
     for (int i = 0; i < 5; i++) {
         t += 60;
         fx_tick_farm(f, "ro", t);
-        fx_assert_lines(f, "");
+        /* the request is taken at the first tick (an action of its plan); then nothing */
+        fx_assert_lines(f, i == 0 ? "rollout: request 'pause' taken: v2 paused\n" : "");
     }
     assert_int_equal(record(f).phase, GF_RO_CANARY);
     status = fx_state_file(f, "ro.status");
@@ -400,7 +402,9 @@ static void pause_resume_abort(void **state)
     assert_true(host(f, "ro-gold").promoted > serial); /* v2 no longer the default */
     versions(f, v, sizeof(v));
     assert_string_equal(v, "v1:6");
-    fx_assert_has(fx_notes(), "error: rollout to v2 aborted by an admin", "the log");
+    fx_assert_has(fx_notes(),
+                  "error: rollout: request 'abort' taken: v2 aborted by an admin: going back to v1",
+                  "the log");
     vmctl_expect(f, 2, "image", "rollout", "ro", "--abort", NULL); /* over */
     assert_no_orphans(f);
 }
@@ -506,14 +510,16 @@ static void refusals_change_nothing(void **state)
     ro_policy(f, 8, NULL, 1);
     assert_int_equal(gfd_reload(&f->d), 0);
     fx_tick_farm(f, "ro", fx_at(f, "09:04"));
-    fx_assert_has(fx_notes(),
-                  "rollout request 'start to=2 batch=0' refused: a value is out of range",
-                  "the log");
+    fx_assert_has(
+        fx_notes(),
+        "rollout: request 'start to=2 batch=0' for farm ro refused: a value is out of range",
+        "the log");
     ro_policy(f, 8, NULL, 0);
     assert_int_equal(gf_rollout_request(f->state, "ro", "start to=2"), 0);
     assert_int_equal(gfd_reload(&f->d), 0);
     fx_tick_farm(f, "ro", fx_at(f, "09:05"));
-    fx_assert_has(fx_notes(), "ro: error: rollout request 'start to=2' refused", "the log");
+    fx_assert_has(fx_notes(), "error: rollout: request 'start to=2' for farm ro refused",
+                  "the log");
     assert_int_equal(record(f).phase, GF_RO_NONE);
     assert_int_equal(access(path, F_OK), -1); /* taken */
 }

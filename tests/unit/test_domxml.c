@@ -89,7 +89,7 @@ static char *derive(const char *name)
 
     snprintf(meta.farm, sizeof(meta.farm), "rds");
     snprintf(meta.image, sizeof(meta.image), "rds-gold");
-    snprintf(meta.state, sizeof(meta.state), "active");
+    meta.state = GF_HS_ACTIVE;
     snprintf(disks[0].path, sizeof(disks[0].path), "/pool/%s-vda.qcow2", name);
     snprintf(disks[1].path, sizeof(disks[1].path), "/pool/%s-vdb.qcow2", name);
     return gf_domxml_derive_clone(gold_xml, &spec);
@@ -221,7 +221,10 @@ static void metadata_round_trips(void **state)
     (void)state;
     snprintf(in.farm, sizeof(in.farm), "call-centre");
     snprintf(in.image, sizeof(in.image), "rds-2022");
-    snprintf(in.state, sizeof(in.state), "draining");
+    in.state = GF_HS_DRAINING;
+    in.drained_by = GF_DRAIN_ADMIN;
+    in.logoff_sent = 1795000100;
+    in.replace = GF_REPLACE_NOW;
     snprintf(in.reason, sizeof(in.reason), "ramp-down: 12%% < 30%%");
     node = gf_meta_to_node(&in, doc, 1);
     assert_non_null(node);
@@ -230,7 +233,10 @@ static void metadata_round_trips(void **state)
     assert_string_equal(out.farm, "call-centre");
     assert_string_equal(out.image, "rds-2022");
     assert_int_equal(out.image_version, 12);
-    assert_string_equal(out.state, "draining");
+    assert_int_equal(out.state, GF_HS_DRAINING);
+    assert_int_equal(out.drained_by, GF_DRAIN_ADMIN);
+    assert_int_equal(out.logoff_sent, 1795000100);
+    assert_int_equal(out.replace, GF_REPLACE_NOW);
     assert_string_equal(out.reason, "ramp-down: 12% < 30%");
     assert_int_equal(out.since, 1795000000);
     assert_int_equal(out.created, 1794000000);
@@ -238,6 +244,10 @@ static void metadata_round_trips(void **state)
     assert_int_equal(gf_meta_from_node(node, &out), -1);
     assert_non_null(strstr(gf_err_message(), "unknown role 'wizard'"));
     xmlSetProp(node, BAD_CAST "role", BAD_CAST "host");
+    xmlSetProp(node, BAD_CAST "state", BAD_CAST "dancing\x1b[2J"); /* a typed field, escaped */
+    assert_int_equal(gf_meta_from_node(node, &out), -1);
+    assert_non_null(strstr(gf_err_message(), "state 'dancing\\x1b[2J' is not one Goldfarm knows"));
+    xmlSetProp(node, BAD_CAST "state", BAD_CAST "draining");
     xmlSetProp(node, BAD_CAST "since", BAD_CAST "yesterday");
     assert_int_equal(gf_meta_from_node(node, &out), -1);
     assert_non_null(strstr(gf_err_message(), "since"));

@@ -112,7 +112,7 @@ struct host {
     char run;        /* 0 or 'R' running, 'O' shut off, 'X' other (paused, crashed) */
     int ago;         /* minutes since it entered its state */
     int logoff_sent; /* draining: the logoff hook has run */
-    int admin_drain; /* draining: an admin drained it (vmctl farm drain) */
+    int admin_drain; /* draining: an admin drained it (vmctl farm drain); 2: not told yet */
     int vcpus;       /* 0: 4 */
     int mem_gib;     /* 0: 16 */
     int cpu, mem;    /* percent in use */
@@ -346,6 +346,12 @@ static const struct scenario scenarios[] = {
                 "peak: 140 sessions / (4 hosts x 25) = 140% > 80%: clone rds-007 on " HV1,
                 "peak: 140 sessions / (4 hosts x 25) = 140% > 80%: clone rds-008 on " HV1,
                 "drain: rds-005 draining 40m (wait 30m), 9 sessions left: logoff rds-005"}},
+    {"an admin drained a host: the broker and its users are told, once", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 3, .state = 'd', .ago = 1, .admin_drain = 2}},
+     .expect = {"drain: rds-003 drained by an admin: the broker and its users are told: notify "
+                "rds-003"}},
     {"an undrained host is not also logged off or retired", P_BASE, PEAK, .spread_n = 2,
      .spread = 48,
      .hosts = {{"rds-003", 0, .state = 'd', .ago = 60}, {"rds-004", 2, .state = 'd', .ago = 60}},
@@ -582,6 +588,8 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         h->since = now - (time_t)d->ago * 60;
         h->logoff_sent = d->logoff_sent;
         h->admin_drain = d->admin_drain;
+        h->drained_by = d->admin_drain ? GF_DRAIN_ADMIN : GF_DRAIN_NONE;
+        h->notified = d->admin_drain == 1; /* 2: drained, the daemon not told yet */
         h->image_version = 1;
     }
     farm->hosts = obs;

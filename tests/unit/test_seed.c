@@ -406,7 +406,7 @@ static char *derive(const char *gold, const char *name, int seed)
 
     snprintf(disk.path, sizeof(disk.path), "/pool/%s-vda.qcow2", name);
     snprintf(path, sizeof(path), "/pool/%s-cidata.iso", name);
-    snprintf(meta.state, sizeof(meta.state), "active");
+    meta.state = GF_HS_ACTIVE;
     return gf_domxml_derive_clone(gold, &spec);
 }
 

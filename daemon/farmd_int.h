@@ -1,0 +1,25 @@
+/* farmd_int.h - what goldfarmd's core files share (farmd.c, conns.c,
+ * policies.c).  Internal to daemon/. */
+#ifndef GF_FARMD_INT_H
+#define GF_FARMD_INT_H
+
+#include "farmd.h"
+
+/* (Re)connect farm F's hypervisor I when due, with a backoff doubling to
+ * 60 s.  0 when connected, -1 when still blind. */
+int gfd_reconnect(struct gfd_farm *f, int i, time_t now);
+
+/* Drop farm F's connection I (its event callbacks too). */
+void gfd_disconnect(struct gfd_farm *f, int i);
+
+/* The journal's connector: a connection for URI from D's farms, or NULL. */
+virConnectPtr gfd_journal_connect(void *opaque, const char *uri);
+
+/* Read the policies of D->policies_dir; at START every file must be good.
+ * Returns the number of files with errors, or -1 with an error. */
+int gfd_load_policies(struct gfd *d, int start);
+
+/* Free farm F, its memory and its connections; accepts NULL. */
+void gfd_farm_free(struct gfd_farm *f);
+
+#endif

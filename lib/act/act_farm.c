@@ -1,0 +1,111 @@
+/* act_farm.c - carrying out the plan's actions on the farm rather than on
+ * one host's run: the roll-out record, promotions, the breaker, ready
+ * marks and admin-drain notices. */
+#include "act/act.h"
+#include "act/act_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/file.h"
+#include "base/log.h"
+#include "model/image.h"
+#include "model/meta.h"
+
+int gf_breaker_read(const char *state_dir, const char *farm, char *why, size_t len)
+{
+    char path[PATH_MAX + 80];
+    FILE *in;
+
+    snprintf(path, sizeof(path), "%s/%s.breaker", state_dir, farm);
+    if (!(in = fopen(path, "re")))
+        return 0;
+    if (!fgets(why, (int)len, in))
+        why[0] = '\0';
+    why[strcspn(why, "\n")] = '\0';
+    fclose(in);
+    return 1;
+}
+
+/* Open CTX's farm's breaker for WHY (STATE_DIR/FARM.breaker, which vmctl
+ * farm resume removes).  0 or -1 with an error. */
+static int open_breaker(const struct gf_act_ctx *ctx, const char *why)
+{
+    char path[PATH_MAX + 80];
+    FILE *out;
+
+    if (!ctx->state_dir)
+        return 0; /* the simulator keeps it in the farm's memory */
+    snprintf(path, sizeof(path), "%s/%s.breaker", ctx->state_dir, ctx->p->name);
+    if (!(out = gf_file_open_write(path, 0, 0640)))
+        return -1;
+    fprintf(out, "%s\n", why);
+    if (fclose(out) != 0) {
+        gf_err(GF_ERR_OP, "cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Remember in host A->host's metadata that it is ready since now. */
+static int mark_ready(const struct gf_act_ctx *ctx, virDomainPtr dom)
+{
+    struct gf_meta m;
+    int managed = gf_meta_get(dom, &m);
+
+    if (managed <= 0) {
+        if (!managed)
+            gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
+        return -1;
+    }
+    m.ready_since = ctx->now;
+    return gf_meta_set(dom, &m);
+}
+
+int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const struct gf_action *a)
+{
+    const struct gf_policy *p = ctx->p;
+    const struct gf_host_obs *h = gf_farm_host(ctx->farm, a->host);
+    virConnectPtr conn;
+    virDomainPtr dom;
+    int ret;
+
+    switch (a->kind) {
+    case GF_ACT_ROLLOUT:
+        return 0; /* the record is saved once the plan is carried out (gf_act) */
+    case GF_ACT_OPEN_BREAKER:
+        return open_breaker(ctx, plan->breaker);
+    case GF_ACT_PROMOTE:
+        if (a->hv < 0 || a->hv >= p->nhypervisors || !(conn = ctx->conns[a->hv])) {
+            gf_err(GF_ERR_OP, "no connection to its hypervisor");
+            return -1;
+        }
+        return gf_image_promote(conn, p->image, a->version, NULL);
+    case GF_ACT_NOTIFY:
+        return gf_drain_notify(ctx, a->host);
+    case GF_ACT_MARK_READY:
+        if (!h || h->hv < 0 || !(conn = ctx->conns[h->hv]) ||
+            !(dom = virDomainLookupByName(conn, a->host))) {
+            gf_err(GF_ERR_OP, "host '%s' is not reachable", a->host);
+            return -1;
+        }
+        ret = mark_ready(ctx, dom);
+        virDomainFree(dom);
+        return ret;
+    default:
+        gf_err(GF_ERR_OP, "not an action on the farm");
+        return -1;
+    }
+}
+
+int act_save_rollout(const struct gf_act_ctx *ctx, const struct gf_plan *plan)
+{
+    if (!ctx->state_dir || (!plan->rollout_changed && !plan->requests_taken))
+        return 0;
+    if (plan->rollout_changed && gf_rollout_save(ctx->state_dir, ctx->p->name, &plan->rollout) < 0)
+        return -1;
+    if (plan->requests_taken)
+        gf_rollout_requests_done(ctx->state_dir, ctx->p->name);
+    return 0;
+}

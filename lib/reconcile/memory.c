@@ -1,0 +1,201 @@
+/* memory.c - what a farm's reconciliation remembers between ticks. */
+#include "reconcile/memory.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "base/error.h"
+#include "base/file.h"
+
+#define MEM_MAX (8u << 20) /* bytes a memory file may have */
+
+/* STATE_DIR/FARM.memory into BUF. */
+static void path_of(const char *state_dir, const char *farm, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s.memory", state_dir, farm);
+}
+
+/* Integer member KEY of O as a time (0 when absent or not an integer). */
+static long long int_of(json_object *o, const char *key)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+        return 0;
+    return (long long)json_object_get_int64(v);
+}
+
+/* Number member KEY of O (DEF when absent). */
+static double num_of(json_object *o, const char *key, double def)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(o, key, &v) ||
+        (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)))
+        return def;
+    return json_object_get_double(v);
+}
+
+/* Read the health records of array A into H.  0 or -1 with an error. */
+static int load_health(json_object *a, struct gf_health *h)
+{
+    size_t n = json_object_array_length(a);
+
+    if (!n)
+        return 0;
+    if (!(h->recs = calloc(n, sizeof(*h->recs)))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(a, i), *name;
+        struct gf_health_rec *r = &h->recs[h->nrecs];
+        if (!json_object_is_type(o, json_type_object) ||
+            !json_object_object_get_ex(o, "name", &name) ||
+            !json_object_is_type(name, json_type_string) ||
+            json_object_get_string_len(name) > GF_NAME_MAX)
+            continue;
+        snprintf(r->name, sizeof(r->name), "%s", json_object_get_string(name));
+        r->bad_since = (time_t)int_of(o, "bad_since");
+        r->agent_ok = (time_t)int_of(o, "agent_ok");
+        r->seen_up = (time_t)int_of(o, "seen_up");
+        r->cpu_ns = (unsigned long long)int_of(o, "cpu_ns");
+        r->cpu_at = (time_t)int_of(o, "cpu_at");
+        r->pegged_since = (time_t)int_of(o, "pegged_since");
+        r->cpu_pct = num_of(o, "cpu_pct", -1);
+        r->was_ready = int_of(o, "was_ready") != 0;
+        h->nrecs++;
+    }
+    return 0;
+}
+
+int gf_mem_load(const char *state_dir, const char *farm, struct gf_farm_mem *m)
+{
+    char path[PATH_MAX + 80], *text;
+    json_tokener *tok = NULL;
+    json_object *root = NULL, *v;
+    int ret = -1;
+
+    memset(m, 0, sizeof(*m));
+    path_of(state_dir, farm, path, sizeof(path));
+    if (!(text = gf_file_read(path, MEM_MAX, NULL))) {
+        if (errno == ENOENT) {
+            gf_err_clear();
+            return 0;
+        }
+        return -1;
+    }
+    if (!(tok = json_tokener_new_ex(8)) ||
+        !(root = json_tokener_parse_ex(tok, text, (int)strlen(text))) ||
+        json_tokener_get_error(tok) != json_tokener_success ||
+        !json_object_is_type(root, json_type_object)) {
+        gf_err(GF_ERR_OP, "%s is not the JSON object goldfarmd writes", path);
+        goto cleanup;
+    }
+    m->last_scale_in = (time_t)int_of(root, "last_scale_in");
+    m->clone_retry_at = (time_t)int_of(root, "clone_retry_at");
+    m->clone_failures = (int)int_of(root, "clone_failures");
+    if (json_object_object_get_ex(root, "replace_failures", &v) &&
+        json_object_is_type(v, json_type_array))
+        for (size_t i = 0;
+             i < json_object_array_length(v) && m->nreplace_failures < GF_MEM_FAILURES; i++)
+            m->replace_failures[m->nreplace_failures++] =
+                (time_t)json_object_get_int64(json_object_array_get_idx(v, i));
+    if (json_object_object_get_ex(root, "health", &v) && json_object_is_type(v, json_type_array) &&
+        load_health(v, &m->health) < 0)
+        goto cleanup;
+    ret = 0;
+cleanup:
+    if (ret < 0)
+        gf_mem_clear(m);
+    json_object_put(root);
+    if (tok)
+        json_tokener_free(tok);
+    free(text);
+    return ret;
+}
+
+int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_mem *m)
+{
+    char path[PATH_MAX + 80];
+    json_object *root = json_object_new_object(), *fails, *health;
+    FILE *out;
+    int ret = -1;
+
+    path_of(state_dir, farm, path, sizeof(path));
+    if (!root) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return -1;
+    }
+    json_object_object_add(root, "last_scale_in", json_object_new_int64(m->last_scale_in));
+    json_object_object_add(root, "clone_retry_at", json_object_new_int64(m->clone_retry_at));
+    json_object_object_add(root, "clone_failures", json_object_new_int(m->clone_failures));
+    fails = json_object_new_array();
+    for (int i = 0; i < m->nreplace_failures; i++)
+        json_object_array_add(fails, json_object_new_int64(m->replace_failures[i]));
+    json_object_object_add(root, "replace_failures", fails);
+    health = json_object_new_array();
+    for (int i = 0; i < m->health.nrecs; i++) {
+        const struct gf_health_rec *r = &m->health.recs[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(r->name));
+        json_object_object_add(o, "bad_since", json_object_new_int64(r->bad_since));
+        json_object_object_add(o, "agent_ok", json_object_new_int64(r->agent_ok));
+        json_object_object_add(o, "seen_up", json_object_new_int64(r->seen_up));
+        json_object_object_add(o, "cpu_ns", json_object_new_int64((int64_t)r->cpu_ns));
+        json_object_object_add(o, "cpu_at", json_object_new_int64(r->cpu_at));
+        json_object_object_add(o, "pegged_since", json_object_new_int64(r->pegged_since));
+        json_object_object_add(o, "cpu_pct", json_object_new_double(r->cpu_pct));
+        json_object_object_add(o, "was_ready", json_object_new_int(r->was_ready));
+        json_object_array_add(health, o);
+    }
+    json_object_object_add(root, "health", health);
+    if ((out = gf_file_replace_begin(path, 0600))) {
+        fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), out);
+        fputc('\n', out);
+        ret = gf_file_replace_commit(out, path);
+    }
+    json_object_put(root);
+    return ret;
+}
+
+int gf_mem_copy(struct gf_farm_mem *dst, const struct gf_farm_mem *src)
+{
+    *dst = *src;
+    dst->health.recs = NULL;
+    dst->requests = NULL;
+    dst->nrequests = 0;
+    if (src->health.nrecs) {
+        if (!(dst->health.recs = malloc((size_t)src->health.nrecs * sizeof(*dst->health.recs))))
+            goto oom;
+        memcpy(dst->health.recs, src->health.recs,
+               (size_t)src->health.nrecs * sizeof(*dst->health.recs));
+    }
+    if (src->nrequests) {
+        if (!(dst->requests = calloc((size_t)src->nrequests, sizeof(char *))))
+            goto oom;
+        for (int i = 0; i < src->nrequests; i++) {
+            if (!(dst->requests[i] = strdup(src->requests[i])))
+                goto oom;
+            dst->nrequests++;
+        }
+    }
+    return 0;
+oom:
+    gf_mem_clear(dst);
+    gf_err(GF_ERR_OP, "out of memory");
+    return -1;
+}
+
+void gf_mem_clear(struct gf_farm_mem *m)
+{
+    gf_health_clear(&m->health);
+    for (int i = 0; i < m->nrequests; i++)
+        free(m->requests[i]);
+    free(m->requests);
+    memset(m, 0, sizeof(*m));
+}
