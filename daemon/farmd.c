@@ -141,6 +141,8 @@ static void report(struct gfd *d, struct gfd_farm *f, const struct gf_tick *t, t
             remember(f, now, line);
             if (t->outcome.result[i] == 0)
                 f->actions[t->plan.actions[i].kind]++;
+            else
+                f->action_failures[t->plan.actions[i].kind]++;
         }
     } else if (t->mode == GF_DECIDED_PAUSED && t->plan.nactions) {
         log_once(f, &f->paused_msg, GF_LOG_WARNING, "paused: planned actions not carried out", now);
@@ -194,6 +196,7 @@ done:
     f->tick_seconds = gf_now() - start;
     gfd_write_status(d, f, &t->farm, now, t->mode == GF_DECIDED_PAUSED,
                      t->mode == GF_DECIDED_BLIND ? t->why : "");
+    gfd_metrics_note(f, &t->farm, now, ret == 0 && t->planned);
     gfd_write_metrics(d);
     if (f->tick) {
         /* keep where the lease is held, across a blind tick too */

@@ -45,6 +45,8 @@ struct gfd_farm {
     char *lease_msg;   /* who else holds the lease, likewise */
     char *skipped_msg; /* skipped domains, likewise */
     unsigned long actions[GF_ACT_NOTE + 1];
+    /* the actions that failed, by kind (actions: those done) */
+    unsigned long action_failures[GF_ACT_NOTE + 1];
     unsigned long failures;
     double tick_seconds;
     struct gf_plan plan; /* the last plan */
@@ -53,6 +55,12 @@ struct gfd_farm {
     int logged_idle;           /* an evaluation with nothing to do is logged once */
     int lease_held;            /* the last tick held the farm's lease */
     struct gf_rollout rollout; /* the roll-out record (phase NONE: none) */
+    /* for the metrics, kept by gfd_metrics_note after each tick */
+    time_t first_tick;     /* the first tick since the farm was loaded */
+    time_t last_good_tick; /* the last tick that saw the whole farm and planned (0: none) */
+    int quarantined;       /* hosts set aside, at the last good tick */
+    int rollout_on_target; /* hosts (not quarantined) on the roll-out's target version */
+    int rollout_hosts;     /* hosts not quarantined */
 };
 
 struct gfd {

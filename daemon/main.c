@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +72,30 @@ static void sd_notify_state(const char *state)
     sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&addr,
            (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path)));
     close(fd);
+}
+
+/* The watchdog's period, in ms: half of WATCHDOG_USEC when systemd asked
+ * this process for pings (WATCHDOG_PID unset or ours); 0 when it did not. */
+static int watchdog_ms(void)
+{
+    const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+    unsigned long long us;
+    char *end;
+
+    if (!usec || !*usec || (pid && *pid && strtol(pid, NULL, 10) != (long)getpid()))
+        return 0;
+    us = strtoull(usec, &end, 10);
+    if (*end || us == 0)
+        return 0;
+    return us / 2000 > INT_MAX ? INT_MAX : us / 2000 ? (int)(us / 2000) : 1;
+}
+
+/* A ping from libvirt's event loop: a tick that hangs the loop stops them. */
+static void on_watchdog(int t, void *opaque)
+{
+    (void)t;
+    (void)opaque;
+    sd_notify_state("WATCHDOG=1");
 }
 
 /* Signals are turned into bytes on a pipe, read in the event loop. */
@@ -294,6 +319,8 @@ int main(int argc, char **argv)
     virEventAddHandle(signal_pipe[0], VIR_EVENT_HANDLE_READABLE, on_signal_fd, &d, NULL);
     timer = virEventAddTimeout(0, on_timer, &d, NULL);
     sd_notify_state("READY=1");
+    if (watchdog_ms() > 0)
+        virEventAddTimeout(watchdog_ms(), on_watchdog, NULL, NULL);
     while (!stopping)
         if (virEventRunDefaultImpl() < 0) {
             log_line("libvirt's event loop failed");

@@ -1,10 +1,16 @@
-/* status.c - the status files and the Prometheus textfile. */
+/* status.c - the status files and the Prometheus textfile.
+ *
+ * The textfile follows the Prometheus text exposition format (every label
+ * value escaped), for node_exporter's textfile collector; the alert rules
+ * in packaging/prometheus/goldfarm.rules.yml read it. */
 #include "status.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/json.h"
@@ -37,6 +43,20 @@ static const char *run_name(enum gf_host_run r)
     return r == GF_RUN_RUNNING ? "running" : r == GF_RUN_OFF ? "shut off" : "other";
 }
 
+/* How many of FARM's hosts (quarantined ones aside) are on R's target
+ * version (*ON), and how many there are (*ALL). */
+static void rollout_counts(const struct gf_rollout *r, const struct gf_farm_obs *farm, int *on,
+                           int *all)
+{
+    *on = *all = 0;
+    for (int i = 0; i < farm->nhosts; i++) {
+        if (farm->hosts[i].state == GF_HS_QUARANTINED)
+            continue;
+        (*all)++;
+        *on += r->phase != GF_RO_NONE && farm->hosts[i].image_version == gf_rollout_target(r);
+    }
+}
+
 /* The farm's roll-out as member "rollout" of J (null when there is none):
  * its versions, phase and reason, and how many hosts are on its target. */
 static void write_rollout(struct gf_json *j, const struct gfd_farm *f,
@@ -44,18 +64,13 @@ static void write_rollout(struct gf_json *j, const struct gfd_farm *f,
 {
     const struct gf_rollout *r = &f->rollout;
     char started[GF_TIME_LEN];
-    int on = 0, all = 0;
+    int on, all;
 
     if (r->phase == GF_RO_NONE) {
         gf_json_str(j, "rollout", NULL);
         return;
     }
-    for (int i = 0; i < farm->nhosts; i++) {
-        if (farm->hosts[i].state == GF_HS_QUARANTINED)
-            continue;
-        all++;
-        on += farm->hosts[i].image_version == gf_rollout_target(r);
-    }
+    rollout_counts(r, farm, &on, &all);
     gf_time_iso(r->started, started);
     gf_json_open(j, "rollout", '{');
     gf_json_str(j, "image", r->image);
@@ -143,6 +158,144 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
     commit_tmp(out, tmp, path);
 }
 
+void gfd_metrics_note(struct gfd_farm *f, const struct gf_farm_obs *farm, time_t now, int good)
+{
+    if (!f->first_tick)
+        f->first_tick = now;
+    if (!good)
+        return; /* what was not seen keeps its last known figures */
+    f->last_good_tick = now;
+    f->quarantined = 0;
+    for (int i = 0; i < farm->nhosts; i++)
+        f->quarantined += farm->hosts[i].state == GF_HS_QUARANTINED;
+    rollout_counts(&f->rollout, farm, &f->rollout_on_target, &f->rollout_hosts);
+}
+
+/* The "# HELP" and "# TYPE" lines of metric family NAME. */
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* One sample: METRIC{NAME="VALUE",...} V, with the label pairs that follow
+ * V (NULL-terminated) escaped as the text format asks: a backslash, a
+ * double quote and a line feed as \\, \" and \n. */
+static void sample(FILE *out, const char *metric, double v, ...)
+{
+    const char *name, *value;
+    va_list ap;
+    int n = 0;
+
+    fputs(metric, out);
+    va_start(ap, v);
+    while ((name = va_arg(ap, const char *)) && (value = va_arg(ap, const char *))) {
+        fprintf(out, "%s%s=\"", n++ ? "," : "{", name);
+        for (const char *c = value; *c; c++) {
+            if (*c == '\\' || *c == '"')
+                fprintf(out, "\\%c", *c);
+            else if (*c == '\n')
+                fputs("\\n", out);
+            else
+                fputc(*c, out);
+        }
+        fputc('"', out);
+    }
+    va_end(ap);
+    fprintf(out, "%s %.15g\n", n ? "}" : "", v);
+}
+
+/* V rounded to microunits: what a gauge of seconds or a ratio needs. */
+static double micro(double v)
+{
+    return (double)(long long)(v * 1e6 + (v < 0 ? -0.5 : 0.5)) / 1e6;
+}
+
+/* The farm's minimum in service now, as gf_plan reckons it: the phase's
+ * minimum, at least farm.min_hosts, at most farm.max_hosts. */
+static int min_hosts_now(const struct gfd_farm *f)
+{
+    const struct gf_policy *p = f->policy;
+    int min = gf_phase_min_hosts(p, f->plan.phase.params);
+
+    if (min < p->min_hosts)
+        min = p->min_hosts;
+    return min > p->max_hosts ? p->max_hosts : min;
+}
+
+/* The farm series that need a plan (a farm not yet planned has none). */
+static void write_planned(FILE *out, struct gfd *d)
+{
+    static const char *const states[] = {"in_service", "standby", "draining", "failing",
+                                         "quarantined"};
+
+    family(out, "goldfarm_hosts", "gauge",
+           "Hosts of the farm by state (failing: past the grace, being replaced).");
+    for (int i = 0; i < d->nfarms; i++) {
+        const struct gfd_farm *f = d->farms[i];
+        const int counts[] = {f->plan.in_service, f->plan.standby, f->plan.draining,
+                              f->plan.failing, f->quarantined};
+        for (size_t s = 0; f->planned && s < sizeof(states) / sizeof(states[0]); s++)
+            sample(out, "goldfarm_hosts", counts[s], "farm", f->policy->name, "state", states[s],
+                   NULL);
+    }
+    family(out, "goldfarm_min_hosts", "gauge",
+           "The farm's minimum hosts in service in the phase in force.");
+    for (int i = 0; i < d->nfarms; i++)
+        if (d->farms[i]->planned)
+            sample(out, "goldfarm_min_hosts", min_hosts_now(d->farms[i]), "farm",
+                   d->farms[i]->policy->name, NULL);
+    family(out, "goldfarm_phase", "gauge",
+           "The schedule's phase in force: 1 for the current one, 0 for the others.");
+    for (int i = 0; i < d->nfarms; i++)
+        for (int ph = 0; d->farms[i]->planned && ph < GF_NPHASES; ph++)
+            sample(out, "goldfarm_phase", d->farms[i]->plan.phase.phase == (enum gf_phase_id)ph,
+                   "farm", d->farms[i]->policy->name, "phase", gf_phase_name((enum gf_phase_id)ph),
+                   NULL);
+    family(out, "goldfarm_sessions", "gauge", "Sessions on the hosts in service.");
+    for (int i = 0; i < d->nfarms; i++)
+        if (d->farms[i]->planned)
+            sample(out, "goldfarm_sessions", d->farms[i]->plan.sessions, "farm",
+                   d->farms[i]->policy->name, NULL);
+    family(out, "goldfarm_usage_ratio", "gauge", "Sessions over the capacity in service.");
+    for (int i = 0; i < d->nfarms; i++)
+        if (d->farms[i]->planned)
+            sample(out, "goldfarm_usage_ratio",
+                   d->farms[i]->plan.capacity
+                       ? micro((double)d->farms[i]->plan.sessions / d->farms[i]->plan.capacity)
+                       : 0.0,
+                   "farm", d->farms[i]->policy->name, NULL);
+}
+
+/* The roll-out series of every farm. */
+static void write_rollouts(FILE *out, struct gfd *d)
+{
+    family(out, "goldfarm_rollout_active", "gauge",
+           "Whether a roll-out is under way (1), stopped and waiting for an admin (2), or "
+           "neither (0).");
+    for (int i = 0; i < d->nfarms; i++)
+        sample(out, "goldfarm_rollout_active",
+               d->farms[i]->rollout.phase == GF_RO_STUCK  ? 2
+               : gf_rollout_active(&d->farms[i]->rollout) ? 1
+                                                          : 0,
+               "farm", d->farms[i]->policy->name, NULL);
+    family(out, "goldfarm_rollout_phase", "gauge",
+           "The roll-out's phase: 1 for the current one (none: no roll-out record).");
+    for (int i = 0; i < d->nfarms; i++)
+        for (int ph = GF_RO_NONE; ph <= GF_RO_STUCK; ph++)
+            sample(out, "goldfarm_rollout_phase", (int)d->farms[i]->rollout.phase == ph, "farm",
+                   d->farms[i]->policy->name, "phase",
+                   gf_rollout_phase_name((enum gf_rollout_phase)ph), NULL);
+    family(out, "goldfarm_rollout_hosts_on_target", "gauge",
+           "Hosts on the version the roll-out moves to now (the old one when going back).");
+    for (int i = 0; i < d->nfarms; i++)
+        sample(out, "goldfarm_rollout_hosts_on_target", d->farms[i]->rollout_on_target, "farm",
+               d->farms[i]->policy->name, NULL);
+    family(out, "goldfarm_rollout_hosts", "gauge", "Hosts a roll-out counts: all but quarantined.");
+    for (int i = 0; i < d->nfarms; i++)
+        sample(out, "goldfarm_rollout_hosts", d->farms[i]->rollout_hosts, "farm",
+               d->farms[i]->policy->name, NULL);
+}
+
 void gfd_write_metrics(struct gfd *d)
 {
     char path[PATH_MAX + 40], tmp[PATH_MAX + 60];
@@ -154,69 +307,58 @@ void gfd_write_metrics(struct gfd *d)
         snprintf(path, sizeof(path), "%s/goldfarm.prom", d->state_dir);
     if (!(out = open_tmp(path, tmp, sizeof(tmp))))
         return;
-    fprintf(out, "# HELP goldfarm_hosts Hosts of the farm by state.\n"
-                 "# TYPE goldfarm_hosts gauge\n");
+    /* node_exporter reads it as another user; the service's umask is 027 */
+    if (fchmod(fileno(out), 0644) != 0)
+        gf_note("cannot make %s readable: %s", tmp, strerror(errno));
+    family(out, "goldfarm_build_info", "gauge", "The goldfarmd that writes these metrics.");
+    sample(out, "goldfarm_build_info", 1, "version", GOLDFARM_VERSION, NULL);
+    family(out, "goldfarm_farm_start_timestamp_seconds", "gauge",
+           "When the daemon first ticked the farm (since it started or a reload added it).");
+    for (int i = 0; i < d->nfarms; i++)
+        sample(out, "goldfarm_farm_start_timestamp_seconds", (double)d->farms[i]->first_tick,
+               "farm", d->farms[i]->policy->name, NULL);
+    family(out, "goldfarm_last_good_tick_timestamp_seconds", "gauge",
+           "When a tick last saw every hypervisor of the farm and planned (0: never).");
+    for (int i = 0; i < d->nfarms; i++)
+        sample(out, "goldfarm_last_good_tick_timestamp_seconds",
+               (double)d->farms[i]->last_good_tick, "farm", d->farms[i]->policy->name, NULL);
+    family(out, "goldfarm_tick_interval_seconds", "gauge", "The farm's tick (farm.tick).");
+    for (int i = 0; i < d->nfarms; i++)
+        sample(out, "goldfarm_tick_interval_seconds", d->farms[i]->policy->tick, "farm",
+               d->farms[i]->policy->name, NULL);
+    family(out, "goldfarm_tick_seconds", "gauge", "How long the last tick took.");
+    for (int i = 0; i < d->nfarms; i++)
+        sample(out, "goldfarm_tick_seconds", micro(d->farms[i]->tick_seconds), "farm",
+               d->farms[i]->policy->name, NULL);
+    family(out, "goldfarm_breaker_open", "gauge",
+           "Whether the farm's replacement breaker is open: replacing stopped until "
+           "vmctl farm resume.");
     for (int i = 0; i < d->nfarms; i++) {
-        const struct gfd_farm *f = d->farms[i];
-        if (!f->planned)
-            continue;
-        fprintf(out, "goldfarm_hosts{farm=\"%s\",state=\"in_service\"} %d\n", f->policy->name,
-                f->plan.in_service);
-        fprintf(out, "goldfarm_hosts{farm=\"%s\",state=\"standby\"} %d\n", f->policy->name,
-                f->plan.standby);
-        fprintf(out, "goldfarm_hosts{farm=\"%s\",state=\"draining\"} %d\n", f->policy->name,
-                f->plan.draining);
+        char why[256];
+        sample(out, "goldfarm_breaker_open",
+               gfd_breaker(d->state_dir, d->farms[i]->policy->name, why, sizeof(why)), "farm",
+               d->farms[i]->policy->name, NULL);
     }
-    fprintf(out, "# HELP goldfarm_sessions Sessions on the hosts in service.\n"
-                 "# TYPE goldfarm_sessions gauge\n");
+    family(out, "goldfarm_paused", "gauge", "Whether the farm is paused.");
     for (int i = 0; i < d->nfarms; i++)
-        if (d->farms[i]->planned)
-            fprintf(out, "goldfarm_sessions{farm=\"%s\"} %d\n", d->farms[i]->policy->name,
-                    d->farms[i]->plan.sessions);
-    fprintf(out, "# HELP goldfarm_usage_ratio Sessions over the capacity in service.\n"
-                 "# TYPE goldfarm_usage_ratio gauge\n");
+        sample(out, "goldfarm_paused", gfd_paused(d->state_dir, d->farms[i]->policy->name), "farm",
+               d->farms[i]->policy->name, NULL);
+    write_planned(out, d);
+    family(out, "goldfarm_actions_total", "counter",
+           "Actions carried out, by kind and outcome (done, failed).");
     for (int i = 0; i < d->nfarms; i++)
-        if (d->farms[i]->planned)
-            fprintf(out, "goldfarm_usage_ratio{farm=\"%s\"} %.2f\n", d->farms[i]->policy->name,
-                    d->farms[i]->plan.capacity
-                        ? (double)d->farms[i]->plan.sessions / d->farms[i]->plan.capacity
-                        : 0.0);
-    fprintf(out, "# HELP goldfarm_paused Whether the farm is paused.\n"
-                 "# TYPE goldfarm_paused gauge\n");
-    for (int i = 0; i < d->nfarms; i++)
-        fprintf(out, "goldfarm_paused{farm=\"%s\"} %d\n", d->farms[i]->policy->name,
-                gfd_paused(d->state_dir, d->farms[i]->policy->name));
-    fprintf(out, "# HELP goldfarm_actions_total Actions carried out.\n"
-                 "# TYPE goldfarm_actions_total counter\n");
-    for (int i = 0; i < d->nfarms; i++)
-        for (int k = 0; k < GF_ACT_NOTE; k++)
-            fprintf(out, "goldfarm_actions_total{farm=\"%s\",action=\"%s\"} %lu\n",
-                    d->farms[i]->policy->name, gf_action_name((enum gf_action_kind)k),
-                    d->farms[i]->actions[k]);
-    fprintf(out, "# HELP goldfarm_action_failures_total Actions that failed.\n"
-                 "# TYPE goldfarm_action_failures_total counter\n");
-    for (int i = 0; i < d->nfarms; i++)
-        fprintf(out, "goldfarm_action_failures_total{farm=\"%s\"} %lu\n", d->farms[i]->policy->name,
-                d->farms[i]->failures);
-    fprintf(out, "# HELP goldfarm_tick_seconds How long the last tick took.\n"
-                 "# TYPE goldfarm_tick_seconds gauge\n");
-    for (int i = 0; i < d->nfarms; i++)
-        fprintf(out, "goldfarm_tick_seconds{farm=\"%s\"} %.3f\n", d->farms[i]->policy->name,
-                d->farms[i]->tick_seconds);
-    fprintf(out, "# HELP goldfarm_rollout_active Whether a roll-out is under way (1), stopped "
-                 "and waiting for an admin (2), or neither (0).\n"
-                 "# TYPE goldfarm_rollout_active gauge\n");
-    for (int i = 0; i < d->nfarms; i++)
-        fprintf(out, "goldfarm_rollout_active{farm=\"%s\"} %d\n", d->farms[i]->policy->name,
-                d->farms[i]->rollout.phase == GF_RO_STUCK  ? 2
-                : gf_rollout_active(&d->farms[i]->rollout) ? 1
-                                                           : 0);
-    fprintf(out, "# HELP goldfarm_hypervisor_up Whether the hypervisor is connected.\n"
-                 "# TYPE goldfarm_hypervisor_up gauge\n");
+        for (int k = 0; k < GF_ACT_NOTE; k++) {
+            const char *kind = gf_action_name((enum gf_action_kind)k);
+            sample(out, "goldfarm_actions_total", (double)d->farms[i]->actions[k], "farm",
+                   d->farms[i]->policy->name, "action", kind, "outcome", "done", NULL);
+            sample(out, "goldfarm_actions_total", (double)d->farms[i]->action_failures[k], "farm",
+                   d->farms[i]->policy->name, "action", kind, "outcome", "failed", NULL);
+        }
+    write_rollouts(out, d);
+    family(out, "goldfarm_hypervisor_up", "gauge", "Whether the hypervisor is connected.");
     for (int i = 0; i < d->nfarms; i++)
         for (int h = 0; h < d->farms[i]->policy->nhypervisors; h++)
-            fprintf(out, "goldfarm_hypervisor_up{farm=\"%s\",uri=\"%s\"} %d\n",
-                    d->farms[i]->policy->name, d->farms[i]->policy->hypervisors[h].uri,
-                    d->farms[i]->conns[h] != NULL);
+            sample(out, "goldfarm_hypervisor_up", d->farms[i]->conns[h] != NULL, "farm",
+                   d->farms[i]->policy->name, "uri", d->farms[i]->policy->hypervisors[h].uri, NULL);
     commit_tmp(out, tmp, path);
 }

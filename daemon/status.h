@@ -10,6 +10,11 @@
 void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_obs *farm, time_t now,
                       int paused, const char *blind);
 
+/* Keep what the metrics need of farm F's tick at NOW: its first tick, and
+ * when GOOD (every hypervisor seen, the farm planned) the time of that tick,
+ * its quarantined hosts, and its roll-out's progress from FARM. */
+void gfd_metrics_note(struct gfd_farm *f, const struct gf_farm_obs *farm, time_t now, int good);
+
 /* Write the metrics of every farm of D to D->metrics (default
  * STATE_DIR/goldfarm.prom), atomically.  Failures are logged. */
 void gfd_write_metrics(struct gfd *d);

@@ -5,6 +5,11 @@ GOLDFARM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_PACKAGES=(cmake make gcc pkg-config libvirt-dev libxml2-dev libconfig-dev libcmocka-dev
 	libvirt-clients tzdata libcairo2-dev libglib2.0-dev libjson-c-dev libisofs-dev)
 
+# What the tests need beyond the build: promtool (metrics, alert rules),
+# bash-completion (vmctl's completion), logrotate (the shipped rotation),
+# systemd-analyze (the unit's sandbox score), adduser and dpkg-dev (the package).
+TEST_PACKAGES=(prometheus bash-completion logrotate systemd adduser dpkg-dev)
+
 say() { printf '%s\n' "$*"; }
 die() {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
@@ -24,6 +29,23 @@ install_packages() {
 	apt-get update -qq >/dev/null || die "apt-get update failed"
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
 		die "apt-get install ${missing[*]} failed"
+}
+
+# install_test_packages: TEST_PACKAGES, without starting any service they
+# bring (prometheus is a server; only its promtool is used): a
+# policy-rc.d that denies every start, while apt-get runs, when none is set.
+install_test_packages() {
+	local guard=/usr/sbin/policy-rc.d
+	if [ "$(id -u)" = 0 ] && [ ! -e "$guard" ]; then
+		printf '#!/bin/sh\n# scripts/test: no service starts while it installs\nexit 101\n' >"$guard"
+		chmod 755 "$guard"
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+		install_packages "${TEST_PACKAGES[@]}"
+		rm -f "$guard"
+		trap - EXIT
+	else
+		install_packages "${TEST_PACKAGES[@]}"
+	fi
 }
 
 # build DIR [CMAKE-OPTION...]: configure and build Goldfarm into DIR.

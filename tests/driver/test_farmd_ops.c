@@ -51,7 +51,8 @@ static void pause_resume_status_and_metrics(void **state)
     free(status);
     metrics = fx_state_file(f, "goldfarm.prom");
     fx_assert_has(metrics, "goldfarm_paused{farm=\"rds\"} 1\n", "the metrics");
-    fx_assert_has(metrics, "goldfarm_actions_total{farm=\"rds\",action=\"clone\"} 0\n",
+    fx_assert_has(metrics,
+                  "goldfarm_actions_total{farm=\"rds\",action=\"clone\",outcome=\"done\"} 0\n",
                   "the metrics");
     free(metrics);
     assert_int_equal(fx_vmctl(f, &out, "farm", "status", "--state-dir", f->state, NULL), 0);
@@ -76,11 +77,14 @@ static void pause_resume_status_and_metrics(void **state)
     metrics = fx_state_file(f, "goldfarm.prom");
     fx_assert_has(metrics, "goldfarm_hosts{farm=\"rds\",state=\"in_service\"} 2\n", "the metrics");
     fx_assert_has(metrics, "goldfarm_paused{farm=\"rds\"} 0\n", "the metrics");
-    fx_assert_has(metrics, "goldfarm_actions_total{farm=\"rds\",action=\"clone\"} 2\n",
+    fx_assert_has(metrics,
+                  "goldfarm_actions_total{farm=\"rds\",action=\"clone\",outcome=\"done\"} 2\n",
                   "the metrics");
-    fx_assert_has(metrics, "goldfarm_actions_total{farm=\"rds\",action=\"start\"} 1\n",
+    fx_assert_has(metrics,
+                  "goldfarm_actions_total{farm=\"rds\",action=\"start\",outcome=\"done\"} 1\n",
                   "the metrics");
-    fx_assert_has(metrics, "goldfarm_actions_total{farm=\"rds\",action=\"retire\"} 0\n",
+    fx_assert_has(metrics,
+                  "goldfarm_actions_total{farm=\"rds\",action=\"retire\",outcome=\"done\"} 0\n",
                   "the metrics");
     fx_assert_has(metrics, "# TYPE goldfarm_actions_total counter\n", "the metrics");
     free(metrics);
