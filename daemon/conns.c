@@ -2,6 +2,7 @@
  * libvirt's events on them. */
 #include "farmd_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,20 +37,48 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
             f->lost[i] = 1;
 }
 
-/* A domain started, stopped or crashed on a farm's hypervisor: tick now.
- * The metadata cache forgets the domain: a definition or undefinition,
- * and a revert to a snapshot (whose definition comes back with its
- * metadata, without a metadata-change event), all come as lifecycle
- * events. */
+/* libvirt allows one registration of a callback per connection and event:
+ * a listener per connection takes the events for every farm that uses it
+ * (a test, or an injected connector, may share one between farms). */
+struct listener {
+    virConnectPtr conn;
+    int lifecycle, metadata; /* callback ids */
+    struct gfd_farm **farms;
+    int nfarms;
+};
+
+static struct listener *listeners;
+static int nlisteners;
+static pthread_mutex_t listeners_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The listener of CONN (listeners_lock held), or NULL. */
+static struct listener *listener_of(virConnectPtr conn)
+{
+    for (int i = 0; i < nlisteners; i++)
+        if (listeners[i].conn == conn)
+            return &listeners[i];
+    return NULL;
+}
+
+/* A domain started, stopped or crashed on a hypervisor: its farms tick
+ * now.  The metadata cache forgets the domain: a definition or
+ * undefinition, and a revert to a snapshot (whose definition comes back
+ * with its metadata, without a metadata-change event), all come as
+ * lifecycle events. */
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
-    struct gfd_farm *f = opaque;
+    struct listener *l;
 
-    (void)conn;
-    (void)event;
-    (void)detail;
+    (void)opaque;
     gf_meta_cache_forget(dom);
-    gfd_farm_wake(f);
+    pthread_mutex_lock(&listeners_lock);
+    if ((l = listener_of(conn)))
+        for (int i = 0; i < l->nfarms; i++) {
+            gf_debug("%s: lifecycle event %d.%d of '%s': a tick now", l->farms[i]->policy->name,
+                     event, detail, virDomainGetName(dom));
+            gfd_farm_wake(l->farms[i]);
+        }
+    pthread_mutex_unlock(&listeners_lock);
     return 0;
 }
 
@@ -65,20 +94,83 @@ static void on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const ch
     gf_meta_cache_forget(dom);
 }
 
+/* Farm F listens to CONN's events.  0, or -1 (logged: the farm then only
+ * ticks on its clock). */
+static int listen_to(virConnectPtr conn, struct gfd_farm *f)
+{
+    struct listener *l, *grown;
+    struct gfd_farm **farms;
+    int ret = -1;
+
+    pthread_mutex_lock(&listeners_lock);
+    if (!(l = listener_of(conn))) {
+        if (!(grown = realloc(listeners, (size_t)(nlisteners + 1) * sizeof(*grown))))
+            goto cleanup;
+        listeners = grown;
+        l = &listeners[nlisteners];
+        memset(l, 0, sizeof(*l));
+        l->conn = conn;
+        l->lifecycle =
+            virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), NULL, NULL);
+        l->metadata =
+            virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_metadata), NULL, NULL);
+        if (l->lifecycle < 0) {
+            gf_warn("%s: no lifecycle events from a hypervisor (%s): crashes wait for the "
+                    "next tick",
+                    f->policy->name, virGetLastErrorMessage());
+            if (l->metadata >= 0)
+                virConnectDomainEventDeregisterAny(conn, l->metadata);
+            virResetLastError();
+            goto cleanup;
+        }
+        virResetLastError();
+        nlisteners++;
+    }
+    if (!(farms = realloc(l->farms, (size_t)(l->nfarms + 1) * sizeof(*farms))))
+        goto cleanup;
+    l->farms = farms;
+    l->farms[l->nfarms++] = f;
+    ret = 0;
+cleanup:
+    pthread_mutex_unlock(&listeners_lock);
+    return ret;
+}
+
+/* Farm F no longer listens to CONN; the last farm's leaving deregisters. */
+static void stop_listening(virConnectPtr conn, struct gfd_farm *f)
+{
+    struct listener *l;
+
+    pthread_mutex_lock(&listeners_lock);
+    if ((l = listener_of(conn))) {
+        for (int i = 0; i < l->nfarms; i++)
+            if (l->farms[i] == f)
+                l->farms[i--] = l->farms[--l->nfarms];
+        if (!l->nfarms) {
+            virConnectDomainEventDeregisterAny(conn, l->lifecycle);
+            if (l->metadata >= 0)
+                virConnectDomainEventDeregisterAny(conn, l->metadata);
+            free(l->farms);
+            *l = listeners[--nlisteners];
+        }
+    }
+    pthread_mutex_unlock(&listeners_lock);
+}
+
 void gfd_disconnect(struct gfd_farm *f, int i)
 {
     if (!f->conns[i])
         return;
     if (f->events[i] >= 0)
-        virConnectDomainEventDeregisterAny(f->conns[i], f->events[i]);
-    if (f->meta_events[i] >= 0)
-        virConnectDomainEventDeregisterAny(f->conns[i], f->meta_events[i]);
+        stop_listening(f->conns[i], f);
     if (own_connections(f->d)) {
         virConnectUnregisterCloseCallback(f->conns[i], on_close);
         virConnectClose(f->conns[i]);
     }
     f->conns[i] = NULL;
-    f->events[i] = f->meta_events[i] = -1;
+    f->events[i] = -1;
 }
 
 int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
@@ -103,7 +195,7 @@ int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
         return -1;
     }
     f->backoff[i] = 0;
-    f->events[i] = f->meta_events[i] = -1;
+    f->events[i] = -1;
     if (own_connections(f->d)) {
         /* remote connections: notice a dead peer within ~20 s (local ones say no) */
         if (virConnectSetKeepAlive(f->conns[i], 5, 3) < 0)
@@ -111,13 +203,7 @@ int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
         virConnectRegisterCloseCallback(f->conns[i], on_close, f, NULL);
     }
     if (f->d->events) { /* a test's injected connection takes them too */
-        f->events[i] =
-            virConnectDomainEventRegisterAny(f->conns[i], NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                             VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), f, NULL);
-        f->meta_events[i] =
-            virConnectDomainEventRegisterAny(f->conns[i], NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
-                                             VIR_DOMAIN_EVENT_CALLBACK(on_metadata), f, NULL);
-        virResetLastError();
+        f->events[i] = listen_to(f->conns[i], f) == 0 ? 1 : -1;
         /* what changed while we were not listening is unknown */
         gf_meta_cache_forget(NULL);
     }

@@ -31,8 +31,7 @@ struct gfd_farm {
     char file[PATH_MAX];
     virConnectPtr conns[GF_MAX_HYPERVISORS];
     int lost[GF_MAX_HYPERVISORS];        /* connection closed under us */
-    int events[GF_MAX_HYPERVISORS];      /* lifecycle callback id, -1: none */
-    int meta_events[GF_MAX_HYPERVISORS]; /* metadata-change callback id, -1: none */
+    int events[GF_MAX_HYPERVISORS];      /* 1: listening to its events, -1: not */
     time_t retry_at[GF_MAX_HYPERVISORS];
     int backoff[GF_MAX_HYPERVISORS]; /* seconds, doubling to 60 */
     time_t next_tick;                /* 0: at once */

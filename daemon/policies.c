@@ -25,7 +25,7 @@ static struct gfd_farm *farm_new(struct gfd *d, struct gf_policy *p, const char 
     if (d->state_dir[0] && gf_mem_load(d->state_dir, p->name, &f->mem) < 0)
         gf_error("%s: %s: starting with an empty memory", p->name, gf_err_message());
     for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
-        f->events[i] = f->meta_events[i] = -1;
+        f->events[i] = -1;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
     return f;

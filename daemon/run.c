@@ -75,6 +75,7 @@ static void *farm_main(void *arg)
             pthread_mutex_unlock(&d->lock);
         }
         gf_err_clear();
+        gf_debug("%s: tick", f->policy->name);
         gfd_tick(d, f, time(NULL));
         pthread_mutex_lock(&f->mu);
     }

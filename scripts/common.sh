@@ -3,7 +3,7 @@
 
 GOLDFARM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_PACKAGES=(cmake make gcc pkg-config libvirt-dev libxml2-dev libconfig-dev libcmocka-dev
-	libvirt-clients tzdata libcairo2-dev libglib2.0-dev libjson-c-dev)
+	libvirt-clients tzdata libcairo2-dev libglib2.0-dev libjson-c-dev libisofs-dev)
 # the OCF agent's test: ocf-tester, ocf-shellfuncs and ra-api-1.dtd (resource-agents:
 # 19 packages, 7.7 MB download, 20.5 MB installed), xmllint
 OCF_TEST_PACKAGES=(resource-agents libxml2-utils)

@@ -359,7 +359,7 @@ static int cmd_quarantine_release(struct vmctl_ctx *ctx, const struct vmctl_args
     return ret;
 }
 
-/* vmctl farm quarantine delete HOST: undefine it and delete its own disks
+/* vmctl farm quarantine delete HOST: undefine it and delete its own disks and seed
  * (never a gold disk), its snapshots with it. */
 static int cmd_quarantine_delete(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
@@ -372,7 +372,8 @@ static int cmd_quarantine_delete(struct vmctl_ctx *ctx, const struct vmctl_args 
     ret = gf_retire(dom, NULL, 10, 1);
     virDomainFree(dom);
     if (ret == 0)
-        fprintf(ctx->out, "%s: deleted (domain, snapshots and its own disks)\n", args->pos[0]);
+        fprintf(ctx->out, "%s: deleted (domain, snapshots, its own disks and seed)\n",
+                args->pos[0]);
     return ret;
 }
 
@@ -416,7 +417,8 @@ const struct vmctl_cmd vmctl_farm_cmds[] = {
     {"farm quarantine release", cmd_quarantine_release, NULL, "HOST", 1, 1,
      "give a quarantined host back to its farm, as a standby", NULL},
     {"farm quarantine delete", cmd_quarantine_delete, NULL, "HOST", 1, 1,
-     "delete a quarantined host: domain, snapshots, its own disks (never a gold disk)", NULL},
+     "delete a quarantined host: domain, snapshots, its own disks and seed (never a gold disk)",
+     NULL},
     {"farm drain", cmd_farm_drain, NULL, "HOST", 1, 1,
      "drain a host: no new users; goldfarmd retires it when empty",
      "  goldfarmd runs the policy's broker and notify hooks on its next tick,\n"

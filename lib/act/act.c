@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "model/meta.h"
 #include "model/resize.h"
+#include "model/seed.h"
 
 #define HOOK_TIMEOUT 60
 
@@ -194,6 +195,11 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
                                   .memory_kib = p->memory_kib,
                                   .now = ctx->now,
                                   .image_version = a->version};
+        struct gf_identity id;
+        if (p->identity_on) {
+            gf_seed_identity_of(p, &id);
+            o.identity = &id;
+        }
         if (a->replaces[0])
             o.replaces = a->replaces;
         if (a->supersedes[0])

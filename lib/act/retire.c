@@ -16,6 +16,7 @@
 #include "model/hosts.h"
 #include "model/image.h"
 #include "model/meta.h"
+#include "model/seed.h"
 
 /* Whether DOM has stopped running. */
 static int is_off(virDomainPtr dom)
@@ -48,8 +49,8 @@ static int stop(virDomainPtr dom, int timeout)
 }
 
 /* Remove host DOM for good: mark it retiring, stop it, undefine it with
- * its snapshots, delete its own volumes (never a gold disk), journalled in
- * JOURNAL (may be NULL).  0 or -1 with an error. */
+ * its snapshots, delete its own volumes and its seed (never a gold disk),
+ * journalled in JOURNAL (may be NULL).  0 or -1 with an error. */
 static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_timeout)
 {
     const char *host = virDomainGetName(dom);
@@ -57,12 +58,14 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
     struct gf_disk *disks = NULL;
     size_t ndisks = 0;
     unsigned long jid = 0;
-    char *uri = NULL, tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN];
+    char *uri = NULL, tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN], seed[PATH_MAX];
     struct gf_meta m;
     int ret = -1;
 
     if (gf_domain_disks(dom, &disks, &ndisks) < 0)
         return -1;
+    if (gf_seed_find(dom, seed, sizeof(seed)) < 0)
+        goto cleanup;
     /* what is the gold's is known before anything is written down */
     for (size_t i = 0; i < ndisks; i++) {
         int gold = gf_image_owns_disk(conn, disks[i].path);
@@ -81,6 +84,8 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
     for (size_t i = 0; i < ndisks; i++)
         if (disks[i].path[0] && gf_journal_volume(journal, jid, disks[i].path, NULL) < 0)
             goto abandon;
+    if (seed[0] && gf_journal_volume(journal, jid, seed, NULL) < 0)
+        goto abandon;
     /* the recovery finishes only a host in state retiring under this
      * retirement's tag: until then, a failure closes the entry and the host
      * is as it was (stopped at most) */
@@ -123,6 +128,8 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
         }
         virStorageVolFree(vol);
     }
+    if (seed[0] && gf_seed_delete(conn, seed, NULL) < 0)
+        goto cleanup; /* the journal finishes it on the next start */
     gf_journal_end(journal, jid);
     ret = 0;
     goto cleanup;

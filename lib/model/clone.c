@@ -15,6 +15,7 @@
 #include "model/image.h"
 #include "model/journal.h"
 #include "base/log.h"
+#include "model/seed.h"
 #include "model/volume.h"
 
 /* One gold disk and the volume made for it. */
@@ -109,11 +110,46 @@ int gf_undefine(virDomainPtr dom)
     return -1;
 }
 
+/* A clone's seed: planned, then made. */
+struct clone_seed {
+    struct gf_seed seed;
+    char volname[GF_NAME_MAX + 16];
+    char path[PATH_MAX];
+    virStoragePoolPtr pool; /* the first gold disk's; not owned */
+    virStorageVolPtr vol;   /* set once made: to delete on failure */
+};
+
+/* Plan NAME's seed per ID beside D (the first gold disk), with its UUID
+ * and the values templates name: checks the volume name is free and
+ * renders the files and the ISO.  0 or -1 with an error. */
+static int plan_seed(const char *name, const struct gf_identity *id, const struct gf_seed_vars *v,
+                     const struct clone_disk *d, struct clone_seed *s)
+{
+    virStorageVolPtr taken;
+
+    if (!d) {
+        gf_err(GF_ERR_INPUT,
+               "the gold has no disk in a storage pool to put the seed of '%s' beside", name);
+        return -1;
+    }
+    s->pool = d->pool;
+    gf_seed_volume_name(name, s->volname, sizeof(s->volname));
+    if ((taken = virStorageVolLookupByName(s->pool, s->volname))) {
+        virStorageVolFree(taken);
+        gf_err(GF_ERR_INPUT,
+               "volume '%s' already exists in pool '%s'; Goldfarm does not overwrite it",
+               s->volname, virStoragePoolGetName(s->pool));
+        return -1;
+    }
+    virResetLastError();
+    return gf_seed_make(id, v, &s->seed);
+}
+
 /* Undo a failed clone: the domain DOM if defined, then every volume made
- * (never a gold disk).  Returns 0, or -1 naming in LEFT (LEN bytes) what
- * could not be removed. */
+ * and the seed (never a gold disk).  Returns 0, or -1 naming in LEFT (LEN
+ * bytes) what could not be removed. */
 static int undo_clone(virConnectPtr conn, virDomainPtr dom, struct clone_disk *d, size_t n,
-                      char *left, size_t len)
+                      const struct clone_seed *seed, char *left, size_t len)
 {
     int ret = 0;
 
@@ -136,6 +172,12 @@ static int undo_clone(virConnectPtr conn, virDomainPtr dom, struct clone_disk *d
             ret = -1;
         }
     }
+    if (seed->vol && gf_image_owns_disk(conn, seed->path) == 0 &&
+        virStorageVolDelete(seed->vol, 0) < 0) {
+        size_t used = strlen(left);
+        snprintf(left + used, len - used, "%sseed %s", used ? ", " : "", seed->path);
+        ret = -1;
+    }
     return ret;
 }
 
@@ -148,12 +190,14 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     struct gf_meta gold_meta, meta;
     struct gf_clone_spec spec;
     size_t ndisks = 0;
-    char *gold_xml = NULL, *xml = NULL;
+    char *gold_xml = NULL, *xml = NULL, *uri = NULL;
     char msg[1024], left[1024], tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN];
+    struct clone_seed seed;
     unsigned long jid = 0;
     double start = gf_now();
     int ret = -1;
 
+    memset(&seed, 0, sizeof(seed));
     if (gf_name_check("host", name) < 0 ||
         (opts->farm && *opts->farm && gf_name_check("farm", opts->farm) < 0))
         return -1;
@@ -181,17 +225,26 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         if (plan_disk(conn, name, opts->full, &disks[i]) < 0)
             goto cleanup;
     }
+    uri = virConnectGetURI(conn);
+    /* the UUID is known first: it is the seed's instance-id */
+    if (gf_uuid_new(uuid) < 0)
+        goto cleanup;
+    if (opts->identity) {
+        struct gf_seed_vars v = {.host = name,
+                                 .farm = opts->farm ? opts->farm : "",
+                                 .image = gold_meta.image[0] ? gold_meta.image : gold,
+                                 .version = gold_meta.image_version,
+                                 .hypervisor = uri ? uri : "",
+                                 .instance_id = uuid};
+        if (plan_seed(name, opts->identity, &v, ndisks ? &disks[0] : NULL, &seed) < 0)
+            goto cleanup;
+    }
 
     /* Checks are done: from here on, a failure undoes what was made, and a
      * crash is undone from the journal on the next start. */
-    {
-        char *uri = virConnectGetURI(conn);
-        jid = gf_journal_begin(opts->journal, GF_JOP_CLONE, name, uri ? uri : "?", NULL,
-                               opts->start, tag);
-        free(uri);
-        if (!jid)
-            goto cleanup;
-    }
+    if (!(jid = gf_journal_begin(opts->journal, GF_JOP_CLONE, name, uri ? uri : "?", NULL,
+                                 opts->start, tag)))
+        goto cleanup;
     for (size_t i = 0; i < ndisks; i++) {
         char where[PATH_MAX + 80];
         /* written down before it exists: a crash during a long copy leaves
@@ -210,6 +263,26 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         gf_note("%s: %s disk %s -> %s", name, opts->full ? "copied" : "linked", disks[i].gold.path,
                 disks[i].made.path);
     }
+    if (opts->identity) {
+        char where[PATH_MAX + 80], *path;
+        /* in the journal before it exists, as the disks are */
+        if (gf_volume_pool_path(seed.pool, seed.volname, where, sizeof(where)) == 0 &&
+            gf_journal_volume(opts->journal, jid, where, NULL) < 0)
+            goto undo;
+        if (!(seed.vol = gf_seed_write(seed.pool, seed.volname, &seed.seed)))
+            goto undo;
+        if (!(path = virStorageVolGetPath(seed.vol))) {
+            gf_err_virt("reading the path of volume '%s'", seed.volname);
+            goto undo;
+        }
+        snprintf(seed.path, sizeof(seed.path), "%s", path);
+        free(path);
+        if (strcmp(where, seed.path) != 0 &&
+            gf_journal_volume(opts->journal, jid, seed.path, NULL) < 0)
+            goto undo;
+        gf_crash_point("clone-seed");
+        gf_note("%s: seed %s (instance-id %s)", name, seed.path, uuid);
+    }
     memset(&meta, 0, sizeof(meta));
     meta.role = GF_ROLE_HOST;
     snprintf(meta.farm, sizeof(meta.farm), "%s", opts->farm ? opts->farm : "");
@@ -226,15 +299,14 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     if (opts->supersedes)
         snprintf(meta.supersedes, sizeof(meta.supersedes), "%s", opts->supersedes);
     snprintf(meta.op_tag, sizeof(meta.op_tag), "%s", tag);
-    if (gf_uuid_new(uuid) < 0)
-        goto undo;
     spec = (struct gf_clone_spec){.name = name,
                                   .uuid = uuid,
                                   .disks = made,
                                   .ndisks = ndisks,
                                   .meta = &meta,
                                   .vcpus = opts->vcpus,
-                                  .memory_kib = opts->memory_kib};
+                                  .memory_kib = opts->memory_kib,
+                                  .seed = opts->identity ? seed.path : NULL};
     /* the domain is written down before it exists: recovery finds it by
      * its UUID and knows it by the tag in its metadata */
     if (!(xml = gf_domxml_derive_clone(gold_xml, &spec)) || gf_fault("clone-define", name) < 0 ||
@@ -263,7 +335,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     goto cleanup;
 undo:
     snprintf(msg, sizeof(msg), "%s", gf_err_message());
-    if (undo_clone(conn, dom, disks, ndisks, left, sizeof(left)) == 0) {
+    if (undo_clone(conn, dom, disks, ndisks, &seed, left, sizeof(left)) == 0) {
         gf_journal_end(opts->journal, jid);
         gf_err(GF_ERR_OP, "%s; nothing of clone '%s' was kept", msg, name);
     } else
@@ -273,9 +345,13 @@ cleanup:
         virDomainFree(dom);
     virDomainFree(gold_dom);
     clone_disks_free(disks, ndisks);
+    if (seed.vol)
+        virStorageVolFree(seed.vol);
+    gf_seed_clear(&seed.seed);
     free(gold_disks);
     free(made);
     free(gold_xml);
     free(xml);
+    free(uri);
     return ret;
 }

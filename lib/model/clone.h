@@ -9,6 +9,7 @@
 #include "model/meta.h"
 
 struct gf_journal;
+struct gf_identity; /* model/seed.h */
 
 struct gf_clone_opts {
     const char *farm;              /* the farm the clone joins; NULL or "" for none */
@@ -24,6 +25,7 @@ struct gf_clone_opts {
     const char *replaces;          /* the failed host it replaces (NULL: none) */
     const char *supersedes;        /* the old host it takes over from in a roll-out (NULL: none) */
     unsigned int image_version;    /* the version to clone (0: the promoted one) */
+    const struct gf_identity *identity; /* give the clone a NoCloud seed (NULL: none) */
 };
 
 /* Clone gold image GOLD (an image, at OPTS->image_version, or a gold
@@ -31,8 +33,14 @@ struct gf_clone_opts {
  * new volume "NAME-TARGET.qcow2" in the gold disk's pool: a qcow2 overlay
  * backed by the gold disk, or with OPTS->full a copy.  The clone's XML is
  * derived from the gold's (gf_domxml_derive_clone) with metadata marking it
- * a host of OPTS->farm.  Everything is checked before anything is created;
- * a clone that fails leaves no volume and no domain behind.
+ * a host of OPTS->farm.  With OPTS->identity, the clone also gets its NoCloud
+ * seed (model/seed.h: meta-data with its UUID and name, user-data and
+ * network-config from the identity's templates) as a volume
+ * NAME-cidata.iso in the first gold disk's pool, made after the disks and
+ * before the domain is defined, attached read-only.  Everything is checked
+ * (the seed rendered too) before anything is created; a clone that fails
+ * leaves no volume, no seed and no domain behind, and every volume is in
+ * the journal before it is made.
  * Returns 0 or -1 with an error. */
 int gf_clone(virConnectPtr conn, const char *gold, const char *name,
              const struct gf_clone_opts *opts);

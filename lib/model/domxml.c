@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 
 #include "base/error.h"
+#include "model/seed.h"
 
 int gf_random_bytes(unsigned char *buf, size_t len)
 {
@@ -276,6 +277,152 @@ static void new_size(xmlNodePtr root, const struct gf_clone_spec *spec)
     }
 }
 
+/* ---- the seed CD-ROM ---- */
+
+/* The text of NODE's child NAME into BUF ("" when absent or too long). */
+static void child_text(xmlNodePtr node, const char *name, char *buf, size_t len)
+{
+    xmlChar *v = xmlNodeGetContent(child(node, name));
+
+    buf[0] = '\0';
+    if (v && strlen((const char *)v) < len)
+        memcpy(buf, v, strlen((const char *)v) + 1);
+    xmlFree(v);
+}
+
+/* Whether <disk> NODE is the seed of the domain called NAME: a CD-ROM whose
+ * source file is NAME-cidata.iso. */
+static int is_seed_of(xmlNodePtr node, const char *name)
+{
+    char device[16], file[PATH_MAX], want[GF_NAME_MAX + 32];
+    const char *base;
+
+    prop(node, "device", device, sizeof(device));
+    if (!name[0] || strcmp(device, "cdrom") != 0)
+        return 0;
+    prop(child(node, "source"), "file", file, sizeof(file));
+    base = strrchr(file, '/');
+    snprintf(want, sizeof(want), "%s%s", name, GF_SEED_SUFFIX);
+    return strcmp(base ? base + 1 : file, want) == 0;
+}
+
+/* Whether NODE is a <disk> element. */
+static int is_disk(xmlNodePtr node)
+{
+    return node->type == XML_ELEMENT_NODE && xmlStrEqual(node->name, BAD_CAST "disk");
+}
+
+int gf_domxml_seed(const char *xml, char *path, size_t len)
+{
+    xmlDocPtr doc = parse_xml(xml, "domain XML");
+    xmlNodePtr root, devices;
+    char name[GF_NAME_MAX + 1];
+    int found = 0;
+
+    path[0] = '\0';
+    if (!doc)
+        return -1;
+    root = xmlDocGetRootElement(doc);
+    child_text(root, "name", name, sizeof(name));
+    devices = child(root, "devices");
+    for (xmlNodePtr c = devices ? devices->children : NULL; c && !found; c = c->next) {
+        if (is_disk(c) && is_seed_of(c, name)) {
+            prop(child(c, "source"), "file", path, len);
+            found = 1;
+        }
+    }
+    xmlFreeDoc(doc);
+    return found;
+}
+
+const char *gf_domxml_cdrom_bus(const char *machine, const char *arch)
+{
+    int x86 = !arch || !*arch || strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0;
+
+    if (machine && strstr(machine, "q35"))
+        return "sata";
+    if (x86 &&
+        (!machine || !*machine || strncmp(machine, "pc", 2) == 0 || strstr(machine, "i440fx")))
+        return "ide";
+    return "scsi";
+}
+
+/* Remove the source domain's own seed CD-ROM from DEVICES (NAME: the
+ * source's name). */
+static void drop_seed(xmlNodePtr devices, const char *name)
+{
+    xmlNodePtr next;
+
+    for (xmlNodePtr c = devices ? devices->children : NULL; c; c = next) {
+        next = c->next;
+        if (is_disk(c) && is_seed_of(c, name)) {
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+    }
+}
+
+/* The first target of BUS ("hda".."hdd" for IDE, "sda".."sdz" for the
+ * others) no disk of DEVICES uses, into DEV.  0, or -1 with an error. */
+static int free_target(xmlNodePtr devices, const char *bus, char *dev, size_t len)
+{
+    int ide = strcmp(bus, "ide") == 0;
+    char last = ide ? 'd' : 'z';
+
+    for (char letter = 'a'; letter <= last; letter++) {
+        int used = 0;
+        snprintf(dev, len, "%s%c", ide ? "hd" : "sd", letter);
+        for (xmlNodePtr c = devices->children; c && !used; c = c->next) {
+            char target[32];
+            if (!is_disk(c))
+                continue;
+            prop(child(c, "target"), "dev", target, sizeof(target));
+            used = strcmp(target, dev) == 0;
+        }
+        if (!used)
+            return 0;
+    }
+    gf_err(GF_ERR_INPUT, "the gold has no free %s target (%s) left for the seed CD-ROM", bus,
+           ide ? "hda to hdd" : "sda to sdz");
+    return -1;
+}
+
+/* Attach SEED as a read-only CD-ROM to the clone's DEVICES, after its last
+ * disk, on the bus the machine type of ROOT calls for.  0, or -1. */
+static int add_seed(xmlNodePtr root, xmlNodePtr devices, const char *seed)
+{
+    char machine[128] = "", arch[32] = "", dev[8];
+    xmlNodePtr os = child(root, "os"), disk, n, last = NULL;
+    const char *bus;
+
+    prop(child(os, "type"), "machine", machine, sizeof(machine));
+    prop(child(os, "type"), "arch", arch, sizeof(arch));
+    bus = gf_domxml_cdrom_bus(machine, arch);
+    if (free_target(devices, bus, dev, sizeof(dev)) < 0)
+        return -1;
+    disk = xmlNewNode(NULL, BAD_CAST "disk");
+    xmlSetProp(disk, BAD_CAST "type", BAD_CAST "file");
+    xmlSetProp(disk, BAD_CAST "device", BAD_CAST "cdrom");
+    /* a snapshot of the host leaves it alone: it is never written */
+    xmlSetProp(disk, BAD_CAST "snapshot", BAD_CAST "no");
+    n = xmlNewChild(disk, NULL, BAD_CAST "driver", NULL);
+    xmlSetProp(n, BAD_CAST "name", BAD_CAST "qemu");
+    xmlSetProp(n, BAD_CAST "type", BAD_CAST "raw");
+    xmlSetProp(xmlNewChild(disk, NULL, BAD_CAST "source", NULL), BAD_CAST "file", BAD_CAST seed);
+    n = xmlNewChild(disk, NULL, BAD_CAST "target", NULL);
+    xmlSetProp(n, BAD_CAST "dev", BAD_CAST dev);
+    xmlSetProp(n, BAD_CAST "bus", BAD_CAST bus);
+    xmlNewChild(disk, NULL, BAD_CAST "readonly", NULL);
+    for (xmlNodePtr c = devices->children; c; c = c->next)
+        if (is_disk(c))
+            last = c;
+    if (last)
+        xmlAddNextSibling(last, disk);
+    else
+        xmlAddChild(devices, disk);
+    return 0;
+}
+
 char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *spec)
 {
     xmlDocPtr doc = parse_xml(gold_xml, "gold domain XML");
@@ -288,6 +435,11 @@ char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *s
         return NULL;
     root = xmlDocGetRootElement(doc);
     xmlUnsetProp(root, BAD_CAST "id");
+    {
+        char source[GF_NAME_MAX + 1];
+        child_text(root, "name", source, sizeof(source));
+        drop_seed(child(root, "devices"), source);
+    }
     set_child_text(root, "name", spec->name);
     new_size(root, spec);
     if ((os = child(root, "os")) && (n = child(os, "nvram"))) {
@@ -297,6 +449,13 @@ char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *s
     if (new_uuid(root, spec->uuid) < 0 || new_macs(child(root, "devices")) < 0 ||
         new_disks(child(root, "devices"), spec) < 0 || new_metadata(doc, root, spec->meta) < 0)
         goto cleanup;
+    if (spec->seed) {
+        xmlNodePtr devices = child(root, "devices");
+        if (!devices)
+            devices = xmlNewChild(root, NULL, BAD_CAST "devices", NULL);
+        if (add_seed(root, devices, spec->seed) < 0)
+            goto cleanup;
+    }
     xmlDocDumpFormatMemory(doc, &mem, &len, 1);
     if (!mem || !(out = strdup((const char *)mem)))
         gf_err(GF_ERR_OP, "out of memory writing clone XML");

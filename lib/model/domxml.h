@@ -31,14 +31,33 @@ struct gf_clone_spec {
     const char *uuid;              /* its UUID (NULL: a new random one) */
     int vcpus;                     /* 0: keep the gold's */
     unsigned long long memory_kib; /* 0: keep the gold's */
+    const char *seed;              /* its NoCloud seed's file, attached read-only; NULL: none */
 };
 
 /* Derive a clone's domain XML from GOLD_XML (an inactive definition): new
- * name, a new random UUID, new random MAC addresses (52:54:00:xx:xx:xx),
- * disk sources and formats from SPEC, no per-domain NVRAM path, and SPEC's
- * metadata in place of any Goldfarm element.  Returns a new string the
- * caller frees with free(), or NULL with an error. */
+ * name, SPEC's UUID or a new random one, new random MAC addresses
+ * (52:54:00:xx:xx:xx), disk sources and formats from SPEC, no per-domain
+ * NVRAM path, and SPEC's metadata in place of any Goldfarm element.  The
+ * source domain's own seed CD-ROM (gf_domxml_seed) is never carried over:
+ * a gold sealed from a host does not get the host's identity.  With
+ * SPEC->seed, the clone gets that file as a read-only raw CD-ROM left out
+ * of snapshots, on the bus gf_domxml_cdrom_bus picks, at the first free
+ * target of that bus.  Returns a new string the caller frees with free(),
+ * or NULL with an error. */
 char *gf_domxml_derive_clone(const char *gold_xml, const struct gf_clone_spec *spec);
+
+/* The bus for a seed CD-ROM on machine type MACHINE of architecture ARCH
+ * (either may be NULL or ""), one a guest finds without extra drivers
+ * (Windows has none for virtio; virtio-blk is no CD-ROM anyway): "sata" on
+ * q35 (no IDE controller there; AHCI is built in), "ide" on i440fx ("pc",
+ * the x86 default: PIIX IDE is built in, SATA would add a controller),
+ * "scsi" elsewhere (e.g. aarch64 "virt", where libvirt adds virtio-scsi). */
+const char *gf_domxml_cdrom_bus(const char *machine, const char *arch);
+
+/* The file of domain XML's own seed: a CD-ROM whose source file is named
+ * NAME-cidata.iso, NAME the domain's name, into PATH (LEN bytes).
+ * Returns 1, 0 (none; PATH ""), or -1 with an error (bad XML). */
+int gf_domxml_seed(const char *xml, char *path, size_t len);
 
 /* A new random (version 4) UUID as text into TEXT (37 bytes); 0 or -1. */
 int gf_uuid_new(char text[37]);

@@ -17,6 +17,7 @@
 #include "model/journal.h"
 #include "base/log.h"
 #include "model/meta.h"
+#include "model/seed.h"
 #include "model/snapshot.h"
 #include "model/volume.h"
 
@@ -164,18 +165,23 @@ cleanup:
     return ret;
 }
 
-/* Remove the sealed host DOM: its own volumes first (never a gold's disk),
- * then its definition with its snapshots, so a crash between leaves a
- * host still "sealing", whose next seal finishes this.  0 or -1. */
+/* Remove the sealed host DOM: its own volumes and its seed first (never a
+ * gold's disk), then its definition with its snapshots, so a crash between
+ * leaves a host still "sealing", whose next seal finishes this.  0 or -1. */
 static int remove_host(virDomainPtr dom)
 {
     virConnectPtr conn = virDomainGetConnect(dom);
     struct gf_disk *disks = NULL;
+    char seed[PATH_MAX];
     size_t n = 0;
     int ret = -1;
 
     if (gf_domain_disks(dom, &disks, &n) < 0)
         return -1;
+    /* the host's identity does not become the gold's: its seed goes with it */
+    if (gf_seed_find(dom, seed, sizeof(seed)) < 0 ||
+        (seed[0] && gf_seed_delete(conn, seed, virDomainGetName(dom)) < 0))
+        goto cleanup;
     for (size_t i = 0; i < n; i++) {
         virStorageVolPtr vol = virStorageVolLookupByPath(conn, disks[i].path);
         int gold = vol ? gf_image_owns_disk(conn, disks[i].path) : 0;

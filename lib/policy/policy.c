@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include "policy/policy_keys.h"
+#include "base/error.h"
 #include "base/size.h"
+#include "model/meta.h"
+#include "model/seed.h"
 
 #define MAX_LINES 512
 
@@ -171,6 +174,7 @@ static void *sub_struct(struct load *ld, enum policy_section section, const char
     case SEC_HEALTH:
     case SEC_CPU:
     case SEC_ROLLOUT:
+    case SEC_IDENTITY:
         return p;
     case SEC_HYPERVISOR:
         if (p->nhypervisors == GF_MAX_HYPERVISORS)
@@ -503,6 +507,87 @@ static void check_load(struct load *ld)
                  "missing: source \"trace\" needs trace = \"FILE\"");
 }
 
+/* ---- identity ---- */
+
+_Static_assert(GF_POLICY_TEMPLATE_MAX == GF_SEED_TEMPLATE_MAX, "one template size limit");
+
+/* Read template FILE into BUF (GF_POLICY_TEMPLATE_MAX + 1 bytes).  0, or
+ * -1 with what is wrong in WHY. */
+static int read_template(const char *file, char *buf, char *why, size_t len)
+{
+    FILE *f = fopen(file, "re");
+    size_t n;
+
+    buf[0] = '\0';
+    if (!f) {
+        snprintf(why, len, "cannot read %s: %m", file);
+        return -1;
+    }
+    n = fread(buf, 1, GF_POLICY_TEMPLATE_MAX + 1, f);
+    fclose(f);
+    if (n > GF_POLICY_TEMPLATE_MAX) {
+        snprintf(why, len, "%s: more than a template may have (%d KiB)", file,
+                 GF_POLICY_TEMPLATE_MAX / 1024);
+        return -1;
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        snprintf(why, len, "%s: contains a NUL byte: not a text file", file);
+        return -1;
+    }
+    return 0;
+}
+
+/* Check the identity group (on when the file has one): read its templates
+ * and render them with the longest values this policy can give (so an
+ * unknown variable, or a result too large, is found now, with the
+ * template's file and line), and check that the name of the farm's
+ * largest host number can be the guests' host name (Windows: NetBIOS). */
+static void check_identity(struct load *ld)
+{
+    struct gf_policy *p = ld->p;
+    const struct {
+        const char *key, *file;
+        char *text;
+    } templates[] = {
+        {"identity.user_data", p->identity_user_data, p->identity_user_data_text},
+        {"identity.network_config", p->identity_network_config, p->identity_network_config_text}};
+    struct gf_seed_vars v = {.farm = p->name,
+                             .image = p->image,
+                             .hypervisor = "",
+                             .instance_id = "00000000-0000-0000-0000-000000000000"};
+    char host[GF_NAME_MAX * 2], why[768];
+    const char *problem;
+
+    for (int i = 0; i < ld->nlines && !p->identity_on; i++)
+        p->identity_on = strcmp(ld->lines[i].path, "identity") == 0;
+    if (!p->identity_on || any_bad(ld, "identity", "farm.host_name", "farm.max_hosts", NULL))
+        return;
+    gf_policy_host_name(p, p->max_hosts, host, sizeof(host));
+    v.host = host;
+    v.version = p->image_version ? (unsigned int)p->image_version : GF_VERSION_MAX;
+    for (int i = 0; i < p->nhypervisors; i++)
+        if (strlen(p->hypervisors[i].uri) > strlen(v.hypervisor))
+            v.hypervisor = p->hypervisors[i].uri;
+    if ((problem = gf_seed_host_name_problem(p->identity_guest, host)))
+        error_at(ld, line_of(ld, "farm.host_name"), "farm.host_name",
+                 "'%s' makes '%s' for host %d (farm.max_hosts), which %s: it cannot be a %s "
+                 "guest's host name (identity.guest)",
+                 p->host_name, host, p->max_hosts, problem,
+                 p->identity_guest == GF_GUEST_WINDOWS ? "Windows" : "Linux");
+    for (size_t i = 0; i < sizeof(templates) / sizeof(templates[0]); i++) {
+        char *out = NULL;
+        size_t len;
+        if (!templates[i].file[0] || any_bad(ld, templates[i].key, NULL))
+            continue;
+        if (read_template(templates[i].file, templates[i].text, why, sizeof(why)) < 0)
+            error_at(ld, line_of(ld, templates[i].key), templates[i].key, "%s", why);
+        else if (gf_seed_render(templates[i].file, templates[i].text, &v, &out, &len, NULL) < 0)
+            error_at(ld, line_of(ld, templates[i].key), templates[i].key, "%s", gf_err_message());
+        free(out);
+    }
+}
+
 struct gf_policy *gf_policy_load_string(const char *file, const char *text, char **errors)
 {
     struct load *ld = calloc(1, sizeof(*ld));
@@ -535,6 +620,7 @@ struct gf_policy *gf_policy_load_string(const char *file, const char *text, char
         check_schedule(ld);
         check_holidays(ld);
         check_load(ld);
+        check_identity(ld);
     }
     config_destroy(&cfg);
     if (ld->nerrors) {

@@ -17,6 +17,7 @@
 #define GF_MAX_DAYSETS 7
 #define GF_MAX_HOLIDAYS 128
 #define GF_MAX_HOOK_ARGS 16
+#define GF_POLICY_TEMPLATE_MAX (32 * 1024) /* GF_SEED_TEMPLATE_MAX (model/seed.h) */
 
 enum gf_phase_id { GF_RAMP_UP, GF_PEAK, GF_RAMP_DOWN, GF_OFF_PEAK, GF_NPHASES };
 enum gf_balance { GF_BREADTH, GF_DEPTH };
@@ -116,6 +117,15 @@ struct gf_policy {
     int rollout_soak;             /* seconds the canary serves healthy first */
     int rollout_ready_timeout;    /* seconds a new host has to become ready */
     int rollout_max_replacements; /* new-version hosts that may fail after taking over */
+
+    /* identity: a NoCloud seed for each new host; on when the policy has an
+     * identity group (see model/seed.h) */
+    int identity_on;
+    int identity_guest;                                       /* enum gf_guest_os */
+    char identity_user_data[PATH_MAX];                        /* its template file; "" none */
+    char identity_network_config[PATH_MAX];                   /* its template file; "" none */
+    char identity_user_data_text[GF_POLICY_TEMPLATE_MAX + 1]; /* as read at load */
+    char identity_network_config_text[GF_POLICY_TEMPLATE_MAX + 1];
 
     /* load */
     enum gf_load_source load_source;

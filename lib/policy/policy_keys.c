@@ -18,6 +18,7 @@
 static const char *const balance_choices[] = {"breadth", "depth", NULL};
 static const char *const empty_choices[] = {"no_sessions", "no_active_sessions", NULL};
 static const char *const source_choices[] = {"agent", "command", "trace", NULL};
+static const char *const guest_choices[] = {"linux", "windows", NULL}; /* enum gf_guest_os */
 
 #define P(field) offsetof(struct gf_policy, field), 0, sizeof(((struct gf_policy *)0)->field)
 #define H(field)                                                                                   \
@@ -38,6 +39,7 @@ const struct policy_key policy_keys[] = {
     {SEC_ROOT, "load", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_LOAD},
     {SEC_ROOT, "health", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_HEALTH},
     {SEC_ROOT, "rollout", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_ROLLOUT},
+    {SEC_ROOT, "identity", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_IDENTITY},
 
     {SEC_FARM, "name", KT_NAME, 0, 0, NULL, P(name), NULL, 0},
     {SEC_FARM, "hypervisors", KT_LIST, 1, GF_MAX_HYPERVISORS, NULL, NOFIELD, NULL, SEC_HYPERVISOR},
@@ -112,6 +114,12 @@ const struct policy_key policy_keys[] = {
     {SEC_ROLLOUT, "soak", KT_DURATION, 0, DAY, "10m", P(rollout_soak), NULL, 0},
     {SEC_ROLLOUT, "ready_timeout", KT_DURATION, 30, DAY, "10m", P(rollout_ready_timeout), NULL, 0},
     {SEC_ROLLOUT, "max_replacements", KT_INT, 0, 100, "2", P(rollout_max_replacements), NULL, 0},
+
+    /* identity: each new host's NoCloud seed; templates are read, and
+     * their variables checked, by policy.c's check_identity */
+    {SEC_IDENTITY, "guest", KT_ENUM, 0, 0, "linux", P(identity_guest), guest_choices, 0},
+    {SEC_IDENTITY, "user_data", KT_PATH, 0, 0, "", P(identity_user_data), NULL, 0},
+    {SEC_IDENTITY, "network_config", KT_PATH, 0, 0, "", P(identity_network_config), NULL, 0},
 
     {SEC_ROOT, NULL, KT_GROUP, 0, 0, NULL, NOFIELD, NULL, 0},
 };

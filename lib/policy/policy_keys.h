@@ -22,6 +22,7 @@ enum policy_section {
     SEC_HEALTH,     /* struct gf_policy */
     SEC_CPU,        /* struct gf_policy: health.cpu_pegged */
     SEC_ROLLOUT,    /* struct gf_policy */
+    SEC_IDENTITY,   /* struct gf_policy */
 };
 
 enum key_type {

@@ -2,6 +2,7 @@
 #include "farmd_fixture.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@ char fx_testdir[400];
 static char *notes;
 static size_t notes_len, notes_cap;
 static int notes_n;
+static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER; /* farms log from threads */
 
 /* Keep LINE as the daemon's stderr would show it: "error: " or "warning: "
  * before the lines of those levels. */
@@ -38,6 +40,7 @@ static void sink(int level, const char *raw)
     snprintf(line, sizeof(line), "%s%s%s", level <= GF_LOG_WARNING ? gf_log_level_name(level) : "",
              level <= GF_LOG_WARNING ? ": " : "", raw);
     need = strlen(line) + 2;
+    pthread_mutex_lock(&notes_lock);
 
     if (notes_len + need + 1 > notes_cap) {
         notes_cap = (notes_len + need + 1) * 2;
@@ -49,14 +52,17 @@ static void sink(int level, const char *raw)
     notes[notes_len++] = '\n';
     notes[notes_len] = '\0';
     notes_n++;
+    pthread_mutex_unlock(&notes_lock);
 }
 
 void fx_notes_reset(void)
 {
+    pthread_mutex_lock(&notes_lock);
     notes_len = 0;
     notes_n = 0;
     if (notes)
         notes[0] = '\0';
+    pthread_mutex_unlock(&notes_lock);
 }
 
 const char *fx_notes(void)
@@ -491,6 +497,19 @@ void fx_orphans(struct fx *f, int hv, char *buf, size_t len)
             }
         }
         free(disks);
+        {
+            /* a host's seed CD-ROM is its own too: not an orphan, and missing if gone */
+            char seed[4096];
+            virStorageVolPtr v;
+            if (gf_domxml_seed(xml, seed, sizeof(seed)) == 1 && nused < 64) {
+                snprintf(used_paths[nused++], sizeof(used_paths[0]), "%s", seed);
+                if (host && !(v = virStorageVolLookupByPath(f->conn[hv], seed)))
+                    used += (size_t)snprintf(buf + used, len - used, "%s%s:%s", used ? " " : "",
+                                             virDomainGetName(doms[i]), seed);
+                else if (host)
+                    virStorageVolFree(v);
+            }
+        }
         free(xml);
         virDomainFree(doms[i]);
     }

@@ -113,8 +113,9 @@ int fx_volume(struct fx *f, int hv, const char *name, char *backing, size_t len)
 /* The names (sorted, space separated) of the domains of farm FARM on HV. */
 void fx_farm_hosts(struct fx *f, int hv, const char *farm, char *buf, size_t len);
 
-/* Orphans on HV: volumes no domain uses (names, sorted, space separated),
- * and Goldfarm hosts whose disks are missing ("host:path"). */
+/* Orphans on HV: volumes no domain uses as a writable disk or as its seed
+ * CD-ROM (names, sorted, space separated), and Goldfarm hosts whose disks
+ * or seed are missing ("host:path"). */
 void fx_orphans(struct fx *f, int hv, char *buf, size_t len);
 
 /* Run vmctl's words (NULL-terminated) on hypervisor 0's connection; its

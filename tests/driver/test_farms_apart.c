@@ -29,6 +29,13 @@
 
 static volatile int loop_done;
 
+/* A timer that only wakes the event loop (to see loop_done). */
+static void nudge(int timer, void *opaque)
+{
+    (void)opaque;
+    virEventRemoveTimeout(timer);
+}
+
 /* libvirt's event loop, as goldfarmd's main thread runs it. */
 static void *event_loop(void *arg)
 {
@@ -85,6 +92,7 @@ static struct fx *two_farms(void **state)
     fx_write_policy(f, "callc.conf", policy);
     fx_write_trace(f, "00:00 rds-001 3\n00:00 rds-002 4\n00:00 callc-001 2\n");
     f->events = 1;
+    gf_log_set_level(GF_LOG_DEBUG); /* a failure shows what each farm heard and did */
     fx_start(f, 1);
     assert_int_equal(gfd_run(&f->d), 0);
     return f;
@@ -123,7 +131,8 @@ static double crash_and_replace(struct fx *f)
     while (fx_dom_state(f, 0, "callc-002") != VIR_DOMAIN_RUNNING) {
         struct timespec pause = {0, 10 * 1000 * 1000};
         if (now_s() - start > 15)
-            fail_msg("callc-001 not replaced within 15 s:\n%s", fx_notes());
+            fail_msg("callc-001 not replaced within 15 s:\n%s\nlines: %s\nstatus: %s", fx_notes(),
+                     f->lines, fx_state_file(f, "callc.status"));
         nanosleep(&pause, NULL);
     }
     return now_s() - start;
@@ -210,7 +219,7 @@ int main(int argc, char **argv)
         return 1;
     failed = cmocka_run_group_tests(tests, NULL, NULL);
     loop_done = 1;
-    virEventAddTimeout(0, NULL, NULL, NULL); /* wake the loop to see it */
+    virEventAddTimeout(0, nudge, NULL, NULL); /* wake the loop to see it */
     pthread_join(loop, NULL);
     return failed;
 }

@@ -21,9 +21,11 @@ GOLD_DOM=tiny-gold
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
 	busybox-static qemu-guest-agent e2fsprogs cpio gzip kmod gcc libc6-dev)
-# Guest modules, loaded in this order (dependencies resolved from modules.dep).
+# Guest modules, loaded in this order (dependencies resolved from modules.dep).  The last
+# line: a CD-ROM on IDE (i440fx) or SATA (q35) and ISO 9660, for a clone's NoCloud seed.
 MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console
-	virtio_balloon virtio_blk failover net_failover virtio_net crc16 mbcache jbd2 crc32c_generic ext4)
+	virtio_balloon virtio_blk failover net_failover virtio_net crc16 mbcache jbd2 crc32c_generic ext4
+	ata_piix ahci sr_mod isofs)
 
 die() {
 	echo "testbed: $*" >&2
@@ -283,9 +285,19 @@ build_disk() {
 	rm -rf "$tmp"
 }
 
+# guest_stamp VMLINUZ: a digest of everything the initramfs is built from.
+guest_stamp() {
+	{
+		cat "$GUEST_SRC/init" "$GUEST_SRC/utmpctl.c"
+		printf '%s\n' "${MODULES[@]}" "$1"
+		declare -f build_initrd resolve_module
+		sha256sum /usr/sbin/qemu-ga /bin/busybox
+	} | sha256sum | cut -d' ' -f1
+}
+
 cmd_build_guest() {
 	need_root
-	local vmlinuz kver tool
+	local vmlinuz kver tool stamp
 	for tool in gcc cpio mkfs.ext4 qemu-img /bin/busybox /usr/sbin/qemu-ga; do
 		command -v "$tool" >/dev/null || die "$tool missing: run '$0 install'"
 	done
@@ -301,11 +313,14 @@ cmd_build_guest() {
 		cp "$vmlinuz" "$WORK/vmlinuz"
 		log "vmlinuz: $kver"
 	fi
-	if up_to_date "$WORK/initrd.img" "$GUEST_SRC/init" "$GUEST_SRC/utmpctl.c" "$HERE/testbed.sh" \
-		/usr/sbin/qemu-ga "$vmlinuz"; then
+	# One test bed serves every checkout on this machine: the initramfs is rebuilt whenever
+	# what it is built from differs from what the last build (any checkout's) used.
+	stamp=$(guest_stamp "$vmlinuz")
+	if [ -e "$WORK/initrd.img" ] && [ "$(cat "$WORK/initrd.stamp" 2>/dev/null)" = "$stamp" ]; then
 		log "initrd.img: up to date"
 	else
 		build_initrd "$kver"
+		echo "$stamp" >"$WORK/initrd.stamp"
 		log "initrd.img: built ($(du -h "$WORK/initrd.img" | cut -f1))"
 	fi
 	if [ -e "$GOLD_DISK" ]; then
