@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 
 int gf_random_bytes(unsigned char *buf, size_t len)
 {
@@ -86,8 +87,9 @@ static int read_disk(xmlNodePtr node, struct gf_disk *d)
         return -1;
     }
     if (strcmp(type, "file") != 0 || !d->path[0]) {
+        char target[GF_ESC_LEN], etype[GF_ESC_LEN];
         gf_err(GF_ERR_OP, "disk %s is not a file disk (type '%s'); Goldfarm clones file disks",
-               d->target, type);
+               gf_esc(d->target, target, sizeof(target)), gf_esc(type, etype, sizeof(etype)));
         return -1;
     }
     if (!d->format[0])
@@ -201,7 +203,9 @@ static int new_disks(xmlNodePtr devices, const struct gf_clone_spec *spec)
             if (strcmp(spec->disks[i].target, d.target) == 0)
                 to = &spec->disks[i];
         if (!to) {
-            gf_err(GF_ERR_OP, "no clone disk was made for gold disk %s", d.target);
+            char target[GF_ESC_LEN];
+            gf_err(GF_ERR_OP, "no clone disk was made for gold disk %s",
+                   gf_esc(d.target, target, sizeof(target)));
             return -1;
         }
         xmlSetProp(child(c, "source"), BAD_CAST "file", BAD_CAST to->path);
