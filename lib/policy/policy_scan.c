@@ -351,19 +351,29 @@ static void note_int(struct scanner *sc, const char *path)
     g_hash_table_replace(sc->out->big, g_strdup(path), b);
 }
 
-/* simple_value at PATH: a boolean, a number, or adjacent strings. */
-static int simple_value(struct scanner *sc, const char *path)
+/* The types libconfig gives an array's elements (all must have the first's). */
+enum elem_type { E_NONE, E_BOOL, E_INT, E_INT64, E_FLOAT, E_STRING };
+
+/* simple_value at PATH: a boolean, a number, or adjacent strings.  In an
+ * array whose elements have type *TYPE (E_NONE: none yet), it must have
+ * that type too (libconfig checks it when it takes the value, before it
+ * reads on after a number, after the next token after strings). */
+static int simple_value(struct scanner *sc, const char *path, enum elem_type *type)
 {
+    enum elem_type t;
     size_t total = 0;
 
     switch (sc->t) {
     case T_INT:
         note_int(sc, path);
-        /* fall through */
+        t = sc->s[sc->pos - 1] == 'L' ? E_INT64 : E_INT;
+        break;
     case T_BOOL:
+        t = E_BOOL;
+        break;
     case T_FLOAT:
-        next(sc);
-        return 0;
+        t = E_FLOAT;
+        break;
     case T_STRING:
         while (sc->t == T_STRING) {
             total += sc->slen;
@@ -371,10 +381,18 @@ static int simple_value(struct scanner *sc, const char *path)
                 return fail(sc, POLICY_SCAN_REFUSED, "a string longer than 4096 bytes");
             next(sc);
         }
-        return 0;
+        t = E_STRING;
+        break;
     default:
         return syntax_error(sc);
     }
+    if (type && *type != E_NONE && *type != t)
+        return fail(sc, POLICY_SCAN_SYNTAX, "mismatched element type in array");
+    if (type)
+        *type = t;
+    if (t != E_STRING)
+        next(sc);
+    return 0;
 }
 
 static int value(struct scanner *sc, const char *path, int depth);
@@ -384,6 +402,7 @@ static int value(struct scanner *sc, const char *path, int depth);
 static int entries(struct scanner *sc, const char *path, int depth, int simple, enum tok end)
 {
     char epath[POLICY_SCAN_PATH];
+    enum elem_type type = E_NONE;
     int n = 0;
 
     if (sc->t == end) {
@@ -395,7 +414,7 @@ static int entries(struct scanner *sc, const char *path, int depth, int simple, 
             return fail(sc, POLICY_SCAN_REFUSED,
                         "more than 256 entries in one group, list or array");
         snprintf(epath, sizeof(epath), "%s[%d]", path, n);
-        if ((simple ? simple_value(sc, epath) : value(sc, epath, depth)) < 0)
+        if ((simple ? simple_value(sc, epath, &type) : value(sc, epath, depth)) < 0)
             return -1;
         if (sc->t == end) {
             next(sc);
@@ -412,6 +431,9 @@ static int entries(struct scanner *sc, const char *path, int depth, int simple, 
 static int settings(struct scanner *sc, const char *path, int depth, enum tok end)
 {
     char spath[POLICY_SCAN_PATH];
+    struct {
+        size_t start, len;
+    } names[POLICY_SCAN_ENTRIES];
     int n = 0;
 
     for (;;) {
@@ -429,6 +451,12 @@ static int settings(struct scanner *sc, const char *path, int depth, enum tok en
         len = sc->pos - sc->start;
         if (len > GF_NAME_MAX)
             return fail(sc, POLICY_SCAN_REFUSED, "a name longer than 64 characters");
+        /* as libconfig checks it, at the name */
+        for (int i = 0; i < n - 1; i++)
+            if (names[i].len == len && memcmp(sc->s + names[i].start, sc->s + sc->start, len) == 0)
+                return fail(sc, POLICY_SCAN_SYNTAX, "duplicate setting name");
+        names[n - 1].start = sc->start;
+        names[n - 1].len = len;
         snprintf(spath, sizeof(spath), "%s%s%.*s", path, *path ? "." : "", (int)len,
                  sc->s + sc->start);
         next(sc);
@@ -448,7 +476,7 @@ static int value(struct scanner *sc, const char *path, int depth)
     enum tok t = sc->t;
 
     if (t != T_GROUP && t != T_ARRAY && t != T_LIST)
-        return simple_value(sc, path);
+        return simple_value(sc, path, NULL);
     if (depth + 1 > POLICY_SCAN_DEPTH)
         return fail(sc, POLICY_SCAN_REFUSED,
                     "nested deeper than 8 levels of groups, lists and arrays");

@@ -8,7 +8,10 @@
  *  - @include (a policy is self-contained, and libconfig would read
  *    another file, exit on a directory, and leak on a missing one);
  *  - a syntax error (libconfig 1.5 leaks the string it had just read when
- *    the error comes right after one);
+ *    the error comes right after one), a setting name twice in one group,
+ *    or an array of mixed types: libconfig's own errors, with its message
+ *    and its line, so that libconfig never fails on what this pass
+ *    accepted;
  *  - more than POLICY_SCAN_DEPTH levels of groups, lists and arrays, more
  *    than POLICY_SCAN_ENTRIES entries in one of them, a string longer than
  *    POLICY_SCAN_STRING bytes, a name longer than GF_NAME_MAX characters
@@ -39,7 +42,7 @@ struct policy_big_int {
 
 enum policy_scan_kind {
     POLICY_SCAN_OK,
-    POLICY_SCAN_SYNTAX, /* what libconfig calls a syntax error */
+    POLICY_SCAN_SYNTAX, /* what libconfig refuses, with its message */
     POLICY_SCAN_REFUSED /* NUL, @include, a limit: libconfig would read it */
 };
 
