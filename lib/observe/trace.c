@@ -233,8 +233,9 @@ static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int lin
         snprintf(tr->farm, sizeof(tr->farm), "%s", cols[1]);
         tr->farm_line = line;
     } else if (strcmp(tr->farm, cols[1]) != 0) {
-        return bad(f, line, "farm '%s', but line %d names farm '%s' (one farm per trace)", cols[1],
-                   tr->farm_line, tr->farm);
+        return bad(f, line, "farm '%s', but line %d names farm '%s' (one farm per trace)",
+                   gf_esc(cols[1], e1, sizeof(e1)), tr->farm_line,
+                   gf_esc(tr->farm, e2, sizeof(e2)));
     }
     if ((rc = count(cols[2], &r->sessions)) == -2)
         return bad(f, line, "negative sessions (%s)", cols[2]);

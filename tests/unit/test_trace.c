@@ -154,6 +154,9 @@ static void refuses_hostile_values(void **state)
             "bad.csv:2: sessions '1\\x0b' is not a whole number");
     refused("timestamp,farm,sessions,event\n2026-03-02T08:05,rds,3,crash r\x01s\n",
             "bad.csv:2: event 'crash r\\x01s': 'r\\x01s' is not a host name");
+    /* a name may hold bytes that are not UTF-8: echoed escaped too (found by fuzz_trace) */
+    refused(HEAD "2026-03-02T08:05,rds,1\n2026-03-02T08:10,r\xf3s,1\n",
+            "bad.csv:3: farm 'r\\xf3s', but line 2 names farm 'rds' (one farm per trace)");
     refused("timestamp,farm,\x1b[Hsessions\n",
             "bad.csv:1: the header must be timestamp,farm,sessions[,active][,event], not "
             "'timestamp,farm,\\x1b[Hsessions'");
