@@ -300,6 +300,7 @@ static int fail(struct scanner *sc, enum policy_scan_kind kind, const char *what
 {
     sc->out->kind = kind;
     sc->out->line = sc->tline;
+    sc->out->at_string = sc->t == T_STRING;
     snprintf(sc->out->what, sizeof(sc->out->what), "%s", what);
     return -1;
 }

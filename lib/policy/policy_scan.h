@@ -50,6 +50,7 @@ struct policy_scan {
     enum policy_scan_kind kind;
     int line;        /* of the first problem */
     char what[128];  /* "syntax error", "a NUL byte: ..." */
+    int at_string;   /* the problem is at a string token (libconfig 1.5 leaks it there) */
     GHashTable *big; /* path -> struct policy_big_int */
 };
 

@@ -176,6 +176,22 @@ static void refused(const char *text, size_t len, int line, const char *what)
     policy_scan_clear(&s);
 }
 
+/* Where libconfig 1.5 leaks: a syntax error at a string, which the scan says. */
+static void says_where_libconfig_would_leak(void **state)
+{
+    struct policy_scan s;
+
+    (void)state;
+    policy_scan("a = 1; \"x\"", 10, &s);
+    assert_int_equal(s.kind, POLICY_SCAN_SYNTAX);
+    assert_true(s.at_string);
+    policy_scan_clear(&s);
+    policy_scan("a = 1; 2", 8, &s);
+    assert_int_equal(s.kind, POLICY_SCAN_SYNTAX);
+    assert_false(s.at_string);
+    policy_scan_clear(&s);
+}
+
 static void refuses_what_libconfig_must_not_read(void **state)
 {
     char text[8192];
@@ -262,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(agrees_with_libconfig),
         cmocka_unit_test(refuses_what_libconfig_must_not_read),
+        cmocka_unit_test(says_where_libconfig_would_leak),
         cmocka_unit_test(notes_integers_past_32_bits),
     };
 
