@@ -368,6 +368,11 @@ static int check_pattern(const char *s, char *why, size_t len)
     int conversions = 0, zero, width;
 
     gf_esc(s, esc, sizeof(esc));
+    if (strlen(s) > GF_NAME_MAX) {
+        /* kept in a name's room: "x%0000000000d" makes short names from a long pattern */
+        snprintf(why, len, "'%s' is longer than %d characters", esc, GF_NAME_MAX);
+        return -1;
+    }
     for (const char *c = s; *c; c++) {
         if (*c != '%')
             continue;
