@@ -199,7 +199,7 @@ static int bad(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int bad(const char *file, int line, const char *fmt, ...)
 {
-    char what[400];
+    char what[1024]; /* room for two escaped values: never cut inside a character */
     va_list ap;
 
     char esc[GF_ESC_LEN];

@@ -65,7 +65,7 @@ static void error_at(struct load *ld, int line, const char *path, const char *fm
     __attribute__((format(printf, 4, 5)));
 static void error_at(struct load *ld, int line, const char *path, const char *fmt, ...)
 {
-    char what[768];
+    char what[1280]; /* a reason and its escaped values: never cut inside a character */
     va_list ap;
 
     /* a missing key is remembered as bad too, so no relation is checked with it */
@@ -294,7 +294,7 @@ static void walk_group(struct load *ld, const config_setting_t *group, enum poli
         int line = (int)config_setting_source_line(s);
         const struct policy_key *key = find_key(section, name);
         const struct policy_big_int *big;
-        char kpath[KPATH], why[512];
+        char kpath[KPATH], why[1024];
 
         snprintf(kpath, sizeof(kpath), "%s%s%s", path, *path ? "." : "", name);
         remember(ld, kpath, line);
@@ -325,7 +325,7 @@ static void walk_group(struct load *ld, const config_setting_t *group, enum poli
             g_hash_table_remove(ld->scan.big, kpath);
     }
     for (const struct policy_key *key = policy_keys; key->name; key++) {
-        char kpath[KPATH], why[512];
+        char kpath[KPATH], why[1024];
         if (key->section != section || strcmp(key->name, "*") == 0)
             continue;
         if (group && config_setting_get_member(group, key->name))

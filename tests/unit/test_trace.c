@@ -157,6 +157,24 @@ static void refuses_hostile_values(void **state)
     /* a name may hold bytes that are not UTF-8: echoed escaped too (found by fuzz_trace) */
     refused(HEAD "2026-03-02T08:05,rds,1\n2026-03-02T08:10,r\xf3s,1\n",
             "bad.csv:3: farm 'r\\xf3s', but line 2 names farm 'rds' (one farm per trace)");
+    /* two long escaped values: the message is cut by gf_esc only, between characters */
+    {
+        struct gf_trace tr;
+        GString *text =
+            g_string_new("timestamp,farm,sessions,event\n2026-03-02T08:05,rds,3,crash rd");
+        const char *msg;
+        for (int i = 0; i < 100; i++)
+            g_string_append(text, "\xed\x8d\x8d"); /* U+D34D, three bytes */
+        g_string_append(text, "\n");
+        assert_int_equal(gf_trace_parse("bad.csv", text->str, "UTC", &tr), -1);
+        msg = gf_err_message();
+        assert_true(g_utf8_validate(msg, -1, NULL));
+        assert_non_null(strstr(msg, "...': 'rd"));
+        assert_int_equal(strcmp(msg + strlen(msg) - strlen("...' is not a host name"),
+                                "...' is not a host name"),
+                         0);
+        g_string_free(text, TRUE);
+    }
     refused("timestamp,farm,\x1b[Hsessions\n",
             "bad.csv:1: the header must be timestamp,farm,sessions[,active][,event], not "
             "'timestamp,farm,\\x1b[Hsessions'");
