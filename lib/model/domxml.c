@@ -27,14 +27,22 @@ int gf_random_bytes(unsigned char *buf, size_t len)
     return 0;
 }
 
-/* Parse XML text; NULL with an error naming WHAT when it is not XML. */
+/* Parse XML text; NULL with an error naming WHAT when it is not XML, or
+ * not a libvirt domain's (a <domain> in no namespace: in one, every element
+ * added would inherit it, and libvirt would find none of them). */
 static xmlDocPtr parse_xml(const char *xml, const char *what)
 {
     xmlDocPtr doc =
         xmlReadMemory(xml, (int)strlen(xml), what, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
 
-    if (!doc || !xmlDocGetRootElement(doc)) {
+    if (!root) {
         gf_err(GF_ERR_OP, "%s is not well-formed XML", what);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    if (root->ns || !xmlStrEqual(root->name, BAD_CAST "domain")) {
+        gf_err(GF_ERR_OP, "%s is not a libvirt domain: no <domain> in no namespace", what);
         xmlFreeDoc(doc);
         return NULL;
     }
