@@ -1,5 +1,6 @@
-# common.sh - what scripts/demo and scripts/test share: installing the
-# Debian packages Goldfarm builds with, and building it.  Sourced, not run.
+# common.sh - what scripts/demo, scripts/test and scripts/fuzz share:
+# installing the Debian packages Goldfarm builds with, and building it.
+# Sourced, not run.
 
 GOLDFARM_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_PACKAGES=(cmake make gcc pkg-config libvirt-dev libxml2-dev libconfig-dev libcmocka-dev
@@ -12,6 +13,8 @@ OCF_TEST_PACKAGES=(resource-agents libxml2-utils)
 # bash-completion (vmctl's completion), logrotate (the shipped rotation),
 # systemd-analyze (the unit's sandbox score), adduser and dpkg-dev (the package).
 TEST_PACKAGES=(prometheus bash-completion logrotate systemd adduser dpkg-dev)
+# the fuzzing tier: clang and its runtime (libFuzzer, the sanitizers)
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 say() { printf '%s\n' "$*"; }
 die() {
@@ -60,5 +63,18 @@ build() {
 	cmake --build "$dir" -j "$(nproc)" >/dev/null || {
 		cmake --build "$dir" 2>&1 | grep -E 'error|Error' | head -20 >&2
 		die "build failed"
+	}
+}
+
+# build_fuzz: configure build-fuzz/ with clang and GOLDFARM_FUZZ and build
+# the libFuzzer harnesses of tests/fuzz (and the library they link).
+build_fuzz() {
+	local dir=$GOLDFARM_SRC/build-fuzz
+	cmake -S "$GOLDFARM_SRC" -B "$dir" -DCMAKE_C_COMPILER=clang -DGOLDFARM_FUZZ=ON \
+		-DGOLDFARM_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null ||
+		die "cmake configure of build-fuzz failed"
+	cmake --build "$dir" -j "$(nproc)" --target fuzz >/dev/null || {
+		cmake --build "$dir" --target fuzz 2>&1 | grep -E 'error|Error' | head -20 >&2
+		die "build of the fuzz harnesses failed"
 	}
 }

@@ -23,10 +23,6 @@ FILE *gf_file_replace_begin(const char *path, mode_t perm);
  * over PATH.  On failure nothing replaces PATH.  0, or -1 with an error. */
 int gf_file_replace_commit(FILE *out, const char *path);
 
-/* Read the regular file PATH whole (at most MAX bytes; a NUL byte in it
- * is refused) into a new NUL-terminated string (to free()); its length
- * into *LEN when LEN is given.  A FIFO or a device is refused without
- * blocking.  NULL with an error (errno ENOENT kept for a missing file). */
-char *gf_file_read(const char *path, size_t max, size_t *len);
+/* Reading: base/textfile.h. */
 
 #endif

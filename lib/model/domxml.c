@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "model/seed.h"
 
 int gf_random_bytes(unsigned char *buf, size_t len)
@@ -27,14 +28,22 @@ int gf_random_bytes(unsigned char *buf, size_t len)
     return 0;
 }
 
-/* Parse XML text; NULL with an error naming WHAT when it is not XML. */
+/* Parse XML text; NULL with an error naming WHAT when it is not XML, or
+ * not a libvirt domain's (a <domain> in no namespace: in one, every element
+ * added would inherit it, and libvirt would find none of them). */
 static xmlDocPtr parse_xml(const char *xml, const char *what)
 {
     xmlDocPtr doc =
         xmlReadMemory(xml, (int)strlen(xml), what, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
 
-    if (!doc || !xmlDocGetRootElement(doc)) {
+    if (!root) {
         gf_err(GF_ERR_OP, "%s is not well-formed XML", what);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    if (root->ns || !xmlStrEqual(root->name, BAD_CAST "domain")) {
+        gf_err(GF_ERR_OP, "%s is not a libvirt domain: no <domain> in no namespace", what);
         xmlFreeDoc(doc);
         return NULL;
     }
@@ -87,8 +96,9 @@ static int read_disk(xmlNodePtr node, struct gf_disk *d)
         return -1;
     }
     if (strcmp(type, "file") != 0 || !d->path[0]) {
+        char target[GF_ESC_LEN], etype[GF_ESC_LEN];
         gf_err(GF_ERR_OP, "disk %s is not a file disk (type '%s'); Goldfarm clones file disks",
-               d->target, type);
+               gf_esc(d->target, target, sizeof(target)), gf_esc(type, etype, sizeof(etype)));
         return -1;
     }
     if (!d->format[0])
@@ -211,7 +221,9 @@ static int new_disks(xmlNodePtr devices, const struct gf_clone_spec *spec)
             if (strcmp(spec->disks[i].target, d.target) == 0)
                 to = &spec->disks[i];
         if (!to) {
-            gf_err(GF_ERR_OP, "no clone disk was made for gold disk %s", d.target);
+            char target[GF_ESC_LEN];
+            gf_err(GF_ERR_OP, "no clone disk was made for gold disk %s",
+                   gf_esc(d.target, target, sizeof(target)));
             return -1;
         }
         xmlSetProp(child(c, "source"), BAD_CAST "file", BAD_CAST to->path);

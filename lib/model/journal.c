@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/fault.h"
 #include "base/file.h"
+#include "base/textfile.h"
 #include "base/log.h"
 #include "model/domxml.h"
 
@@ -442,14 +443,20 @@ void gf_journal_end(struct gf_journal *j, unsigned long id)
 
 int journal_read_lines(struct gf_journal *j, char ***lines, int *n)
 {
-    char *text = gf_file_read(j->path, GF_JOURNAL_MAX, NULL), *save = NULL, *line;
+    char *text = NULL, *save = NULL, *line;
     char **list = NULL;
+    size_t len;
     int count = 0;
 
     *lines = NULL;
     *n = 0;
-    if (!text)
+    if (gf_text_file_read(j->path, "journal", GF_JOURNAL_MAX, &text, &len) < 0)
         return -1;
+    /* a NUL byte (a torn write, a crafted file) makes its line garbled: it
+     * is reported and kept, and the lines after it are read */
+    for (size_t i = 0; i < len; i++)
+        if (!text[i])
+            text[i] = '?';
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char **grown = realloc(list, (size_t)(count + 1) * sizeof(*list));
         if (grown)

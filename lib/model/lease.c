@@ -11,14 +11,17 @@
 #include <libxml/tree.h>
 
 #include "base/error.h"
-#include "base/file.h"
+#include "base/textfile.h"
 #include "base/timefmt.h"
 
 int gf_lease_self(struct gf_lease *me, const char *state_dir)
 {
-    char *id = gf_file_read("/etc/machine-id", 4096, NULL);
+    char *id = NULL;
+    size_t len;
 
     memset(me, 0, sizeof(*me));
+    if (gf_text_file_read("/etc/machine-id", NULL, 4096, &id, &len) < 0)
+        id = NULL;
     if (gethostname(me->host, sizeof(me->host) - 1) != 0)
         snprintf(me->host, sizeof(me->host), "?");
     if (id)

@@ -273,7 +273,9 @@ static int get_time_prop(xmlNodePtr node, const char *name, time_t *t)
     if (get_prop(node, name, buf, sizeof(buf)) < 0)
         return -1;
     if (buf[0] && gf_time_parse_iso(buf, t) < 0) {
-        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not an ISO 8601 UTC time", name, buf);
+        char esc[GF_ESC_LEN];
+        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not an ISO 8601 UTC time", name,
+               gf_esc(buf, esc, sizeof(esc)));
         return -1;
     }
     return 0;
@@ -293,8 +295,9 @@ static int get_uint_prop(xmlNodePtr node, const char *name, unsigned int max, un
         return 0;
     n = strtoul(buf, &end, 10);
     if (*end || n == 0 || n > max) {
-        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not a number from 1 to %u", name, buf,
-               max);
+        char esc[GF_ESC_LEN];
+        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not a number from 1 to %u", name,
+               gf_esc(buf, esc, sizeof(esc)), max);
         return -1;
     }
     *v = (unsigned int)n;
@@ -364,7 +367,8 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
     } else if (strcmp(role, "host") == 0) {
         m->role = GF_ROLE_HOST;
     } else {
-        gf_err(GF_ERR_OP, "goldfarm metadata: unknown role '%s'", role);
+        char esc[GF_ESC_LEN];
+        gf_err(GF_ERR_OP, "goldfarm metadata: unknown role '%s'", gf_esc(role, esc, sizeof(esc)));
         return -1;
     }
     return 0;

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "base/exec.h"
 #include "observe/observe.h"
+#include "observe/trace.h"
 
 /* Sessions from each running host's guest agent: its logged-in users. */
 static void from_agent(const struct gf_policy *p, virConnectPtr *conns, struct gf_farm_obs *farm)
@@ -92,23 +94,27 @@ static int from_lines(const char *text, const char *where, struct gf_farm_obs *f
  * NULL with an error. */
 static char *trace_at(const struct gf_policy *p, const struct gf_local *now)
 {
-    FILE *f = fopen(p->trace, "re");
-    char line[512], *out = NULL;
+    char *text = NULL, *next, *out = NULL;
     size_t outlen = 0;
     FILE *mem;
     long long now_key = ((long long)now->year * 10000 + now->month * 100 + now->day) * 10000 +
                         now->minute / 60 * 100 + now->minute % 60;
     int lineno = 0;
 
-    if (!f) {
-        gf_err(GF_ERR_OP, "cannot read trace %s: %s", p->trace, strerror(errno));
+    /* a regular file only (never a FIFO that blocks), bounded, no NUL */
+    if (gf_trace_read_text(p->trace, &text) < 0)
+        return NULL;
+    if (!(mem = open_memstream(&out, &outlen))) {
+        free(text);
+        gf_err(GF_ERR_OP, "out of memory");
         return NULL;
     }
-    mem = open_memstream(&out, &outlen);
-    while (fgets(line, sizeof(line), f)) {
-        char when[32], rest[480];
+    for (char *line = text; line; line = next) {
+        char when[32], rest[480], shown[GF_ESC_LEN];
         int y = 0, mo = 0, d = 0, h, mi;
         long long key;
+        if ((next = strchr(line, '\n')))
+            *next++ = '\0';
         lineno++;
         if (sscanf(line, "%31s %479[^\n]", when, rest) != 2 || when[0] == '#')
             continue;
@@ -122,16 +128,16 @@ static char *trace_at(const struct gf_policy *p, const struct gf_local *now)
                 ((long long)now->year * 10000 + now->month * 100 + now->day) * 10000 + h * 100 + mi;
         else {
             fclose(mem);
-            fclose(f);
+            free(text);
             free(out);
             gf_err(GF_ERR_OP, "trace %s: line %d: '%s' is not HH:MM or YYYY-MM-DDTHH:MM", p->trace,
-                   lineno, when);
+                   lineno, gf_esc(when, shown, sizeof(shown)));
             return NULL;
         }
         if (key <= now_key)
             fprintf(mem, "%s\n", rest); /* later lines for a host override earlier ones */
     }
-    fclose(f);
+    free(text);
     fclose(mem);
     return out;
 }

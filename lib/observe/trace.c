@@ -1,4 +1,6 @@
-/* trace.c - reading the CSV traces `vmctl simulate` replays. */
+/* trace.c - reading the CSV traces `vmctl simulate` replays.  A trace is
+ * read whole from a regular file of at most GF_TRACE_MAX_BYTES, in one
+ * pass (linear in its size); every value echoed in an error is escaped. */
 #include "observe/trace.h"
 
 #include <ctype.h>
@@ -10,6 +12,8 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/escape.h"
+#include "base/textfile.h"
 
 #define MAX_COLS 5
 
@@ -47,20 +51,35 @@ static void zone_leave(char *saved, int had)
     tzset();
 }
 
+/* The number of the N digits at TEXT, or -1 when one is not a digit. */
+static int digits(const char *text, int n)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return -1;
+        v = v * 10 + (text[i] - '0');
+    }
+    return v;
+}
+
 /* Parse TEXT with the zone already in force.  0 or -1. */
 static int parse_time(const char *text, time_t *t)
 {
-    int y, mo, d, h, mi, s = 0, n = 0, oh, om;
+    int y, mo, d, h, mi, s = 0, oh, om;
     struct tm tm;
     const char *rest;
 
-    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5 || n != 16)
+    /* YYYY-MM-DDTHH:MM, digits where digits belong (sscanf would take " 8" or "+8") */
+    if (strlen(text) < 16 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+        text[13] != ':' || (y = digits(text, 4)) < 0 || (mo = digits(text + 5, 2)) < 0 ||
+        (d = digits(text + 8, 2)) < 0 || (h = digits(text + 11, 2)) < 0 ||
+        (mi = digits(text + 14, 2)) < 0)
         return -1;
-    rest = text + n;
+    rest = text + 16;
     if (rest[0] == ':') {
-        int k = 0;
-        if (!isdigit((unsigned char)rest[1]) || !isdigit((unsigned char)rest[2]) ||
-            sscanf(rest, ":%2d%n", &s, &k) != 1 || k != 3)
+        if ((s = digits(rest + 1, 2)) < 0)
             return -1;
         rest += 3;
     }
@@ -76,8 +95,8 @@ static int parse_time(const char *text, time_t *t)
     tm.tm_sec = s;
     if (strcmp(rest, "Z") == 0) {
         *t = timegm(&tm);
-    } else if ((rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 &&
-               sscanf(rest + 1, "%2d:%2d", &oh, &om) == 2 && rest[3] == ':' && oh <= 14 &&
+    } else if ((rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 && rest[3] == ':' &&
+               (oh = digits(rest + 1, 2)) >= 0 && (om = digits(rest + 4, 2)) >= 0 && oh <= 14 &&
                om <= 59) {
         int off = (oh * 60 + om) * 60;
         *t = timegm(&tm) - (rest[0] == '+' ? off : -off);
@@ -151,20 +170,26 @@ static int split(char *line, char **cols)
     return n;
 }
 
-/* A whole number >= 0 from TEXT into *N: 0, -1 not a number, -2 negative. */
+/* A whole number from 0 to GF_TRACE_MAX_SESSIONS from TEXT into *N: 0, -1
+ * not a number, -2 negative, -3 too large.  Checked digit by digit: no
+ * arithmetic past the limit. */
 static int count(const char *text, int *n)
 {
-    char *end;
-    long v;
+    const char *c = text + (text[0] == '-');
+    long long v = 0;
 
-    if (!*text)
+    if (!*c)
         return -1;
-    errno = 0;
-    v = strtol(text, &end, 10);
-    if (*end || errno || v > 10000000 || v < -10000000)
-        return -1;
-    if (v < 0)
-        return -2;
+    for (; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return -1;
+        if (v <= GF_TRACE_MAX_SESSIONS)
+            v = v * 10 + (*c - '0');
+    }
+    if (text[0] == '-')
+        return v ? -2 : -1;
+    if (v > GF_TRACE_MAX_SESSIONS)
+        return -3;
     *n = (int)v;
     return 0;
 }
@@ -174,13 +199,15 @@ static int bad(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int bad(const char *file, int line, const char *fmt, ...)
 {
-    char what[400];
+    char what[1024]; /* room for two escaped values: never cut inside a character */
     va_list ap;
+
+    char esc[GF_ESC_LEN];
 
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    gf_err(GF_ERR_INPUT, "%s:%d: %s", file, line, what);
+    gf_err(GF_ERR_INPUT, "%s:%d: %s", gf_esc(file, esc, sizeof(esc)), line, what);
     return -1;
 }
 
@@ -188,6 +215,7 @@ static int bad(const char *file, int line, const char *fmt, ...)
 static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int line,
                      struct gf_trace_row *r)
 {
+    char e1[GF_ESC_LEN], e2[GF_ESC_LEN];
     const char *f = tr->file;
     int rc;
 
@@ -197,25 +225,32 @@ static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int lin
     r->line = line;
     r->active = -1;
     if (parse_time(cols[0], &r->t) < 0)
-        return bad(f, line, "timestamp '%s' is not YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]", cols[0]);
+        return bad(f, line, "timestamp '%s' is not YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]",
+                   gf_esc(cols[0], e1, sizeof(e1)));
     if (!cols[1][0] || gf_name_problem(cols[1]))
-        return bad(f, line, "farm '%s' is not a farm name", cols[1]);
+        return bad(f, line, "farm '%s' is not a farm name", gf_esc(cols[1], e1, sizeof(e1)));
     if (!tr->farm[0]) {
         snprintf(tr->farm, sizeof(tr->farm), "%s", cols[1]);
         tr->farm_line = line;
     } else if (strcmp(tr->farm, cols[1]) != 0) {
-        return bad(f, line, "farm '%s', but line %d names farm '%s' (one farm per trace)", cols[1],
-                   tr->farm_line, tr->farm);
+        return bad(f, line, "farm '%s', but line %d names farm '%s' (one farm per trace)",
+                   gf_esc(cols[1], e1, sizeof(e1)), tr->farm_line,
+                   gf_esc(tr->farm, e2, sizeof(e2)));
     }
     if ((rc = count(cols[2], &r->sessions)) == -2)
         return bad(f, line, "negative sessions (%s)", cols[2]);
+    if (rc == -3)
+        return bad(f, line, "sessions %s: more than %d", cols[2], GF_TRACE_MAX_SESSIONS);
     if (rc < 0)
-        return bad(f, line, "sessions '%s' is not a whole number", cols[2]);
+        return bad(f, line, "sessions '%s' is not a whole number", gf_esc(cols[2], e1, sizeof(e1)));
     if (tr->has_active) {
         if ((rc = count(cols[3], &r->active)) == -2)
             return bad(f, line, "negative active sessions (%s)", cols[3]);
+        if (rc == -3)
+            return bad(f, line, "active %s: more than %d", cols[3], GF_TRACE_MAX_SESSIONS);
         if (rc < 0)
-            return bad(f, line, "active '%s' is not a whole number", cols[3]);
+            return bad(f, line, "active '%s' is not a whole number",
+                       gf_esc(cols[3], e1, sizeof(e1)));
         if (r->active > r->sessions)
             return bad(f, line, "%d active sessions, more than the %d sessions", r->active,
                        r->sessions);
@@ -229,11 +264,13 @@ static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int lin
         } else if (strncmp(ev, "crash ", 6) == 0) {
             const char *host = trim((char *)ev + 6);
             if (gf_name_problem(host))
-                return bad(f, line, "event '%s': '%s' is not a host name", ev, host);
+                return bad(f, line, "event '%s': '%s' is not a host name",
+                           gf_esc(ev, e1, sizeof(e1)), gf_esc(host, e2, sizeof(e2)));
             r->event = GF_TEV_CRASH;
             snprintf(r->event_host, sizeof(r->event_host), "%s", host);
         } else {
-            return bad(f, line, "unknown event '%s' (expected empty, 'crash' or 'crash HOST')", ev);
+            return bad(f, line, "unknown event '%s' (expected empty, 'crash' or 'crash HOST')",
+                       gf_esc(ev, e1, sizeof(e1)));
         }
     }
     if (tr->nrows) {
@@ -242,6 +279,10 @@ static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int lin
             return bad(f, line, "time goes backwards: %s is before line %d", cols[0], prev->line);
         if (r->t == prev->t)
             return bad(f, line, "time %s repeats line %d", cols[0], prev->line);
+        /* within the span, every gap fits in an int */
+        if (r->t - tr->rows[0].t > GF_TRACE_MAX_SPAN)
+            return bad(f, line, "time %s is more than %d days after the first sample (line %d)",
+                       cols[0], GF_TRACE_MAX_SPAN / 86400, tr->rows[0].line);
         if (!tr->resolution || r->t - prev->t < tr->resolution)
             tr->resolution = (int)(r->t - prev->t);
     }
@@ -256,7 +297,8 @@ int gf_trace_parse(const char *file, const char *text, const char *zone, struct 
     memset(out, 0, sizeof(*out));
     snprintf(out->file, sizeof(out->file), "%s", file);
     if (zone_enter(zone, &saved, &had) < 0) {
-        gf_err(GF_ERR_INPUT, "unknown time zone '%s'", zone);
+        char esc[GF_ESC_LEN];
+        gf_err(GF_ERR_INPUT, "unknown time zone '%s'", gf_esc(zone, esc, sizeof(esc)));
         return -1;
     }
     while (text && *text) {
@@ -289,8 +331,10 @@ int gf_trace_parse(const char *file, const char *text, const char *zone, struct 
                 ok = out->has_active + out->has_event == n - 3;
             }
             if (!ok) {
+                char esc[GF_ESC_LEN];
                 bad(file, line,
-                    "the header must be timestamp,farm,sessions[,active][,event], not '%s'", whole);
+                    "the header must be timestamp,farm,sessions[,active][,event], not '%s'",
+                    gf_esc(whole, esc, sizeof(esc)));
                 goto done;
             }
             ncols = n;
@@ -327,26 +371,33 @@ done:
     return ret;
 }
 
+int gf_trace_read_text(const char *file, char **text)
+{
+    char esc[GF_ESC_LEN];
+    size_t len;
+    int line;
+
+    if (gf_text_file_read(file, "trace", GF_TRACE_MAX_BYTES, text, &len) < 0)
+        return -1;
+    if ((line = gf_text_nul_line(*text, len))) {
+        gf_err(GF_ERR_INPUT, "%s:%d: a NUL byte: a trace is text", gf_esc(file, esc, sizeof(esc)),
+               line);
+        free(*text);
+        *text = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int gf_trace_load(const char *file, const char *zone, struct gf_trace *out)
 {
-    FILE *f = fopen(file, "r");
-    char *text = NULL;
-    size_t len = 0;
+    char *text;
     int ret;
 
     memset(out, 0, sizeof(*out));
-    if (!f) {
-        gf_err(GF_ERR_INPUT, "cannot read trace %s: %s", file, strerror(errno));
+    if (gf_trace_read_text(file, &text) < 0)
         return -1;
-    }
-    if (getdelim(&text, &len, '\0', f) < 0 && ferror(f)) {
-        gf_err(GF_ERR_INPUT, "cannot read trace %s: %s", file, strerror(errno));
-        fclose(f);
-        free(text);
-        return -1;
-    }
-    fclose(f);
-    ret = gf_trace_parse(file, text ? text : "", zone, out);
+    ret = gf_trace_parse(file, text, zone, out);
     free(text);
     return ret;
 }

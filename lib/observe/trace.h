@@ -10,7 +10,8 @@
  * timestamp: YYYY-MM-DDTHH:MM[:SS], local time in the policy's time zone,
  * or with a suffix Z (UTC) or +HH:MM / -HH:MM (that offset).  Strictly
  * increasing.  farm: the farm's name, the same on every row.  sessions:
- * the farm's logged-in users, a whole number >= 0.  active (optional
+ * the farm's logged-in users, a whole number from 0 to 10,000,000.  At most
+ * 400 days from the first row to the last.  active (optional
  * column): of those, the active ones.  event (optional column): empty, or
  * "crash" / "crash HOST": a host crashes at that moment.
  */
@@ -23,6 +24,9 @@
 #include "base/names.h"
 
 #define GF_TRACE_EVENT_MAX 80
+#define GF_TRACE_MAX_BYTES (64 * 1024 * 1024) /* a trace file's size */
+#define GF_TRACE_MAX_SESSIONS 10000000        /* sessions (and active) in one row */
+#define GF_TRACE_MAX_SPAN (400 * 86400)       /* seconds from the first row to the last */
 
 enum gf_trace_event { GF_TEV_NONE, GF_TEV_CRASH };
 
@@ -46,9 +50,17 @@ struct gf_trace {
 };
 
 /* Read the trace FILE, local times in ZONE (NULL: UTC), into OUT (free it
- * with gf_trace_free).  Returns 0, or -1 with a GF_ERR_INPUT error
- * "FILE:LINE: what is wrong" (the first problem found). */
+ * with gf_trace_free).  FILE must be a regular file (a FIFO is refused, not
+ * waited on) of at most GF_TRACE_MAX_BYTES with no NUL byte.  Returns 0, or
+ * -1 with a GF_ERR_INPUT error "FILE:LINE: what is wrong" (the first
+ * problem found; values in it escaped). */
 int gf_trace_load(const char *file, const char *zone, struct gf_trace *out);
+
+/* Read FILE whole into *TEXT (a new string to free()), as gf_trace_load
+ * does before parsing: a regular file, at most GF_TRACE_MAX_BYTES, no NUL
+ * byte.  For any reader of a recorded load.  Returns 0, or -1 with a
+ * GF_ERR_INPUT error. */
+int gf_trace_read_text(const char *file, char **text);
 
 /* The same from TEXT, reported as FILE; for tests. */
 int gf_trace_parse(const char *file, const char *text, const char *zone, struct gf_trace *out);

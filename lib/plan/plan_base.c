@@ -156,9 +156,10 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, u
     /* the next free name; every name taken, or the pattern repeating, ends
      * the search (no more names than hosts, domains and clones can be taken) */
     tries = pl->farm->nhosts + pl->farm->ntaken + pl->out->nactions + 1;
-    do
-        gf_policy_host_name(pl->p, pl->next_number++, name, sizeof(name));
-    while (name_taken(pl, name) && --tries > 0);
+    do {
+        if (gf_policy_host_name(pl->p, pl->next_number++, name, sizeof(name)) < 0)
+            tries = 0; /* past the last host number */
+    } while (tries && name_taken(pl, name) && --tries > 0);
     if (tries == 0) {
         plan_add(pl, GF_ACT_NOTE, NULL, "%s: no free host name by farm.host_name: no clone", why);
         return NULL;

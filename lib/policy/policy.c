@@ -13,8 +13,19 @@
 #include "base/size.h"
 #include "model/meta.h"
 #include "model/seed.h"
+#include <glib.h>
 
-#define MAX_LINES 512
+#include "base/error.h"
+#include "base/escape.h"
+#include "base/size.h"
+#include "base/textfile.h"
+#include "policy/policy_keys.h"
+#include "policy/policy_scan.h"
+
+/* Errors kept with their text; the rest of a file's are only counted. */
+#define MAX_REPORTED 100
+/* A key's path: the scan's limits keep every path within this. */
+#define KPATH (POLICY_SCAN_PATH + 128)
 
 /* One error found in a file. */
 struct load_error {
@@ -22,53 +33,65 @@ struct load_error {
     char *text; /* "FILE:LINE: key: what\n" */
 };
 
-/* What loading one file collects. */
-struct load {
-    const char *file;
-    char dir[PATH_MAX];
-    struct gf_policy *p;
-    struct load_error *errors; /* every error found, sorted by line at the end */
-    int nerrors;
-    struct {
-        char path[96];
-        int line;
-        int bad;        /* its value was refused: relations with it are not checked */
-    } lines[MAX_LINES]; /* where each key was, for relation errors */
-    int nlines;
+/* Where a key was, and whether its value was refused (then no relation
+ * with it is checked). */
+struct key_seen {
+    int line;
+    int bad;
 };
 
-/* Record one error at LINE about key PATH. */
+/* What loading one file collects. */
+struct load {
+    char file[PATH_MAX]; /* escaped, for the errors */
+    char dir[PATH_MAX];
+    struct gf_policy *p;
+    struct load_error *errors; /* the first MAX_REPORTED found, sorted by line at the end */
+    int nerrors, nkept, cap;
+    GHashTable *keys;        /* path -> struct key_seen */
+    struct policy_scan scan; /* what the pass before libconfig found */
+};
+
+/* The entry for PATH, created (line LINE) when absent. */
+static struct key_seen *seen(struct load *ld, const char *path, int line)
+{
+    struct key_seen *k = g_hash_table_lookup(ld->keys, path);
+
+    if (!k) {
+        k = g_new0(struct key_seen, 1);
+        k->line = line;
+        g_hash_table_insert(ld->keys, g_strdup(path), k);
+    }
+    return k;
+}
+
+/* Record one error at LINE about key PATH.  Names and values in FMT's
+ * arguments are escaped by the caller. */
 static void error_at(struct load *ld, int line, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void error_at(struct load *ld, int line, const char *path, const char *fmt, ...)
 {
-    char what[768];
-    void *grown = realloc(ld->errors, (size_t)(ld->nerrors + 1) * sizeof(*ld->errors));
+    char what[1280]; /* a reason and its escaped values: never cut inside a character */
     va_list ap;
 
-    if (!grown)
-        abort();
-    ld->errors = grown;
+    /* a missing key is remembered as bad too, so no relation is checked with it */
+    seen(ld, path, line)->bad = 1;
+    if (ld->nerrors++ >= MAX_REPORTED)
+        return;
+    if (ld->nkept == ld->cap) {
+        void *grown;
+        ld->cap = ld->cap ? ld->cap * 2 : 16;
+        if (!(grown = realloc(ld->errors, (size_t)ld->cap * sizeof(*ld->errors))))
+            abort();
+        ld->errors = grown;
+    }
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    if (asprintf(&ld->errors[ld->nerrors].text, "%s:%d: %s: %s\n", ld->file, line, path, what) < 0)
+    if (asprintf(&ld->errors[ld->nkept].text, "%s:%d: %s: %s\n", ld->file, line, path, what) < 0)
         abort();
-    ld->errors[ld->nerrors].line = line;
-    ld->errors[ld->nerrors].seq = ld->nerrors;
-    ld->nerrors++;
-    for (int i = 0; i < ld->nlines; i++) {
-        if (strcmp(ld->lines[i].path, path) == 0) {
-            ld->lines[i].bad = 1;
-            return;
-        }
-    }
-    /* a missing key: remember it as bad, so no relation is checked with it */
-    if (ld->nlines < MAX_LINES) {
-        snprintf(ld->lines[ld->nlines].path, sizeof(ld->lines[0].path), "%s", path);
-        ld->lines[ld->nlines].line = line;
-        ld->lines[ld->nlines++].bad = 1;
-    }
+    ld->errors[ld->nkept].line = line;
+    ld->errors[ld->nkept].seq = ld->nkept;
+    ld->nkept++;
 }
 
 /* qsort comparator: errors by line, then in the order found. */
@@ -81,7 +104,8 @@ static int by_line(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Whether any of the keys PATHS (NULL-terminated) had its value refused. */
+/* Whether any of the keys PATHS (NULL-terminated), or a group one is in,
+ * had its value refused. */
 static int any_bad(const struct load *ld, ...)
 {
     const char *path;
@@ -90,12 +114,17 @@ static int any_bad(const struct load *ld, ...)
 
     va_start(ap, ld);
     while ((path = va_arg(ap, const char *))) {
-        for (int i = 0; i < ld->nlines; i++) {
-            size_t len = strlen(ld->lines[i].path);
-            /* the key itself, or a group it is in */
-            if (ld->lines[i].bad && strncmp(ld->lines[i].path, path, len) == 0 &&
-                (path[len] == '\0' || path[len] == '.' || path[len] == '['))
+        char prefix[KPATH];
+        snprintf(prefix, sizeof(prefix), "%s", path);
+        for (size_t i = 1, n = strlen(prefix); i <= n; i++) {
+            const struct key_seen *k;
+            char cut = prefix[i];
+            if (cut != '\0' && cut != '.' && cut != '[')
+                continue;
+            prefix[i] = '\0';
+            if ((k = g_hash_table_lookup(ld->keys, prefix)) && k->bad)
                 bad = 1;
+            prefix[i] = cut;
         }
     }
     va_end(ap);
@@ -105,23 +134,20 @@ static int any_bad(const struct load *ld, ...)
 /* Remember that key PATH was at LINE. */
 static void remember(struct load *ld, const char *path, int line)
 {
-    if (ld->nlines < MAX_LINES) {
-        snprintf(ld->lines[ld->nlines].path, sizeof(ld->lines[0].path), "%s", path);
-        ld->lines[ld->nlines++].line = line;
-    }
+    seen(ld, path, line);
 }
 
 /* The line key PATH was at, or the nearest enclosing group's, or 1. */
 static int line_of(const struct load *ld, const char *path)
 {
-    char want[96];
+    char want[KPATH];
 
     snprintf(want, sizeof(want), "%s", path);
     for (;;) {
+        const struct key_seen *k = g_hash_table_lookup(ld->keys, want);
         char *dot;
-        for (int i = 0; i < ld->nlines; i++)
-            if (strcmp(ld->lines[i].path, want) == 0)
-                return ld->lines[i].line;
+        if (k)
+            return k->line;
         if (!(dot = strrchr(want, '.')))
             return 1;
         *dot = '\0';
@@ -245,7 +271,7 @@ static void walk_nested(struct load *ld, const struct policy_key *key,
     for (int i = 0; i < config_setting_length(setting); i++) {
         const config_setting_t *e = config_setting_get_elem(setting, (unsigned int)i);
         int eline = (int)config_setting_source_line(e);
-        char epath[96];
+        char epath[KPATH];
         void *sub;
         snprintf(epath, sizeof(epath), "%s[%d]", path, i + 1);
         if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
@@ -273,7 +299,8 @@ static void walk_group(struct load *ld, const config_setting_t *group, enum poli
         const char *name = config_setting_name(s);
         int line = (int)config_setting_source_line(s);
         const struct policy_key *key = find_key(section, name);
-        char kpath[96], why[512];
+        const struct policy_big_int *big;
+        char kpath[KPATH], why[1024];
 
         snprintf(kpath, sizeof(kpath), "%s%s%s", path, *path ? "." : "", name);
         remember(ld, kpath, line);
@@ -296,11 +323,15 @@ static void walk_group(struct load *ld, const config_setting_t *group, enum poli
             walk_nested(ld, key, s, base, kpath);
             continue;
         }
-        if (policy_key_read(key, s, base, ld->dir, why, sizeof(why)) < 0)
+        /* an integer libconfig could not hold: its text as written */
+        big = g_hash_table_lookup(ld->scan.big, kpath);
+        if (policy_key_read(key, s, base, ld->dir, big ? big->text : NULL, why, sizeof(why)) < 0)
             error_at(ld, line, kpath, "%s", why);
+        if (big)
+            g_hash_table_remove(ld->scan.big, kpath);
     }
     for (const struct policy_key *key = policy_keys; key->name; key++) {
-        char kpath[96], why[512];
+        char kpath[KPATH], why[1024];
         if (key->section != section || strcmp(key->name, "*") == 0)
             continue;
         if (group && config_setting_get_member(group, key->name))
@@ -317,7 +348,7 @@ static void walk_group(struct load *ld, const config_setting_t *group, enum poli
                 walk_group(ld, NULL, key->sub, sub, kpath);
             continue;
         }
-        if (policy_key_read(key, NULL, base, ld->dir, why, sizeof(why)) < 0)
+        if (policy_key_read(key, NULL, base, ld->dir, NULL, why, sizeof(why)) < 0)
             error_at(ld, group_line, kpath, "bad default: %s", why);
     }
 }
@@ -336,12 +367,11 @@ int gf_phase_min_hosts(const struct gf_policy *p, const struct gf_phase *phase)
     return (p->max_hosts * phase->min_hosts + 99) / 100;
 }
 
-void gf_policy_host_name(const struct gf_policy *p, int n, char *buf, size_t len)
+int gf_policy_host_name(const struct gf_policy *p, int n, char *buf, size_t len)
 {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    snprintf(buf, len, p->host_name, n);
-#pragma GCC diagnostic pop
+    if (policy_pattern_name(p->host_name, n, buf, len) < 0 || n < 1 || n > GF_HOST_NUMBER_MAX)
+        return -1;
+    return 0;
 }
 
 /* Check the farm's numbers against each other and its hypervisors. */
@@ -349,7 +379,7 @@ static void check_farm(struct load *ld)
 {
     struct gf_policy *p = ld->p;
     int room = 0, limited = 1;
-    char max_mem[32], mem[32];
+    char max_mem[32], mem[32], esc[GF_ESC_LEN];
 
     if (any_bad(ld, "farm.min_hosts", "farm.max_hosts", "farm.vcpus", "farm.memory", NULL))
         return;
@@ -363,7 +393,7 @@ static void check_farm(struct load *ld)
             if (p->hypervisors[i].uri[0] &&
                 strcmp(p->hypervisors[i].uri, p->hypervisors[j].uri) == 0)
                 error_at(ld, line_of(ld, path), path, "'%s' is listed twice",
-                         p->hypervisors[i].uri);
+                         gf_esc(p->hypervisors[i].uri, esc, sizeof(esc)));
         if (p->hypervisors[i].max_hosts == 0)
             limited = 0;
         room += p->hypervisors[i].max_hosts;
@@ -467,7 +497,7 @@ static void check_schedule(struct load *ld)
 static void check_holidays(struct load *ld)
 {
     struct gf_policy *p = ld->p;
-    char path[96];
+    char path[96], esc[GF_ESC_LEN];
 
     for (int i = 0; i < p->nholidays; i++) {
         struct gf_holiday *h = &p->holidays[i];
@@ -480,7 +510,8 @@ static void check_holidays(struct load *ld)
                 h->dayset = d;
         if (h->dayset == -2 && h->as[0])
             error_at(ld, line_of(ld, path), path,
-                     "'%s' is neither a day set of this schedule nor \"off_peak\"", h->as);
+                     "'%s' is neither a day set of this schedule nor \"off_peak\"",
+                     gf_esc(h->as, esc, sizeof(esc)));
         for (int j = 0; j < i; j++) {
             if (h->year && h->year == p->holidays[j].year && h->month == p->holidays[j].month &&
                 h->day == p->holidays[j].day) {
@@ -559,8 +590,7 @@ static void check_identity(struct load *ld)
     char host[GF_NAME_MAX * 2], why[768];
     const char *problem;
 
-    for (int i = 0; i < ld->nlines && !p->identity_on; i++)
-        p->identity_on = strcmp(ld->lines[i].path, "identity") == 0;
+    p->identity_on = g_hash_table_lookup(ld->keys, "identity") != NULL; /* the group is there */
     if (!p->identity_on || any_bad(ld, "identity", "farm.host_name", "farm.max_hosts", NULL))
         return;
     gf_policy_host_name(p, p->max_hosts, host, sizeof(host));
@@ -588,7 +618,24 @@ static void check_identity(struct load *ld)
     }
 }
 
-struct gf_policy *gf_policy_load_string(const char *file, const char *text, char **errors)
+/* Every error of LD as one string (to free()), sorted by line, with a last
+ * line counting those not kept. */
+static char *all_errors(struct load *ld)
+{
+    GString *all = g_string_new(NULL);
+
+    qsort(ld->errors, (size_t)ld->nkept, sizeof(*ld->errors), by_line);
+    for (int i = 0; i < ld->nkept; i++)
+        g_string_append(all, ld->errors[i].text);
+    if (ld->nerrors > ld->nkept)
+        g_string_append_printf(all, "%s: %d more error%s not shown\n", ld->file,
+                               ld->nerrors - ld->nkept, ld->nerrors - ld->nkept == 1 ? "" : "s");
+    return g_string_free(all, FALSE);
+}
+
+/* Load the policy in TEXT (LEN bytes, which may hold a NUL), reported as
+ * FILE.  As gf_policy_load_string. */
+static struct gf_policy *load_text(const char *file, const char *text, size_t len, char **errors)
 {
     struct load *ld = calloc(1, sizeof(*ld));
     struct gf_policy *p = calloc(1, sizeof(*p));
@@ -602,8 +649,9 @@ struct gf_policy *gf_policy_load_string(const char *file, const char *text, char
         *errors = strdup("out of memory\n");
         return NULL;
     }
-    ld->file = file;
+    gf_esc(file, ld->file, sizeof(ld->file));
     ld->p = p;
+    ld->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     snprintf(p->file, sizeof(p->file), "%s", file);
     slash = strrchr(file, '/');
     if (slash)
@@ -611,30 +659,37 @@ struct gf_policy *gf_policy_load_string(const char *file, const char *text, char
     else
         snprintf(ld->dir, sizeof(ld->dir), ".");
     config_init(&cfg);
-    /* libconfig calls an empty text a syntax error: read it as an empty file */
-    if (config_read_string(&cfg, text[strspn(text, " \t\r\n")] ? text : "\n") != CONFIG_TRUE) {
+    /* libconfig reads only what the scan accepted (see policy_scan.h) */
+    policy_scan(text, len, &ld->scan);
+    if (ld->scan.kind != POLICY_SCAN_OK) {
+        error_at(ld, ld->scan.line, "syntax", "%s", ld->scan.what);
+    } else if (config_read_string(&cfg, text[strspn(text, " \t\r\n")] ? text : "\n") !=
+               CONFIG_TRUE) {
+        /* libconfig calls an empty text a syntax error: it is read as an empty file */
         error_at(ld, config_error_line(&cfg), "syntax", "%s", config_error_text(&cfg));
     } else {
+        GHashTableIter it;
+        gpointer path, value;
         walk_group(ld, config_root_setting(&cfg), SEC_ROOT, p, "");
         check_farm(ld);
         check_schedule(ld);
         check_holidays(ld);
         check_load(ld);
         check_identity(ld);
+        /* every integer libconfig could not hold was refused by its key; should
+         * one have been missed, it is refused here */
+        g_hash_table_iter_init(&it, ld->scan.big);
+        while (!ld->nerrors && g_hash_table_iter_next(&it, &path, &value)) {
+            const struct policy_big_int *big = value;
+            error_at(ld, big->line, path, "%s is out of range", big->text);
+        }
     }
     config_destroy(&cfg);
+    policy_scan_clear(&ld->scan);
+    g_hash_table_destroy(ld->keys);
     if (ld->nerrors) {
-        size_t len = 1, used = 0;
-        qsort(ld->errors, (size_t)ld->nerrors, sizeof(*ld->errors), by_line);
-        for (int i = 0; i < ld->nerrors; i++)
-            len += strlen(ld->errors[i].text);
-        if ((*errors = malloc(len)))
-            for (int i = 0; i < ld->nerrors; i++) {
-                size_t n = strlen(ld->errors[i].text);
-                memcpy(*errors + used, ld->errors[i].text, n + 1);
-                used += n;
-            }
-        for (int i = 0; i < ld->nerrors; i++)
+        *errors = all_errors(ld);
+        for (int i = 0; i < ld->nkept; i++)
             free(ld->errors[i].text);
         free(ld->errors);
         free(ld);
@@ -645,33 +700,24 @@ struct gf_policy *gf_policy_load_string(const char *file, const char *text, char
     return p;
 }
 
+struct gf_policy *gf_policy_load_string(const char *file, const char *text, char **errors)
+{
+    return load_text(file, text, strlen(text), errors);
+}
+
 struct gf_policy *gf_policy_load(const char *file, char **errors)
 {
-    FILE *f = fopen(file, "r");
     struct gf_policy *p;
-    char *text = NULL;
-    size_t len = 0;
+    char *text;
+    size_t len;
 
     *errors = NULL;
-    if (!f) {
-        if (asprintf(errors, "%s: cannot read: %m\n", file) < 0)
+    if (gf_text_file_read(file, NULL, GF_POLICY_MAX_BYTES, &text, &len) < 0) {
+        if (asprintf(errors, "%s\n", gf_err_message()) < 0)
             *errors = NULL;
         return NULL;
     }
-    if (getdelim(&text, &len, '\0', f) < 0) {
-        if (feof(f)) { /* an empty file */
-            fclose(f);
-            free(text);
-            return gf_policy_load_string(file, "", errors);
-        }
-        fclose(f);
-        free(text);
-        if (asprintf(errors, "%s: cannot read: %m\n", file) < 0)
-            *errors = NULL;
-        return NULL;
-    }
-    fclose(f);
-    p = gf_policy_load_string(file, text ? text : "", errors);
+    p = load_text(file, text, len, errors);
     free(text);
     return p;
 }

@@ -2,8 +2,12 @@
  *
  * One farm per file.  Every key is read through one table (policy_keys.c):
  * its section, name, type, range and default.  Loading reports every error
- * in the file at once as "FILE:LINE: key: what is wrong", rejects unknown
- * keys, and checks the relations between keys before anything runs.
+ * in the file at once as "FILE:LINE: key: what is wrong" (the first 100,
+ * names and values escaped, so that each error is one line), rejects
+ * unknown keys, and checks the relations between keys before anything
+ * runs.  A policy file is a regular file of at most GF_POLICY_MAX_BYTES, is
+ * text (no NUL byte) and self-contained (no @include); loading it takes
+ * time linear in its size.
  */
 #ifndef GF_POLICY_H
 #define GF_POLICY_H
@@ -18,6 +22,14 @@
 #define GF_MAX_HOLIDAYS 128
 #define GF_MAX_HOOK_ARGS 16
 #define GF_POLICY_TEMPLATE_MAX (32 * 1024) /* GF_SEED_TEMPLATE_MAX (model/seed.h) */
+#define GF_POLICY_MAX_BYTES (1024 * 1024)
+/* Host numbers are 1 to this: a host_name pattern must make a valid and
+ * distinct name of at most GF_NAME_MAX characters for each.  Not derived
+ * from farm.max_hosts: a new host takes the lowest number whose name is
+ * free, and names stay taken by hosts outside max_hosts (quarantined ones
+ * kept for forensics, hosts being sealed), so over a farm's life numbers
+ * pass max_hosts; 99999 is a hundred times the largest max_hosts. */
+#define GF_HOST_NUMBER_MAX 99999
 
 enum gf_phase_id { GF_RAMP_UP, GF_PEAK, GF_RAMP_DOWN, GF_OFF_PEAK, GF_NPHASES };
 enum gf_balance { GF_BREADTH, GF_DEPTH };
@@ -152,8 +164,10 @@ int gf_duration_parse(const char *s, long long *secs, char *why, size_t len);
 /* The name of phase ID as in policy files ("ramp_up"). */
 const char *gf_phase_name(enum gf_phase_id id);
 
-/* Host N's name by P's pattern into BUF. */
-void gf_policy_host_name(const struct gf_policy *p, int n, char *buf, size_t len);
+/* Host N's name by P's pattern into BUF.  Returns 0, or -1 when N is not
+ * from 1 to GF_HOST_NUMBER_MAX or the name does not fit in LEN bytes (BUF
+ * then holds what fits). */
+int gf_policy_host_name(const struct gf_policy *p, int n, char *buf, size_t len);
 
 /* PHASE's minimum hosts as a count (a percentage resolved against
  * farm.max_hosts, rounded up). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/escape.h"
 #include "base/names.h"
 #include "policy/policy.h"
 #include "policy/schedule.h"
@@ -140,9 +141,12 @@ static const char *string_value(const config_setting_t *setting, const char *tex
     return s;
 }
 
-/* Read an integer from SETTING (or TEXT) into *V.  0, or -1 with WHY. */
-static int int_value(const config_setting_t *setting, const char *text, long long *v, char *why,
-                     size_t len)
+/* Read an integer from SETTING (or the default TEXT) into *V, checked
+ * against KEY's range before anything is done with it; LITERAL as for
+ * policy_key_read.  0, or -1 with WHY when it is not an integer, -2 when it
+ * is out of range. */
+static int int_value(const struct policy_key *key, const config_setting_t *setting,
+                     const char *literal, const char *text, long long *v, char *why, size_t len)
 {
     char *end;
 
@@ -152,12 +156,24 @@ static int int_value(const config_setting_t *setting, const char *text, long lon
             snprintf(why, len, "expected a whole number");
             return -1;
         }
+        if (literal) {
+            snprintf(why, len, "%s is out of range (%lld to %lld)", literal, key->min, key->max);
+            return -2;
+        }
         *v = config_setting_get_int64(setting);
-        return 0;
+    } else {
+        errno = 0;
+        *v = strtoll(text, &end, 10);
+        if (errno || *end) {
+            snprintf(why, len, "bad default '%s'", text);
+            return -1;
+        }
     }
-    errno = 0;
-    *v = strtoll(text, &end, 10);
-    return errno || *end ? -1 : 0;
+    if (*v < key->min || *v > key->max) {
+        snprintf(why, len, "%lld is out of range (%lld to %lld)", *v, key->min, key->max);
+        return -2;
+    }
+    return 0;
 }
 
 /* Parse a duration like "30s", "5m", "1h30m", "2d" into seconds. */
@@ -165,6 +181,7 @@ int gf_duration_parse(const char *s, long long *secs, char *why, size_t len)
 {
     const char *whole = s;
     long long total = 0;
+    char esc[GF_ESC_LEN];
 
     if (!*s) {
         snprintf(why, len, "expected a duration like \"30s\", \"5m\" or \"1h\"");
@@ -175,7 +192,8 @@ int gf_duration_parse(const char *s, long long *secs, char *why, size_t len)
         long long n;
         errno = 0;
         if (!isdigit((unsigned char)*s)) {
-            snprintf(why, len, "'%s' is not a duration like \"30s\", \"5m\" or \"1h30m\"", whole);
+            snprintf(why, len, "'%s' is not a duration like \"30s\", \"5m\" or \"1h30m\"",
+                     gf_esc(whole, esc, sizeof(esc)));
             return -1;
         }
         long long unit = 1;
@@ -193,10 +211,11 @@ int gf_duration_parse(const char *s, long long *secs, char *why, size_t len)
             unit = DAY;
             break;
         case '\0':
-            snprintf(why, len, "'%s' needs a unit (s, m, h or d)", s);
+            snprintf(why, len, "'%s' needs a unit (s, m, h or d)", gf_esc(s, esc, sizeof(esc)));
             return -1;
         default:
-            snprintf(why, len, "'%s' is not a duration like \"30s\", \"5m\" or \"1h30m\"", whole);
+            snprintf(why, len, "'%s' is not a duration like \"30s\", \"5m\" or \"1h30m\"",
+                     gf_esc(whole, esc, sizeof(esc)));
             return -1;
         }
         /* compare before multiplying: no overflow */
@@ -215,13 +234,14 @@ int gf_duration_parse(const char *s, long long *secs, char *why, size_t len)
 /* Parse "HH:MM" into minutes after midnight. */
 static int parse_time(const char *s, int *minutes, char *why, size_t len)
 {
+    char esc[GF_ESC_LEN];
     int h, m;
     char extra;
 
     if (strlen(s) != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
         s[2] != ':' || !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]) ||
         sscanf(s, "%2d:%2d%c", &h, &m, &extra) != 2 || h > 23 || m > 59) {
-        snprintf(why, len, "'%s' is not a time of day like \"07:30\"", s);
+        snprintf(why, len, "'%s' is not a time of day like \"07:30\"", gf_esc(s, esc, sizeof(esc)));
         return -1;
     }
     *minutes = h * 60 + m;
@@ -232,17 +252,27 @@ static int parse_time(const char *s, int *minutes, char *why, size_t len)
 static int parse_date(const char *s, int *ymd, char *why, size_t len)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    char esc[GF_ESC_LEN];
     int y, m, d, leap;
-    char extra;
 
-    if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || strlen(s) != 10 || y < 2000 ||
-        y > 2199 || m < 1 || m > 12 || d < 1) {
-        snprintf(why, len, "'%s' is not a date like \"2026-12-24\"", s);
+    /* digits where digits belong: sscanf alone would take " 7" or "+7" */
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i])) {
+            snprintf(why, len, "'%s' is not a date like \"2026-12-24\"",
+                     gf_esc(s, esc, sizeof(esc)));
+            return -1;
+        }
+    }
+    y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    m = (s[5] - '0') * 10 + (s[6] - '0');
+    d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (s[10] || y < 2000 || y > 2199 || m < 1 || m > 12 || d < 1) {
+        snprintf(why, len, "'%s' is not a date like \"2026-12-24\"", gf_esc(s, esc, sizeof(esc)));
         return -1;
     }
     leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap)) {
-        snprintf(why, len, "'%s' is not a day of the calendar", s);
+        snprintf(why, len, "'%s' is not a day of the calendar", gf_esc(s, esc, sizeof(esc)));
         return -1;
     }
     ymd[0] = y;
@@ -261,20 +291,96 @@ int gf_zone_known(const char *name)
     if (!*name || name[0] == '/' || strstr(name, "..") || strlen(name) > 60)
         return 0;
     snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
-    if (!(f = fopen(path, "rb")))
+    if (!(f = fopen(path, "rbe")))
         return 0;
     ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
     fclose(f);
     return ok;
 }
 
-/* Check a host name pattern: one integer conversion (%d, %3d, %03d), the
- * rest valid in a name, and names up to 64 characters. */
+/* The parts of PATTERN's one conversion: where it starts, the zero flag,
+ * its width (at most 999) and where the text after it starts.  0, or -1
+ * when PATTERN has no conversion. */
+static int pattern_parts(const char *pattern, const char **pct, int *zero, int *width,
+                         const char **rest)
+{
+    const char *c;
+
+    if (!(*pct = strchr(pattern, '%')))
+        return -1;
+    *zero = 0;
+    *width = 0;
+    for (c = *pct + 1; *c == '0'; c++)
+        *zero = 1;
+    for (; isdigit((unsigned char)*c); c++)
+        if (*width < 1000)
+            *width = *width * 10 + (*c - '0');
+    if (*width > 999)
+        *width = 999;
+    *rest = *c == 'd' ? c + 1 : c;
+    return 0;
+}
+
+int policy_pattern_name(const char *pattern, int n, char *buf, size_t len)
+{
+    const char *pct, *rest;
+    char digits[16];
+    int zero, width, ndigits, neg = n < 0;
+    size_t used = 0, total;
+
+    if (len == 0)
+        return -1;
+    if (pattern_parts(pattern, &pct, &zero, &width, &rest) < 0) {
+        snprintf(buf, len, "%s", pattern);
+        return strlen(pattern) < len ? (int)strlen(pattern) : -1;
+    }
+    ndigits = snprintf(digits, sizeof(digits), "%d", n);
+    total = (size_t)(pct - pattern) + (width > ndigits ? (size_t)width : (size_t)ndigits) +
+            strlen(rest);
+#define PUT(ch)                                                                                    \
+    do {                                                                                           \
+        if (used + 1 < len)                                                                        \
+            buf[used++] = (ch);                                                                    \
+    } while (0)
+    for (const char *c = pattern; c < pct; c++)
+        PUT(*c);
+    if (neg && zero)
+        PUT('-'); /* printf puts the sign before the zeros */
+    for (int i = ndigits; i < width; i++)
+        PUT(zero ? '0' : ' ');
+    for (int i = neg && zero; i < ndigits; i++)
+        PUT(digits[i]);
+    for (const char *c = rest; *c; c++)
+        PUT(*c);
+#undef PUT
+    buf[used] = '\0';
+    return total < len ? (int)total : -1;
+}
+
+/* Check a host name pattern: one integer conversion (%d, %3d, %03d) that
+ * makes, for every host number from 1 to GF_HOST_NUMBER_MAX, a valid name
+ * of at most GF_NAME_MAX characters, each different from the others.
+ *
+ * Names are made by policy_pattern_name: the same text around the number,
+ * whose digits are padded to the same width, so two numbers never make
+ * the same name as long as no name is cut (none is longer than
+ * GF_NAME_MAX).  The names of the numbers with the same count of digits
+ * differ in digits only, and a digit is never what makes a name invalid
+ * (gf_name_problem: a character, "..", a leading '-', the length): so the
+ * first number of each count of digits (1, 10, 100, ...) stands for all
+ * of them.  tests/unit/test_policy_load.c checks every number. */
 static int check_pattern(const char *s, char *why, size_t len)
 {
-    int conversions = 0;
-    char sample[256];
+    char esc[GF_ESC_LEN], name[GF_NAME_MAX + 2], nesc[GF_ESC_LEN];
+    const char *pct, *rest;
+    int conversions = 0, zero, width;
 
+    gf_esc(s, esc, sizeof(esc));
+    if (strlen(s) > GF_NAME_MAX) {
+        /* kept in a name's room: "x%0000000000d" makes short names from a long pattern */
+        snprintf(why, len, "'%s' is longer than %d characters", esc, GF_NAME_MAX);
+        return -1;
+    }
     for (const char *c = s; *c; c++) {
         if (*c != '%')
             continue;
@@ -282,23 +388,32 @@ static int check_pattern(const char *s, char *why, size_t len)
         while (isdigit((unsigned char)*c))
             c++;
         if (*c != 'd') {
-            snprintf(why, len, "'%s': only %%d conversions (like %%03d) are allowed", s);
+            snprintf(why, len, "'%s': only %%d conversions (like %%03d) are allowed", esc);
             return -1;
         }
         conversions++;
     }
     if (conversions != 1) {
-        snprintf(why, len, "'%s' needs exactly one number conversion like %%03d", s);
+        snprintf(why, len, "'%s' needs exactly one number conversion like %%03d", esc);
         return -1;
     }
-    /* The longest name it makes: with the largest host number. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    snprintf(sample, sizeof(sample), s, 1000);
-#pragma GCC diagnostic pop
-    if (gf_name_check("host", sample) < 0) {
-        snprintf(why, len, "'%s' makes bad host names: %s", s, gf_err_message());
+    pattern_parts(s, &pct, &zero, &width, &rest);
+    if (width > GF_NAME_MAX) {
+        snprintf(why, len, "'%s' makes names longer than %d characters", esc, GF_NAME_MAX);
         return -1;
+    }
+    for (int n = 1; n <= GF_HOST_NUMBER_MAX; n *= 10) {
+        const char *problem;
+        if (policy_pattern_name(s, n, name, sizeof(name)) < 0 || strlen(name) > GF_NAME_MAX) {
+            snprintf(why, len, "'%s' makes names longer than %d characters (host %d and up)", esc,
+                     GF_NAME_MAX, n);
+            return -1;
+        }
+        if ((problem = gf_name_problem(name))) {
+            snprintf(why, len, "'%s' makes bad host names: invalid host name '%s': %s", esc,
+                     gf_esc(name, nesc, sizeof(nesc)), problem);
+            return -1;
+        }
     }
     return 0;
 }
@@ -307,6 +422,7 @@ static int check_pattern(const char *s, char *why, size_t len)
  * executable file. */
 static int read_hook(const config_setting_t *setting, struct gf_hook *hook, char *why, size_t len)
 {
+    char esc[GF_ESC_LEN];
     struct stat st;
     int n;
 
@@ -334,12 +450,13 @@ static int read_hook(const config_setting_t *setting, struct gf_hook *hook, char
         snprintf(hook->argv[i], sizeof(hook->argv[i]), "%s", s);
     }
     hook->argc = n;
+    gf_esc(hook->argv[0], esc, sizeof(esc));
     if (hook->argv[0][0] != '/') {
-        snprintf(why, len, "program '%s' is not an absolute path", hook->argv[0]);
+        snprintf(why, len, "program '%s' is not an absolute path", esc);
         return -1;
     }
     if (access(hook->argv[0], X_OK) != 0 || stat(hook->argv[0], &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(why, len, "program '%s' is not an executable file here", hook->argv[0]);
+        snprintf(why, len, "program '%s' is not an executable file here", esc);
         return -1;
     }
     return 0;
@@ -350,6 +467,7 @@ static int read_days(const config_setting_t *setting, unsigned int *mask, char *
 {
     static const char *const names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
     int n = setting ? config_setting_length(setting) : 0;
+    char esc[GF_ESC_LEN];
 
     *mask = 0;
     if (!setting ||
@@ -367,7 +485,8 @@ static int read_days(const config_setting_t *setting, unsigned int *mask, char *
         for (d = 0; d < 7 && strcmp(s, names[d]) != 0; d++)
             ;
         if (d == 7) {
-            snprintf(why, len, "'%s' is not a day (sun, mon, tue, wed, thu, fri, sat)", s);
+            snprintf(why, len, "'%s' is not a day (sun, mon, tue, wed, thu, fri, sat)",
+                     gf_esc(s, esc, sizeof(esc)));
             return -1;
         }
         if (*mask & (1u << d)) {
@@ -379,25 +498,72 @@ static int read_days(const config_setting_t *setting, unsigned int *mask, char *
     return 0;
 }
 
-/* Check V against KEY's range; WHY names it with UNIT. */
-static int in_range(const struct policy_key *key, long long v, const char *shown, char *why,
-                    size_t len)
+/* Read a size like "16G" into KIB, within KEY's range. */
+static int read_size(const struct policy_key *key, const char *s, unsigned long long *kib,
+                     char *why, size_t len)
 {
-    if (v < key->min || v > key->max) {
-        snprintf(why, len, "%s is out of range (%lld to %lld)", shown, key->min, key->max);
+    char esc[GF_ESC_LEN];
+
+    gf_esc(s, esc, sizeof(esc));
+    if (strcmp(esc, s) != 0) {
+        /* gf_size_parse echoes its text as it is: a size never needs escaping */
+        snprintf(why, len, "'%s' is not a size like \"16G\"", esc);
+        return -1;
+    }
+    if (gf_size_parse("size", s, kib) < 0) {
+        snprintf(why, len, "%s", gf_err_message() + strlen("size "));
+        return -1;
+    }
+    if ((long long)*kib < key->min || (long long)*kib > key->max) {
+        snprintf(why, len, "'%s' is out of range (64M to 4T)", esc);
         return -1;
     }
     return 0;
 }
 
+/* Read a count like 4 or a percentage like "40%" by KEY into its two
+ * fields of BASE. */
+static int read_count_pct(const struct policy_key *key, const config_setting_t *setting,
+                          const char *literal, void *base, char *why, size_t len)
+{
+    const char *s = NULL;
+    char esc[GF_ESC_LEN], *end;
+    long long v;
+    int rc;
+
+    if (setting && config_setting_type(setting) == CONFIG_TYPE_STRING)
+        s = config_setting_get_string(setting);
+    else if (!setting && strchr(key->def, '%'))
+        s = key->def;
+    if (s) {
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || end == s || !isdigit((unsigned char)*s) || strcmp(end, "%") != 0 || v > 100) {
+            snprintf(why, len, "'%s' is not a count or a percentage from \"0%%\" to \"100%%\"",
+                     gf_esc(s, esc, sizeof(esc)));
+            return -1;
+        }
+        *(int *)((char *)base + key->off) = (int)v;
+        *(int *)((char *)base + key->off2) = 1;
+        return 0;
+    }
+    if ((rc = int_value(key, setting, literal, key->def, &v, why, len)) < 0) {
+        if (rc == -1)
+            snprintf(why, len, "expected a count like 4 or a percentage like \"40%%\"");
+        return -1;
+    }
+    *(int *)((char *)base + key->off) = (int)v;
+    return 0;
+}
+
 int policy_key_read(const struct policy_key *key, const config_setting_t *setting, void *base,
-                    const char *dir, char *why, size_t len)
+                    const char *dir, const char *literal, char *why, size_t len)
 {
     char *field = (char *)base + key->off;
     const char *text = key->def;
+    char esc[GF_ESC_LEN];
     const char *s = NULL;
     long long v = 0;
-    char shown[64];
 
     if (!setting && text && !*text &&
         (key->type != KT_GROUP && key->type != KT_LIST && key->type != KT_HOOK)) {
@@ -412,7 +578,8 @@ int policy_key_read(const struct policy_key *key, const config_setting_t *settin
         if (!(s = string_value(setting, text, why, len)))
             return -1;
         if (gf_name_problem(s)) {
-            snprintf(why, len, "'%.64s' %s", s, gf_name_problem(s));
+            /* at most a name's length, and what makes it too long cut */
+            snprintf(why, len, "'%s' %s", gf_esc(s, esc, GF_NAME_MAX + 4), gf_name_problem(s));
             return -1;
         }
         snprintf(field, key->size, "%s", s);
@@ -426,72 +593,37 @@ int policy_key_read(const struct policy_key *key, const config_setting_t *settin
             return -1;
         }
         if (key->type == KT_URI && !strstr(s, ":/")) {
-            snprintf(why, len, "'%s' is not a libvirt URI like \"qemu:///system\"", s);
+            snprintf(why, len, "'%s' is not a libvirt URI like \"qemu:///system\"",
+                     gf_esc(s, esc, sizeof(esc)));
             return -1;
         }
         snprintf(field, key->size, "%s", s);
         return 0;
     case KT_INT:
-        if (int_value(setting, text, &v, why, len) < 0)
-            return -1;
-        snprintf(shown, sizeof(shown), "%lld", v);
-        if (in_range(key, v, shown, why, len) < 0)
+        if (int_value(key, setting, literal, text, &v, why, len) < 0)
             return -1;
         *(int *)field = (int)v;
         return 0;
     case KT_DURATION:
         if (!(s = string_value(setting, text, why, len)) || gf_duration_parse(s, &v, why, len) < 0)
             return -1;
-        snprintf(shown, sizeof(shown), "'%s'", s);
-        if (in_range(key, v, shown, why, len) < 0) {
-            snprintf(why, len, "%s is out of range (%llds to %llds)", shown, key->min, key->max);
+        if (v < key->min || v > key->max) {
+            snprintf(why, len, "'%s' is out of range (%llds to %llds)", gf_esc(s, esc, sizeof(esc)),
+                     key->min, key->max);
             return -1;
         }
         *(int *)field = (int)v;
         return 0;
-    case KT_SIZE: {
-        unsigned long long kib;
+    case KT_SIZE:
         if (!(s = string_value(setting, text, why, len)))
             return -1;
-        if (gf_size_parse("size", s, &kib) < 0) {
-            snprintf(why, len, "%s", gf_err_message() + strlen("size "));
-            return -1;
-        }
-        if ((long long)kib < key->min || (long long)kib > key->max) {
-            snprintf(why, len, "'%s' is out of range (64M to 4T)", s);
-            return -1;
-        }
-        *(unsigned long long *)field = kib;
-        return 0;
-    }
+        return read_size(key, s, (unsigned long long *)field, why, len);
     case KT_TIME:
         if (!(s = string_value(setting, text, why, len)))
             return -1;
         return parse_time(s, (int *)field, why, len);
     case KT_COUNT_PCT:
-        if ((setting && config_setting_type(setting) == CONFIG_TYPE_STRING) ||
-            (!setting && strchr(text, '%'))) {
-            char *end;
-            s = setting ? config_setting_get_string(setting) : text;
-            v = strtoll(s, &end, 10);
-            if (end == s || strcmp(end, "%") != 0 || v < 0 || v > 100) {
-                snprintf(why, len, "'%s' is not a count or a percentage from \"0%%\" to \"100%%\"",
-                         s);
-                return -1;
-            }
-            *(int *)field = (int)v;
-            *(int *)((char *)base + key->off2) = 1;
-            return 0;
-        }
-        if (int_value(setting, text, &v, why, len) < 0) {
-            snprintf(why, len, "expected a count like 4 or a percentage like \"40%%\"");
-            return -1;
-        }
-        snprintf(shown, sizeof(shown), "%lld", v);
-        if (in_range(key, v, shown, why, len) < 0)
-            return -1;
-        *(int *)field = (int)v;
-        return 0;
+        return read_count_pct(key, setting, literal, base, why, len);
     case KT_ENUM:
         if (!(s = string_value(setting, text, why, len)))
             return -1;
@@ -502,7 +634,8 @@ int policy_key_read(const struct policy_key *key, const config_setting_t *settin
             }
         }
         {
-            size_t used = (size_t)snprintf(why, len, "'%s' is not one of", s);
+            size_t used =
+                (size_t)snprintf(why, len, "'%s' is not one of", gf_esc(s, esc, sizeof(esc)));
             for (int i = 0; key->choices[i] && used < len; i++)
                 used += (size_t)snprintf(why + used, len - used, "%s %s", i ? "," : "",
                                          key->choices[i]);
@@ -521,7 +654,8 @@ int policy_key_read(const struct policy_key *key, const config_setting_t *settin
         if (!(s = string_value(setting, text, why, len)))
             return -1;
         if (!gf_zone_known(s)) {
-            snprintf(why, len, "'%s' is not a time zone known to this system", s);
+            snprintf(why, len, "'%s' is not a time zone known to this system",
+                     gf_esc(s, esc, sizeof(esc)));
             return -1;
         }
         snprintf(field, key->size, "%s", s);
@@ -539,7 +673,7 @@ int policy_key_read(const struct policy_key *key, const config_setting_t *settin
         else
             snprintf(field, key->size, "%s/%s", dir, s);
         if (stat(field, &st) != 0 || !S_ISREG(st.st_mode)) {
-            snprintf(why, len, "'%s' is not a readable file", s);
+            snprintf(why, len, "'%s' is not a readable file", gf_esc(s, esc, sizeof(esc)));
             return -1;
         }
         return 0;

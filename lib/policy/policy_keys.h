@@ -60,8 +60,16 @@ extern const struct policy_key policy_keys[];
 
 /* Read SETTING (or, when SETTING is NULL, the default text of KEY) into the
  * struct BASE by KEY.  DIR is the policy file's directory (for KT_PATH).
- * Returns 0, or -1 with a description of what is wrong in WHY (LEN bytes). */
+ * LITERAL, when not NULL, is SETTING's integer as written, which libconfig
+ * could not hold (it is outside 32 bits: out of every key's range).
+ * Returns 0, or -1 with a description of what is wrong in WHY (LEN bytes),
+ * the names and values in it escaped. */
 int policy_key_read(const struct policy_key *key, const config_setting_t *setting, void *base,
-                    const char *dir, char *why, size_t len);
+                    const char *dir, const char *literal, char *why, size_t len);
+
+/* Host N's name by PATTERN (a checked KT_PATTERN: one %d, %Nd or %0Nd)
+ * into BUF, as printf would write it.  Returns its length, or -1 when it
+ * does not fit in LEN bytes (BUF then holds what fits). */
+int policy_pattern_name(const char *pattern, int n, char *buf, size_t len);
 
 #endif

@@ -5,11 +5,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "base/error.h"
 #include "base/file.h"
+#include "base/textfile.h"
 
 #define MEM_MAX (8u << 20) /* bytes a memory file may have */
 
@@ -75,20 +77,18 @@ static int load_health(json_object *a, struct gf_health *h)
 
 int gf_mem_load(const char *state_dir, const char *farm, struct gf_farm_mem *m)
 {
-    char path[PATH_MAX + 80], *text;
+    char path[PATH_MAX + 80], *text = NULL;
+    size_t len;
     json_tokener *tok = NULL;
     json_object *root = NULL, *v;
     int ret = -1;
 
     memset(m, 0, sizeof(*m));
     path_of(state_dir, farm, path, sizeof(path));
-    if (!(text = gf_file_read(path, MEM_MAX, NULL))) {
-        if (errno == ENOENT) {
-            gf_err_clear();
-            return 0;
-        }
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return 0; /* no tick yet: an empty memory */
+    if (gf_text_file_read(path, "memory", MEM_MAX, &text, &len) < 0)
         return -1;
-    }
     if (!(tok = json_tokener_new_ex(8)) ||
         !(root = json_tokener_parse_ex(tok, text, (int)strlen(text))) ||
         json_tokener_get_error(tok) != json_tokener_success ||
