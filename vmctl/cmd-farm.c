@@ -17,98 +17,80 @@
 #include "base/timefmt.h"
 #include "vmctl.h"
 
-/* Print the roll-out of status TEXT, if any, as one or two lines. */
-static void print_rollout(FILE *out, const char *text)
+/* Print the roll-out of status ST, if any, as one or two lines. */
+static void print_rollout(FILE *out, json_object *st)
 {
-    const char *r = strstr(text, "\"rollout\":{");
     char image[80], from[16], to[16], phase[32], paused[8], target[16], on[16], all[16];
     char started[40], reason[300];
+    json_object *r;
 
-    if (!r)
+    if (!json_object_object_get_ex(st, "rollout", &r) || !json_object_is_type(r, json_type_object))
         return;
-    vmctl_json_field(r, "image", image, sizeof(image));
-    vmctl_json_field(r, "from", from, sizeof(from));
-    vmctl_json_field(r, "to", to, sizeof(to));
-    vmctl_json_field(r, "phase", phase, sizeof(phase));
-    vmctl_json_field(r, "paused", paused, sizeof(paused));
-    vmctl_json_field(r, "target", target, sizeof(target));
-    vmctl_json_field(r, "on_target", on, sizeof(on));
-    vmctl_json_field(r, "hosts", all, sizeof(all));
-    vmctl_json_field(r, "started", started, sizeof(started));
-    vmctl_json_field(r, "reason", reason, sizeof(reason));
-    fprintf(out, "  rollout %s v%s -> v%s: %s%s, %s of %s hosts on v%s (since %s)\n", image, from,
-            to, phase, strcmp(paused, "true") == 0 ? " (PAUSED)" : "", on, all, target, started);
-    if (strcmp(reason, "null") != 0)
+    fprintf(
+        out, "  rollout %s v%s -> v%s: %s%s, %s of %s hosts on v%s (since %s)\n",
+        gf_json_text(r, "image", image, sizeof(image)), gf_json_text(r, "from", from, sizeof(from)),
+        gf_json_text(r, "to", to, sizeof(to)), gf_json_text(r, "phase", phase, sizeof(phase)),
+        strcmp(gf_json_text(r, "paused", paused, sizeof(paused)), "true") == 0 ? " (PAUSED)" : "",
+        gf_json_text(r, "on_target", on, sizeof(on)), gf_json_text(r, "hosts", all, sizeof(all)),
+        gf_json_text(r, "target", target, sizeof(target)),
+        gf_json_text(r, "started", started, sizeof(started)));
+    if (gf_json_text(r, "reason", reason, sizeof(reason))[0])
         fprintf(out, "    why: %s\n", reason);
 }
 
-/* Print the status file TEXT of one farm for people. */
-static void print_status(FILE *out, const char *text, const char *state_dir)
+/* Member KEY of ST as text into BUF, or DEF when absent or null. */
+static const char *field(json_object *st, const char *key, const char *def, char *buf, size_t len)
+{
+    if (!gf_json_text(st, key, buf, len)[0])
+        snprintf(buf, len, "%s", def);
+    return buf;
+}
+
+/* Print the status ST of one farm for people.  Every field shown was in
+ * the file, or is shown as unknown. */
+static void print_status(FILE *out, json_object *st)
 {
     char farm[80], phase[40], dayset[40], updated[40], sessions[16], usage[16], blind[256];
     char paused[8], breaker[256], failing[16];
-    const char *hosts = strstr(text, "\"hosts\":["), *last = strstr(text, "\"last_decisions\":[");
+    json_object *hosts, *last;
 
-    vmctl_json_field(text, "farm", farm, sizeof(farm));
-    if (!vmctl_json_field(text, "phase", phase, sizeof(phase)))
-        snprintf(phase, sizeof(phase), "?");
-    if (!vmctl_json_field(text, "day_set", dayset, sizeof(dayset)))
-        snprintf(dayset, sizeof(dayset), "?");
-    vmctl_json_field(text, "updated", updated, sizeof(updated));
-    if (!vmctl_json_field(text, "sessions", sessions, sizeof(sessions)))
-        snprintf(sessions, sizeof(sessions), "?");
-    if (!vmctl_json_field(text, "usage_pct", usage, sizeof(usage)))
-        snprintf(usage, sizeof(usage), "?");
-    vmctl_json_field(text, "blind", blind, sizeof(blind));
-    vmctl_json_field(text, "paused", paused, sizeof(paused));
-    if (!vmctl_json_field(text, "breaker", breaker, sizeof(breaker)))
-        snprintf(breaker, sizeof(breaker), "null");
-    if (!vmctl_json_field(text, "failing", failing, sizeof(failing)))
-        snprintf(failing, sizeof(failing), "0");
-    (void)state_dir;
-    fprintf(out, "farm %s: %s, %s; %s sessions = %s%%%s%s%s (updated %s)\n", farm, dayset, phase,
-            sessions, usage, strcmp(paused, "true") == 0 ? "; PAUSED" : "",
-            strcmp(blind, "null") != 0 && blind[0] ? "; blind: " : "",
-            strcmp(blind, "null") != 0 ? blind : "", updated);
-    if (strcmp(failing, "0") != 0)
+    field(st, "farm", "?", farm, sizeof(farm));
+    field(st, "blind", "", blind, sizeof(blind));
+    fprintf(
+        out, "farm %s: %s, %s; %s sessions = %s%%%s%s%s (updated %s)\n", farm,
+        field(st, "day_set", "?", dayset, sizeof(dayset)),
+        field(st, "phase", "?", phase, sizeof(phase)),
+        field(st, "sessions", "?", sessions, sizeof(sessions)),
+        field(st, "usage_pct", "?", usage, sizeof(usage)),
+        strcmp(field(st, "paused", "false", paused, sizeof(paused)), "true") == 0 ? "; PAUSED" : "",
+        blind[0] ? "; blind: " : "", blind, field(st, "updated", "?", updated, sizeof(updated)));
+    if (strcmp(field(st, "failing", "0", failing, sizeof(failing)), "0") != 0)
         fprintf(out, "  failing hosts: %s\n", failing);
-    if (strcmp(breaker, "null") != 0)
+    if (field(st, "breaker", "", breaker, sizeof(breaker))[0])
         fprintf(out, "  BREAKER OPEN: %s (vmctl farm resume %s closes it)\n", breaker, farm);
-    print_rollout(out, text);
+    print_rollout(out, st);
     fprintf(out, "  %-20s %-12s %-9s %-8s %-6s %s\n", "HOST", "STATE", "RUN", "SESSIONS", "IMAGE",
             "HEALTH");
-    while (hosts && (hosts = strstr(hosts, "{\"name\":")) && (!last || hosts < last)) {
-        char name[80], state[20], run[20], sess[16], version[16], health[128];
-        vmctl_json_field(hosts, "name", name, sizeof(name));
-        vmctl_json_field(hosts, "state", state, sizeof(state));
-        vmctl_json_field(hosts, "run", run, sizeof(run));
-        vmctl_json_field(hosts, "sessions", sess, sizeof(sess));
-        vmctl_json_field(hosts, "image_version", version, sizeof(version));
-        {
-            /* the host object ends at the next '}': its health, if any, is inside */
-            const char *end = strchr(hosts, '}'), *h = strstr(hosts, "\"health\":");
-            if (h && end && h < end)
-                vmctl_json_field(h, "health", health, sizeof(health));
-            else
-                snprintf(health, sizeof(health), "null");
+    if (json_object_object_get_ex(st, "hosts", &hosts) &&
+        json_object_is_type(hosts, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(hosts); i++) {
+            json_object *h = json_object_array_get_idx(hosts, i);
+            char name[80], state[20], run[20], sess[16], version[16], health[128];
+            field(h, "sessions", "?", sess, sizeof(sess));
+            fprintf(out, "  %-20s %-12s %-9s %-8s v%-5s %s\n",
+                    field(h, "name", "?", name, sizeof(name)),
+                    field(h, "state", "?", state, sizeof(state)),
+                    field(h, "run", "?", run, sizeof(run)), strcmp(sess, "-1") == 0 ? "?" : sess,
+                    field(h, "image_version", "?", version, sizeof(version)),
+                    field(h, "health", "ok", health, sizeof(health)));
         }
-        fprintf(out, "  %-20s %-12s %-9s %-8s v%-5s %s\n", name, state, run,
-                strcmp(sess, "-1") == 0 ? "?" : sess, version,
-                strcmp(health, "null") == 0 ? "ok" : health);
-        hosts++;
-    }
-    if (last) {
-        const char *end = strchr(last, ']');
+    if (json_object_object_get_ex(st, "last_decisions", &last) &&
+        json_object_is_type(last, json_type_array)) {
         fprintf(out, "  last decisions:\n");
-        for (const char *q = strchr(last, '"') ? last + strlen("\"last_decisions\":[") : NULL;
-             q && *q == '"' && q < end;) {
-            const char *close = q + 1;
-            while (*close && (*close != '"' || close[-1] == '\\'))
-                close++;
-            fprintf(out, "    %.*s\n", (int)(close - q - 1), q + 1);
-            q = close + 1;
-            if (*q == ',')
-                q++;
+        for (size_t i = 0; i < json_object_array_length(last); i++) {
+            json_object *d = json_object_array_get_idx(last, i);
+            if (json_object_is_type(d, json_type_string))
+                fprintf(out, "    %s\n", json_object_get_string(d));
         }
     }
 }
@@ -138,12 +120,17 @@ static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
             (!farm || (len - 7 == strlen(farm) && strncmp(name, farm, len - 7) == 0))) {
             snprintf(path, sizeof(path), "%s/%s", dir, name);
             if ((text = vmctl_slurp(path))) {
-                text[strcspn(text, "\n")] = '\0';
-                if (json)
-                    fprintf(ctx->out, "%s%s", shown ? "," : "", text);
+                json_object *st = gf_json_parse_object(text);
+                if (!st)
+                    fprintf(stderr, "vmctl: %s is not goldfarmd's status: skipped\n", path);
+                else if (json)
+                    fprintf(ctx->out, "%s%s", shown ? "," : "",
+                            json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
                 else
-                    print_status(ctx->out, text, dir);
-                shown++;
+                    print_status(ctx->out, st);
+                shown += st != NULL;
+                json_object_put(st);
                 free(text);
             }
         }

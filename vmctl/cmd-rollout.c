@@ -12,6 +12,7 @@
 #include "model/meta.h"
 #include "policy/policy.h"
 #include "plan/rollout.h"
+#include "base/json.h"
 #include "vmctl.h"
 
 /* Farm FARM's policy, as goldfarmd runs it (its status file names the
@@ -26,12 +27,16 @@ static struct gf_policy *farm_policy(const char *dir, const char *farm)
         gf_err(GF_ERR_INPUT, "no status of farm '%s' in %s (is goldfarmd running it?)", farm, dir);
         return NULL;
     }
-    if (!vmctl_json_field(text, "policy", file, sizeof(file))) {
-        gf_err(GF_ERR_INPUT, "%s does not name the farm's policy file", path);
+    {
+        json_object *st = gf_json_parse_object(text);
         free(text);
-        return NULL;
+        if (!st || !gf_json_text(st, "policy", file, sizeof(file))[0]) {
+            json_object_put(st);
+            gf_err(GF_ERR_INPUT, "%s does not name the farm's policy file", path);
+            return NULL;
+        }
+        json_object_put(st);
     }
-    free(text);
     if (!(p = gf_policy_load(file, &errors)))
         gf_err(GF_ERR_INPUT, "%s", errors ? strtok(errors, "\n") : file);
     free(errors);

@@ -1,5 +1,5 @@
 /* state.c - what vmctl reads of goldfarmd's state directory: where it is,
- * and the flat JSON of its status files. */
+ * and its files' text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,28 +27,4 @@ char *vmctl_slurp(const char *path)
     }
     fclose(f);
     return text;
-}
-
-const char *vmctl_json_field(const char *text, const char *key, char *buf, size_t len)
-{
-    char pattern[64];
-    const char *at;
-    size_t n = 0;
-
-    snprintf(pattern, sizeof(pattern), "\"%s\":", key);
-    if (!(at = strstr(text, pattern)))
-        return NULL;
-    at += strlen(pattern);
-    if (*at == '"') {
-        for (at++; *at && *at != '"' && n + 1 < len; at++) {
-            if (*at == '\\' && at[1])
-                at++;
-            buf[n++] = *at;
-        }
-    } else {
-        while (*at && *at != ',' && *at != '}' && *at != ']' && n + 1 < len)
-            buf[n++] = *at++;
-    }
-    buf[n] = '\0';
-    return at;
 }

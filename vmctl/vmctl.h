@@ -62,6 +62,7 @@ extern const struct vmctl_cmd vmctl_rollout_cmds[];
 extern const struct vmctl_cmd vmctl_policy_cmds[];
 extern const struct vmctl_cmd vmctl_farm_cmds[];
 extern const struct vmctl_cmd vmctl_simulate_cmds[];
+extern const struct vmctl_cmd vmctl_log_cmds[];
 extern const struct vmctl_cmd vmctl_misc_cmds[];
 
 /* The value of option NAME of ARGS, or NULL when not given. */
@@ -84,10 +85,6 @@ const char *vmctl_state_dir(const struct vmctl_args *args);
 /* The contents of PATH as a new string to free(), or NULL (errno set). */
 char *vmctl_slurp(const char *path);
 
-/* A small reader of the flat JSON goldfarmd writes: the string or number
- * after "KEY": in TEXT, into BUF ("null" for null).  Returns the position
- * after it, or NULL when absent. */
-const char *vmctl_json_field(const char *text, const char *key, char *buf, size_t len);
 
 /* CTX's connection, opened on first use.  NULL with an error. */
 virConnectPtr vmctl_conn(struct vmctl_ctx *ctx);
