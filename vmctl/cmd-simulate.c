@@ -13,30 +13,12 @@
 #include "simulate/plot.h"
 #include "policy/policy.h"
 #include "simulate/simulate.h"
+#include "base/json.h"
 #include "base/timefmt.h"
 #include "observe/trace.h"
 #include "vmctl.h"
 
 #define MAX_POLICIES 8
-
-/* ---- a little JSON: writing strings, reading the decision log ---- */
-
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", out);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
 
 static const char *base_name(const char *path)
 {
@@ -157,6 +139,8 @@ static void print_summary(FILE *out, const struct gf_sim_result *res, int n)
     ROW("crashes (from the trace)", "%d", r->crashes);
     ROW("users disconnected by crashes", "%lld", r->crash_disconnects);
     ROW("replacements", "%d", r->replacements);
+    ROW("breaker openings", "%d", r->breaker_openings);
+    ROW("roll-out decisions", "%d", r->rollout_steps);
     ROW("failed actions", "%d", r->failed);
 #undef ROW
 }
@@ -165,40 +149,53 @@ static void print_json(FILE *out, const char *trace, const char *uri, int boot, 
                        const struct gf_sim_result *res, int n)
 {
     char from[GF_TIME_LEN], to[GF_TIME_LEN];
+    struct gf_json j;
 
     gf_time_iso(res[0].from, from);
     gf_time_iso(res[0].to, to);
-    fputs("{\"trace\":", out);
-    json_string(out, trace);
-    fputs(",\"farm_uri\":", out);
-    json_string(out, uri);
-    fputs(",\"from\":", out);
-    json_string(out, from);
-    fputs(",\"to\":", out);
-    json_string(out, to);
-    fprintf(out, ",\"boot_time\":%d,\"leave_pct_per_minute\":%d,\"policies\":[", boot, leave);
+    gf_json_init(&j, out);
+    gf_json_open(&j, NULL, '{');
+    gf_json_str(&j, "trace", trace);
+    gf_json_str(&j, "farm_uri", uri);
+    gf_json_str(&j, "from", from);
+    gf_json_str(&j, "to", to);
+    gf_json_int(&j, "boot_time", boot);
+    gf_json_int(&j, "leave_pct_per_minute", leave);
+    gf_json_open(&j, "policies", '[');
     for (int k = 0; k < n; k++) {
         const struct gf_sim_result *r = &res[k];
-        fputs(k ? ",{\"policy\":" : "{\"policy\":", out);
-        json_string(out, r->policy);
-        fputs(",\"farm\":", out);
-        json_string(out, r->farm);
-        fprintf(out,
-                ",\"step\":%d,\"steps\":%d,\"host_hours\":%.2f,\"peak_hosts\":%d,"
-                "\"peak_in_service\":%d,\"peak_sessions\":%d,\"minutes_over_capacity\":%.1f,"
-                "\"user_minutes_refused\":%.1f,\"forced_logoffs\":%lld,\"flaps\":%d,"
-                "\"clones\":%d,\"standby_clones\":%d,\"starts\":%d,\"drains\":%d,"
-                "\"undrains\":%d,\"logoffs\":%d,\"retirements\":%d,\"resizes\":%d,"
-                "\"crashes\":%d,\"crash_disconnects\":%lld,\"replacements\":%d,"
-                "\"failed\":%d,\"evaluations_with_actions\":%d}",
-                r->step, r->steps, (double)r->host_seconds / 3600.0, r->peak_hosts,
-                r->peak_in_service, r->peak_sessions, (double)r->over_seconds / 60.0,
-                (double)r->refused_user_seconds / 60.0, r->forced_logoffs, r->flaps, r->clones,
-                r->standby_clones, r->starts, r->drains, r->undrains, r->logoffs, r->retirements,
-                r->resizes, r->crashes, r->crash_disconnects, r->replacements, r->failed,
-                r->evaluations);
+        gf_json_open(&j, NULL, '{');
+        gf_json_str(&j, "policy", r->policy);
+        gf_json_str(&j, "farm", r->farm);
+        gf_json_int(&j, "step", r->step);
+        gf_json_int(&j, "steps", r->steps);
+        gf_json_real(&j, "host_hours", (double)r->host_seconds / 3600.0, 2);
+        gf_json_int(&j, "peak_hosts", r->peak_hosts);
+        gf_json_int(&j, "peak_in_service", r->peak_in_service);
+        gf_json_int(&j, "peak_sessions", r->peak_sessions);
+        gf_json_real(&j, "minutes_over_capacity", (double)r->over_seconds / 60.0, 1);
+        gf_json_real(&j, "user_minutes_refused", (double)r->refused_user_seconds / 60.0, 1);
+        gf_json_int(&j, "forced_logoffs", r->forced_logoffs);
+        gf_json_int(&j, "flaps", r->flaps);
+        gf_json_int(&j, "clones", r->clones);
+        gf_json_int(&j, "standby_clones", r->standby_clones);
+        gf_json_int(&j, "starts", r->starts);
+        gf_json_int(&j, "drains", r->drains);
+        gf_json_int(&j, "undrains", r->undrains);
+        gf_json_int(&j, "logoffs", r->logoffs);
+        gf_json_int(&j, "retirements", r->retirements);
+        gf_json_int(&j, "resizes", r->resizes);
+        gf_json_int(&j, "crashes", r->crashes);
+        gf_json_int(&j, "crash_disconnects", r->crash_disconnects);
+        gf_json_int(&j, "replacements", r->replacements);
+        gf_json_int(&j, "breaker_openings", r->breaker_openings);
+        gf_json_int(&j, "rollout_decisions", r->rollout_steps);
+        gf_json_int(&j, "failed", r->failed);
+        gf_json_int(&j, "evaluations_with_actions", r->evaluations);
+        gf_json_close(&j, '}');
     }
-    fputs("]}\n", out);
+    gf_json_close(&j, ']');
+    gf_json_close(&j, '}');
 }
 
 /* vmctl simulate --policy FILE [FILE...] --trace FILE [...] */

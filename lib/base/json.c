@@ -71,6 +71,14 @@ void gf_json_bool(struct gf_json *j, const char *key, int value)
     add(j, key, json_object_new_boolean(value));
 }
 
+void gf_json_real(struct gf_json *j, const char *key, double value, int decimals)
+{
+    char text[64];
+
+    snprintf(text, sizeof(text), "%.*f", decimals, value);
+    add(j, key, json_object_new_double_s(value, text));
+}
+
 void gf_json_discard(struct gf_json *j)
 {
     if (j->depth)

@@ -41,6 +41,9 @@ void gf_json_str(struct gf_json *j, const char *key, const char *value);
 void gf_json_int(struct gf_json *j, const char *key, long long value);
 void gf_json_bool(struct gf_json *j, const char *key, int value);
 
+/* Write member KEY with a real number, DECIMALS after the point. */
+void gf_json_real(struct gf_json *j, const char *key, double value, int decimals);
+
 /* Drop what J built and has not printed (an error before its end). */
 void gf_json_discard(struct gf_json *j);
 

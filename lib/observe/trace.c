@@ -11,44 +11,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "base/error.h"
 #include "base/escape.h"
 #include "base/textfile.h"
 
 #define MAX_COLS 5
 
-/* The process's zone switched to ZONE (NULL: UTC) while reading; the old TZ
- * is kept in *SAVED (to free()).  Returns 0 or -1 when ZONE is unknown. */
-static int zone_enter(const char *zone, char **saved, int *had)
+/* ZONE as a GLib time zone (NULL or "": UTC), a new reference, or NULL
+ * when the system's zone data has no such zone.  No TZ, no tzset: the zone
+ * is an argument, never process state. */
+static GTimeZone *zone_of(const char *zone)
 {
-    char tz[96];
+    char path[96];
 
-    *had = getenv("TZ") != NULL;
-    *saved = *had ? strdup(getenv("TZ")) : NULL;
-    if (zone && *zone) {
-        snprintf(tz, sizeof(tz), "/usr/share/zoneinfo/%s", zone);
-        if (strstr(zone, "..") || access(tz, R_OK) != 0) {
-            free(*saved);
-            *saved = NULL;
-            return -1;
-        }
-        snprintf(tz, sizeof(tz), ":%s", zone);
-    } else {
-        snprintf(tz, sizeof(tz), "UTC0");
-    }
-    setenv("TZ", tz, 1);
-    tzset();
-    return 0;
-}
-
-static void zone_leave(char *saved, int had)
-{
-    if (had && saved)
-        setenv("TZ", saved, 1);
-    else
-        unsetenv("TZ");
-    free(saved);
-    tzset();
+    if (!zone || !*zone)
+        return g_time_zone_new_utc();
+    snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+    if (strstr(zone, "..") || access(path, R_OK) != 0)
+        return NULL;
+    return g_time_zone_new_identifier(zone);
 }
 
 /* The number of the N digits at TEXT, or -1 when one is not a digit. */
@@ -64,11 +47,12 @@ static int digits(const char *text, int n)
     return v;
 }
 
-/* Parse TEXT with the zone already in force.  0 or -1. */
-static int parse_time(const char *text, time_t *t)
+/* Parse TEXT, local time in TZ unless it ends with Z or an offset.  0,
+ * or -1 (a date the calendar has not is refused too). */
+static int parse_time(const char *text, GTimeZone *tz, time_t *t)
 {
-    int y, mo, d, h, mi, s = 0, oh, om;
-    struct tm tm;
+    int y, mo, d, h, mi, s = 0, oh, om, off = 0;
+    GDateTime *dt;
     const char *rest;
 
     /* YYYY-MM-DDTHH:MM, digits where digits belong (sscanf would take " 8" or "+8") */
@@ -86,53 +70,34 @@ static int parse_time(const char *text, time_t *t)
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 ||
         s > 59 || y < 1970)
         return -1;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
     if (strcmp(rest, "Z") == 0) {
-        *t = timegm(&tm);
+        dt = g_date_time_new_utc(y, mo, d, h, mi, s);
     } else if ((rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 && rest[3] == ':' &&
                (oh = digits(rest + 1, 2)) >= 0 && (om = digits(rest + 4, 2)) >= 0 && oh <= 14 &&
                om <= 59) {
-        int off = (oh * 60 + om) * 60;
-        *t = timegm(&tm) - (rest[0] == '+' ? off : -off);
+        off = (oh * 60 + om) * 60 * (rest[0] == '+' ? 1 : -1);
+        dt = g_date_time_new_utc(y, mo, d, h, mi, s);
     } else if (rest[0] == '\0') {
-        tm.tm_isdst = -1;
-        *t = mktime(&tm);
-        if (*t == (time_t)-1)
-            return -1;
+        dt = g_date_time_new(tz, y, mo, d, h, mi, s);
     } else {
         return -1;
     }
-    /* mktime normalises 2026-02-30: refuse dates that do not exist */
-    {
-        struct tm back;
-        time_t probe = *t;
-        if (rest[0] == '\0')
-            localtime_r(&probe, &back);
-        else {
-            probe = timegm(&tm);
-            gmtime_r(&probe, &back);
-        }
-        if (back.tm_mday != d || back.tm_mon != mo - 1)
-            return -1;
-    }
+    if (!dt) /* 2026-02-30 */
+        return -1;
+    *t = (time_t)g_date_time_to_unix(dt) - off;
+    g_date_time_unref(dt);
     return 0;
 }
 
 int gf_trace_time(const char *text, const char *zone, time_t *t)
 {
-    char *saved;
-    int had, ret;
+    GTimeZone *tz = zone_of(zone);
+    int ret;
 
-    if (zone_enter(zone, &saved, &had) < 0)
+    if (!tz)
         return -1;
-    ret = parse_time(text, t);
-    zone_leave(saved, had);
+    ret = parse_time(text, tz, t);
+    g_time_zone_unref(tz);
     return ret;
 }
 
@@ -211,8 +176,35 @@ static int bad(const char *file, int line, const char *fmt, ...)
     return -1;
 }
 
+/* Parse event EV into R when it is "version N", "bad N" or "rollout N".
+ * 0, or -1 when it is none of these. */
+static int version_event(const char *ev, struct gf_trace_row *r)
+{
+    static const struct {
+        const char *word;
+        enum gf_trace_event kind;
+    } events[] = {{"version ", GF_TEV_VERSION}, {"bad ", GF_TEV_BAD}, {"rollout ", GF_TEV_ROLLOUT}};
+
+    for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+        size_t len = strlen(events[i].word);
+        const char *n = ev + len;
+        int v = 0;
+        if (strncmp(ev, events[i].word, len) != 0 || !*n || strlen(n) > 7 ||
+            strspn(n, "0123456789") != strlen(n) || *n == '0')
+            continue;
+        for (; *n; n++)
+            v = v * 10 + (*n - '0');
+        if (v > 1000000)
+            continue;
+        r->event = events[i].kind;
+        r->event_version = (unsigned int)v;
+        return 0;
+    }
+    return -1;
+}
+
 /* Parse one data row COLS (N of them) at LINE into R.  0 or -1. */
-static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int line,
+static int parse_row(struct gf_trace *tr, GTimeZone *tz, char **cols, int n, int ncols, int line,
                      struct gf_trace_row *r)
 {
     char e1[GF_ESC_LEN], e2[GF_ESC_LEN];
@@ -224,7 +216,7 @@ static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int lin
     memset(r, 0, sizeof(*r));
     r->line = line;
     r->active = -1;
-    if (parse_time(cols[0], &r->t) < 0)
+    if (parse_time(cols[0], tz, &r->t) < 0)
         return bad(f, line, "timestamp '%s' is not YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]",
                    gf_esc(cols[0], e1, sizeof(e1)));
     if (!cols[1][0] || gf_name_problem(cols[1]))
@@ -268,8 +260,10 @@ static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int lin
                            gf_esc(ev, e1, sizeof(e1)), gf_esc(host, e2, sizeof(e2)));
             r->event = GF_TEV_CRASH;
             snprintf(r->event_host, sizeof(r->event_host), "%s", host);
-        } else {
-            return bad(f, line, "unknown event '%s' (expected empty, 'crash' or 'crash HOST')",
+        } else if (version_event(ev, r) < 0) {
+            return bad(f, line,
+                       "unknown event '%s' (expected empty, 'crash', 'crash HOST', 'version N', "
+                       "'bad N' or 'rollout N')",
                        gf_esc(ev, e1, sizeof(e1)));
         }
     }
@@ -291,12 +285,12 @@ static int parse_row(struct gf_trace *tr, char **cols, int n, int ncols, int lin
 
 int gf_trace_parse(const char *file, const char *text, const char *zone, struct gf_trace *out)
 {
-    int line = 0, ncols = 0, cap = 0, ret = -1, had;
-    char *saved = NULL;
+    int line = 0, ncols = 0, cap = 0, ret = -1;
+    GTimeZone *tz;
 
     memset(out, 0, sizeof(*out));
     snprintf(out->file, sizeof(out->file), "%s", file);
-    if (zone_enter(zone, &saved, &had) < 0) {
+    if (!(tz = zone_of(zone))) {
         char esc[GF_ESC_LEN];
         gf_err(GF_ERR_INPUT, "unknown time zone '%s'", gf_esc(zone, esc, sizeof(esc)));
         return -1;
@@ -349,7 +343,7 @@ int gf_trace_parse(const char *file, const char *text, const char *zone, struct 
             }
             out->rows = grown;
         }
-        if (parse_row(out, cols, n, ncols, line, &out->rows[out->nrows]) < 0)
+        if (parse_row(out, tz, cols, n, ncols, line, &out->rows[out->nrows]) < 0)
             goto done;
         out->nrows++;
     }
@@ -365,7 +359,7 @@ int gf_trace_parse(const char *file, const char *text, const char *zone, struct 
         out->resolution = 60;
     ret = 0;
 done:
-    zone_leave(saved, had);
+    g_time_zone_unref(tz);
     if (ret < 0)
         gf_trace_free(out);
     return ret;

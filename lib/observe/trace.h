@@ -12,8 +12,11 @@
  * increasing.  farm: the farm's name, the same on every row.  sessions:
  * the farm's logged-in users, a whole number from 0 to 10,000,000.  At most
  * 400 days from the first row to the last.  active (optional
- * column): of those, the active ones.  event (optional column): empty, or
- * "crash" / "crash HOST": a host crashes at that moment.
+ * column): of those, the active ones.  event (optional column): empty;
+ * "crash" / "crash HOST": a host crashes at that moment; "version N": an
+ * admin seals version N of the farm's image; "bad N": hosts made of
+ * version N from then on fail their health checks; "rollout N": an admin asks for a
+ * roll-out to version N.
  */
 #ifndef GF_TRACE_H
 #define GF_TRACE_H
@@ -28,7 +31,13 @@
 #define GF_TRACE_MAX_SESSIONS 10000000        /* sessions (and active) in one row */
 #define GF_TRACE_MAX_SPAN (400 * 86400)       /* seconds from the first row to the last */
 
-enum gf_trace_event { GF_TEV_NONE, GF_TEV_CRASH };
+enum gf_trace_event {
+    GF_TEV_NONE,
+    GF_TEV_CRASH,   /* "crash [HOST]": a host crashes */
+    GF_TEV_VERSION, /* "version N": an admin seals version N of the farm's image */
+    GF_TEV_BAD,     /* "bad N": hosts made of version N from then on fail their health */
+    GF_TEV_ROLLOUT, /* "rollout N": an admin asks for a roll-out to version N */
+};
 
 struct gf_trace_row {
     time_t t;
@@ -36,6 +45,7 @@ struct gf_trace_row {
     int active; /* -1: the trace has no active column */
     enum gf_trace_event event;
     char event_host[GF_NAME_MAX + 1]; /* "": the simulator picks the busiest host */
+    unsigned int event_version;       /* version, bad, rollout: the version */
     int line;                         /* in the file, from 1 */
 };
 

@@ -271,9 +271,9 @@ static void notify_admin_drains(struct planner *pl)
     }
 }
 
-/* During a roll-out, remember in the metadata of each host on the version
- * it moves to when the host became ready: its health gate is not timed
- * again after a restart. */
+/* During a roll-out, remember in the metadata of each host it made (on
+ * the version it moves to) when the host became ready: its health gate is
+ * not timed again after a restart. */
 static void mark_ready(struct planner *pl)
 {
     const struct gf_rollout *r = &pl->out->rollout;
@@ -283,7 +283,8 @@ static void mark_ready(struct planner *pl)
     for (int i = 0; i < pl->farm->nhosts; i++) {
         const struct gf_host_obs *h = &pl->farm->hosts[i];
         if (h->state == GF_HS_ACTIVE && h->ready && !h->ready_recorded &&
-            h->image_version == gf_rollout_target(r) && plan_hv_ok(pl, h))
+            h->image_version == gf_rollout_target(r) && h->created >= r->started &&
+            plan_hv_ok(pl, h))
             plan_add(pl, GF_ACT_MARK_READY, h->name, "rollout: %s is ready", h->name);
     }
 }

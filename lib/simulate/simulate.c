@@ -16,6 +16,7 @@
 #include "model/meta.h"
 #include "observe/observe.h"
 #include "reconcile/tick.h"
+#include "simulate/sim_events.h"
 #include "policy/schedule.h"
 
 /* The model of one host, beside what libvirt knows of it. */
@@ -34,8 +35,12 @@ struct sim {
     const struct gf_sim_opts *o;
     struct gf_sim_result *r;
     virConnectPtr conns[GF_MAX_HYPERVISORS];
-    int dt;          /* the step's length */
-    int failed;      /* the model could not follow (out of memory) */
+    int dt;               /* the step's length */
+    int failed;           /* the model could not follow (out of memory) */
+    unsigned int bad[16]; /* versions whose new hosts fail their health checks ... */
+    time_t bad_since[16]; /* ... when made from then on */
+    int nbad;
+    int agent_model; /* the model says whose agent answers (the trace has bad versions) */
     struct mhost *m; /* sorted by name unless UNSORTED */
     int nm, unsorted;
     time_t last_drain, last_out;
@@ -175,7 +180,69 @@ static int model_merge(struct sim *s, const struct gf_farm_obs *obs, time_t t)
     return 0;
 }
 
-/* Crash events of the trace up to T: destroy a host through libvirt. */
+/* An admin's event ROW of the trace: a version sealed, one gone bad, a
+ * roll-out asked for.  WHEN is its time as printed. */
+static void admin_event(struct sim *s, const struct gf_trace_row *row, const char *when)
+{
+    const char *file = s->tr->file, *image = s->p->image;
+    unsigned int v = row->event_version;
+
+    switch (row->event) {
+    case GF_TEV_VERSION:
+        for (int i = 0; i < s->p->nhypervisors; i++)
+            if (gf_sim_add_version(s->conns[i], image, v) < 0) {
+                if (s->o->lines)
+                    fprintf(s->o->lines, "%s version (%s:%d): %s v%u [failed: %s]\n", when, file,
+                            row->line, image, v, gf_err_message());
+                return;
+            }
+        s->stale = 1;
+        if (s->o->lines)
+            fprintf(s->o->lines, "%s version (%s:%d): %s v%u sealed\n", when, file, row->line,
+                    image, v);
+        break;
+    case GF_TEV_BAD:
+        if (s->nbad < (int)(sizeof(s->bad) / sizeof(s->bad[0]))) {
+            s->bad_since[s->nbad] = row->t;
+            s->bad[s->nbad++] = v;
+        }
+        if (s->o->lines)
+            fprintf(s->o->lines,
+                    "%s bad (%s:%d): hosts made of %s v%u from now on fail their health checks\n",
+                    when, file, row->line, image, v);
+        break;
+    case GF_TEV_ROLLOUT: {
+        char line[64], **grown;
+        snprintf(line, sizeof(line), "start to=%u", v);
+        if ((grown = realloc(s->mem.requests, (size_t)(s->mem.nrequests + 1) * sizeof(char *))) &&
+            (grown[s->mem.nrequests] = strdup(line))) {
+            s->mem.requests = grown;
+            s->mem.nrequests++;
+        } else if (grown) {
+            s->mem.requests = grown;
+        }
+        if (s->o->lines)
+            fprintf(s->o->lines, "%s rollout (%s:%d): an admin asks for %s v%u\n", when, file,
+                    row->line, image, v);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Whether host H fails its health checks: made of a version gone bad (a
+ * "bad" event) once it had. */
+static int is_bad(const struct sim *s, const struct gf_host_obs *h)
+{
+    for (int i = 0; i < s->nbad; i++)
+        if (s->bad[i] == h->image_version && h->created >= s->bad_since[i])
+            return 1;
+    return 0;
+}
+
+/* Events of the trace up to T: a crash destroys a host through libvirt;
+ * an admin's event changes the image or asks for a roll-out. */
 static void crashes(struct sim *s, const struct gf_local *now)
 {
     const struct gf_trace *tr = s->tr;
@@ -190,8 +257,12 @@ static void crashes(struct sim *s, const struct gf_local *now)
         const struct gf_trace_row *row = &tr->rows[s->next_event];
         struct mhost *victim = NULL;
         virDomainPtr dom;
-        if (row->event != GF_TEV_CRASH || row->t < s->r->from)
+        if (row->event == GF_TEV_NONE || row->t < s->r->from)
             continue;
+        if (row->event != GF_TEV_CRASH) {
+            admin_event(s, row, when);
+            continue;
+        }
         if (row->event_host[0]) {
             victim = model_find(s, row->event_host);
             if (victim && !victim->running)
@@ -544,6 +615,13 @@ static void sim_model(void *opaque, struct gf_farm_obs *farm, const struct gf_lo
     gf_schedule_phase(s->p, now, &phase);
     place_users(s, farm, now->t, s->dt, row < 0 ? 0 : s->tr->rows[row].sessions,
                 row < 0 ? -1 : s->tr->rows[row].active, phase.params->balance);
+    /* the test driver has no guest agent: the model says whose would
+     * answer (booted, and not of a bad version) */
+    for (int i = 0; s->agent_model && i < farm->nhosts; i++) {
+        struct gf_host_obs *h = &farm->hosts[i];
+        if (h->run == GF_RUN_RUNNING)
+            h->agent = s->m[i].ready_at <= now->t && !is_bad(s, h);
+    }
 }
 
 /* One step at T: a crash from the trace, then goldfarmd's own tick
@@ -639,8 +717,19 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     p->notify.argc = p->logoff.argc = p->drain_hook.argc = p->join_hook.argc = 0;
     /* the test driver has no guest agent and fake CPU figures: only a host
      * that is down (a crash from the trace) is seen failing */
-    p->agent_timeout = p->cpu_pegged_pct = 0;
+    p->cpu_pegged_pct = 0;
     p->health_command.argc = 0;
+    /* the model answers for the agents when the trace makes a version bad:
+     * its hosts then fall silent, and are seen failing after the timeout */
+    for (int i = 0; i < tr->nrows; i++)
+        s.agent_model |= tr->rows[i].event == GF_TEV_BAD;
+    if (s.agent_model && p->health_on) {
+        int least = o->boot_time + 60;
+        if (p->agent_timeout < least)
+            p->agent_timeout = least;
+    } else {
+        p->agent_timeout = 0;
+    }
     gf_log_set_stream(NULL);  /* the library's own notes: the simulator prints its lines */
     gf_meta_cache_enable(1);  /* the only writer of its private connection */
     if (p->nhypervisors == 1) /* the farm simulated on stands for the policy's hypervisor */

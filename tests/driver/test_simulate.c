@@ -75,6 +75,18 @@ static void write_file(const char *path, const char *text)
 
 static char farm_uri[4200];
 
+/* Replace the first FROM in TEXT (LEN bytes) with TO; fails when absent. */
+static void replace_in(char *text, size_t len, const char *from, const char *to)
+{
+    char *at = strstr(text, from), *rest;
+
+    assert_non_null(at);
+    rest = strdup(at + strlen(from));
+    assert_non_null(rest);
+    snprintf(at, len - (size_t)(at - text), "%s%s", to, rest);
+    free(rest);
+}
+
 /* BEFORE, the simulated farm's URI, AFTER: in one of four rotating buffers. */
 static const char *with_farm(const char *before, const char *after)
 {
@@ -461,6 +473,70 @@ static void farm_log_reads_the_records(void **state)
     assert_int_equal(vm(NULL, "farm", "log", "none", "--state-dir", dir, NULL), 2);
 }
 
+/* A trace with an admin's day in it: version 2 sealed, gone bad, a
+ * roll-out to it asked for; then version 1 gone bad and two crashes.  The
+ * simulator replays it through goldfarmd's tick: the roll-out's request,
+ * its canary failing the gate, the rollback; replacements, one failing
+ * soon after it was made, and the breaker opening.  Twice, byte for byte. */
+static void rollout_rollback_and_breaker_replayed(void **state)
+{
+    char *pol = path_in("ro.conf"), *tr = path_in("ro.csv"), *out = NULL, *again = NULL;
+    char text[8192];
+    FILE *f;
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s%s", policy_text,
+             "health = { grace = \"60s\"; window = \"30m\"; mass_failure_min = 3; };\n"
+             "rollout = { batch = 1; soak = \"5m\"; ready_timeout = \"5m\"; };\n");
+    replace_in(text, sizeof(text), "min_hosts = 1; max_hosts = 4;",
+               "min_hosts = 3; max_hosts = 6;");
+    replace_in(text, sizeof(text), "load: { source = \"agent\"; };\n", "");
+    write_file(pol, text);
+    f = fopen(tr, "w");
+    assert_non_null(f);
+    fputs("timestamp,farm,sessions,event\n", f);
+    for (int m = 0; m <= 150; m++) {
+        static const struct {
+            int m;
+            const char *event;
+        } events[] = {{10, "version 2"}, {11, "bad 2"}, {20, "rollout 2"},
+                      {70, "bad 1"},     {80, "crash"}, {90, "crash"}};
+        const char *ev = "";
+        for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+            if (events[i].m == m)
+                ev = events[i].event;
+        fprintf(f, "2026-03-02T%02d:%02d,sim,12,%s\n", 9 + m / 60, m % 60, ev);
+    }
+    fclose(f);
+    assert_int_equal(
+        vm(&out, "simulate", "--policy", pol, "--trace", tr, "--farm-xml", farm_xml, NULL), 0);
+    /* the roll-out, as goldfarmd would run it */
+    assert_non_null(strstr(out, "rds-2022-gold v2 sealed"));
+    assert_non_null(
+        strstr(out, "rollout: request 'start to=2' taken: to rds-2022-gold v2 from v1"));
+    assert_non_null(strstr(out, "rollout v1 -> v2: canary for"));
+    assert_non_null(strstr(out, "failed its gate: guest agent silent for"));
+    assert_non_null(strstr(out, "rollout to v2 rolled back: every host is on v1 again"));
+    /* the breaker: a replacement of a bad version fails soon after it was made */
+    assert_non_null(strstr(out, "image rds-2022-gold is likely bad: replacements stop"));
+    assert_non_null(strstr(out, "but the breaker is open after failed replacements"));
+    /* the summary counts them */
+    assert_non_null(strstr(out, "breaker openings                               1"));
+    assert_non_null(strstr(out, "crashes (from the trace)                       2"));
+    {
+        const char *at = strstr(out, "roll-out decisions");
+        int n = 0;
+        assert_non_null(at);
+        assert_int_equal(sscanf(at + strlen("roll-out decisions"), "%d", &n), 1);
+        assert_true(n >= 3); /* the request, the failure, the rollback's end */
+    }
+    assert_int_equal(
+        vm(&again, "simulate", "--policy", pol, "--trace", tr, "--farm-xml", farm_xml, NULL), 0);
+    assert_string_equal(out, again);
+    free(out);
+    free(again);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +546,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(bad_traces_exit_2_naming_the_line),
         cmocka_unit_test(two_policies_side_by_side),
         cmocka_unit_test(farm_log_reads_the_records),
+        cmocka_unit_test(rollout_rollback_and_breaker_replayed),
     };
 
     if (argc < 2) {
