@@ -53,6 +53,9 @@ install(FILES packaging/prometheus/goldfarm.rules.yml
 file(GLOB GF_EXAMPLES ${PROJECT_SOURCE_DIR}/policies/*.conf)
 install(FILES ${GF_EXAMPLES} policies/README.md policies/demo-day.trace
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+# the identity examples' templates, where the examples find them (../templates)
+install(FILES templates/cloud-init-user-data.yaml templates/cloudbase-init-user-data.ps1
+        templates/network-config.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR}/templates)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # ---- the Debian package ---------------------------------------------------

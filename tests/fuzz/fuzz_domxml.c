@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     meta.created = 1795000000;
     snprintf(meta.farm, sizeof(meta.farm), "rds");
     snprintf(meta.image, sizeof(meta.image), "rds-gold");
-    snprintf(meta.state, sizeof(meta.state), "active");
+    meta.state = GF_HS_ACTIVE;
     spec.meta = &meta;
     /* a new volume for each disk the gold has, as the clone code makes them */
     if (gf_domxml_disks(xml, &disks, &n) == 0) {

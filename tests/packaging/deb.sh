@@ -118,6 +118,7 @@ check "vmctl --version" /usr/bin/vmctl --version
 
 # each shipped example, alone in a directory (several name the same farm)
 examples=/usr/share/doc/goldfarm/examples
+cp -r /usr/share/doc/goldfarm/templates "$tmp/templates" # the identity examples' ../templates
 n=0
 for conf in "$examples"/*.conf; do
 	d=$tmp/example-$(basename "$conf" .conf)
