@@ -238,19 +238,6 @@ int gfd_tick_due(struct gfd *d, time_t now, int force)
     return next < 1 ? 1 : next;
 }
 
-int gfd_breaker(const char *state_dir, const char *farm, char *why, size_t len)
-{
-    return gf_breaker_read(state_dir, farm, why, len);
-}
-
-int gfd_paused(const char *state_dir, const char *farm)
-{
-    char path[PATH_MAX + 80];
-
-    snprintf(path, sizeof(path), "%s/%s.paused", state_dir, farm);
-    return access(path, F_OK) == 0;
-}
-
 /* Take STATE_DIR's lock for D: one goldfarmd per state directory.  A
  * second is refused, naming the pid the first wrote into the lock file.
  * 0, or -1 with an error. */

@@ -1,5 +1,5 @@
-/* farmd_int.h - what goldfarmd's core files share (farmd.c, conns.c,
- * policies.c).  Internal to daemon/. */
+/* farmd_int.h - what goldfarmd's core files share (farm.c, policies.c,
+ * status.c, farmd.c, run.c).  Internal to daemon/. */
 #ifndef GF_FARMD_INT_H
 #define GF_FARMD_INT_H
 
@@ -22,12 +22,15 @@ int gfd_load_policies(struct gfd *d, int start);
 /* Free farm F, its memory and its connections; accepts NULL. */
 void gfd_farm_free(struct gfd_farm *f);
 
-/* Start the thread of farm F, new in threaded D (a reload added it).  0 or
- * -1 with an error. */
-int gfd_run_start_farm(struct gfd *d, struct gfd_farm *f);
+/* A new farm of D for policy P (now the farm's) read from FILE, its memory
+ * loaded from D's state directory; NULL when out of memory. */
+struct gfd_farm *gfd_farm_new(struct gfd *d, struct gf_policy *p, const char *file);
+
+/* Ask farm F's thread to end once its tick under way is done. */
+void gfd_farm_stop(struct gfd_farm *f);
 
 /* Farm F was removed from threaded D by a reload: its thread ends after its
  * tick under way; gfd_run_reap joins and frees it. */
-void gfd_run_retire_farm(struct gfd *d, struct gfd_farm *f);
+void gfd_farm_retire(struct gfd *d, struct gfd_farm *f);
 
 #endif

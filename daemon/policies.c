@@ -12,47 +12,6 @@
 #include "base/error.h"
 #include "base/log.h"
 
-/* A new farm for policy P read from FILE. */
-static struct gfd_farm *farm_new(struct gfd *d, struct gf_policy *p, const char *file)
-{
-    struct gfd_farm *f = calloc(1, sizeof(*f));
-
-    if (!f)
-        return NULL;
-    f->d = d;
-    f->policy = p;
-    snprintf(f->file, sizeof(f->file), "%s", file);
-    if (d->state_dir[0] && gf_mem_load(d->state_dir, p->name, &f->mem) < 0)
-        gf_error("%s: %s: starting with an empty memory", p->name, gf_err_message());
-    for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
-        f->events[i] = -1;
-    pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->cv, NULL);
-    return f;
-}
-
-void gfd_farm_free(struct gfd_farm *f)
-{
-    if (!f)
-        return;
-    for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
-        gfd_disconnect(f, i);
-    gf_policy_free(f->policy);
-    free(f->notes);
-    free(f->blind);
-    free(f->paused_msg);
-    free(f->lease_msg);
-    free(f->skipped_msg);
-    gf_mem_clear(&f->mem);
-    gf_policy_free(f->pending);
-    pthread_mutex_destroy(&f->mu);
-    pthread_cond_destroy(&f->cv);
-    if (f->tick)
-        gf_tick_clear(f->tick);
-    free(f->tick);
-    free(f);
-}
-
 /* The policy files of DIR (*.conf), sorted, into *FILES (to free, with each). */
 static int list_policies(const char *dir, char ***files)
 {
@@ -169,12 +128,7 @@ static int load_locked(struct gfd *d, int start)
             if (!start)
                 gf_note("reload: %s: farm %s updated", files[i], p->name);
         } else {
-            struct gfd_farm *f = farm_new(d, p, files[i]);
-            if (f && d->threaded && gfd_run_start_farm(d, f) < 0) {
-                gf_error("reload: %s", gf_err_message());
-                gfd_farm_free(f);
-                continue;
-            }
+            struct gfd_farm *f = gfd_farm_new(d, p, files[i]);
             farms[nfarms++] = f;
             if (!start)
                 gf_note("reload: %s: farm %s added", files[i], p->name);
@@ -215,7 +169,7 @@ static int load_locked(struct gfd *d, int start)
         if (!kept) {
             gf_note("reload: farm %s removed (its file is gone)", d->farms[i]->policy->name);
             if (d->threaded)
-                gfd_run_retire_farm(d, d->farms[i]);
+                gfd_farm_retire(d, d->farms[i]);
             else
                 gfd_farm_free(d->farms[i]);
         }

@@ -18,17 +18,6 @@
 #include "base/error.h"
 #include "base/log.h"
 
-void gfd_farm_wake(struct gfd_farm *f)
-{
-    pthread_mutex_lock(&f->mu);
-    f->next_tick = 0;
-    f->woken = 1;
-    pthread_cond_signal(&f->cv);
-    pthread_mutex_unlock(&f->mu);
-    if (f->d->wake)
-        f->d->wake(f->d);
-}
-
 /* Take F's pending policy, if a reload left one (F's own thread, between
  * ticks; D->lock held: the metrics read the policy). */
 static void take_policy(struct gfd_farm *f)
@@ -112,43 +101,14 @@ int gfd_run(struct gfd *d)
     return 0;
 }
 
-int gfd_run_start_farm(struct gfd *d, struct gfd_farm *f)
-{
-    (void)d;
-    return start_farm(f);
-}
-
-/* Ask F's thread to end. */
-static void stop_farm(struct gfd_farm *f)
-{
-    pthread_mutex_lock(&f->mu);
-    f->stop = 1;
-    pthread_cond_signal(&f->cv);
-    pthread_mutex_unlock(&f->mu);
-}
-
 void gfd_run_stop(struct gfd *d)
 {
     pthread_mutex_lock(&d->lock);
     for (int i = 0; i < d->nfarms; i++)
-        stop_farm(d->farms[i]);
+        gfd_farm_stop(d->farms[i]);
     for (int i = 0; i < d->ngone; i++)
-        stop_farm(d->gone[i]);
+        gfd_farm_stop(d->gone[i]);
     pthread_mutex_unlock(&d->lock);
-}
-
-void gfd_run_retire_farm(struct gfd *d, struct gfd_farm *f)
-{
-    struct gfd_farm **grown = realloc(d->gone, (size_t)(d->ngone + 1) * sizeof(*grown));
-
-    stop_farm(f);
-    if (!grown) { /* cannot wait for it: joined here */
-        pthread_join(f->thread, NULL);
-        gfd_farm_free(f);
-        return;
-    }
-    d->gone = grown;
-    d->gone[d->ngone++] = f;
 }
 
 /* Whether F's thread has ended (or never ran). */

@@ -18,6 +18,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/timefmt.h"
+#include "reconcile/memory.h"
 
 /* Open PATH.tmp for writing; its name goes to TMP. */
 static FILE *open_tmp(const char *path, char *tmp, size_t len)
@@ -111,7 +112,7 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
     gf_json_str(&j, "blind", blind[0] ? blind : NULL);
     {
         char why[256];
-        int open = gfd_breaker(d->state_dir, p->name, why, sizeof(why));
+        int open = gf_breaker_read(d->state_dir, p->name, why, sizeof(why));
         gf_json_str(&j, "breaker", open ? why : NULL);
         if (f->planned)
             gf_json_int(&j, "failing", f->plan.failing);
@@ -336,13 +337,13 @@ void gfd_write_metrics(struct gfd *d)
     for (int i = 0; i < d->nfarms; i++) {
         char why[256];
         sample(out, "goldfarm_breaker_open",
-               gfd_breaker(d->state_dir, d->farms[i]->policy->name, why, sizeof(why)), "farm",
+               gf_breaker_read(d->state_dir, d->farms[i]->policy->name, why, sizeof(why)), "farm",
                d->farms[i]->policy->name, NULL);
     }
     family(out, "goldfarm_paused", "gauge", "Whether the farm is paused.");
     for (int i = 0; i < d->nfarms; i++)
-        sample(out, "goldfarm_paused", gfd_paused(d->state_dir, d->farms[i]->policy->name), "farm",
-               d->farms[i]->policy->name, NULL);
+        sample(out, "goldfarm_paused", gf_mem_paused(d->state_dir, d->farms[i]->policy->name),
+               "farm", d->farms[i]->policy->name, NULL);
     write_planned(out, d);
     family(out, "goldfarm_actions_total", "counter",
            "Actions carried out, by kind and outcome (done, failed).");

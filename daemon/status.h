@@ -3,7 +3,7 @@
 #ifndef GF_STATUS_H
 #define GF_STATUS_H
 
-#include "farmd.h"
+#include "gfd.h"
 
 /* Write STATE_DIR/FARM.status (JSON) for farm F after a tick at NOW.
  * BLIND lists unreachable hypervisors ("" if none).  Failures are logged. */

@@ -59,7 +59,7 @@ static int cmd_clone(struct vmctl_ctx *ctx, const struct vmctl_args *args)
         }
         opts.farm = p->name;
         if (p->identity_on)
-            gf_seed_identity_of(p, &id);
+            gf_policy_identity(p, &id);
     }
     /* a seed when the policy's identity group says so, or when asked for */
     if (!vmctl_flag(args, "no-identity") && (vmctl_flag(args, "identity") || (p && p->identity_on)))

@@ -85,7 +85,6 @@ const char *vmctl_state_dir(const struct vmctl_args *args);
 /* The contents of PATH as a new string to free(), or NULL (errno set). */
 char *vmctl_slurp(const char *path);
 
-
 /* CTX's connection, opened on first use.  NULL with an error. */
 virConnectPtr vmctl_conn(struct vmctl_ctx *ctx);
 

@@ -21,33 +21,6 @@
 #include "model/resize.h"
 #include "model/seed.h"
 
-#define HOOK_TIMEOUT 60
-
-/* Run HOOK with EXTRA arguments (NULL-terminated) appended.  A hook that
- * fails is logged, not fatal.  Nothing when the hook is not set. */
-static void run_hook(const struct gf_hook *hook, const char *what, ...)
-{
-    char *argv[GF_MAX_HOOK_ARGS + 4];
-    const char *extra;
-    int n = 0, status;
-    va_list ap;
-
-    if (!hook->argc)
-        return;
-    for (; n < hook->argc; n++)
-        argv[n] = (char *)hook->argv[n];
-    va_start(ap, what);
-    while (n < GF_MAX_HOOK_ARGS + 3 && (extra = va_arg(ap, const char *)))
-        argv[n++] = (char *)extra;
-    va_end(ap);
-    argv[n] = NULL;
-    status = gf_exec(argv, HOOK_TIMEOUT, NULL);
-    if (status < 0)
-        gf_note("%s hook %s: %s", what, argv[0], gf_err_message());
-    else if (status)
-        gf_note("%s hook %s exited with status %d", what, argv[0], status);
-}
-
 /* Record on host OLD that NEW_HOST replaces it (a failed host) or, with
  * ROLLOUT, takes over from it.  0 or -1. */
 static int link_successor(const struct gf_act_ctx *ctx, const char *old, const char *new_host,
@@ -91,7 +64,7 @@ static int quarantine(const struct gf_act_ctx *ctx, virDomainPtr dom, const stru
     int snapped = 0;
 
     if (h && h->replaced_by[0] && h->state == GF_HS_ACTIVE) /* a drained one ran it already */
-        run_hook(&ctx->p->join_hook, "join", h->replaced_by, NULL);
+        act_run_hook(&ctx->p->join_hook, "join", h->replaced_by, NULL);
     localtime_r(&now, &tm);
     strftime(name, sizeof(name), "gf-quarantine-%Y%m%d-%H%M%S", &tm);
     {
@@ -122,39 +95,6 @@ static int quarantine(const struct gf_act_ctx *ctx, virDomainPtr dom, const stru
                  drained ? m.reason : "");
     }
     return gf_meta_set_state(dom, GF_HS_QUARANTINED, why, now);
-}
-
-/* The times a draining host's metadata keeps of its drain. */
-enum drain_mark { MARK_NOTIFIED, MARK_LOGOFF };
-
-/* Set DOM's drain time WHICH (notified, logoff-sent) to NOW.  0 or -1
- * with an error. */
-static int set_time(virDomainPtr dom, enum drain_mark which, time_t now)
-{
-    struct gf_meta m;
-    int managed = gf_meta_get(dom, &m);
-
-    if (managed <= 0) {
-        if (!managed)
-            gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
-        return -1;
-    }
-    if (which == MARK_NOTIFIED)
-        m.notified = now;
-    else
-        m.logoff_sent = now;
-    return gf_meta_set(dom, &m);
-}
-
-/* Mark DOM draining since NOW, drained by BY, for REASON.  0 or -1. */
-static int set_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, time_t now)
-{
-    struct gf_meta m;
-
-    if (gf_meta_set_state(dom, GF_HS_DRAINING, reason, now) < 0 || gf_meta_get(dom, &m) != 1)
-        return -1;
-    m.drained_by = by;
-    return gf_meta_set(dom, &m);
 }
 
 /* Carry out action A of PLAN.  Returns 0 or -1 with an error. */
@@ -197,7 +137,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
                                   .image_version = a->version};
         struct gf_identity id;
         if (p->identity_on) {
-            gf_seed_identity_of(p, &id);
+            gf_policy_identity(p, &id);
             o.identity = &id;
         }
         if (a->replaces[0])
@@ -246,20 +186,20 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
     }
     case GF_ACT_DRAIN:
         if (h && h->replaced_by[0]) /* a failed host drained: its replacement joins now */
-            run_hook(&p->join_hook, "join", h->replaced_by, NULL);
-        if ((ret = set_drained(dom, a->drain_by, reason, ctx->now)) == 0) {
-            run_hook(&p->drain_hook, "broker", "drain", a->host, NULL);
-            run_hook(&p->notify, "notify", a->host, sessions, NULL);
-            ret = set_time(dom, MARK_NOTIFIED, ctx->now);
+            act_run_hook(&p->join_hook, "join", h->replaced_by, NULL);
+        if ((ret = act_mark_drained(dom, a->drain_by, reason, ctx->now)) == 0) {
+            act_run_hook(&p->drain_hook, "broker", "drain", a->host, NULL);
+            act_run_hook(&p->notify, "notify", a->host, sessions, NULL);
+            ret = act_mark_time(dom, ACT_MARK_NOTIFIED, ctx->now);
         }
         break;
     case GF_ACT_UNDRAIN:
         if ((ret = gf_meta_set_state(dom, GF_HS_ACTIVE, reason, ctx->now)) == 0)
-            run_hook(&p->drain_hook, "broker", "undrain", a->host, NULL);
+            act_run_hook(&p->drain_hook, "broker", "undrain", a->host, NULL);
         break;
     case GF_ACT_LOGOFF:
-        run_hook(&p->logoff, "logoff", a->host, sessions, NULL);
-        ret = set_time(dom, MARK_LOGOFF, ctx->now);
+        act_run_hook(&p->logoff, "logoff", a->host, sessions, NULL);
+        ret = act_mark_time(dom, ACT_MARK_LOGOFF, ctx->now);
         break;
     case GF_ACT_RETIRE:
         ret = gf_retire(dom, ctx->journal, ctx->stop_timeout, h && h->logoff_sent);
@@ -268,26 +208,6 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
         ret = 0;
         break;
     }
-    virDomainFree(dom);
-    return ret;
-}
-
-int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
-{
-    const struct gf_host_obs *h = gf_farm_host(ctx->farm, host);
-    virConnectPtr conn = h && h->hv >= 0 ? ctx->conns[h->hv] : NULL;
-    char sessions[16];
-    virDomainPtr dom;
-    int ret;
-
-    if (!conn || !(dom = virDomainLookupByName(conn, host))) {
-        gf_err(GF_ERR_OP, "host '%s' is not reachable", host);
-        return -1;
-    }
-    snprintf(sessions, sizeof(sessions), "%d", h->sessions > 0 ? h->sessions : 0);
-    run_hook(&ctx->p->drain_hook, "broker", "drain", host, NULL);
-    run_hook(&ctx->p->notify, "notify", host, sessions, NULL);
-    ret = set_time(dom, MARK_NOTIFIED, ctx->now);
     virDomainFree(dom);
     return ret;
 }

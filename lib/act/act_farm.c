@@ -1,7 +1,6 @@
 /* act_farm.c - carrying out the plan's actions on the farm rather than on
  * one host's run: the roll-out record, promotions, the breaker, ready
  * marks and admin-drain notices. */
-#include "act/act.h"
 #include "act/act_int.h"
 
 #include <stdio.h>
@@ -97,6 +96,26 @@ int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const str
         gf_err(GF_ERR_OP, "not an action on the farm");
         return -1;
     }
+}
+
+int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
+{
+    const struct gf_host_obs *h = gf_farm_host(ctx->farm, host);
+    virConnectPtr conn = h && h->hv >= 0 ? ctx->conns[h->hv] : NULL;
+    char sessions[16];
+    virDomainPtr dom;
+    int ret;
+
+    if (!conn || !(dom = virDomainLookupByName(conn, host))) {
+        gf_err(GF_ERR_OP, "host '%s' is not reachable", host);
+        return -1;
+    }
+    snprintf(sessions, sizeof(sessions), "%d", h->sessions > 0 ? h->sessions : 0);
+    act_run_hook(&ctx->p->drain_hook, "broker", "drain", host, NULL);
+    act_run_hook(&ctx->p->notify, "notify", host, sessions, NULL);
+    ret = act_mark_time(dom, ACT_MARK_NOTIFIED, ctx->now);
+    virDomainFree(dom);
+    return ret;
 }
 
 int act_save_rollout(const struct gf_act_ctx *ctx, const struct gf_plan *plan)

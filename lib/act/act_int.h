@@ -3,6 +3,22 @@
 #define GF_ACT_INT_H
 
 #include "act/act.h"
+#include "model/meta.h"
+
+/* Run HOOK (WHAT names it in the log) with the extra arguments given
+ * (NULL-terminated) appended; nothing when the hook is not set.  A hook
+ * that fails, or runs past 60 s, is logged, not fatal. */
+void act_run_hook(const struct gf_hook *hook, const char *what, ...);
+
+/* The times a draining host's metadata keeps of its drain. */
+enum act_mark { ACT_MARK_NOTIFIED, ACT_MARK_LOGOFF };
+
+/* Set DOM's drain time WHICH (notified, logoff-sent) to NOW.  0 or -1
+ * with an error. */
+int act_mark_time(virDomainPtr dom, enum act_mark which, time_t now);
+
+/* Mark DOM draining since NOW, drained by BY, for REASON.  0 or -1. */
+int act_mark_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, time_t now);
 
 /* Carry out A, an action on the farm (roll-out record, promote, breaker,
  * ready mark, notify) of PLAN.  0 or -1 with an error. */

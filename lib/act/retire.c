@@ -10,7 +10,6 @@
 
 #include "base/error.h"
 #include "base/log.h"
-#include "model/clone.h"
 #include "model/disk_use.h"
 #include "model/domxml.h"
 #include "model/hosts.h"

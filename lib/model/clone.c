@@ -10,6 +10,7 @@
 #include <libvirt/virterror.h>
 
 #include "model/domxml.h"
+#include "model/hosts.h"
 #include "base/error.h"
 #include "base/fault.h"
 #include "model/image.h"
@@ -98,16 +99,6 @@ static int make_volume(struct clone_disk *d, int full, int show)
     snprintf(d->made.path, sizeof(d->made.path), "%s", path);
     free(path);
     return 0;
-}
-
-int gf_undefine(virDomainPtr dom)
-{
-    unsigned int flags = VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
-
-    if (virDomainUndefineFlags(dom, flags | VIR_DOMAIN_UNDEFINE_NVRAM) == 0 ||
-        virDomainUndefineFlags(dom, flags) == 0)
-        return 0;
-    return -1;
 }
 
 /* A clone's seed: planned, then made. */

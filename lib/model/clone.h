@@ -45,9 +45,4 @@ struct gf_clone_opts {
 int gf_clone(virConnectPtr conn, const char *gold, const char *name,
              const struct gf_clone_opts *opts);
 
-/* Undefine DOM with its snapshot and managed-save metadata, and its NVRAM
- * (a UEFI host's variables; libvirt refuses otherwise) where the driver
- * knows that flag.  Returns 0, or -1 (libvirt's error recorded by it). */
-int gf_undefine(virDomainPtr dom);
-
 #endif

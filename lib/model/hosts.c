@@ -166,3 +166,13 @@ int gf_guest_users(virDomainPtr dom)
     virResetLastError();
     return users;
 }
+
+int gf_undefine(virDomainPtr dom)
+{
+    unsigned int flags = VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
+
+    if (virDomainUndefineFlags(dom, flags | VIR_DOMAIN_UNDEFINE_NVRAM) == 0 ||
+        virDomainUndefineFlags(dom, flags) == 0)
+        return 0;
+    return -1;
+}

@@ -44,4 +44,9 @@ void gf_domains_free(virDomainPtr *doms, size_t n);
  * not running, a driver without it).  Records no error. */
 int gf_guest_users(virDomainPtr dom);
 
+/* Undefine DOM with its snapshot and managed-save metadata, and its NVRAM
+ * (a UEFI host's variables; libvirt refuses otherwise) where the driver
+ * knows that flag.  Returns 0, or -1 (libvirt's error recorded by it). */
+int gf_undefine(virDomainPtr dom);
+
 #endif

@@ -9,7 +9,6 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "model/clone.h"
 #include "model/domxml.h"
 #include "base/error.h"
 #include "model/hosts.h"

@@ -19,7 +19,6 @@
 #include "base/error.h"
 #include "base/escape.h"
 #include "base/log.h"
-#include "model/clone.h"
 #include "model/disk_use.h"
 #include "model/hosts.h"
 #include "model/image.h"

@@ -8,7 +8,6 @@
 
 #include <libvirt/virterror.h>
 
-#include "model/clone.h"
 #include "model/domxml.h"
 #include "base/error.h"
 #include "base/fault.h"

@@ -22,24 +22,12 @@
 #include "model/disk_use.h"
 #include "model/domxml.h"
 #include "model/image.h"
-#include "policy/policy.h"
 
 #define DEFAULT_USER_DATA "#cloud-config\n"
 #define UPLOAD_CHUNK (64 * 1024)
 
 const char gf_seed_var_list[] =
     "${host}, ${farm}, ${image}, ${image_version}, ${hypervisor}, ${instance_id}";
-
-void gf_seed_identity_of(const struct gf_policy *p, struct gf_identity *id)
-{
-    *id = (struct gf_identity){
-        .guest = p->identity_guest == GF_GUEST_WINDOWS ? GF_GUEST_WINDOWS : GF_GUEST_LINUX,
-        .user_data = p->identity_user_data[0] ? p->identity_user_data_text : NULL,
-        .user_data_name = p->identity_user_data,
-        .network_config = p->identity_network_config[0] ? p->identity_network_config_text : NULL,
-        .network_config_name = p->identity_network_config,
-    };
-}
 
 /* ---- templates ---- */
 

@@ -40,12 +40,6 @@ struct gf_identity {
     const char *network_config_name; /* its file, for errors */
 };
 
-struct gf_policy; /* policy/policy.h */
-
-/* The identity policy P's identity group gives new hosts, into ID (its
- * templates point into P, which must outlive ID). */
-void gf_seed_identity_of(const struct gf_policy *p, struct gf_identity *id);
-
 /* The values a template may name. */
 struct gf_seed_vars {
     const char *host;        /* ${host} */

@@ -157,6 +157,12 @@ struct gf_policy *gf_policy_load_string(const char *file, const char *text, char
 /* Free P; accepts NULL. */
 void gf_policy_free(struct gf_policy *p);
 
+struct gf_identity; /* model/seed.h */
+
+/* What P's identity group gives new hosts, into ID (its templates point
+ * into P, which must outlive ID). */
+void gf_policy_identity(const struct gf_policy *p, struct gf_identity *id);
+
 /* Parse a duration like "30s", "5m", "1h30m" or "2d" into *SECS.  0, or
  * -1 with what is wrong in WHY (LEN bytes). */
 int gf_duration_parse(const char *s, long long *secs, char *why, size_t len);

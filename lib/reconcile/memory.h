@@ -45,6 +45,10 @@ int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_me
 /* Deep-copy SRC into DST (health records and requests too).  0 or -1. */
 int gf_mem_copy(struct gf_farm_mem *dst, const struct gf_farm_mem *src);
 
+/* Whether FARM is paused in STATE_DIR (vmctl farm pause left FARM.paused
+ * there): the ticks then observe and plan but change nothing. */
+int gf_mem_paused(const char *state_dir, const char *farm);
+
 /* Free what M holds; accepts an empty one. */
 void gf_mem_clear(struct gf_farm_mem *m);
 

@@ -232,7 +232,6 @@ static void remember(const struct gf_tick_env *env, time_t now, const struct gf_
 int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
 {
     const struct gf_policy *p = env->p;
-    char paused_path[4200];
     int paused = 0;
 
     memset(t, 0, sizeof(*t));
@@ -251,10 +250,8 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
     if (env->observe ? env->observe(env->opaque, &t->local, &t->farm) < 0
                      : gf_observe(p, env->conns, &t->local, &t->farm) < 0)
         return -1;
-    if (env->state_dir) {
-        snprintf(paused_path, sizeof(paused_path), "%s/%s.paused", env->state_dir, p->name);
-        paused = access(paused_path, F_OK) == 0;
-    }
+    if (env->state_dir)
+        paused = gf_mem_paused(env->state_dir, p->name);
     if (env->act && paused)
         t->mode = GF_DECIDED_PAUSED;
     if (recall(env, now, t->mode == GF_DECIDED_ACTED, t) < 0)

@@ -19,6 +19,7 @@
 #include "base/error.h"
 #include "farm_state.h"
 #include "farmd_fixture.h"
+#include "reconcile/memory.h"
 #include "model/journal.h"
 #include "base/log.h"
 
@@ -37,7 +38,7 @@ static void pause_resume_status_and_metrics(void **state)
     assert_int_equal(code, 0);
     fx_assert_has(out, "farm rds paused", "vmctl farm pause");
     free(out);
-    assert_true(gfd_paused(f->state, "rds"));
+    assert_true(gf_mem_paused(f->state, "rds"));
     /* the plan has actions; none is carried out */
     tick_changes_nothing(f, "07:00");
     snprintf(want, sizeof(want),
@@ -67,7 +68,7 @@ static void pause_resume_status_and_metrics(void **state)
     assert_int_equal(fx_vmctl(f, &out, "farm", "resume", "rds", "--state-dir", f->state, NULL), 0);
     fx_assert_has(out, "farm rds resumed", "vmctl farm resume");
     free(out);
-    assert_false(gfd_paused(f->state, "rds"));
+    assert_false(gf_mem_paused(f->state, "rds"));
     fx_tick(f, "07:02");
     assert_int_equal(fx_dom_state(f, 0, "rds-003"), VIR_DOMAIN_RUNNING);
     assert_int_equal(fx_dom_state(f, 0, "rds-004"), VIR_DOMAIN_RUNNING);

@@ -266,7 +266,7 @@ static void clone_with_the_policy_gets_its_seed(void **state)
     assert_out(f, "libvirt's test driver cannot upload (virStorageVolUpload), its content is "
                   "not written");
     assert_non_null(p = gf_policy_load(policy("id.conf"), &errors));
-    gf_seed_identity_of(p, &id);
+    gf_policy_identity(p, &id);
     assert_seeded(f, "rds-010", "rds-gold", 1, "rds", &id, "ide");
     /* the note names the instance-id: the domain's UUID */
     dom = domain(f, "rds-010");

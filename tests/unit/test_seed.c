@@ -578,7 +578,7 @@ static void policy_identity_group(void **state)
     /* an empty one: a seed with meta-data, for a Linux guest */
     assert_non_null(p = policy(dir, "qemu:///system", "tiny-%d", 3, "identity = { };\n", &errors));
     assert_true(p->identity_on);
-    gf_seed_identity_of(p, &id);
+    gf_policy_identity(p, &id);
     assert_int_equal(id.guest, GF_GUEST_LINUX);
     assert_null(id.user_data);
     assert_null(id.network_config);
@@ -590,7 +590,7 @@ static void policy_identity_group(void **state)
                                "identity = { guest = \"windows\"; user_data = \"ud.yaml\";\n"
                                "  network_config = \"net.yaml\"; };\n",
                                &errors));
-    gf_seed_identity_of(p, &id);
+    gf_policy_identity(p, &id);
     assert_int_equal(id.guest, GF_GUEST_WINDOWS);
     assert_string_equal(id.user_data, ud);
     assert_string_equal(id.network_config, "version: 2\n");

@@ -136,7 +136,8 @@ static void refuses_bad_traces(void **state)
     refused("timestamp,farm,sessions,active\n2026-03-02T08:05,rds,3,4\n",
             "bad.csv:2: 4 active sessions, more than the 3 sessions");
     refused("timestamp,farm,sessions,event\n2026-03-02T08:05,rds,3,reboot\n",
-            "bad.csv:2: unknown event 'reboot' (expected empty, 'crash', 'crash HOST', 'version N', 'bad N' or 'rollout N')");
+            "bad.csv:2: unknown event 'reboot' (expected empty, 'crash', 'crash HOST', 'version "
+            "N', 'bad N' or 'rollout N')");
     refused("# only a comment\n" HEAD, "bad.csv:2: no samples after the header");
     refused("", "bad.csv:1: no header line (timestamp,farm,sessions[,active][,event])");
 }

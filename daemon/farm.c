@@ -1,5 +1,6 @@
-/* conns.c - goldfarmd's connections to the hypervisors of its farms, and
- * libvirt's events on them. */
+/* farm.c - one farm of goldfarmd: made and freed, its connections to its
+ * hypervisors and libvirt's events on them, which wake it, and the end of
+ * its thread. */
 #include "farmd_int.h"
 
 #include <pthread.h>
@@ -8,6 +9,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "base/error.h"
 #include "base/log.h"
 #include "model/hosts.h"
 #include "model/meta.h"
@@ -231,4 +233,78 @@ virConnectPtr gfd_journal_connect(void *opaque, const char *uri)
         }
     }
     return NULL;
+}
+
+/* A new farm for policy P read from FILE. */
+struct gfd_farm *gfd_farm_new(struct gfd *d, struct gf_policy *p, const char *file)
+{
+    struct gfd_farm *f = calloc(1, sizeof(*f));
+
+    if (!f)
+        return NULL;
+    f->d = d;
+    f->policy = p;
+    snprintf(f->file, sizeof(f->file), "%s", file);
+    if (d->state_dir[0] && gf_mem_load(d->state_dir, p->name, &f->mem) < 0)
+        gf_error("%s: %s: starting with an empty memory", p->name, gf_err_message());
+    for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
+        f->events[i] = -1;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cv, NULL);
+    return f;
+}
+
+void gfd_farm_free(struct gfd_farm *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
+        gfd_disconnect(f, i);
+    gf_policy_free(f->policy);
+    free(f->notes);
+    free(f->blind);
+    free(f->paused_msg);
+    free(f->lease_msg);
+    free(f->skipped_msg);
+    gf_mem_clear(&f->mem);
+    gf_policy_free(f->pending);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cv);
+    if (f->tick)
+        gf_tick_clear(f->tick);
+    free(f->tick);
+    free(f);
+}
+
+void gfd_farm_wake(struct gfd_farm *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->next_tick = 0;
+    f->woken = 1;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    if (f->d->wake)
+        f->d->wake(f->d);
+}
+
+void gfd_farm_stop(struct gfd_farm *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->stop = 1;
+    pthread_cond_signal(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+}
+
+void gfd_farm_retire(struct gfd *d, struct gfd_farm *f)
+{
+    struct gfd_farm **grown = realloc(d->gone, (size_t)(d->ngone + 1) * sizeof(*grown));
+
+    gfd_farm_stop(f);
+    if (!grown) { /* cannot wait for it: joined here */
+        pthread_join(f->thread, NULL);
+        gfd_farm_free(f);
+        return;
+    }
+    d->gone = grown;
+    d->gone[d->ngone++] = f;
 }

@@ -1,0 +1,444 @@
+/* plan_scenarios.c - the planner's table of scenarios (see
+ * plan_scenarios.h): the four policies and what each farm at each moment
+ * must plan, line by line. */
+#include "plan_scenarios.h"
+
+/* ---- the policies ---- */
+
+#define FARM_ONE_HV                                                                                \
+    "farm: {\n"                                                                                    \
+    "  name = \"rds\";\n"                                                                          \
+    "  hypervisors = ( { uri = \"qemu+ssh://hv1/system\"; max_hosts = 12; } );\n"                  \
+    "  image = \"rds-2022\";\n"                                                                    \
+    "  host_name = \"rds-%03d\";\n"                                                                \
+    "  vcpus = 4;\n"                                                                               \
+    "  memory = \"16G\";\n"                                                                        \
+    "  max_sessions = 25;\n"                                                                       \
+    "  min_hosts = 1;\n"                                                                           \
+    "  max_hosts = 12;\n"                                                                          \
+    "};\n"
+
+#define FARM_TWO_HV                                                                                \
+    "farm: {\n"                                                                                    \
+    "  name = \"rds\";\n"                                                                          \
+    "  hypervisors = ( { uri = \"qemu+ssh://hv1/system\"; max_hosts = 8; },\n"                     \
+    "                  { uri = \"qemu+ssh://hv2/system\"; max_hosts = 8; } );\n"                   \
+    "  image = \"rds-2022\";\n"                                                                    \
+    "  host_name = \"rds-%03d\";\n"                                                                \
+    "  vcpus = 4;\n"                                                                               \
+    "  memory = \"16G\";\n"                                                                        \
+    "  max_sessions = 25;\n"                                                                       \
+    "  min_hosts = 1;\n"                                                                           \
+    "  max_hosts = 12;\n"                                                                          \
+    "};\n"
+
+/* Weekdays: ramp_up 07:00 (min 4, 60%, one standby), peak 09:00 (min 2, 80%,
+ * breadth), ramp_down 17:00 (min 2, 80%, depth), off_peak 19:00 (min 1, 90%,
+ * depth).  Weekend: ramp_up 09:00 (min 2, 70%), peak 10:00, ramp_down 14:00,
+ * off_peak 17:00 (min 1, 80%, depth).  24 Dec runs as a weekend day, 25 Dec
+ * is off-peak all day. */
+#define SCHEDULE                                                                                   \
+    "schedule: {\n"                                                                                \
+    "  timezone = \"Europe/Berlin\";\n"                                                            \
+    "  weekdays: {\n"                                                                              \
+    "    days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"];\n"                                  \
+    "    ramp_up   = { start = \"07:00\"; min_hosts = 4; threshold = 60; standby = 1; };\n"        \
+    "    peak      = { start = \"09:00\"; min_hosts = 2; threshold = 80; balance = \"breadth\"; "  \
+    "};\n"                                                                                         \
+    "    ramp_down = { start = \"17:00\"; min_hosts = 2; threshold = 80; balance = \"depth\"; "    \
+    "};\n"                                                                                         \
+    "    off_peak  = { start = \"19:00\"; min_hosts = 1; threshold = 90; balance = \"depth\"; "    \
+    "};\n"                                                                                         \
+    "  };\n"                                                                                       \
+    "  weekend: {\n"                                                                               \
+    "    days = [\"sat\", \"sun\"];\n"                                                             \
+    "    ramp_up   = { start = \"09:00\"; min_hosts = 2; threshold = 70; };\n"                     \
+    "    peak      = { start = \"10:00\"; min_hosts = 2; };\n"                                     \
+    "    ramp_down = { start = \"14:00\"; min_hosts = 1; balance = \"depth\"; };\n"                \
+    "    off_peak  = { start = \"17:00\"; min_hosts = 1; balance = \"depth\"; };\n"                \
+    "  };\n"                                                                                       \
+    "  holidays = ( { date = \"2026-12-24\"; as = \"weekend\"; },\n"                               \
+    "               { date = \"2026-12-25\"; as = \"off_peak\"; } );\n"                            \
+    "};\n"
+
+#define SCALING                                                                                    \
+    "scaling = { cooldown_out = \"5m\"; cooldown_in = \"15m\"; max_step = 3; hysteresis = 10; "
+#define DRAIN(empty) "drain = { wait = \"30m\"; empty_when = \"" empty "\"; };\n"
+
+const char *const policy_texts[NPOLICIES] = {
+    [P_BASE] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_active_sessions"),
+    [P_NO_SESSIONS] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_sessions"),
+    [P_TWO] = FARM_TWO_HV SCHEDULE SCALING "};\n" DRAIN("no_active_sessions"),
+    [P_VERTICAL] = FARM_ONE_HV SCHEDULE SCALING
+    "max_vcpus = 8; max_memory = \"32G\"; };\n" DRAIN("no_active_sessions"),
+};
+
+/* ---- scenarios ---- */
+
+const struct scenario scenarios[] = {
+    /* ---- the phase minimum ---- */
+    {"below the minimum: start standby first, then shut-off active hosts, then clone", P_BASE,
+     RAMP_UP,
+     .hosts = {{"rds-001", 10}, {"rds-002", .state = 's', .run = 'O'}, {"rds-003", .run = 'O'}},
+     .expect = {"ramp_up: 1 host in service < minimum 4: start rds-002 (standby)",
+                "ramp_up: 1 host in service < minimum 4: start rds-003",
+                "ramp_up: 1 host in service < minimum 4: clone rds-004 on " HV1,
+                "ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
+    {"below the minimum with nothing to start: clone", P_BASE, PEAK, .hosts = {{"rds-001", 10}},
+     .expect = {"peak: 1 host in service < minimum 2: clone rds-002 on " HV1}},
+    {"the later standby host is started first when both are equal", P_BASE, PEAK,
+     .hosts = {{"rds-001", 10},
+               {"rds-002", .state = 's', .run = 'O'},
+               {"rds-003", .state = 's', .run = 'O'}},
+     .expect = {"peak: 1 host in service < minimum 2: start rds-003 (standby)",
+                "peak: 1 standby > 0: retire rds-002"}},
+    {"off-peak at the minimum: nothing to do", P_BASE, OFF_PEAK, .hosts = {{"rds-001", 2}}},
+
+    /* ---- scaling out by load ---- */
+    {"scale out by load: hv1 holds 9 hosts (max 8), hv2 takes both clones; rds-010 is taken", P_TWO,
+     PEAK, .spread_n = 9, .spread = 212, .hosts = {{"rds-010", .state = 'q', .run = 'O', .hv = 1}},
+     .free_gib = {40, 100},
+     .expect = {"peak: 212 sessions / (9 hosts x 25) = 94% > 80%: clone rds-011 on " HV2,
+                "peak: 212 sessions / (9 hosts x 25) = 94% > 80%: clone rds-012 on " HV2}},
+    {"the example of the issue: 212 sessions on 9 hosts, hv2 has the most free memory", P_TWO, PEAK,
+     .hosts = {{"rds-001", 24},
+               {"rds-002", 24},
+               {"rds-003", 24},
+               {"rds-004", 24},
+               {"rds-005", 24, .hv = 1},
+               {"rds-006", 24, .hv = 1},
+               {"rds-007", 24, .hv = 1},
+               {"rds-008", 24, .hv = 1},
+               {"rds-009", 20, .hv = 1}},
+     .free_gib = {40, 100},
+     .expect = {"peak: 212 sessions / (9 hosts x 25) = 94% > 80%: clone rds-010 on " HV2,
+                "peak: 212 sessions / (9 hosts x 25) = 94% > 80%: clone rds-011 on " HV2}},
+    {"max_step limits one tick's scale-out", P_BASE, PEAK, .spread_n = 4, .spread = 160,
+     .expect = {"peak: 160 sessions / (4 hosts x 25) = 160% > 80%: clone rds-005 on " HV1,
+                "peak: 160 sessions / (4 hosts x 25) = 160% > 80%: clone rds-006 on " HV1,
+                "peak: 160 sessions / (4 hosts x 25) = 160% > 80%: clone rds-007 on " HV1}},
+    {"farm.max_hosts reached: a note, no clone", P_BASE, PEAK, .spread_n = 11, .spread = 300,
+     .hosts = {{"rds-012", .run = 'X'}},
+     .expect = {"peak: 300 sessions / (11 hosts x 25) = 109% > 80%: farm.max_hosts 12 reached: "
+                "no clone"}},
+    {"at exactly the threshold: no scale-out", P_BASE, PEAK, .spread_n = 4, .spread = 80},
+
+    /* ---- cooldowns ---- */
+    {"cooldown after a scale-out blocks scale-out by load", P_BASE, PEAK, .spread_n = 4,
+     .spread = 90, .out_ago = 120,
+     .expect = {"peak: 90 sessions / (4 hosts x 25) = 90% > 80%: no scale-out before 10:03:00 "
+                "(cooldown_out 300s)"}},
+    {"the cooldown is over after 300s", P_BASE, PEAK, .spread_n = 4, .spread = 90, .out_ago = 300,
+     .expect = {"peak: 90 sessions / (4 hosts x 25) = 90% > 80%: clone rds-005 on " HV1}},
+    {"cooldown does not block the phase minimum", P_BASE, RAMP_UP, .spread_n = 2, .spread = 40,
+     .out_ago = 60,
+     .expect = {"ramp_up: 2 hosts in service < minimum 4: clone rds-003 on " HV1,
+                "ramp_up: 2 hosts in service < minimum 4: clone rds-004 on " HV1,
+                "ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
+    {"cooldown: the load needs more than the minimum: a note, and the minimum", P_BASE, RAMP_UP,
+     .spread_n = 3, .spread = 100, .out_ago = 60,
+     .expect = {"ramp_up: 100 sessions / (3 hosts x 25) = 133% > 60%: no scale-out before 07:34:00 "
+                "(cooldown_out 300s)",
+                "ramp_up: 3 hosts in service < minimum 4: clone rds-004 on " HV1,
+                "ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
+    {"cooldown after a scale-in blocks scale-in", P_BASE, RAMP_DOWN,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 3},
+               {"rds-003", 18},
+               {"rds-004", 1},
+               {"rds-005", 15},
+               {"rds-006", 0},
+               {"rds-007", 12},
+               {"rds-008", 2}},
+     .in_ago = 300,
+     .expect = {"ramp_down: 71 sessions / (8 hosts x 25) = 36% < 70%: no scale-in before 17:40:00 "
+                "(cooldown_in 900s)"}},
+
+    /* ---- a load hovering at the threshold does not flap (one tick a row) ---- */
+    {"hover 1: 82% > 80%: one clone", P_BASE, "2026-11-23T10:00", .spread_n = 10, .spread = 205,
+     .expect = {"peak: 205 sessions / (10 hosts x 25) = 82% > 80%: clone rds-011 on " HV1}},
+    {"hover 2: the clone is in service, 75%: above 80% - 10, nothing", P_BASE, "2026-11-23T10:05",
+     .spread_n = 11, .spread = 205, .out_ago = 60},
+    {"hover 3: 80% exactly: not above the threshold, nothing", P_BASE, "2026-11-23T10:20",
+     .spread_n = 11, .spread = 220, .out_ago = 1200},
+    {"hover 4: 71%: still above 70%, nothing", P_BASE, "2026-11-23T10:35", .spread_n = 11,
+     .spread = 195, .out_ago = 2100},
+    {"hover 5: 69%, but draining one would leave 76% > 70%: nothing", P_BASE, "2026-11-23T10:50",
+     .spread_n = 11, .spread = 190, .out_ago = 3000},
+    {"hover 6: 62%: a real drop, one host drains (breadth)", P_BASE, "2026-11-23T11:05",
+     .spread_n = 11, .spread = 170, .out_ago = 3900,
+     .expect = {"peak: 170 sessions / (11 hosts x 25) = 62% < 70% (80% - 10): rds-011 has 15 "
+                "sessions, the fewest (breadth): drain rds-011"}},
+
+    /* ---- scaling in ---- */
+    {"scale in depth-first: up to max_step, least-loaded first", P_BASE, RAMP_DOWN,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 3},
+               {"rds-003", 18},
+               {"rds-004", 1},
+               {"rds-005", 15},
+               {"rds-006", 0},
+               {"rds-007", 12},
+               {"rds-008", 2}},
+     .expect = {"ramp_down: 71 sessions / (8 hosts x 25) = 36% < 70% (80% - 10): rds-006 has 0 "
+                "sessions, the fewest (depth): drain rds-006",
+                "ramp_down: 71 sessions / (8 hosts x 25) = 36% < 70% (80% - 10): rds-004 has 1 "
+                "session, the fewest (depth): drain rds-004",
+                "ramp_down: 71 sessions / (8 hosts x 25) = 36% < 70% (80% - 10): rds-008 has 2 "
+                "sessions, the fewest (depth): drain rds-008"}},
+    {"scale in breadth-first: one host a tick", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 3},
+               {"rds-003", 18},
+               {"rds-004", 1},
+               {"rds-005", 15},
+               {"rds-006", 0},
+               {"rds-007", 12},
+               {"rds-008", 2}},
+     .expect = {"peak: 71 sessions / (8 hosts x 25) = 36% < 70% (80% - 10): rds-006 has 0 "
+                "sessions, the fewest (breadth): drain rds-006"}},
+    {"scale in never below the phase minimum", P_BASE, RAMP_DOWN, .spread_n = 3, .spread = 3,
+     .expect = {"ramp_down: 3 sessions / (3 hosts x 25) = 4% < 70% (80% - 10): rds-003 has 1 "
+                "session, the fewest (depth): drain rds-003"}},
+    {"at the phase minimum: no scale-in", P_BASE, RAMP_DOWN, .spread_n = 2, .spread = 0},
+    {"hosts on an unreachable hypervisor are not drained, even with the fewest sessions", P_TWO,
+     PEAK,
+     .hosts = {{"rds-001", 10},
+               {"rds-002", 0, .hv = 1},
+               {"rds-003", 0, .hv = 1},
+               {"rds-004", 1},
+               {"rds-005", 2},
+               {"rds-006", 12}},
+     .unreachable = {0, 1},
+     .expect = {"peak: 25 sessions / (4 hosts x 25) = 25% < 70% (80% - 10): rds-004 has 1 "
+                "session, the fewest (breadth): drain rds-004"}},
+
+    /* ---- draining hosts ---- */
+    {"draining host with users, before the wait: nothing", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20}, {"rds-002", 20}, {"rds-003", 5, .state = 'd', .ago = 10}}},
+    {"draining host with users, after the wait: logoff", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20}, {"rds-002", 20}, {"rds-003", 5, .state = 'd', .ago = 40}},
+     .expect = {"drain: rds-003 draining 40m (wait 30m), 5 sessions left: logoff rds-003"}},
+    {"draining host, logoff sent, users still there: nothing (never retired with users)", P_BASE,
+     PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 1, .state = 'd', .ago = 300, .logoff_sent = 1}}},
+    {"draining host, empty: retire", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20}, {"rds-002", 20}, {"rds-003", 0, .state = 'd', .ago = 5}},
+     .expect = {"drain: rds-003 has no active sessions: retire rds-003"}},
+    /* a disconnected user is a user: the drain wait and the logoff hook come
+     * first (RDS users leave work open disconnected every day) */
+    {"empty_when no_active_sessions: only disconnected sessions, in the wait: nothing", P_BASE,
+     PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 3, .idle = 3, .state = 'd', .ago = 5}}},
+    {"empty_when no_active_sessions: only disconnected sessions, wait up: logoff", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 3, .idle = 3, .state = 'd', .ago = 31}},
+     .expect = {"drain: rds-003 draining 31m (wait 30m), 3 sessions left: logoff rds-003"}},
+    {"empty_when no_active_sessions: disconnected sessions after the logoff: retire", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 3, .idle = 3, .state = 'd', .ago = 31, .logoff_sent = 1}},
+     .expect = {"drain: rds-003 has no active sessions after its drain wait and logoff: retire "
+                "rds-003"}},
+    {"empty_when no_sessions: idle sessions keep it, before the wait", P_NO_SESSIONS, PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 3, .idle = 3, .state = 'd', .ago = 5}}},
+    {"empty_when no_sessions: idle sessions after the wait: logoff", P_NO_SESSIONS, PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 3, .idle = 3, .state = 'd', .ago = 31}},
+     .expect = {"drain: rds-003 draining 31m (wait 30m), 3 sessions left: logoff rds-003"}},
+    {"empty_when no_sessions: empty: retire", P_NO_SESSIONS, PEAK,
+     .hosts = {{"rds-001", 20}, {"rds-002", 20}, {"rds-003", 0, .state = 'd', .ago = 31}},
+     .expect = {"drain: rds-003 has no sessions: retire rds-003"}},
+    {"a draining host on an unreachable hypervisor is left alone", P_TWO, PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 0, .state = 'd', .hv = 1, .ago = 60},
+               {"rds-004", 4, .state = 'd', .hv = 1, .ago = 60}},
+     .unreachable = {0, 1}},
+    {"unknown sessions: no scale-in, a note", P_BASE, PEAK,
+     .hosts = {{"rds-001", 10}, {"rds-002", -1}, {"rds-003", 0}},
+     .expect = {"peak: sessions unknown on 1 host: no scale-in"}},
+    {"load rises while hosts drain: undrain them first (most sessions first), then clone", P_BASE,
+     PEAK, .spread_n = 4, .spread = 140,
+     .hosts = {{"rds-005", 4, .state = 'd', .ago = 10}, {"rds-006", 9, .state = 'd', .ago = 10}},
+     .expect = {"peak: 140 sessions / (4 hosts x 25) = 140% > 80%: undrain rds-006",
+                "peak: 140 sessions / (4 hosts x 25) = 140% > 80%: undrain rds-005",
+                "peak: 140 sessions / (4 hosts x 25) = 140% > 80%: clone rds-007 on " HV1}},
+    {"a host an admin drained is never undrained; its drain goes on", P_BASE, PEAK, .spread_n = 4,
+     .spread = 140,
+     .hosts = {{"rds-005", 9, .state = 'd', .ago = 40, .admin_drain = 1},
+               {"rds-006", 4, .state = 'd', .ago = 10}},
+     .expect = {"peak: 140 sessions / (4 hosts x 25) = 140% > 80%: undrain rds-006",
+                "peak: 140 sessions / (4 hosts x 25) = 140% > 80%: clone rds-007 on " HV1,
+                "peak: 140 sessions / (4 hosts x 25) = 140% > 80%: clone rds-008 on " HV1,
+                "drain: rds-005 draining 40m (wait 30m), 9 sessions left: logoff rds-005"}},
+    {"an admin drained a host: the broker and its users are told, once", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20},
+               {"rds-002", 20},
+               {"rds-003", 3, .state = 'd', .ago = 1, .admin_drain = 2}},
+     .expect = {"drain: rds-003 drained by an admin: the broker and its users are told: notify "
+                "rds-003"}},
+    {"an undrained host is not also logged off or retired", P_BASE, PEAK, .spread_n = 2,
+     .spread = 48,
+     .hosts = {{"rds-003", 0, .state = 'd', .ago = 60}, {"rds-004", 2, .state = 'd', .ago = 60}},
+     .expect = {"peak: 48 sessions / (2 hosts x 25) = 96% > 80%: undrain rds-004",
+                "drain: rds-003 has no active sessions: retire rds-003"}},
+
+    /* ---- standby hosts ---- */
+    {"standby top-up in ramp-up", P_BASE, RAMP_UP, .spread_n = 4, .spread = 55,
+     .expect = {"ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
+    {"standby kept: nothing", P_BASE, RAMP_UP, .spread_n = 4, .spread = 55,
+     .hosts = {{"rds-005", .state = 's', .run = 'O'}}},
+    {"extra standby hosts retired at peak (standby 0), the later name first", P_BASE, PEAK,
+     .spread_n = 4, .spread = 75,
+     .hosts = {{"rds-005", .state = 's', .run = 'O'}, {"rds-006", .state = 's', .run = 'O'}},
+     .expect = {"peak: 2 standby > 0: retire rds-006", "peak: 2 standby > 0: retire rds-005"}},
+    {"a standby host started for the minimum is replaced", P_BASE, RAMP_UP, .spread_n = 3,
+     .spread = 30, .hosts = {{"rds-004", .state = 's', .run = 'O'}},
+     .expect = {"ramp_up: 3 hosts in service < minimum 4: start rds-004 (standby)",
+                "ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
+
+    /* ---- placement across two hypervisors ---- */
+    {"placement: the fuller hypervisor is at its max_hosts, the other takes the clones", P_TWO,
+     PEAK,
+     .hosts = {{"rds-001", 24},
+               {"rds-002", 24},
+               {"rds-003", 24, .hv = 1},
+               {"rds-004", 24, .hv = 1},
+               {"rds-005", 24, .hv = 1},
+               {"rds-006", 24, .hv = 1},
+               {"rds-007", 24, .hv = 1},
+               {"rds-008", 24, .hv = 1},
+               {"rds-009", 24, .hv = 1},
+               {"rds-010", 24, .hv = 1}},
+     .free_gib = {40, 200},
+     .expect = {"peak: 240 sessions / (10 hosts x 25) = 96% > 80%: clone rds-011 on " HV1,
+                "peak: 240 sessions / (10 hosts x 25) = 96% > 80%: clone rds-012 on " HV1}},
+    {"placement: each clone takes its memory; the next goes where most is left", P_TWO, PEAK,
+     .spread_n = 4, .spread = 160, .free_gib = {50, 40},
+     .expect = {"peak: 160 sessions / (4 hosts x 25) = 160% > 80%: clone rds-005 on " HV1,
+                "peak: 160 sessions / (4 hosts x 25) = 160% > 80%: clone rds-006 on " HV2,
+                "peak: 160 sessions / (4 hosts x 25) = 160% > 80%: clone rds-007 on " HV1}},
+    {"placement: no hypervisor has room: a note", P_TWO, PEAK,
+     .hosts = {{"rds-001", 24},
+               {"rds-002", 24, .hv = 1},
+               {"rds-003", 24, .hv = 1},
+               {"rds-004", 24, .hv = 1},
+               {"rds-005", 24, .hv = 1},
+               {"rds-006", 24, .hv = 1},
+               {"rds-007", 24, .hv = 1},
+               {"rds-008", 24, .hv = 1},
+               {"rds-009", 19, .hv = 1}},
+     .free_gib = {10, 200},
+     .expect = {"peak: 211 sessions / (9 hosts x 25) = 94% > 80%: no reachable hypervisor has "
+                "16384M free and room: no clone"}},
+    {"an unreachable hypervisor is never chosen; its hosts are not started", P_TWO, PEAK,
+     .hosts = {{"rds-001", 24},
+               {"rds-002", 24},
+               {"rds-003", .state = 's', .run = 'O', .hv = 1},
+               {"rds-004", .run = 'O', .hv = 1}},
+     .free_gib = {20, 500}, .unreachable = {0, 1},
+     .expect = {"peak: 48 sessions / (2 hosts x 25) = 96% > 80%: clone rds-005 on " HV1}},
+
+    /* ---- holidays and DST ---- */
+    {"an ordinary Wednesday at 07:30: weekdays ramp_up", P_BASE, "2026-12-23T07:30", .spread_n = 3,
+     .spread = 3,
+     .expect = {"ramp_up: 3 hosts in service < minimum 4: clone rds-004 on " HV1,
+                "ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
+    {"24 Dec (a Thursday) runs as a weekend day: 07:30 is its off_peak", P_BASE, "2026-12-24T07:30",
+     .spread_n = 3, .spread = 3,
+     .expect = {"off_peak (holiday 2026-12-24): 3 sessions / (3 hosts x 25) = 4% < 70% (80% - "
+                "10): rds-003 has 1 session, the fewest (depth): drain rds-003",
+                "off_peak (holiday 2026-12-24): 3 sessions / (3 hosts x 25) = 4% < 70% (80% - "
+                "10): rds-002 has 1 session, the fewest (depth): drain rds-002"}},
+    {"24 Dec at 09:30: the weekend's ramp_up", P_BASE, "2026-12-24T09:30", .spread_n = 1,
+     .spread = 10,
+     .expect =
+         {"ramp_up (holiday 2026-12-24): 1 host in service < minimum 2: clone rds-002 on " HV1}},
+    {"25 Dec is off-peak all day, even at 10:00", P_BASE, "2026-12-25T10:00", .spread_n = 3,
+     .spread = 3,
+     .expect = {"off_peak (holiday 2026-12-25): 3 sessions / (3 hosts x 25) = 4% < 80% (90% - "
+                "10): rds-003 has 1 session, the fewest (depth): drain rds-003",
+                "off_peak (holiday 2026-12-25): 3 sessions / (3 hosts x 25) = 4% < 80% (90% - "
+                "10): rds-002 has 1 session, the fewest (depth): drain rds-002"}},
+    {"DST starts (Sun 29 Mar): 06:59Z is 08:59 CEST, off_peak", P_BASE, .utc = "2026-03-29T06:59",
+     .spread_n = 1, .spread = 5},
+    {"DST starts (Sun 29 Mar): 07:00Z is 09:00 CEST, ramp_up", P_BASE, .utc = "2026-03-29T07:00",
+     .spread_n = 1, .spread = 5,
+     .expect = {"ramp_up: 1 host in service < minimum 2: clone rds-002 on " HV1}},
+    {"a week before, 07:00Z is 08:00 CET: still off_peak", P_BASE, .utc = "2026-03-22T07:00",
+     .spread_n = 1, .spread = 5},
+    {"DST ends (Sun 25 Oct): 07:59Z is 08:59 CET, off_peak", P_BASE, .utc = "2026-10-25T07:59",
+     .spread_n = 1, .spread = 5},
+    {"DST ends (Sun 25 Oct): 08:00Z is 09:00 CET, ramp_up", P_BASE, .utc = "2026-10-25T08:00",
+     .spread_n = 1, .spread = 5,
+     .expect = {"ramp_up: 1 host in service < minimum 2: clone rds-002 on " HV1}},
+
+    /* ---- host names ---- */
+    {"host naming skips the numbers taken (also by quarantined and retiring hosts)", P_BASE, PEAK,
+     .hosts = {{"rds-001", 40},
+               {"rds-002", 40},
+               {"rds-004", 40},
+               {"rds-005", .state = 'q', .run = 'O'},
+               {"rds-006", .state = 'r', .run = 'O'}},
+     .expect = {"peak: 120 sessions / (3 hosts x 25) = 160% > 80%: clone rds-003 on " HV1,
+                "peak: 120 sessions / (3 hosts x 25) = 160% > 80%: clone rds-007 on " HV1,
+                "peak: 120 sessions / (3 hosts x 25) = 160% > 80%: clone rds-008 on " HV1}},
+
+    /* ---- vertical scaling ---- */
+    {"CPU-bound hosts: vCPUs doubled up to max_vcpus", P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 20, .cpu = 95},
+               {"rds-002", 20, .cpu = 92, .vcpus = 6},
+               {"rds-003", 20, .cpu = 99, .vcpus = 8},
+               {"rds-004", 20, .cpu = 90, .vcpus = 2},
+               {"rds-005", 0, .cpu = 89}},
+     .expect = {"peak: rds-001 CPU 95% >= 90% with 4 vCPUs: resize rds-001 to 8 vCPUs",
+                "peak: rds-002 CPU 92% >= 90% with 6 vCPUs: resize rds-002 to 8 vCPUs",
+                "peak: rds-004 CPU 90% >= 90% with 2 vCPUs: resize rds-004 to 4 vCPUs"}},
+    {"memory-bound hosts: memory doubled up to max_memory while the hypervisor has room",
+     P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 20, .mem = 95},
+               {"rds-002", 20, .mem = 91, .mem_gib = 24},
+               {"rds-003", 20, .mem = 93},
+               {"rds-004", 20, .mem = 99}},
+     .free_gib = {30},
+     .expect = {"peak: rds-001 memory 95% >= 90% with 16384M: resize rds-001 to 32768M",
+                "peak: rds-002 memory 91% >= 90% with 24576M: resize rds-002 to 32768M",
+                "peak: rds-003 memory 93% >= 90%, but its hypervisor has 6144M free: no resize",
+                "peak: rds-004 memory 99% >= 90%, but its hypervisor has 6144M free: no resize"}},
+    {"no vertical limits in the policy: no resize", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20, .cpu = 99, .mem = 99}, {"rds-002", 20}}},
+    {"resize and clone in one tick: the resize comes first", P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 25, .cpu = 95}, {"rds-002", 25}},
+     .expect = {"peak: rds-001 CPU 95% >= 90% with 4 vCPUs: resize rds-001 to 8 vCPUs",
+                "peak: 50 sessions / (2 hosts x 25) = 100% > 80%: clone rds-003 on " HV1}},
+};
+
+/* Scenarios the planner once got wrong, kept as regression tests. */
+const struct scenario known_bugs[] = {
+    {"all hosts in service at farm.max_hosts and over the threshold: a note says so", P_BASE, PEAK,
+     .spread_n = 12, .spread = 300,
+     .expect = {"peak: 300 sessions / (12 hosts x 25) = 100% > 80%: farm.max_hosts 12 reached: "
+                "no clone"}},
+    {"one host in the rule is '1 host', not '1 hosts'", P_BASE, OFF_PEAK, .spread_n = 1,
+     .spread = 24,
+     .expect = {"off_peak: 24 sessions / (1 host x 25) = 96% > 90%: clone rds-002 on " HV1}},
+    {"hosts on an unreachable hypervisor do not count towards the minimum a scale-in keeps", P_TWO,
+     RAMP_DOWN,
+     .hosts = {{"rds-001", 10}, {"rds-002", 0, .hv = 1}, {"rds-003", 0, .hv = 1}, {"rds-004", 1}},
+     .unreachable = {0, 1}},
+    {"a draining host that is shut off has no users: retire it", P_BASE, PEAK,
+     .hosts = {{"rds-001", 20}, {"rds-002", 20}, {"rds-003", .state = 'd', .run = 'O', .ago = 90}},
+     .expect = {"drain: rds-003 has no active sessions: retire rds-003"}},
+};
+
+const size_t nscenarios = sizeof(scenarios) / sizeof(scenarios[0]);
+const size_t nknown_bugs = sizeof(known_bugs) / sizeof(known_bugs[0]);
