@@ -161,6 +161,7 @@ static void *sub_struct(struct load *ld, enum policy_section section, const char
     case SEC_SCALING:
     case SEC_DRAIN:
     case SEC_LOAD:
+    case SEC_WEIGHTS:
     case SEC_HEALTH:
     case SEC_CPU:
     case SEC_ROLLOUT:
@@ -323,6 +324,18 @@ const char *gf_phase_name(enum gf_phase_id id)
     static const char *const names[GF_NPHASES] = {"ramp_up", "peak", "ramp_down", "off_peak"};
 
     return id < GF_NPHASES ? names[id] : "?";
+}
+
+const char *gf_signal_name(enum gf_signal s)
+{
+    static const char *const names[GF_NSIGNALS] = {"sessions", "CPU", "memory"};
+
+    return s < GF_NSIGNALS ? names[s] : "?";
+}
+
+int gf_policy_uses_usage(const struct gf_policy *p)
+{
+    return p->max_vcpus || p->max_memory_kib || p->weight[GF_SIG_CPU] || p->weight[GF_SIG_MEMORY];
 }
 
 int gf_phase_min_hosts(const struct gf_policy *p, const struct gf_phase *phase)

@@ -34,6 +34,10 @@
 enum gf_phase_id { GF_RAMP_UP, GF_PEAK, GF_RAMP_DOWN, GF_OFF_PEAK, GF_NPHASES };
 enum gf_balance { GF_BREADTH, GF_DEPTH };
 enum gf_empty_when { GF_EMPTY_NO_SESSIONS, GF_EMPTY_NO_ACTIVE };
+/* Which vertical rules a phase applies (schedule.*.PHASE.resize). */
+enum gf_resize_mode { GF_RESIZE_BOTH, GF_RESIZE_GROW, GF_RESIZE_SHRINK, GF_RESIZE_NONE };
+/* The load signals the scaler weighs (load.weights). */
+enum gf_signal { GF_SIG_SESSIONS, GF_SIG_CPU, GF_SIG_MEMORY, GF_NSIGNALS };
 /* GF_LOAD_EXTERNAL is not in policy files: the caller (the simulator) fills
  * the sessions itself after observing. */
 enum gf_load_source { GF_LOAD_AGENT, GF_LOAD_COMMAND, GF_LOAD_TRACE, GF_LOAD_EXTERNAL };
@@ -57,6 +61,7 @@ struct gf_phase {
     int threshold; /* capacity threshold, % of max sessions */
     enum gf_balance balance;
     int standby; /* shut-off clones kept ready */
+    enum gf_resize_mode resize;
     int line;
 };
 
@@ -103,6 +108,17 @@ struct gf_policy {
     int hysteresis;                    /* percentage points below the threshold before scaling in */
     int max_vcpus;                     /* vertical limit; 0: no vertical scaling of vCPUs */
     unsigned long long max_memory_kib; /* 0: none of memory */
+    int vcpu_step;                     /* vCPUs added at a time */
+    unsigned long long memory_step_kib;
+    int window;          /* seconds CPU and memory use are smoothed over (0: the last sample) */
+    int grow_after;      /* seconds the pressure must last before a host grows */
+    int shrink_after;    /* seconds a grown host must stay idle before it shrinks */
+    int resize_cooldown; /* seconds between two resizes of one host */
+    int cpu_above;       /* %: vCPUs are added above it */
+    int cpu_below;       /* %: vCPUs are given back below it */
+    int memory_below;    /* % of memory available: memory is added below it */
+    int memory_above;    /* % available: memory is given back above it */
+    int cpu_overcommit;  /* vCPUs of running domains per physical CPU of a hypervisor */
 
     /* drain */
     int drain_wait; /* seconds before users are logged off */
@@ -141,6 +157,7 @@ struct gf_policy {
 
     /* load */
     enum gf_load_source load_source;
+    int weight[GF_NSIGNALS]; /* %, by enum gf_signal; 0: the signal does not count */
     struct gf_hook load_command;
     char trace[PATH_MAX];
 };
@@ -166,6 +183,13 @@ void gf_policy_identity(const struct gf_policy *p, struct gf_identity *id);
 /* Parse a duration like "30s", "5m", "1h30m" or "2d" into *SECS.  0, or
  * -1 with what is wrong in WHY (LEN bytes). */
 int gf_duration_parse(const char *s, long long *secs, char *why, size_t len);
+
+/* The name of signal S ("sessions", "CPU", "memory"). */
+const char *gf_signal_name(enum gf_signal s);
+
+/* Whether P's hosts' CPU or memory use is needed: a vertical limit, or a
+ * weight on CPU or memory. */
+int gf_policy_uses_usage(const struct gf_policy *p);
 
 /* The name of phase ID as in policy files ("ramp_up"). */
 const char *gf_phase_name(enum gf_phase_id id);

@@ -1,6 +1,7 @@
 /* policy_check.c - the relations between a policy's keys, checked once
- * every key was read: the farm's numbers, the schedule's day sets and
- * phases, the holidays, the load source, the identity templates. */
+ * every key was read: the farm's numbers, the vertical rules' marks and
+ * the load's weights, the schedule's day sets and phases, the holidays,
+ * the load source, the identity templates. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,27 @@ static void check_farm(struct load *ld)
         !policy_any_bad(ld, "scaling.max_memory", NULL))
         policy_error_at(ld, policy_line_of(ld, "scaling.max_memory"), "scaling.max_memory",
                         "%s is less than farm.memory (%s)", max_mem, mem);
+}
+
+/* Check the vertical rules' marks against each other and the load's
+ * weights: a host is never both short and idle, and something counts. */
+static void check_scaling(struct load *ld)
+{
+    struct gf_policy *p = ld->p;
+
+    if (!policy_any_bad(ld, "scaling.cpu_below", "scaling.cpu_above", NULL) &&
+        p->cpu_below >= p->cpu_above)
+        policy_error_at(ld, policy_line_of(ld, "scaling.cpu_below"), "scaling.cpu_below",
+                        "%d%% is not below scaling.cpu_above (%d%%)", p->cpu_below, p->cpu_above);
+    if (!policy_any_bad(ld, "scaling.memory_below", "scaling.memory_above", NULL) &&
+        p->memory_below >= p->memory_above)
+        policy_error_at(ld, policy_line_of(ld, "scaling.memory_below"), "scaling.memory_below",
+                        "%d%% is not below scaling.memory_above (%d%%)", p->memory_below,
+                        p->memory_above);
+    if (!policy_any_bad(ld, "load.weights", NULL) && !p->weight[GF_SIG_SESSIONS] &&
+        !p->weight[GF_SIG_CPU] && !p->weight[GF_SIG_MEMORY])
+        policy_error_at(ld, policy_line_of(ld, "load.weights"), "load.weights",
+                        "every weight is 0: sessions, cpu or memory must count");
 }
 
 /* Check each day set's phases (in order, minimums within the farm) and
@@ -266,6 +288,7 @@ static void check_identity(struct load *ld)
 void policy_check(struct load *ld)
 {
     check_farm(ld);
+    check_scaling(ld);
     check_schedule(ld);
     check_holidays(ld);
     check_load(ld);

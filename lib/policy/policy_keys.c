@@ -20,6 +20,7 @@ static const char *const balance_choices[] = {"breadth", "depth", NULL};
 static const char *const empty_choices[] = {"no_sessions", "no_active_sessions", NULL};
 static const char *const source_choices[] = {"agent", "command", "trace", NULL};
 static const char *const guest_choices[] = {"linux", "windows", NULL}; /* enum gf_guest_os */
+static const char *const resize_choices[] = {"both", "grow", "shrink", "none", NULL};
 
 #define P(field) offsetof(struct gf_policy, field), 0, sizeof(((struct gf_policy *)0)->field)
 #define H(field)                                                                                   \
@@ -73,6 +74,7 @@ const struct policy_key policy_keys[] = {
     {SEC_PHASE, "threshold", KT_INT, 1, 100, "80", F(threshold), NULL, 0},
     {SEC_PHASE, "balance", KT_ENUM, 0, 0, "breadth", F(balance), balance_choices, 0},
     {SEC_PHASE, "standby", KT_INT, 0, 100, "0", F(standby), NULL, 0},
+    {SEC_PHASE, "resize", KT_ENUM, 0, 0, "both", F(resize), resize_choices, 0},
 
     {SEC_HOLIDAY, "date", KT_DATE, 0, 0, NULL, Y(year), NULL, 0},
     {SEC_HOLIDAY, "as", KT_STRING, 0, 0, NULL, Y(as), NULL, 0},
@@ -83,6 +85,17 @@ const struct policy_key policy_keys[] = {
     {SEC_SCALING, "hysteresis", KT_INT, 0, 99, "10", P(hysteresis), NULL, 0},
     {SEC_SCALING, "max_vcpus", KT_INT, 1, 256, "", P(max_vcpus), NULL, 0},
     {SEC_SCALING, "max_memory", KT_SIZE, 64 * 1024, 4LL << 30, "", P(max_memory_kib), NULL, 0},
+    {SEC_SCALING, "vcpu_step", KT_INT, 1, 256, "1", P(vcpu_step), NULL, 0},
+    {SEC_SCALING, "memory_step", KT_SIZE, 64 * 1024, 4LL << 30, "1G", P(memory_step_kib), NULL, 0},
+    {SEC_SCALING, "window", KT_DURATION, 0, 3600, "2m", P(window), NULL, 0},
+    {SEC_SCALING, "grow_after", KT_DURATION, 0, DAY, "5m", P(grow_after), NULL, 0},
+    {SEC_SCALING, "shrink_after", KT_DURATION, 0, 7 * DAY, "30m", P(shrink_after), NULL, 0},
+    {SEC_SCALING, "resize_cooldown", KT_DURATION, 0, DAY, "10m", P(resize_cooldown), NULL, 0},
+    {SEC_SCALING, "cpu_above", KT_INT, 1, 100, "80", P(cpu_above), NULL, 0},
+    {SEC_SCALING, "cpu_below", KT_INT, 0, 99, "20", P(cpu_below), NULL, 0},
+    {SEC_SCALING, "memory_below", KT_INT, 1, 99, "10", P(memory_below), NULL, 0},
+    {SEC_SCALING, "memory_above", KT_INT, 1, 100, "50", P(memory_above), NULL, 0},
+    {SEC_SCALING, "cpu_overcommit", KT_INT, 1, 64, "4", P(cpu_overcommit), NULL, 0},
 
     {SEC_DRAIN, "wait", KT_DURATION, 0, 7 * DAY, "30m", P(drain_wait), NULL, 0},
     {SEC_DRAIN, "empty_when", KT_ENUM, 0, 0, "no_active_sessions", P(empty_when), empty_choices, 0},
@@ -93,6 +106,12 @@ const struct policy_key policy_keys[] = {
     {SEC_LOAD, "source", KT_ENUM, 0, 0, "agent", P(load_source), source_choices, 0},
     {SEC_LOAD, "command", KT_HOOK, 0, 0, "", P(load_command), NULL, 0},
     {SEC_LOAD, "trace", KT_PATH, 0, 0, "", P(trace), NULL, 0},
+    {SEC_LOAD, "weights", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_WEIGHTS},
+
+    /* load.weights: each signal's weight in %, 0: not counted */
+    {SEC_WEIGHTS, "sessions", KT_INT, 0, 1000, "100", P(weight[GF_SIG_SESSIONS]), NULL, 0},
+    {SEC_WEIGHTS, "cpu", KT_INT, 0, 1000, "0", P(weight[GF_SIG_CPU]), NULL, 0},
+    {SEC_WEIGHTS, "memory", KT_INT, 0, 1000, "0", P(weight[GF_SIG_MEMORY]), NULL, 0},
 
     {SEC_HEALTH, "grace", KT_DURATION, 0, 3600, "60s", P(health_grace), NULL, 0},
     {SEC_HEALTH, "agent_timeout", KT_DURATION, 10, 3600, "", P(agent_timeout), NULL, 0},

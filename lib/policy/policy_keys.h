@@ -19,6 +19,7 @@ enum policy_section {
     SEC_SCALING,    /* struct gf_policy */
     SEC_DRAIN,      /* struct gf_policy */
     SEC_LOAD,       /* struct gf_policy */
+    SEC_WEIGHTS,    /* struct gf_policy: load.weights */
     SEC_HEALTH,     /* struct gf_policy */
     SEC_CPU,        /* struct gf_policy: health.cpu_pegged */
     SEC_ROLLOUT,    /* struct gf_policy */

@@ -314,7 +314,9 @@ static void bad_policy_file(void **state)
     snprintf(want, sizeof(want),
              "%s:8: farm.max_sessions: 0 is out of range (1 to 1000)\n"
              "%s:26: scaling.cooldown_ix: unknown key (expected one of: cooldown_out, "
-             "cooldown_in, max_step, hysteresis, max_vcpus, max_memory)\n",
+             "cooldown_in, max_step, hysteresis, max_vcpus, max_memory, vcpu_step, memory_step, "
+             "window, grow_after, shrink_after, resize_cooldown, cpu_above, cpu_below, "
+             "memory_below, memory_above, cpu_overcommit)\n",
              bad_policy, bad_policy);
     assert_string_equal(f->out, want);
     snprintf(err, sizeof(err), "policy %s has errors", bad_policy);
