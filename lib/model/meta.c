@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/escape.h"
+#include "base/size.h"
 #include "base/timefmt.h"
 
 /* The metadata cache: domains by UUID, what gf_meta_get would answer. */
@@ -231,6 +232,18 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
         gf_time_iso(m->ready_since, buf);
         set_prop(node, "ready-since", buf);
     }
+    if (m->resized) {
+        gf_time_iso(m->resized, buf);
+        set_prop(node, "resized", buf);
+    }
+    if (m->boot_vcpus) {
+        snprintf(buf, sizeof(buf), "%u", m->boot_vcpus);
+        set_prop(node, "boot-vcpus", buf);
+    }
+    if (m->boot_memory_kib) {
+        gf_size_format(m->boot_memory_kib, buf, sizeof(buf));
+        set_prop(node, "boot-memory", buf);
+    }
     if (m->parent_version) {
         snprintf(buf, sizeof(buf), "%u", m->parent_version);
         set_prop(node, "parent-version", buf);
@@ -304,6 +317,24 @@ static int get_uint_prop(xmlNodePtr node, const char *name, unsigned int max, un
     return 0;
 }
 
+/* Parse the size attribute NAME of NODE ("16G") into *KIB; 0 when
+ * absent.  Returns 0, or -1 with an error. */
+static int get_size_prop(xmlNodePtr node, const char *name, unsigned long long *kib)
+{
+    char buf[32];
+
+    *kib = 0;
+    if (get_prop(node, name, buf, sizeof(buf)) < 0)
+        return -1;
+    if (buf[0] && gf_size_parse(name, buf, kib) < 0) {
+        char esc[GF_ESC_LEN];
+        gf_err(GF_ERR_OP, "goldfarm metadata: %s '%s' is not a size like \"16G\"", name,
+               gf_esc(buf, esc, sizeof(esc)));
+        return -1;
+    }
+    return 0;
+}
+
 /* Parse the word attribute NAME of NODE, one of N NAMES ("" when absent
  * is index 0 unless ABSENT says another), into *V.  0, or -1 with an
  * error. */
@@ -356,7 +387,10 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_prop(node, "replaced-by", m->replaced_by, sizeof(m->replaced_by)) < 0 ||
         get_time_prop(node, "since", &m->since) < 0 ||
         get_time_prop(node, "created", &m->created) < 0 ||
-        get_time_prop(node, "ready-since", &m->ready_since) < 0)
+        get_time_prop(node, "ready-since", &m->ready_since) < 0 ||
+        get_time_prop(node, "resized", &m->resized) < 0 ||
+        get_uint_prop(node, "boot-vcpus", 4096, &m->boot_vcpus) < 0 ||
+        get_size_prop(node, "boot-memory", &m->boot_memory_kib) < 0)
         return -1;
     m->state = (enum gf_host_state)state;
     m->drained_by = (enum gf_drain_by)drain;

@@ -8,6 +8,9 @@
  *       state="active" since="2026-11-21T08:00:00Z" reason="cloned"
  *       created="2026-11-21T08:00:00Z"/>
  *
+ * A resized host adds resized="..." and, while a smaller size waits for its
+ * next boot, boot-vcpus="2" and boot-memory="16G".
+ *
  * A domain without it does not exist for Goldfarm.
  */
 #ifndef GF_META_H
@@ -83,6 +86,12 @@ struct gf_meta {
     char supersedes[GF_NAME_MAX + 1];
     char superseded_by[GF_NAME_MAX + 1];
     time_t ready_since; /* hosts: when it was first ready (its agent answered) in a roll-out */
+    /* hosts: when Goldfarm last resized it (a host's resize cooldown), and
+     * the size its definition has for its next boot when smaller than what
+     * it runs with (a shrink waiting for a restart; 0: none) */
+    time_t resized;
+    unsigned int boot_vcpus;
+    unsigned long long boot_memory_kib;
     /* hosts: the tag of the journalled operation that made it (a clone) or
      * is removing it (a retirement): what crash recovery checks before it
      * finishes or undoes anything */
