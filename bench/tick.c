@@ -110,7 +110,7 @@ static int naive_poll(const struct gf_policy *p, virConnectPtr conn, time_t now)
         h->vcpus = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_CURRENT);
         h->memory_kib = info.memory;
         h->cpu_pct = -1;
-        h->mem_pct = -1;
+        h->mem_avail_pct = -1;
         nstats = virDomainMemoryStats(dom, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
         for (int k = 0; k < nstats; k++)
             if (stats[k].tag == VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON)

@@ -1,9 +1,12 @@
 /* load.c - session counts from the policy's load source. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 #include "base/error.h"
 #include "base/escape.h"
@@ -32,59 +35,78 @@ static void from_agent(const struct gf_policy *p, virConnectPtr *conns, struct g
     }
 }
 
-/* Whether the fields after the first of LINE are whole numbers. */
-static int whole_numbers(const char *line)
+/* A whole number from 0 to MAX in TEXT into *V; 0, or -1 when it is not. */
+static int whole(const char *text, long long max, long long *v)
 {
-    const char *c = line + strspn(line, " \t");
+    guint64 n;
 
-    c += strcspn(c, " \t"); /* the host */
-    while (*c) {
-        c += strspn(c, " \t");
-        if (!*c)
-            break;
-        if (!isdigit((unsigned char)*c))
-            return 0;
-        while (isdigit((unsigned char)*c))
-            c++;
-        if (*c && *c != ' ' && *c != '\t')
-            return 0;
-    }
-    return 1;
+    if (!g_ascii_string_to_unsigned(text, 10, 0, (guint64)max, &n, NULL))
+        return -1;
+    *v = (long long)n;
+    return 0;
 }
 
-/* Parse "HOST SESSIONS [ACTIVE]" lines of TEXT into FARM; WHERE names the
- * source in errors.  Hosts not listed have no sessions.  0, or -1. */
+/* Parse one line "HOST SESSIONS [ACTIVE] [cpu=PCT] [memory=PCT]" (FIELDS,
+ * N of them) into FARM's host of that name, if it runs.  0, or -1. */
+static int from_fields(char **fields, int n, struct gf_farm_obs *farm)
+{
+    long long sessions, active = -1, cpu = -1, mem = -1, v;
+    struct gf_host_obs *h;
+    int k = 2;
+
+    if (n < 2 || whole(fields[1], INT_MAX, &sessions) < 0)
+        return -1;
+    if (k < n && whole(fields[k], sessions, &active) == 0)
+        k++;
+    for (; k < n; k++) {
+        if (g_str_has_prefix(fields[k], "cpu=") && cpu < 0 && whole(fields[k] + 4, 100, &v) == 0)
+            cpu = v;
+        else if (g_str_has_prefix(fields[k], "memory=") && mem < 0 &&
+                 whole(fields[k] + 7, 100, &v) == 0)
+            mem = v;
+        else
+            return -1;
+    }
+    if ((h = gf_farm_host(farm, fields[0])) && h->run == GF_RUN_RUNNING) {
+        h->sessions = (int)sessions;
+        h->active_sessions = active >= 0 ? (int)active : (int)sessions;
+        h->load_cpu_pct = (double)cpu;
+        h->load_mem_pct = (double)mem;
+    }
+    return 0;
+}
+
+/* Parse "HOST SESSIONS [ACTIVE] [cpu=PCT] [memory=PCT]" lines of TEXT into
+ * FARM; WHERE names the source in errors.  Hosts not listed have no
+ * sessions (and no CPU or memory figure from the source).  0, or -1. */
 static int from_lines(const char *text, const char *where, struct gf_farm_obs *farm)
 {
-    int line = 0;
+    gchar **lines = g_strsplit(text ? text : "", "\n", -1);
+    int ret = 0;
 
     for (int i = 0; i < farm->nhosts; i++)
         if (farm->hosts[i].run == GF_RUN_RUNNING)
             farm->hosts[i].sessions = farm->hosts[i].active_sessions = 0;
-    while (text && *text) {
-        const char *eol = strchr(text, '\n');
-        size_t len = eol ? (size_t)(eol - text) : strlen(text);
-        char buf[256], host[128], extra;
-        int sessions, active, fields;
-        struct gf_host_obs *h;
-        line++;
-        snprintf(buf, sizeof(buf), "%.*s", (int)(len < sizeof(buf) ? len : sizeof(buf) - 1), text);
-        text += len + (eol != NULL);
-        if (!buf[strspn(buf, " \t")] || buf[strspn(buf, " \t")] == '#')
-            continue;
-        fields = sscanf(buf, "%127s %d %d %c", host, &sessions, &active, &extra);
-        if (fields < 2 || fields > 3 || !whole_numbers(buf) || sessions < 0 ||
-            (fields == 3 && (active < 0 || active > sessions))) {
-            gf_err(GF_ERR_OP, "%s: line %d: expected HOST SESSIONS [ACTIVE], got '%s'", where, line,
-                   buf);
-            return -1;
+    for (int line = 0; lines[line] && ret == 0; line++) {
+        gchar **all = g_strsplit_set(lines[line], " \t\r", -1);
+        char *fields[8];
+        int n = 0, extra = 0;
+        for (int k = 0; all[k]; k++)
+            if (all[k][0] && n < 8)
+                fields[n++] = all[k];
+            else if (all[k][0])
+                extra = 1;
+        if (n && fields[0][0] != '#' && (extra || from_fields(fields, n, farm) < 0)) {
+            char shown[GF_ESC_LEN];
+            gf_err(GF_ERR_OP,
+                   "%s: line %d: expected HOST SESSIONS [ACTIVE] [cpu=PCT] [memory=PCT], got '%s'",
+                   where, line + 1, gf_esc(lines[line], shown, sizeof(shown)));
+            ret = -1;
         }
-        if ((h = gf_farm_host(farm, host)) && h->run == GF_RUN_RUNNING) {
-            h->sessions = sessions;
-            h->active_sessions = fields == 3 ? active : sessions;
-        }
+        g_strfreev(all);
     }
-    return 0;
+    g_strfreev(lines);
+    return ret;
 }
 
 /* The lines of P's trace in force at NOW: for each host, its latest sample

@@ -48,13 +48,30 @@ static unsigned long long num(const virDomainStatsRecord *r, const char *name,
     }
 }
 
-/* Fill host H from stats record R and metadata M, on hypervisor HV. */
-static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, const struct gf_meta *m,
-                      int hv)
+/* The sum of R's vCPU times (vcpu.N.time), in one pass; 0 when absent. */
+static unsigned long long vcpu_time(const virDomainStatsRecord *r)
+{
+    unsigned long long sum = 0;
+
+    for (int i = 0; i < r->nparams; i++) {
+        const char *f = r->params[i].field, *dot;
+        if (strncmp(f, "vcpu.", 5) == 0 && (dot = strchr(f + 5, '.')) &&
+            strcmp(dot, ".time") == 0 && r->params[i].type == VIR_TYPED_PARAM_ULLONG)
+            sum += r->params[i].value.ul;
+    }
+    return sum;
+}
+
+/* Fill host H from stats record R and metadata M, on hypervisor HV.  Where
+ * the statistics lack the vCPU and balloon groups (libvirt's test driver),
+ * the sizes come from virDomainGetInfo.  Returns 0 or -1 with an error. */
+static int fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, const struct gf_meta *m,
+                     int hv)
 {
     int state = (int)num(r, "state.state", VIR_DOMAIN_NOSTATE);
-    unsigned long long avail = num(r, "balloon.available", 0);
-    unsigned long long unused = num(r, "balloon.unused", 0);
+    /* the guest's memory and what it has available: MemAvailable, else its free memory */
+    unsigned long long total = num(r, "balloon.available", 0);
+    unsigned long long avail = num(r, "balloon.usable", num(r, "balloon.unused", 0));
 
     memset(h, 0, sizeof(*h));
     snprintf(h->name, sizeof(h->name), "%s", virDomainGetName(r->dom));
@@ -67,9 +84,29 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     h->sessions = h->active_sessions = -1;
     h->agent = -1;
     h->vcpus = (int)num(r, "vcpu.current", 0);
+    h->vcpus_max = (int)num(r, "vcpu.maximum", 0);
     h->memory_kib = num(r, "balloon.current", 0);
-    h->cpu_pct = -1; /* needs two samples: the daemon keeps the previous one */
-    h->mem_pct = avail && unused <= avail ? 100.0 * (double)(avail - unused) / (double)avail : -1;
+    h->memory_max_kib = num(r, "balloon.maximum", 0);
+    if (!param(r, "vcpu.current") || !param(r, "balloon.current")) {
+        virDomainInfo info;
+        if (virDomainGetInfo(r->dom, &info) < 0) {
+            gf_err_virt("reading the size of '%s'", h->name);
+            return -1;
+        }
+        h->vcpus = h->vcpus ? h->vcpus : info.nrVirtCpu;
+        h->memory_kib = h->memory_kib ? h->memory_kib : info.memory;
+        h->memory_max_kib = h->memory_max_kib ? h->memory_max_kib : info.maxMem;
+    }
+    h->vcpu_ns = vcpu_time(r);
+    if (total && avail <= total) {
+        h->mem_total_kib = total;
+        h->mem_avail_kib = avail;
+    }
+    h->load_cpu_pct = h->load_mem_pct = -1;
+    h->cpu_pct = h->mem_avail_pct = -1; /* smoothed over ticks by the reconcile layer */
+    h->resized = m->resized;
+    h->boot_vcpus = (int)m->boot_vcpus;
+    h->boot_memory_kib = m->boot_memory_kib;
     h->since = m->since;
     h->logoff_sent = m->logoff_sent != 0;
     h->notified = m->notified != 0;
@@ -84,6 +121,7 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     snprintf(h->supersedes, sizeof(h->supersedes), "%s", m->supersedes);
     snprintf(h->superseded_by, sizeof(h->superseded_by), "%s", m->superseded_by);
     h->was_ready = h->ready_recorded = m->ready_since != 0;
+    return 0;
 }
 
 /* Note gold domain M (named NAME), if a version of P's image, in HV's
@@ -110,25 +148,36 @@ static void note_version(const struct gf_policy *p, const char *name, const stru
     }
 }
 
-/* Where the driver cannot tell its free memory (libvirt's test driver):
- * the node's memory less what its N running domains (RECORDS) use.
+/* What hypervisor HV's N running domains (RECORDS) use: their vCPUs into
+ * HV->vcpus_used, its physical CPUs into HV->cpus, and its free memory;
+ * where the driver cannot tell its free memory or the statistics lack the
+ * vCPU group (libvirt's test driver), the figures come from
+ * virDomainGetInfo and the node's memory less what its domains use.
  * Returns 0 or -1. */
-static int estimate_free(virConnectPtr conn, virDomainStatsRecordPtr *records, int n,
-                         unsigned long long *free_kib)
+static int hv_use(virConnectPtr conn, virDomainStatsRecordPtr *records, int n, struct gf_hv_obs *hv)
 {
+    unsigned long long free_bytes = virNodeGetFreeMemory(conn), used = 0;
     virNodeInfo node;
-    unsigned long long used = 0;
 
     virResetLastError();
     if (virNodeGetInfo(conn, &node) < 0)
         return -1;
+    hv->cpus = (int)node.cpus;
+    hv->vcpus_used = 0;
     for (int i = 0; i < n; i++) {
         virDomainInfo info;
-        if (num(records[i], "state.state", 0) != VIR_DOMAIN_SHUTOFF &&
-            virDomainGetInfo(records[i]->dom, &info) == 0)
+        if (num(records[i], "state.state", 0) == VIR_DOMAIN_SHUTOFF)
+            continue;
+        if (free_bytes && param(records[i], "vcpu.current")) {
+            hv->vcpus_used += (int)num(records[i], "vcpu.current", 0);
+            continue;
+        }
+        if (virDomainGetInfo(records[i]->dom, &info) == 0) {
             used += info.memory;
+            hv->vcpus_used += info.nrVirtCpu;
+        }
     }
-    *free_kib = node.memory > used ? node.memory - used : 0;
+    hv->free_kib = free_bytes ? free_bytes >> 10 : node.memory > used ? node.memory - used : 0;
     return 0;
 }
 
@@ -175,7 +224,6 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
     unsigned int stats = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
                          VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
     virDomainStatsRecordPtr *records = NULL;
-    unsigned long long free_bytes;
     unsigned int serial = 0, lowest = 0;
     int n, ret = -1;
 
@@ -214,7 +262,9 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
             goto cleanup;
         }
         farm->hosts = grown;
-        fill_host(&farm->hosts[farm->nhosts++], records[i], &m, hv);
+        if (fill_host(&farm->hosts[farm->nhosts], records[i], &m, hv) < 0)
+            goto cleanup;
+        farm->nhosts++;
         if (m.state == GF_HS_DRAINING) {
             if (m.since > farm->last_scale_in)
                 farm->last_scale_in = m.since;
@@ -224,10 +274,8 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
     }
     if (farm->hv[hv].nversions < 0)
         farm->hv[hv].nversions = 0;
-    if ((free_bytes = virNodeGetFreeMemory(conn)) > 0)
-        farm->hv[hv].free_kib = free_bytes >> 10;
-    else if (estimate_free(conn, records, n, &farm->hv[hv].free_kib) < 0) {
-        gf_err_virt("reading the free memory of %s", p->hypervisors[hv].uri);
+    if (hv_use(conn, records, n, &farm->hv[hv]) < 0) {
+        gf_err_virt("reading the free memory and CPUs of %s", p->hypervisors[hv].uri);
         goto cleanup;
     }
     farm->hv[hv].reachable = 1;

@@ -4,21 +4,11 @@
 
 #include "base/log.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A host is CPU- or memory-bound at or above this use. */
-#define BOUND_PCT 90.0
-
-/* The load numbers as the rule shows them: "212 sessions / (9 hosts x 25) = 94%". */
-static void load_text(const struct planner *pl, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s: %d session%s / (%d host%s x %d) = %d%%", pl->label, pl->out->sessions,
-             pl->out->sessions == 1 ? "" : "s", pl->out->in_service,
-             pl->out->in_service == 1 ? "" : "s", pl->p->max_sessions, pl->out->usage_pct);
-}
 
 /* Whether draining host H may go now, by the policy: no session left at
  * all; or, with empty_when = no_active_sessions, only disconnected ones
@@ -90,47 +80,6 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
     free(cand);
 }
 
-/* Grow CPU- or memory-bound hosts up to the policy's vertical limits; not
- * hosts another rule acts on (TOUCHED), nor failing ones. */
-static void scale_up(struct planner *pl, int *touched)
-{
-    const struct gf_policy *p = pl->p;
-
-    for (int i = 0; i < pl->farm->nhosts; i++) {
-        const struct gf_host_obs *h = &pl->farm->hosts[i];
-        struct gf_action *a;
-        if (h->state != GF_HS_ACTIVE || h->run != GF_RUN_RUNNING || !plan_hv_ok(pl, h) ||
-            touched[i] || plan_failing(p, h))
-            continue;
-        if (p->max_vcpus && h->cpu_pct >= BOUND_PCT && h->vcpus < p->max_vcpus) {
-            touched[i] = 1;
-            int to = h->vcpus * 2 < p->max_vcpus ? h->vcpus * 2 : p->max_vcpus;
-            if ((a = plan_add(pl, GF_ACT_RESIZE, h->name,
-                              "%s: %s CPU %.0f%% >= %.0f%% with %d vCPUs", pl->label, h->name,
-                              h->cpu_pct, BOUND_PCT, h->vcpus)))
-                a->vcpus = to;
-        }
-        if (p->max_memory_kib && h->mem_pct >= BOUND_PCT && h->memory_kib < p->max_memory_kib) {
-            unsigned long long to =
-                h->memory_kib * 2 < p->max_memory_kib ? h->memory_kib * 2 : p->max_memory_kib;
-            if (to - h->memory_kib > pl->free_kib[h->hv]) {
-                plan_add(pl, GF_ACT_NOTE, h->name,
-                         "%s: %s memory %.0f%% >= %.0f%%, but its hypervisor "
-                         "has %lluM free: no resize",
-                         pl->label, h->name, h->mem_pct, BOUND_PCT, pl->free_kib[h->hv] >> 10);
-                continue;
-            }
-            touched[i] = 1;
-            if ((a = plan_add(pl, GF_ACT_RESIZE, h->name,
-                              "%s: %s memory %.0f%% >= %.0f%% with %lluM", pl->label, h->name,
-                              h->mem_pct, BOUND_PCT, h->memory_kib >> 10))) {
-                a->memory_kib = to;
-                pl->free_kib[h->hv] -= to - h->memory_kib;
-            }
-        }
-    }
-}
-
 /* The host to drain among CAND: the least loaded, on another version than
  * a roll-out's target first (a roll-out would replace it anyway).  -1 if
  * none. */
@@ -149,9 +98,10 @@ static int pick_to_drain(const struct planner *pl, int *cand)
 }
 
 /* Drain hosts until the load left on the others stays at or below the
- * threshold less the hysteresis, never below MIN_NEEDED hosts.  Depth-first
- * consolidates up to max_step hosts a tick; breadth-first keeps users spread
- * and drains one.  The least-loaded host goes first. */
+ * threshold less the hysteresis (every counted signal), never below
+ * MIN_NEEDED hosts.  Depth-first consolidates up to max_step hosts a tick;
+ * breadth-first keeps users spread and drains one.  The least-loaded host
+ * goes first. */
 static void scale_in(struct planner *pl, int min_needed, int *touched)
 {
     const struct gf_policy *p = pl->p;
@@ -159,11 +109,11 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
     const struct gf_phase *ph = pl->out->phase.params;
     int low = ph->threshold - p->hysteresis;
     int target, remove, *cand, i;
-    char load[160];
+    char load[256];
 
-    if (pl->out->sessions * 100 >= low * pl->out->capacity || pl->out->in_service <= min_needed)
+    if (!plan_load_below(pl, low) || pl->out->in_service <= min_needed)
         return;
-    load_text(pl, load, sizeof(load));
+    plan_load_text(pl, load, sizeof(load));
     if (farm->last_scale_in && pl->now->t >= farm->last_scale_in &&
         pl->now->t - farm->last_scale_in < p->cooldown_in) {
         char until[16];
@@ -172,7 +122,7 @@ static void scale_in(struct planner *pl, int min_needed, int *touched)
                  low, until, p->cooldown_in);
         return;
     }
-    target = (pl->out->sessions * 100 + low * p->max_sessions - 1) / (low * p->max_sessions);
+    target = plan_load_target(pl, low);
     if (target < min_needed)
         target = min_needed;
     remove = pl->out->in_service - target;
@@ -296,7 +246,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     const struct gf_phase *ph;
     int min_needed, need_min, need_load = 0, addn, *touched, coming;
     int over, unknown = 0;
-    char why[200];
+    char why[256];
 
     struct gf_farm_obs view;
     struct gf_rollout rec;
@@ -326,8 +276,11 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     out->clone_version = gf_plan_clone_version(p, farm);
     if (gf_rollout_active(farm->rollout) && strcmp(farm->rollout->image, p->image) == 0)
         pl.old_first = gf_rollout_target(farm->rollout);
-    for (int i = 0; i < p->nhypervisors; i++)
-        pl.free_kib[i] = farm->hv[i].free_kib;
+    for (int i = 0; i < p->nhypervisors; i++) {
+        const struct gf_hv_obs *hv = &farm->hv[i];
+        pl.free_kib[i] = hv->free_kib;
+        pl.free_vcpus[i] = hv->cpus ? hv->cpus * p->cpu_overcommit - hv->vcpus_used : INT_MAX;
+    }
     for (int i = 0; i < farm->nhosts; i++) {
         const struct gf_host_obs *h = &farm->hosts[i];
         if (h->hv >= 0 && h->hv < p->nhypervisors && h->state != GF_HS_RETIRING)
@@ -345,6 +298,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         }
         if (h->state == GF_HS_ACTIVE && h->run == GF_RUN_RUNNING) {
             out->in_service++;
+            plan_load_count(&pl, h);
             if (h->sessions < 0)
                 unknown++;
             else
@@ -356,6 +310,8 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     out->capacity = out->in_service * p->max_sessions;
     out->usage_pct = out->capacity ? (out->sessions * 100 + out->capacity / 2) / out->capacity
                                    : (out->sessions ? 100 : 0);
+    plan_load_finish(&pl);
+    out->signal_unknown[GF_SIG_SESSIONS] = unknown;
     if (!(touched = calloc((size_t)farm->nhosts + 1, sizeof(int))))
         return;
 
@@ -382,14 +338,12 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     if (min_needed > p->max_hosts)
         min_needed = p->max_hosts;
     need_min = min_needed - out->in_service - coming;
-    over = out->sessions * 100 > ph->threshold * out->capacity;
+    over = plan_load_over(&pl, ph->threshold);
     if (over) {
-        int target = (out->sessions * 100 + ph->threshold * p->max_sessions - 1) /
-                     (ph->threshold * p->max_sessions);
-        need_load = target - out->in_service - coming;
+        need_load = plan_load_target(&pl, ph->threshold) - out->in_service - coming;
         if (need_load > p->max_step)
             need_load = p->max_step;
-        load_text(&pl, why, sizeof(why));
+        plan_load_text(&pl, why, sizeof(why));
         if (farm->last_scale_out && now->t >= farm->last_scale_out &&
             now->t - farm->last_scale_out < p->cooldown_out) {
             if (need_load > need_min) {
@@ -402,13 +356,13 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
             need_load = 0;
         }
     }
-    scale_up(&pl, touched);
+    plan_resize(&pl, touched);
     addn = need_min > need_load ? need_min : need_load;
     if (addn > p->max_hosts - out->in_service - coming)
         addn = p->max_hosts - out->in_service - coming;
     if (addn <= 0 && need_load > 0) {
-        char load[160];
-        load_text(&pl, load, sizeof(load));
+        char load[256];
+        plan_load_text(&pl, load, sizeof(load));
         plan_add(&pl, GF_ACT_NOTE, NULL, "%s > %d%%: farm.max_hosts %d reached: no clone", load,
                  ph->threshold, p->max_hosts);
     }
@@ -417,14 +371,16 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
             snprintf(why, sizeof(why), "%s: %d host%s in service < minimum %d", pl.label,
                      out->in_service, out->in_service == 1 ? "" : "s", min_needed);
         else {
-            char load[160];
-            load_text(&pl, load, sizeof(load));
+            char load[256];
+            plan_load_text(&pl, load, sizeof(load));
             snprintf(why, sizeof(why), "%s > %d%%", load, ph->threshold);
         }
         scale_out(&pl, addn, why, touched);
-    } else if (unknown) {
+    } else if (unknown && p->weight[GF_SIG_SESSIONS]) {
         plan_add(&pl, GF_ACT_NOTE, NULL, "%s: sessions unknown on %d host%s: no scale-in", pl.label,
                  unknown, unknown == 1 ? "" : "s");
+    } else if (plan_load_unknown_notes(&pl)) {
+        /* CPU or memory unknown on a host in service: never taken as idle */
     } else if (!over && pl.rollout_drained) {
         plan_add(&pl, GF_ACT_NOTE, NULL,
                  "%s: the roll-out drains %d host%s to make room: no scale-in", pl.label,

@@ -27,10 +27,26 @@ struct gf_host_obs {
     int agent;           /* its guest agent answered this tick: 1, 0 silent, -1 not asked */
     int health_status;   /* the policy's health command: its exit status; -1 could not run */
     int active_sessions; /* of those, active; -1: unknown */
-    int vcpus;
-    unsigned long long memory_kib;
-    double cpu_pct;                    /* of its vCPUs, 0-100; < 0: unknown */
-    double mem_pct;                    /* of its memory in use by the guest; < 0: unknown */
+    int vcpus;           /* what it runs with */
+    int vcpus_max;       /* the domain's maximum; 0: not known */
+    unsigned long long memory_kib;     /* what it runs with (the balloon's size) */
+    unsigned long long memory_max_kib; /* the domain's maximum memory; 0: not known */
+    /* this observation's raw figures of its use */
+    unsigned long long vcpu_ns; /* its vCPUs' cumulative time (vcpu.N.time); 0: unknown */
+    unsigned long long mem_total_kib, mem_avail_kib; /* the guest's memory, and what of it is
+                                                        available (balloon); 0: not told */
+    double load_cpu_pct, load_mem_pct;               /* CPU use and memory available, %, as the load
+                                                        source reports them; < 0: it does not */
+    /* its use smoothed over scaling.window, by the reconcile layer over ticks */
+    double cpu_pct;        /* of its vCPUs, 0-100; < 0: unknown */
+    double mem_avail_pct;  /* of its memory, available to the guest, 0-100; < 0: unknown */
+    time_t cpu_high_since; /* the smoothed CPU above scaling.cpu_above since (0: not) */
+    time_t cpu_low_since;  /* ... below scaling.cpu_below */
+    time_t mem_low_since;  /* memory available below scaling.memory_below since */
+    time_t mem_high_since; /* ... above scaling.memory_above */
+    time_t resized;        /* Goldfarm last resized it (metadata; 0: never) */
+    int boot_vcpus;        /* a smaller size waiting for its next boot (metadata; 0: none) */
+    unsigned long long boot_memory_kib;
     time_t since;                      /* when it entered its state */
     int logoff_sent;                   /* draining: the logoff hook has run */
     int notified;                      /* draining: the broker and notify hooks have run */
@@ -57,6 +73,8 @@ struct gf_hv_obs {
     int reachable;
     char lease_domain[GF_NAME_MAX + 1]; /* the gold domain holding the farm's lease ("": none) */
     unsigned long long free_kib;
+    int cpus;       /* its physical CPUs; 0: not known */
+    int vcpus_used; /* the vCPUs of every running domain on it, Goldfarm's or not */
     unsigned int versions[GF_HV_VERSIONS]; /* the farm image's versions here */
     int nversions;                         /* 0: not known (a clone may go anywhere) */
     unsigned int promoted;                 /* the version promoted here (0: none) */
@@ -112,20 +130,27 @@ enum gf_action_kind {
     GF_ACT_NOTE,         /* nothing to do, and why (cooldown, no room, unknown load) */
 };
 
+/* When a resize takes effect. */
+enum gf_resize_at {
+    GF_RESIZE_LIVE,      /* now, and in its definition too */
+    GF_RESIZE_NEXT_BOOT, /* in its definition only: a shrink, at its next boot */
+};
+
 struct gf_action {
     enum gf_action_kind kind;
     char host[GF_NAME_MAX + 1];
     int hv;
     int standby;
-    int vcpus;
-    unsigned long long memory_kib;
+    int vcpus;                     /* resize: to this many (0: unchanged) */
+    unsigned long long memory_kib; /* resize: to this much (0: unchanged) */
+    enum gf_resize_at resize_at;
     char replaces[GF_NAME_MAX + 1];   /* start/clone: the failed host this one replaces */
     char supersedes[GF_NAME_MAX + 1]; /* clone: the old host it takes over from (roll-out) */
     unsigned int version;             /* clone: the image version (0: the promoted one) */
     enum gf_drain_by drain_by;        /* drain: who drains it */
     int level;                        /* how the daemon logs it (GF_LOG_*: a safeguard's
                                          hold is an error, a backoff a warning) */
-    char rule[200];                   /* the rule and the numbers behind it */
+    char rule[256];                   /* the rule and the numbers behind it */
 };
 
 #define GF_PLAN_MAX 128
@@ -136,12 +161,18 @@ struct gf_plan {
     int bad_image; /* a replacement failed soon after it was made: open the breaker */
     int in_service, standby, draining;
     int sessions, capacity;
-    int usage_pct;              /* rounded, for display */
-    unsigned int clone_version; /* what new hosts are cloned from (0: the promoted version) */
-    struct gf_rollout rollout;  /* the roll-out record after this plan (phase NONE: none) */
-    int rollout_changed;        /* it differs from the observed one: save it */
-    int requests_taken;         /* the waiting roll-out requests were decided on */
-    char breaker[256];          /* why this plan opens the breaker ("": it does not) */
+    int usage_pct; /* sessions / capacity, rounded, for display */
+    /* the load signals of the hosts in service: each one's use, weighted
+     * (load.weights), rounded; -1: not counted, or unknown on every host */
+    int signal_pct[GF_NSIGNALS];
+    int signal_unknown[GF_NSIGNALS]; /* hosts in service whose figure is unknown */
+    enum gf_signal decided;          /* the most constrained signal: the load the scaler
+                                        goes by (sessions when nothing else counts) */
+    unsigned int clone_version;      /* what new hosts are cloned from (0: the promoted version) */
+    struct gf_rollout rollout;       /* the roll-out record after this plan (phase NONE: none) */
+    int rollout_changed;             /* it differs from the observed one: save it */
+    int requests_taken;              /* the waiting roll-out requests were decided on */
+    char breaker[256];               /* why this plan opens the breaker ("": it does not) */
     int nactions;
     struct gf_action actions[GF_PLAN_MAX];
 };

@@ -244,14 +244,18 @@ void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *
                  a->standby ? " as standby" : "",
                  a->hv >= 0 && a->hv < p->nhypervisors ? p->hypervisors[a->hv].uri : "?");
         return;
-    case GF_ACT_RESIZE:
+    case GF_ACT_RESIZE: {
+        char vcpus[32] = "";
+        size[0] = '\0';
         if (a->vcpus)
-            snprintf(buf, len, "%s: resize %s to %d vCPUs", a->rule, a->host, a->vcpus);
-        else {
+            snprintf(vcpus, sizeof(vcpus), "%d vCPU%s", a->vcpus, a->vcpus == 1 ? "" : "s");
+        if (a->memory_kib)
             snprintf(size, sizeof(size), "%lluM", a->memory_kib >> 10);
-            snprintf(buf, len, "%s: resize %s to %s", a->rule, a->host, size);
-        }
+        snprintf(buf, len, "%s: resize %s to %s%s%s%s", a->rule, a->host, vcpus,
+                 a->vcpus && a->memory_kib ? " and " : "", size,
+                 a->resize_at == GF_RESIZE_NEXT_BOOT ? " at next boot" : "");
         return;
+    }
     case GF_ACT_NOTE:
     case GF_ACT_ROLLOUT:
         snprintf(buf, len, "%s", a->rule);

@@ -1,5 +1,6 @@
 /* plan_int.h - the planner's working state, shared by its parts (plan.c,
- * plan_rollout.c).  Internal to the planner: pure, no libvirt, no clock. */
+ * plan_load.c, plan_resize.c, plan_rollout.c, ...).  Internal to the
+ * planner: pure, no libvirt, no clock. */
 #ifndef GF_PLAN_INT_H
 #define GF_PLAN_INT_H
 
@@ -17,7 +18,50 @@ struct planner {
     int next_number;                                 /* lowest unused host number to try */
     unsigned int old_first; /* a roll-out's target: scale in hosts on other versions first */
     int rollout_drained;    /* hosts a roll-out drains this plan to make room */
+    int free_vcpus[GF_MAX_HYPERVISORS]; /* vCPUs it may still run, less planned hot-adds;
+                                           INT_MAX: not known */
+    /* the load signals of the hosts in service (plan_load.c) */
+    double use_sum[GF_NSIGNALS]; /* CPU and memory: the sum of the known hosts' figures */
+    int use_known[GF_NSIGNALS];  /* ... and how many hosts that is */
+    double use[GF_NSIGNALS];     /* each signal's use, weighted, %; < 0: not counted or unknown */
 };
+
+/* Count in-service host H's CPU and memory figures into PL's signals. */
+void plan_load_count(struct planner *pl, const struct gf_host_obs *h);
+
+/* Finish PL's signals once every host in service is counted (the
+ * sessions and capacity are known): each one's weighted use, the one that
+ * decides, into PL->out's figures. */
+void plan_load_finish(struct planner *pl);
+
+/* Whether the load is over PCT: the deciding signal's use is above it. */
+int plan_load_over(const struct planner *pl, int pct);
+
+/* Whether every counted signal with a known figure is below PCT. */
+int plan_load_below(const struct planner *pl, int pct);
+
+/* The hosts in service the load needs to stay at or below PCT: the most
+ * any counted signal needs (sessions: sessions / (PCT% x max_sessions),
+ * rounded up; CPU, memory: hosts in service x use / PCT%). */
+int plan_load_target(const struct planner *pl, int pct);
+
+/* The load as a rule shows it, into BUF: "peak: 212 sessions / (9 hosts x
+ * 25) = 94%" when sessions alone count; with CPU or memory counted, the
+ * deciding signal first and the others after it, "peak: CPU 88% on 4 hosts
+ * decides (sessions 40%, memory unknown)". */
+void plan_load_text(const struct planner *pl, char *buf, size_t len);
+
+/* A note for each counted CPU or memory signal unknown on hosts in service
+ * (it holds scale-in back, as unknown sessions do).  Returns how many
+ * notes. */
+int plan_load_unknown_notes(struct planner *pl);
+
+/* The vertical rules (plan_resize.c): grow hosts whose CPU or memory stays
+ * short, live, within the policy's and the domain's maximums and the
+ * hypervisor's free memory and vCPUs; give back what an idle grown host no
+ * longer needs, at its next boot, never below the farm's size.  Hosts
+ * another rule acts on (TOUCHED) are left alone; those resized are marked. */
+void plan_resize(struct planner *pl, int *touched);
 
 /* Add an action of KIND for HOST (may be NULL), its rule formatted.
  * Returns it, or NULL when the plan is full. */

@@ -108,6 +108,9 @@ int gf_mem_load(const char *state_dir, const char *farm, struct gf_farm_mem *m)
     if (json_object_object_get_ex(root, "health", &v) && json_object_is_type(v, json_type_array) &&
         load_health(v, &m->health) < 0)
         goto cleanup;
+    if (json_object_object_get_ex(root, "usage", &v) && json_object_is_type(v, json_type_array) &&
+        gf_usage_from_json(v, &m->usage) < 0)
+        goto cleanup;
     ret = 0;
 cleanup:
     if (ret < 0)
@@ -154,6 +157,14 @@ int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_me
         json_object_array_add(health, o);
     }
     json_object_object_add(root, "health", health);
+    if (m->usage.nrecs) {
+        json_object *usage = gf_usage_to_json(&m->usage);
+        if (!usage) {
+            json_object_put(root);
+            return -1;
+        }
+        json_object_object_add(root, "usage", usage);
+    }
     if ((out = gf_file_replace_begin(path, 0600))) {
         fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), out);
         fputc('\n', out);
@@ -167,8 +178,12 @@ int gf_mem_copy(struct gf_farm_mem *dst, const struct gf_farm_mem *src)
 {
     *dst = *src;
     dst->health.recs = NULL;
+    dst->usage.recs = NULL;
+    dst->usage.nrecs = 0;
     dst->requests = NULL;
     dst->nrequests = 0;
+    if (gf_usage_copy(&dst->usage, &src->usage) < 0)
+        goto fail;
     if (src->health.nrecs) {
         if (!(dst->health.recs = malloc((size_t)src->health.nrecs * sizeof(*dst->health.recs))))
             goto oom;
@@ -186,14 +201,16 @@ int gf_mem_copy(struct gf_farm_mem *dst, const struct gf_farm_mem *src)
     }
     return 0;
 oom:
-    gf_mem_clear(dst);
     gf_err(GF_ERR_OP, "out of memory");
+fail:
+    gf_mem_clear(dst);
     return -1;
 }
 
 void gf_mem_clear(struct gf_farm_mem *m)
 {
     gf_health_clear(&m->health);
+    gf_usage_clear(&m->usage);
     for (int i = 0; i < m->nrequests; i++)
         free(m->requests[i]);
     free(m->requests);

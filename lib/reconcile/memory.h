@@ -16,11 +16,13 @@
 
 #include "observe/health.h"
 #include "plan/rollout.h"
+#include "reconcile/usage.h"
 
 #define GF_MEM_FAILURES 16 /* failed replacements remembered */
 
 struct gf_farm_mem {
     struct gf_health health;
+    struct gf_usage usage; /* the hosts' CPU and memory use, smoothed */
     time_t last_scale_in;  /* the scaler's last drain (its hosts are gone once retired) */
     time_t clone_retry_at; /* failed clones back off until then (0: they do not) */
     int clone_failures;    /* ticks in a row whose clones failed */
@@ -42,7 +44,7 @@ int gf_mem_load(const char *state_dir, const char *farm, struct gf_farm_mem *m);
 /* Write M as FARM's memory in STATE_DIR.  0 or -1 with an error. */
 int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_mem *m);
 
-/* Deep-copy SRC into DST (health records and requests too).  0 or -1. */
+/* Deep-copy SRC into DST (health records, use and requests too).  0 or -1. */
 int gf_mem_copy(struct gf_farm_mem *dst, const struct gf_farm_mem *src);
 
 /* Whether FARM is paused in STATE_DIR (vmctl farm pause left FARM.paused

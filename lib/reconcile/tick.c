@@ -172,8 +172,9 @@ static int recall(const struct gf_tick_env *env, time_t now, int take, struct gf
 /* ---- the outcomes into the memory -------------------------------------- */
 
 /* Keep in ENV's memory what T's carried-out plan changed: the scaler's
- * drains, the clones' backoff, failed replacements, the roll-out record,
- * the breaker, the requests decided on. */
+ * drains, the hosts resized live (their use is measured afresh), the
+ * clones' backoff, failed replacements, the roll-out record, the breaker,
+ * the requests decided on. */
 static void remember(const struct gf_tick_env *env, time_t now, const struct gf_tick *t)
 {
     struct gf_farm_mem *m = env->mem;
@@ -185,6 +186,8 @@ static void remember(const struct gf_tick_env *env, time_t now, const struct gf_
         int ok = t->outcome.result[i] == 0;
         if (a->kind == GF_ACT_DRAIN && ok && a->drain_by == GF_DRAIN_SCALER)
             m->last_scale_in = now;
+        if (a->kind == GF_ACT_RESIZE && ok && a->resize_at == GF_RESIZE_LIVE)
+            gf_usage_resized(&m->usage, a->host); /* measured afresh at its new size */
         if (a->kind == GF_ACT_CLONE) {
             clones++;
             failed_clones += !ok;
@@ -262,6 +265,8 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
      * so a standby daemon never takes a farm paused for patching */
     if (env->act && env->lease && t->mode != GF_DECIDED_BLIND && !hold_lease(env, now, t))
         t->mode = GF_DECIDED_STANDBY;
+    if (gf_usage_update(&env->mem->usage, p, &t->farm, now) < 0)
+        return -1;
     gf_health_assess(&env->mem->health, p, &t->farm, now);
     gf_plan(p, &t->farm, &t->local, &t->plan);
     t->planned = 1;

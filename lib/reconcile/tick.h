@@ -5,7 +5,7 @@
  *             health probes, and the farm's memory: the last scale-in, the
  *             clone backoff, failed replacements, the breaker, the roll-out
  *             record and the requests waiting for it
- *   assess    the hosts' health over ticks (pure)
+ *   assess    the hosts' CPU and memory use and their health over ticks
  *   plan      every decision, each an action with its reason (pure)
  *   act       the actions carried out, their outcomes into the memory
  *

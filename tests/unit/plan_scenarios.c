@@ -61,16 +61,47 @@
     "               { date = \"2026-12-25\"; as = \"off_peak\"; } );\n"                            \
     "};\n"
 
+/* The same schedule, with weekday nights only giving back (resize = "shrink"). */
+#define SCHEDULE_SHRINK_OFF_PEAK                                                                   \
+    "schedule: {\n"                                                                                \
+    "  timezone = \"Europe/Berlin\";\n"                                                            \
+    "  weekdays: {\n"                                                                              \
+    "    days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"];\n"                                  \
+    "    ramp_up   = { start = \"07:00\"; min_hosts = 4; threshold = 60; standby = 1; };\n"        \
+    "    peak      = { start = \"09:00\"; min_hosts = 2; threshold = 80; };\n"                     \
+    "    ramp_down = { start = \"17:00\"; min_hosts = 2; threshold = 80; balance = \"depth\"; "    \
+    "};\n"                                                                                         \
+    "    off_peak  = { start = \"19:00\"; min_hosts = 1; threshold = 90; balance = \"depth\";\n"   \
+    "                  resize = \"shrink\"; };\n"                                                  \
+    "  };\n"                                                                                       \
+    "  weekend: { days = [\"sat\", \"sun\"]; ramp_up = { start = \"09:00\"; };\n"                  \
+    "    peak = { start = \"10:00\"; }; ramp_down = { start = \"14:00\"; };\n"                     \
+    "    off_peak = { start = \"17:00\"; }; };\n"                                                  \
+    "};\n"
+
 #define SCALING                                                                                    \
     "scaling = { cooldown_out = \"5m\"; cooldown_in = \"15m\"; max_step = 3; hysteresis = 10; "
 #define DRAIN(empty) "drain = { wait = \"30m\"; empty_when = \"" empty "\"; };\n"
+
+/* The vertical rules: CPU above 80% (below 20%), memory available below
+ * 10% (above 50%), for 5 minutes to grow (30 to shrink), 10 minutes
+ * between two resizes of a host, steps of 2 vCPUs and 4G. */
+#define VERTICAL                                                                                   \
+    "max_vcpus = 8; max_memory = \"32G\"; vcpu_step = 2; memory_step = \"4G\";\n"                  \
+    "  grow_after = \"5m\"; shrink_after = \"30m\"; resize_cooldown = \"10m\";\n"                  \
+    "  cpu_above = 80; cpu_below = 20; memory_below = 10; memory_above = 50; cpu_overcommit = 4; "
+
+/* Sessions, CPU and memory counted, memory at 80%. */
+#define WEIGHTS                                                                                    \
+    "load = { source = \"agent\"; weights = { sessions = 100; cpu = 100; memory = 80; }; };\n"
 
 const char *const policy_texts[NPOLICIES] = {
     [P_BASE] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_active_sessions"),
     [P_NO_SESSIONS] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_sessions"),
     [P_TWO] = FARM_TWO_HV SCHEDULE SCALING "};\n" DRAIN("no_active_sessions"),
-    [P_VERTICAL] = FARM_ONE_HV SCHEDULE SCALING
-    "max_vcpus = 8; max_memory = \"32G\"; };\n" DRAIN("no_active_sessions"),
+    [P_VERTICAL] =
+        FARM_ONE_HV SCHEDULE_SHRINK_OFF_PEAK SCALING VERTICAL "};\n" DRAIN("no_active_sessions"),
+    [P_SIGNALS] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_active_sessions") WEIGHTS,
 };
 
 /* ---- scenarios ---- */
@@ -393,33 +424,116 @@ const struct scenario scenarios[] = {
                 "peak: 120 sessions / (3 hosts x 25) = 160% > 80%: clone rds-007 on " HV1,
                 "peak: 120 sessions / (3 hosts x 25) = 160% > 80%: clone rds-008 on " HV1}},
 
-    /* ---- vertical scaling ---- */
-    {"CPU-bound hosts: vCPUs doubled up to max_vcpus", P_VERTICAL, PEAK,
-     .hosts = {{"rds-001", 20, .cpu = 95},
-               {"rds-002", 20, .cpu = 92, .vcpus = 6},
-               {"rds-003", 20, .cpu = 99, .vcpus = 8},
-               {"rds-004", 20, .cpu = 90, .vcpus = 2},
-               {"rds-005", 0, .cpu = 89}},
-     .expect = {"peak: rds-001 CPU 95% >= 90% with 4 vCPUs: resize rds-001 to 8 vCPUs",
-                "peak: rds-002 CPU 92% >= 90% with 6 vCPUs: resize rds-002 to 8 vCPUs",
-                "peak: rds-004 CPU 90% >= 90% with 2 vCPUs: resize rds-004 to 4 vCPUs"}},
-    {"memory-bound hosts: memory doubled up to max_memory while the hypervisor has room",
+    /* ---- vertical scaling (P_VERTICAL: see VERTICAL) ---- */
+    {"CPU over its mark for grow_after: one step of vcpu_step, up to max_vcpus and the domain's "
+     "maximum; a shorter spike changes nothing",
      P_VERTICAL, PEAK,
-     .hosts = {{"rds-001", 20, .mem = 95},
-               {"rds-002", 20, .mem = 91, .mem_gib = 24},
-               {"rds-003", 20, .mem = 93},
-               {"rds-004", 20, .mem = 99}},
-     .free_gib = {30},
-     .expect = {"peak: rds-001 memory 95% >= 90% with 16384M: resize rds-001 to 32768M",
-                "peak: rds-002 memory 91% >= 90% with 24576M: resize rds-002 to 32768M",
-                "peak: rds-003 memory 93% >= 90%, but its hypervisor has 6144M free: no resize",
-                "peak: rds-004 memory 99% >= 90%, but its hypervisor has 6144M free: no resize"}},
+     .hosts = {{"rds-001", 20, .cpu = 95, .lasted = 6},
+               {"rds-002", 20, .cpu = 92, .lasted = 5, .vcpus = 7},
+               {"rds-003", 20, .cpu = 99, .lasted = 10, .vcpus = 8},
+               {"rds-004", 20, .cpu = 90, .lasted = 4},
+               {"rds-005", 20, .cpu = 85, .lasted = 9, .vcpus_max = 4}},
+     .expect = {"peak: rds-001 CPU 95% > 80% for 6m with 4 vCPUs: resize rds-001 to 6 vCPUs",
+                "peak: rds-002 CPU 92% > 80% for 5m with 7 vCPUs: resize rds-002 to 8 vCPUs",
+                "peak: rds-005 CPU 85% > 80% for 9m, at its domain's maximum of 4 vCPUs "
+                "(scaling.max_vcpus 8): no resize"}},
+    {"memory available under its mark: memory_step up to max_memory while the hypervisor has "
+     "room",
+     P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 20, .mem = 95, .lasted = 5},
+               {"rds-002", 20, .mem = 92, .lasted = 7, .mem_gib = 30},
+               {"rds-003", 20, .mem = 93, .lasted = 6},
+               {"rds-004", 20, .mem = 99, .lasted = 8}},
+     .free_gib = {10},
+     .expect = {"peak: rds-001 memory available 5% < 10% for 5m with 16384M: resize rds-001 to "
+                "20480M",
+                "peak: rds-002 memory available 8% < 10% for 7m with 30720M: resize rds-002 to "
+                "32768M",
+                "peak: rds-003 memory available 7% < 10% for 6m with 16384M: resize rds-003 to "
+                "20480M",
+                "peak: rds-004 memory available 1% < 10% for 8m with 16384M, but its hypervisor "
+                "has 0M free: no memory added"}},
+    {"CPU and memory short on one host: one resize with both", P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 20, .cpu = 95, .mem = 95, .lasted = 6}, {"rds-002", 20}},
+     .expect = {"peak: rds-001 CPU 95% > 80% for 6m with 4 vCPUs and memory available 5% < 10% "
+                "for 6m with 16384M: resize rds-001 to 6 vCPUs and 20480M"}},
+    {"a host's resize cooldown holds its next step back, with a note", P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 20, .cpu = 95, .lasted = 12, .vcpus = 6, .resized_ago = 4},
+               {"rds-002", 20, .cpu = 95, .lasted = 12, .vcpus = 6, .resized_ago = 11}},
+     .expect = {"peak: rds-001 CPU 95% > 80% for 12m with 6 vCPUs: no resize before 10:06:00 "
+                "(scaling.resize_cooldown 600s)",
+                "peak: rds-002 CPU 95% > 80% for 12m with 6 vCPUs: resize rds-002 to 8 vCPUs"}},
+    {"the hypervisor's free vCPUs (CPUs x cpu_overcommit less those running) hold a hot-add back",
+     P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 20, .cpu = 95, .lasted = 6}, {"rds-002", 20, .cpu = 95, .lasted = 6}},
+     .cpus = {4}, .vcpus_used = {14},
+     .expect = {"peak: rds-001 CPU 95% > 80% for 6m with 4 vCPUs: resize rds-001 to 6 vCPUs",
+                "peak: rds-002 CPU 95% > 80% for 6m with 4 vCPUs, but its hypervisor has 0 "
+                "vCPUs free (4 CPUs x scaling.cpu_overcommit 4): no vCPU added"}},
+    {"an idle grown host gives back at its next boot, down to the farm's size: never live, never "
+     "below, never twice",
+     P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 20, .cpu = 5, .lasted = 31, .vcpus = 8},
+               {"rds-002", 20, .cpu = 5, .lasted = 40, .vcpus = 8, .boot_vcpus = 4},
+               {"rds-003", 20, .cpu = 3, .lasted = 60},
+               {"rds-004", 20, .cpu = 50, .mem = 20, .lasted = 35, .mem_gib = 24},
+               {"rds-005", 20, .cpu = 10, .lasted = 29, .vcpus = 8}},
+     .expect = {"peak: rds-001 CPU 5% < 20% for 31m with 8 vCPUs: resize rds-001 to 4 vCPUs at "
+                "next boot",
+                "peak: rds-004 memory available 80% > 50% for 35m with 24576M: resize rds-004 to "
+                "16384M at next boot"}},
+    {"a phase with resize = \"shrink\" grows no host, and still gives back", P_VERTICAL, OFF_PEAK,
+     .hosts = {{"rds-001", 20, .cpu = 95, .lasted = 10},
+               {"rds-002", 20, .cpu = 5, .lasted = 40, .vcpus = 8}},
+     .expect = {"off_peak: rds-002 CPU 5% < 20% for 40m with 8 vCPUs: resize rds-002 to 4 vCPUs "
+                "at next boot"}},
+    {"memory unknown (no balloon statistics): never short, never idle", P_VERTICAL, PEAK,
+     .hosts = {{"rds-001", 20, .mem = 99, .lasted = 30, .unknown = 2},
+               {"rds-002", 20, .mem = 1, .lasted = 60, .mem_gib = 24, .unknown = 2}}},
     {"no vertical limits in the policy: no resize", P_BASE, PEAK,
-     .hosts = {{"rds-001", 20, .cpu = 99, .mem = 99}, {"rds-002", 20}}},
+     .hosts = {{"rds-001", 20, .cpu = 99, .mem = 99, .lasted = 60}, {"rds-002", 20}}},
     {"resize and clone in one tick: the resize comes first", P_VERTICAL, PEAK,
-     .hosts = {{"rds-001", 25, .cpu = 95}, {"rds-002", 25}},
-     .expect = {"peak: rds-001 CPU 95% >= 90% with 4 vCPUs: resize rds-001 to 8 vCPUs",
+     .hosts = {{"rds-001", 25, .cpu = 95, .lasted = 6}, {"rds-002", 25}},
+     .expect = {"peak: rds-001 CPU 95% > 80% for 6m with 4 vCPUs: resize rds-001 to 6 vCPUs",
                 "peak: 50 sessions / (2 hosts x 25) = 100% > 80%: clone rds-003 on " HV1}},
+
+    /* ---- the load beyond sessions (P_SIGNALS: sessions, CPU, memory at 80%) ---- */
+    {"CPU decides a scale-out that the sessions would not, and the rule says so", P_SIGNALS, PEAK,
+     .hosts = {{"rds-001", 10, .cpu = 90, .mem = 50},
+               {"rds-002", 10, .cpu = 90, .mem = 50},
+               {"rds-003", 10, .cpu = 90, .mem = 50},
+               {"rds-004", 10, .cpu = 90, .mem = 50}},
+     .expect = {"peak: CPU 90% on 4 hosts decides (sessions 40%, memory 40%) > 80%: clone "
+                "rds-005 on " HV1}},
+    {"memory decides, weighted", P_SIGNALS, RAMP_UP,
+     .hosts = {{"rds-001", 3, .cpu = 10, .mem = 90},
+               {"rds-002", 3, .cpu = 10, .mem = 90},
+               {"rds-003", 2, .cpu = 10, .mem = 90},
+               {"rds-004", 2, .cpu = 10, .mem = 90}},
+     .expect = {"ramp_up: memory 90% used on 4 hosts x 80% = 72% decides (sessions 10%, CPU 10%) > "
+                "60%: clone rds-005 on " HV1,
+                "ramp_up: 0 standby < 1: clone rds-006 as standby on " HV1}},
+    {"every counted signal under the low mark: a drain, by the one that needs the most hosts",
+     P_SIGNALS, PEAK,
+     .hosts = {{"rds-001", 3, .cpu = 30, .mem = 20},
+               {"rds-002", 3, .cpu = 30, .mem = 20},
+               {"rds-003", 2, .cpu = 30, .mem = 20},
+               {"rds-004", 2, .cpu = 30, .mem = 20}},
+     .expect = {"peak: CPU 30% on 4 hosts decides (sessions 10%, memory 16%) < 70% (80% - 10): "
+                "rds-004 has 2 sessions, the fewest (breadth): drain rds-004"}},
+    {"one signal over the low mark keeps every host", P_SIGNALS, PEAK,
+     .hosts = {{"rds-001", 3, .cpu = 30, .mem = 95},
+               {"rds-002", 3, .cpu = 30, .mem = 95},
+               {"rds-003", 2, .cpu = 30, .mem = 95},
+               {"rds-004", 2, .cpu = 30, .mem = 95}}},
+    {"CPU or memory unknown on a host in service: never taken as idle, no scale-in", P_SIGNALS,
+     PEAK,
+     .hosts = {{"rds-001", 3, .cpu = 30, .mem = 20},
+               {"rds-002", 3, .cpu = 30, .mem = 20, .unknown = 1},
+               {"rds-003", 2, .cpu = 30, .mem = 20, .unknown = 2},
+               {"rds-004", 2, .cpu = 30, .mem = 20, .unknown = 2}},
+     .expect = {"peak: CPU unknown on 1 host: no scale-in",
+                "peak: memory unknown on 2 hosts: no scale-in"}},
 };
 
 /* Scenarios the planner once got wrong, kept as regression tests. */

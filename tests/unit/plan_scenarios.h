@@ -1,6 +1,6 @@
 /* plan_scenarios.h - the planner's scenarios, for test_plan.c.
  *
- * Each scenario: a policy (one of four, all variations of one base), an
+ * Each scenario: a policy (one of five, all variations of one base), an
  * observed farm (hosts with state, run state, sessions, hypervisor, since
  * when; free memory per hypervisor; the last scale-out and scale-in), a local
  * time, and the exact action lines gf_action_line prints, in order.  Sequences
@@ -13,7 +13,7 @@
 
 #include "plan/plan.h"
 
-enum { P_BASE, P_NO_SESSIONS, P_TWO, P_VERTICAL, NPOLICIES };
+enum { P_BASE, P_NO_SESSIONS, P_TWO, P_VERTICAL, P_SIGNALS, NPOLICIES };
 
 /* The policies' texts, by the enum above. */
 extern const char *const policy_texts[NPOLICIES];
@@ -32,7 +32,12 @@ struct host {
     int admin_drain; /* draining: an admin drained it (vmctl farm drain); 2: not told yet */
     int vcpus;       /* 0: 4 */
     int mem_gib;     /* 0: 16 */
-    int cpu, mem;    /* percent in use */
+    int cpu, mem;    /* percent in use (smoothed), CPU and memory */
+    int unknown;     /* 1: CPU unknown, 2: memory unknown (the guest reports no balloon), 3: both */
+    int lasted;      /* minutes the CPU and memory figures have been past the policy's marks */
+    int resized_ago; /* minutes since Goldfarm last resized it; 0: never */
+    int vcpus_max;   /* the domain's maximum vCPUs; 0: not known */
+    int boot_vcpus;  /* a smaller vCPU count waiting for its next boot; 0: none */
 };
 
 struct scenario {
@@ -44,6 +49,8 @@ struct scenario {
     int spread;      /* ... this many sessions spread evenly (the first get the rest) */
     struct host hosts[12];
     int free_gib[GF_MAX_HYPERVISORS]; /* all 0: 256 GiB each */
+    int cpus[GF_MAX_HYPERVISORS];     /* physical CPUs; 0: not known */
+    int vcpus_used[GF_MAX_HYPERVISORS];
     int unreachable[GF_MAX_HYPERVISORS];
     int out_ago, in_ago; /* seconds since the last scale-out / scale-in; 0: never */
     const char *expect[16];

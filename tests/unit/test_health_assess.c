@@ -40,7 +40,7 @@ static void farm_of(struct gf_farm_obs *farm, struct gf_host_obs *hosts, int n)
         hosts[i].state = GF_HS_ACTIVE;
         hosts[i].vcpus = 2;
         hosts[i].sessions = hosts[i].active_sessions = 1;
-        hosts[i].cpu_pct = hosts[i].mem_pct = -1;
+        hosts[i].cpu_pct = hosts[i].mem_avail_pct = -1;
     }
     farm->hosts = hosts;
     farm->nhosts = n;

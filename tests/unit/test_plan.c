@@ -58,6 +58,16 @@ static time_t parse_utc(const char *text)
     return timegm(&tm);
 }
 
+/* H's since-times: each of its figures past the policy P's mark since
+ * SINCE (as the reconcile layer would have them). */
+static void usage_since(const struct gf_policy *p, struct gf_host_obs *h, time_t since)
+{
+    h->cpu_high_since = h->cpu_pct >= 0 && h->cpu_pct > p->cpu_above ? since : 0;
+    h->cpu_low_since = h->cpu_pct >= 0 && h->cpu_pct < p->cpu_below ? since : 0;
+    h->mem_low_since = h->mem_avail_pct >= 0 && h->mem_avail_pct < p->memory_below ? since : 0;
+    h->mem_high_since = h->mem_avail_pct >= 0 && h->mem_avail_pct > p->memory_above ? since : 0;
+}
+
 /* Fill OBS (room for 32 hosts) with scenario S's farm at NOW. */
 static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs *obs,
                        struct gf_farm_obs *farm)
@@ -75,6 +85,7 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         h->sessions = h->active_sessions = s->spread / s->spread_n + (i < s->spread % s->spread_n);
         h->vcpus = 4;
         h->memory_kib = 16ULL << 20;
+        h->cpu_pct = h->mem_avail_pct = -1;
         h->since = now - 86400;
         h->image_version = 1;
     }
@@ -98,8 +109,12 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         }
         h->vcpus = d->vcpus ? d->vcpus : 4;
         h->memory_kib = (unsigned long long)(d->mem_gib ? d->mem_gib : 16) << 20;
-        h->cpu_pct = d->cpu;
-        h->mem_pct = d->mem;
+        h->cpu_pct = d->unknown & 1 ? -1 : d->cpu;
+        h->mem_avail_pct = d->unknown & 2 ? -1 : 100 - d->mem;
+        usage_since(p, h, now - (time_t)d->lasted * 60);
+        h->resized = d->resized_ago ? now - (time_t)d->resized_ago * 60 : 0;
+        h->vcpus_max = d->vcpus_max;
+        h->boot_vcpus = d->boot_vcpus;
         h->since = now - (time_t)d->ago * 60;
         h->logoff_sent = d->logoff_sent;
         h->admin_drain = d->admin_drain;
@@ -114,6 +129,8 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
     for (int i = 0; i < p->nhypervisors; i++) {
         farm->hv[i].reachable = !s->unreachable[i];
         farm->hv[i].free_kib = (unsigned long long)(any_free ? s->free_gib[i] : 256) << 20;
+        farm->hv[i].cpus = s->cpus[i];
+        farm->hv[i].vcpus_used = s->vcpus_used[i];
     }
     farm->last_scale_out = s->out_ago ? now - s->out_ago : 0;
     farm->last_scale_in = s->in_ago ? now - s->in_ago : 0;
