@@ -133,6 +133,9 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
                                   .journal = ctx->journal,
                                   .vcpus = p->vcpus,
                                   .memory_kib = p->memory_kib,
+                                  /* room for the vertical rules to grow it live */
+                                  .max_vcpus = p->max_vcpus,
+                                  .max_memory_kib = p->max_memory_kib,
                                   .now = ctx->now,
                                   .image_version = a->version};
         struct gf_identity id;
@@ -175,13 +178,13 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
         ret = quarantine(ctx, dom, h, reason);
         break;
     case GF_ACT_RESIZE: {
+        /* live: now and in its definition; at next boot: its definition only */
         struct gf_resize r = {.vcpus = (unsigned int)a->vcpus,
                               .memory_kib = a->memory_kib,
-                              .live = virDomainIsActive(dom) == 1,
+                              .live = a->resize_at == GF_RESIZE_LIVE && virDomainIsActive(dom) == 1,
                               .config = 1};
-        ret = gf_resize(dom, &r);
-        if (ret == 0)
-            ret = gf_meta_set_state(dom, GF_HS_KEEP, reason, ctx->now);
+        if ((ret = gf_resize(dom, &r)) == 0)
+            ret = act_mark_resized(dom, a, reason, ctx->now);
         break;
     }
     case GF_ACT_DRAIN:

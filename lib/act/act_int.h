@@ -20,6 +20,11 @@ int act_mark_time(virDomainPtr dom, enum act_mark which, time_t now);
 /* Mark DOM draining since NOW, drained by BY, for REASON.  0 or -1. */
 int act_mark_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, time_t now);
 
+/* Mark DOM resized by A at NOW, for REASON: when (its resize cooldown),
+ * and the size its definition has for its next boot when A shrinks it
+ * there (a live resize clears that).  0 or -1 with an error. */
+int act_mark_resized(virDomainPtr dom, const struct gf_action *a, const char *reason, time_t now);
+
 /* Carry out A, an action on the farm (roll-out record, promote, breaker,
  * ready mark, notify) of PLAN.  0 or -1 with an error. */
 int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const struct gf_action *a);

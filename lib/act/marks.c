@@ -1,6 +1,9 @@
 /* marks.c - the marks a drain leaves in a host's metadata: draining, by
- * whom, and when its users were told and logged off. */
+ * whom, and when its users were told and logged off; and a resize's: when,
+ * and the size waiting for the host's next boot. */
 #include "act/act_int.h"
+
+#include <stdio.h>
 
 #include "base/error.h"
 #include "model/meta.h"
@@ -32,5 +35,27 @@ int act_mark_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, 
     if (gf_meta_set_state(dom, GF_HS_DRAINING, reason, now) < 0 || gf_meta_get(dom, &m) != 1)
         return -1;
     m.drained_by = by;
+    return gf_meta_set(dom, &m);
+}
+
+/* Mark DOM resized by A at NOW, for REASON: a live resize's new size is in
+ * its definition too (no smaller size waits for its boot any more); a
+ * resize at next boot is that size.  0 or -1 with an error. */
+int act_mark_resized(virDomainPtr dom, const struct gf_action *a, const char *reason, time_t now)
+{
+    struct gf_meta m;
+    int managed = gf_meta_get(dom, &m), boot = a->resize_at == GF_RESIZE_NEXT_BOOT;
+
+    if (managed <= 0) {
+        if (!managed)
+            gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
+        return -1;
+    }
+    m.resized = now;
+    if (a->vcpus)
+        m.boot_vcpus = boot ? (unsigned int)a->vcpus : 0;
+    if (a->memory_kib)
+        m.boot_memory_kib = boot ? a->memory_kib : 0;
+    snprintf(m.reason, sizeof(m.reason), "%s", reason);
     return gf_meta_set(dom, &m);
 }

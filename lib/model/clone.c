@@ -297,6 +297,8 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
                                   .meta = &meta,
                                   .vcpus = opts->vcpus,
                                   .memory_kib = opts->memory_kib,
+                                  .max_vcpus = opts->max_vcpus,
+                                  .max_memory_kib = opts->max_memory_kib,
                                   .seed = opts->identity ? seed.path : NULL};
     /* the domain is written down before it exists: recovery finds it by
      * its UUID and knows it by the tag in its metadata */

@@ -12,19 +12,21 @@ struct gf_journal;
 struct gf_identity; /* model/seed.h */
 
 struct gf_clone_opts {
-    const char *farm;              /* the farm the clone joins; NULL or "" for none */
-    int full;                      /* copy the disks instead of overlaying them */
-    int start;                     /* start the clone once defined */
-    int progress;                  /* show copy progress on stderr (a terminal) */
-    enum gf_host_state state;      /* its host state in the metadata (0: active) */
-    const char *reason;            /* why it was made (NULL: "linked clone" / "full clone") */
-    struct gf_journal *journal;    /* record the clone while in flight (may be NULL) */
-    int vcpus;                     /* the clone's vCPUs (0: the gold's) */
-    unsigned long long memory_kib; /* its memory (0: the gold's) */
-    time_t now;                    /* when, for its metadata (0: the clock) */
-    const char *replaces;          /* the failed host it replaces (NULL: none) */
-    const char *supersedes;        /* the old host it takes over from in a roll-out (NULL: none) */
-    unsigned int image_version;    /* the version to clone (0: the promoted one) */
+    const char *farm;                  /* the farm the clone joins; NULL or "" for none */
+    int full;                          /* copy the disks instead of overlaying them */
+    int start;                         /* start the clone once defined */
+    int progress;                      /* show copy progress on stderr (a terminal) */
+    enum gf_host_state state;          /* its host state in the metadata (0: active) */
+    const char *reason;                /* why it was made (NULL: "linked clone" / "full clone") */
+    struct gf_journal *journal;        /* record the clone while in flight (may be NULL) */
+    int vcpus;                         /* the clone's vCPUs (0: the gold's) */
+    unsigned long long memory_kib;     /* its memory (0: the gold's) */
+    int max_vcpus;                     /* its domain's maximum vCPUs, at least (0: as VCPUS) */
+    unsigned long long max_memory_kib; /* its domain's maximum memory (0: MEMORY_KIB) */
+    time_t now;                        /* when, for its metadata (0: the clock) */
+    const char *replaces;              /* the failed host it replaces (NULL: none) */
+    const char *supersedes;     /* the old host it takes over from in a roll-out (NULL: none) */
+    unsigned int image_version; /* the version to clone (0: the promoted one) */
     const struct gf_identity *identity; /* give the clone a NoCloud seed (NULL: none) */
 };
 

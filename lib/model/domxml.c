@@ -261,28 +261,36 @@ static int new_metadata(xmlDocPtr doc, xmlNodePtr root, const struct gf_meta *me
     return 0;
 }
 
-/* Set the vCPUs and memory SPEC asks for (a vCPU count raises the maximum
- * when needed; memory sets both maximum and current). */
+/* Set the vCPUs and memory SPEC asks for: a vCPU count raises the maximum
+ * when needed (to SPEC's maximum, when larger); memory sets the current
+ * size, and the maximum to it or to SPEC's maximum memory when larger (the
+ * balloon holds the rest back until a resize gives it out). */
 static void new_size(xmlNodePtr root, const struct gf_clone_spec *spec)
 {
-    char text[32];
+    char text[32], max_text[32];
     xmlNodePtr n;
 
     if (spec->vcpus) {
+        int want = spec->max_vcpus > spec->vcpus ? spec->max_vcpus : spec->vcpus;
         snprintf(text, sizeof(text), "%d", spec->vcpus);
+        snprintf(max_text, sizeof(max_text), "%d", want);
         if ((n = child(root, "vcpu"))) {
             xmlChar *max = xmlNodeGetContent(n);
-            if (!max || atoi((const char *)max) < spec->vcpus)
-                xmlNodeSetContent(n, BAD_CAST text);
+            if (!max || atoi((const char *)max) < want)
+                xmlNodeSetContent(n, BAD_CAST max_text);
             xmlFree(max);
             xmlSetProp(n, BAD_CAST "current", BAD_CAST text);
         } else {
-            xmlNewTextChild(root, NULL, BAD_CAST "vcpu", BAD_CAST text);
+            n = xmlNewTextChild(root, NULL, BAD_CAST "vcpu", BAD_CAST max_text);
+            xmlSetProp(n, BAD_CAST "current", BAD_CAST text);
         }
     }
     if (spec->memory_kib) {
+        unsigned long long max =
+            spec->max_memory_kib > spec->memory_kib ? spec->max_memory_kib : spec->memory_kib;
         snprintf(text, sizeof(text), "%llu", spec->memory_kib);
-        set_child_text(root, "memory", text);
+        snprintf(max_text, sizeof(max_text), "%llu", max);
+        set_child_text(root, "memory", max_text);
         set_child_text(root, "currentMemory", text);
         xmlSetProp(child(root, "memory"), BAD_CAST "unit", BAD_CAST "KiB");
         xmlSetProp(child(root, "currentMemory"), BAD_CAST "unit", BAD_CAST "KiB");

@@ -27,11 +27,14 @@ struct gf_clone_spec {
     const char *name;            /* the clone's domain name */
     const struct gf_disk *disks; /* new path and format for each gold disk, by target */
     size_t ndisks;
-    const struct gf_meta *meta;    /* the clone's Goldfarm metadata */
-    const char *uuid;              /* its UUID (NULL: a new random one) */
-    int vcpus;                     /* 0: keep the gold's */
-    unsigned long long memory_kib; /* 0: keep the gold's */
-    const char *seed;              /* its NoCloud seed's file, attached read-only; NULL: none */
+    const struct gf_meta *meta;        /* the clone's Goldfarm metadata */
+    const char *uuid;                  /* its UUID (NULL: a new random one) */
+    int vcpus;                         /* 0: keep the gold's */
+    unsigned long long memory_kib;     /* 0: keep the gold's */
+    int max_vcpus;                     /* the maximum vCPUs, at least (0: VCPUS or the gold's) */
+    unsigned long long max_memory_kib; /* the maximum memory, above MEMORY_KIB (0: the same):
+                                          the balloon gives the rest out */
+    const char *seed;                  /* its NoCloud seed's file, attached read-only; NULL: none */
 };
 
 /* Derive a clone's domain XML from GOLD_XML (an inactive definition): new

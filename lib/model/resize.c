@@ -1,6 +1,10 @@
 /* resize.c - changing a host's vCPUs and memory. */
 #include "model/resize.h"
 
+#include <time.h>
+
+#include <libvirt/virterror.h>
+
 #include "base/error.h"
 #include "base/log.h"
 #include "base/size.h"
@@ -52,12 +56,43 @@ static int check_limits(virDomainPtr dom, const struct gf_resize *r, unsigned in
     return 0;
 }
 
+/* Bring DOM's vCPUs online in its guest up to VCPUS, through its guest
+ * agent (virDomainSetVcpusFlags with VIR_DOMAIN_VCPU_GUEST): a hot-added
+ * vCPU is offline in a guest that has no rule of its own to online it (a
+ * Linux guest without udev's).  The guest may take a moment to see the new
+ * vCPU: asked again every 100 ms for up to a second.  Best effort: a note
+ * says when it did not happen. */
+static void online_in_guest(virDomainPtr dom, unsigned int vcpus)
+{
+    const char *host = virDomainGetName(dom);
+    int online = -1;
+
+    for (int i = 0; i < 10; i++) {
+        struct timespec nap = {0, 100 * 1000 * 1000};
+        if ((online = virDomainGetVcpusFlags(dom, VIR_DOMAIN_VCPU_GUEST)) < 0)
+            break; /* no guest agent: the guest onlines them itself, or not */
+        if ((unsigned int)online >= vcpus)
+            break;
+        virDomainSetVcpusFlags(dom, vcpus, VIR_DOMAIN_VCPU_GUEST);
+        nanosleep(&nap, NULL);
+    }
+    if (online < 0)
+        gf_note("%s: its guest agent cannot tell its online vCPUs (%s): the guest onlines new "
+                "ones itself, or not",
+                host, virGetLastErrorMessage());
+    else if ((unsigned int)online < vcpus)
+        gf_note("%s: %d of %u vCPUs online in the guest", host, online, vcpus);
+    else
+        gf_note("%s: %u vCPUs online in the guest", host, vcpus);
+    virResetLastError();
+}
+
 int gf_resize(virDomainPtr dom, const struct gf_resize *r)
 {
     const char *host = virDomainGetName(dom);
     int active = virDomainIsActive(dom);
     unsigned int flags = 0;
-    int live, old_vcpus = 0;
+    int live, old_vcpus = 0, old_live = 0;
     char size[32];
 
     if (active < 0) {
@@ -80,6 +115,7 @@ int gf_resize(virDomainPtr dom, const struct gf_resize *r)
     if (check_limits(dom, r, flags, live) < 0)
         return -1;
     if (r->vcpus) {
+        old_live = live ? virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_LIVE) : 0;
         old_vcpus = virDomainGetVcpusFlags(dom, flags ? flags & VIR_DOMAIN_AFFECT_CONFIG
                                                             ? VIR_DOMAIN_AFFECT_CONFIG
                                                             : VIR_DOMAIN_AFFECT_LIVE
@@ -89,13 +125,25 @@ int gf_resize(virDomainPtr dom, const struct gf_resize *r)
             return -1;
         }
         gf_note("%s: %u vCPUs%s", host, r->vcpus, live ? " (live)" : " (from next boot)");
+        if (live && r->vcpus > (unsigned int)old_live)
+            online_in_guest(dom, r->vcpus);
     }
     if (r->memory_kib) {
         if (virDomainSetMemoryFlags(dom, r->memory_kib, flags) < 0) {
             gf_err_virt("setting the memory of '%s'", host);
-            if (r->vcpus && old_vcpus > 0 &&
-                virDomainSetVcpusFlags(dom, (unsigned int)old_vcpus, flags) == 0)
+            /* vCPUs added live stay (removing them live is what is refused
+             * above); the definition goes back */
+            if (live && r->vcpus > (unsigned int)old_live) {
+                if (r->config && old_vcpus > 0 &&
+                    virDomainSetVcpusFlags(dom, (unsigned int)old_vcpus,
+                                           VIR_DOMAIN_AFFECT_CONFIG) == 0)
+                    gf_note("%s: vCPUs set back to %d in its definition; the %u running stay "
+                            "until it restarts",
+                            host, old_vcpus, r->vcpus);
+            } else if (r->vcpus && old_vcpus > 0 &&
+                       virDomainSetVcpusFlags(dom, (unsigned int)old_vcpus, flags) == 0) {
                 gf_note("%s: vCPUs set back to %d", host, old_vcpus);
+            }
             return -1;
         }
         gf_size_format(r->memory_kib, size, sizeof(size));

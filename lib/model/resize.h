@@ -16,7 +16,10 @@ struct gf_resize {
  * before anything changes: a count past the maximum, zero, or removing vCPUs
  * from a running host (unreliable without guest cooperation, and under TCG
  * it can crash QEMU) are GF_ERR_INPUT.  When the second of two changes
- * fails, the first is undone.  Returns 0 or -1 with an error. */
+ * fails, the first is undone (vCPUs added to a running host stay running:
+ * only its definition goes back).  vCPUs added to a running host are brought
+ * online in its guest through its guest agent, when it answers (a note
+ * says how many are).  Returns 0 or -1 with an error. */
 int gf_resize(virDomainPtr dom, const struct gf_resize *r);
 
 #endif
