@@ -17,7 +17,11 @@
 #include "base/escape.h"
 #include "base/textfile.h"
 
-#define MAX_COLS 5
+#define MAX_COLS 7
+
+/* The optional columns, in the order a header may have them. */
+enum col { COL_ACTIVE, COL_CPU, COL_MEMORY, COL_EVENT, NCOLS };
+static const char *const col_names[NCOLS] = {"active", "cpu", "memory", "event"};
 
 /* ZONE as a GLib time zone (NULL or "": UTC), a new reference, or NULL
  * when the system's zone data has no such zone.  No TZ, no tzset: the zone
@@ -135,10 +139,10 @@ static int split(char *line, char **cols)
     return n;
 }
 
-/* A whole number from 0 to GF_TRACE_MAX_SESSIONS from TEXT into *N: 0, -1
- * not a number, -2 negative, -3 too large.  Checked digit by digit: no
- * arithmetic past the limit. */
-static int count(const char *text, int *n)
+/* A whole number from 0 to MAX from TEXT into *N: 0, -1 not a number, -2
+ * negative, -3 too large.  Checked digit by digit: no arithmetic past the
+ * limit. */
+static int count(const char *text, int max, int *n)
 {
     const char *c = text + (text[0] == '-');
     long long v = 0;
@@ -148,12 +152,12 @@ static int count(const char *text, int *n)
     for (; *c; c++) {
         if (*c < '0' || *c > '9')
             return -1;
-        if (v <= GF_TRACE_MAX_SESSIONS)
+        if (v <= max)
             v = v * 10 + (*c - '0');
     }
     if (text[0] == '-')
         return v ? -2 : -1;
-    if (v > GF_TRACE_MAX_SESSIONS)
+    if (v > max)
         return -3;
     *n = (int)v;
     return 0;
@@ -203,9 +207,28 @@ static int version_event(const char *ev, struct gf_trace_row *r)
     return -1;
 }
 
-/* Parse one data row COLS (N of them) at LINE into R.  0 or -1. */
-static int parse_row(struct gf_trace *tr, GTimeZone *tz, char **cols, int n, int ncols, int line,
-                     struct gf_trace_row *r)
+/* Parse the figure of column NAME, TEXT, as a whole number from 0 to MAX
+ * into *V, at LINE of TR.  0 or -1 with the error. */
+static int figure(const struct gf_trace *tr, int line, const char *name, const char *text, int max,
+                  int *v)
+{
+    char esc[GF_ESC_LEN];
+    int rc = count(text, max, v);
+
+    if (rc == -2)
+        return bad(tr->file, line, "negative %s (%s)", name, text);
+    if (rc == -3)
+        return bad(tr->file, line, "%s %s: more than %d", name, text, max);
+    if (rc < 0)
+        return bad(tr->file, line, "%s '%s' is not a whole number", name,
+                   gf_esc(text, esc, sizeof(esc)));
+    return 0;
+}
+
+/* Parse one data row COLS (N of them) at LINE into R; AT holds the
+ * optional columns' places (-1: absent).  0 or -1. */
+static int parse_row(struct gf_trace *tr, GTimeZone *tz, char **cols, int n, int ncols,
+                     const int *at, int line, struct gf_trace_row *r)
 {
     char e1[GF_ESC_LEN], e2[GF_ESC_LEN];
     const char *f = tr->file;
@@ -215,7 +238,7 @@ static int parse_row(struct gf_trace *tr, GTimeZone *tz, char **cols, int n, int
         return bad(f, line, "%d column%s, but the header has %d", n, n == 1 ? "" : "s", ncols);
     memset(r, 0, sizeof(*r));
     r->line = line;
-    r->active = -1;
+    r->active = r->cpu = r->memory_mib = -1;
     if (parse_time(cols[0], tz, &r->t) < 0)
         return bad(f, line, "timestamp '%s' is not YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]",
                    gf_esc(cols[0], e1, sizeof(e1)));
@@ -229,26 +252,32 @@ static int parse_row(struct gf_trace *tr, GTimeZone *tz, char **cols, int n, int
                    gf_esc(cols[1], e1, sizeof(e1)), tr->farm_line,
                    gf_esc(tr->farm, e2, sizeof(e2)));
     }
-    if ((rc = count(cols[2], &r->sessions)) == -2)
+    if ((rc = count(cols[2], GF_TRACE_MAX_SESSIONS, &r->sessions)) == -2)
         return bad(f, line, "negative sessions (%s)", cols[2]);
     if (rc == -3)
         return bad(f, line, "sessions %s: more than %d", cols[2], GF_TRACE_MAX_SESSIONS);
     if (rc < 0)
         return bad(f, line, "sessions '%s' is not a whole number", gf_esc(cols[2], e1, sizeof(e1)));
     if (tr->has_active) {
-        if ((rc = count(cols[3], &r->active)) == -2)
-            return bad(f, line, "negative active sessions (%s)", cols[3]);
+        if ((rc = count(cols[at[COL_ACTIVE]], GF_TRACE_MAX_SESSIONS, &r->active)) == -2)
+            return bad(f, line, "negative active sessions (%s)", cols[at[COL_ACTIVE]]);
         if (rc == -3)
-            return bad(f, line, "active %s: more than %d", cols[3], GF_TRACE_MAX_SESSIONS);
+            return bad(f, line, "active %s: more than %d", cols[at[COL_ACTIVE]],
+                       GF_TRACE_MAX_SESSIONS);
         if (rc < 0)
             return bad(f, line, "active '%s' is not a whole number",
-                       gf_esc(cols[3], e1, sizeof(e1)));
+                       gf_esc(cols[at[COL_ACTIVE]], e1, sizeof(e1)));
         if (r->active > r->sessions)
             return bad(f, line, "%d active sessions, more than the %d sessions", r->active,
                        r->sessions);
     }
+    if (tr->has_cpu && figure(tr, line, "cpu", cols[at[COL_CPU]], GF_TRACE_MAX_CPU, &r->cpu) < 0)
+        return -1;
+    if (tr->has_memory &&
+        figure(tr, line, "memory", cols[at[COL_MEMORY]], GF_TRACE_MAX_MEMORY, &r->memory_mib) < 0)
+        return -1;
     if (tr->has_event) {
-        const char *ev = cols[ncols - 1];
+        const char *ev = cols[at[COL_EVENT]];
         if (!*ev) {
             r->event = GF_TEV_NONE;
         } else if (strcmp(ev, "crash") == 0) {
@@ -283,9 +312,39 @@ static int parse_row(struct gf_trace *tr, GTimeZone *tz, char **cols, int n, int
     return 0;
 }
 
+/* Read the header COLS (N of them) into TR's has_* flags and AT, the
+ * optional columns' places: timestamp, farm, sessions, then any of the
+ * optional ones, each once and in their order.  0, or -1 when it is not
+ * such a header. */
+static int header(struct gf_trace *tr, char **cols, int n, int *at)
+{
+    static const char *const want[] = {"timestamp", "farm", "sessions"};
+    int next = 0;
+
+    if (n < 3 || n > 3 + NCOLS)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(cols[i], want[i]) != 0)
+            return -1;
+    for (int c = 0; c < NCOLS; c++)
+        at[c] = -1;
+    for (int i = 3; i < n; i++) {
+        while (next < NCOLS && strcmp(cols[i], col_names[next]) != 0)
+            next++;
+        if (next == NCOLS)
+            return -1; /* unknown, repeated or out of order */
+        at[next++] = i;
+    }
+    tr->has_active = at[COL_ACTIVE] >= 0;
+    tr->has_cpu = at[COL_CPU] >= 0;
+    tr->has_memory = at[COL_MEMORY] >= 0;
+    tr->has_event = at[COL_EVENT] >= 0;
+    return 0;
+}
+
 int gf_trace_parse(const char *file, const char *text, const char *zone, struct gf_trace *out)
 {
-    int line = 0, ncols = 0, cap = 0, ret = -1;
+    int line = 0, ncols = 0, cap = 0, ret = -1, at[NCOLS];
     GTimeZone *tz;
 
     memset(out, 0, sizeof(*out));
@@ -315,19 +374,11 @@ int gf_trace_parse(const char *file, const char *text, const char *zone, struct 
         snprintf(whole, sizeof(whole), "%s", s);
         n = split(s, cols);
         if (!ncols) {
-            static const char *const want[] = {"timestamp", "farm", "sessions"};
-            int ok = n >= 3 && n <= 5;
-            for (int i = 0; ok && i < 3; i++)
-                ok = strcmp(cols[i], want[i]) == 0;
-            if (ok && n >= 4) {
-                out->has_active = strcmp(cols[3], "active") == 0;
-                out->has_event = strcmp(cols[n - 1], "event") == 0;
-                ok = out->has_active + out->has_event == n - 3;
-            }
-            if (!ok) {
+            if (header(out, cols, n, at) < 0) {
                 char esc[GF_ESC_LEN];
                 bad(file, line,
-                    "the header must be timestamp,farm,sessions[,active][,event], not '%s'",
+                    "the header must be timestamp,farm,sessions[,active][,cpu][,memory][,event], "
+                    "not '%s'",
                     gf_esc(whole, esc, sizeof(esc)));
                 goto done;
             }
@@ -343,12 +394,13 @@ int gf_trace_parse(const char *file, const char *text, const char *zone, struct 
             }
             out->rows = grown;
         }
-        if (parse_row(out, tz, cols, n, ncols, line, &out->rows[out->nrows]) < 0)
+        if (parse_row(out, tz, cols, n, ncols, at, line, &out->rows[out->nrows]) < 0)
             goto done;
         out->nrows++;
     }
     if (!ncols) {
-        bad(file, line ? line : 1, "no header line (timestamp,farm,sessions[,active][,event])");
+        bad(file, line ? line : 1,
+            "no header line (timestamp,farm,sessions[,active][,cpu][,memory][,event])");
         goto done;
     }
     if (!out->nrows) {

@@ -3,7 +3,7 @@
  * The format (traces/README.md has the reference):
  *
  *   # comments and blank lines anywhere
- *   timestamp,farm,sessions[,active][,event]
+ *   timestamp,farm,sessions[,active][,cpu][,memory][,event]
  *   2026-03-02T08:00,rds,120,96,
  *   2026-03-02T08:05,rds,141,118,crash rds-002
  *
@@ -12,7 +12,10 @@
  * increasing.  farm: the farm's name, the same on every row.  sessions:
  * the farm's logged-in users, a whole number from 0 to 10,000,000.  At most
  * 400 days from the first row to the last.  active (optional
- * column): of those, the active ones.  event (optional column): empty;
+ * column): of those, the active ones.  cpu (optional): the CPU the users
+ * keep busy, in percent of one vCPU (1250: 12.5 vCPUs), from 0 to
+ * 100,000,000.  memory (optional): the guest memory they use, in MiB, from
+ * 0 to 1,000,000,000.  event (optional column): empty;
  * "crash" / "crash HOST": a host crashes at that moment; "version N": an
  * admin seals version N of the farm's image; "bad N": hosts made of
  * version N from then on fail their health checks; "rollout N": an admin asks for a
@@ -30,6 +33,8 @@
 #define GF_TRACE_MAX_BYTES (64 * 1024 * 1024) /* a trace file's size */
 #define GF_TRACE_MAX_SESSIONS 10000000        /* sessions (and active) in one row */
 #define GF_TRACE_MAX_SPAN (400 * 86400)       /* seconds from the first row to the last */
+#define GF_TRACE_MAX_CPU 100000000            /* cpu: percent of one vCPU (a million vCPUs) */
+#define GF_TRACE_MAX_MEMORY 1000000000        /* memory: MiB (about 1 EiB) */
 
 enum gf_trace_event {
     GF_TEV_NONE,
@@ -42,7 +47,9 @@ enum gf_trace_event {
 struct gf_trace_row {
     time_t t;
     int sessions;
-    int active; /* -1: the trace has no active column */
+    int active;     /* -1: the trace has no active column */
+    int cpu;        /* the users' CPU, % of one vCPU; -1: no cpu column */
+    int memory_mib; /* the users' guest memory, MiB; -1: no memory column */
     enum gf_trace_event event;
     char event_host[GF_NAME_MAX + 1]; /* "": the simulator picks the busiest host */
     unsigned int event_version;       /* version, bad, rollout: the version */
@@ -53,7 +60,7 @@ struct gf_trace {
     char file[PATH_MAX];
     char farm[GF_NAME_MAX + 1];
     int farm_line; /* the first data row, where the farm is named */
-    int has_active, has_event;
+    int has_active, has_cpu, has_memory, has_event;
     int resolution; /* the smallest gap between rows, seconds (60 for a single row) */
     struct gf_trace_row *rows;
     int nrows;

@@ -2,8 +2,8 @@
  *
  * For every input: a refused trace has one input error, one line of
  * printable text naming the file, and no rows; an accepted one has rows in
- * strictly increasing time, within the span, with sessions and active
- * sessions in range, and gf_trace_at finds each of them. */
+ * strictly increasing time, within the span, with sessions, active
+ * sessions, CPU and memory in range, and gf_trace_at finds each of them. */
 #include "fuzz.h"
 
 #include "base/error.h"
@@ -38,6 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const struct gf_trace_row *r = &tr.rows[i];
             FUZZ_CHECK(r->sessions >= 0 && r->sessions <= GF_TRACE_MAX_SESSIONS, "sessions");
             FUZZ_CHECK(r->active == -1 || (r->active >= 0 && r->active <= r->sessions), "active");
+            FUZZ_CHECK(tr.has_cpu ? r->cpu >= 0 && r->cpu <= GF_TRACE_MAX_CPU : r->cpu == -1,
+                       "cpu");
+            FUZZ_CHECK(tr.has_memory ? r->memory_mib >= 0 && r->memory_mib <= GF_TRACE_MAX_MEMORY
+                                     : r->memory_mib == -1,
+                       "memory");
             FUZZ_CHECK(!i || r->t > tr.rows[i - 1].t, "time not increasing");
             FUZZ_CHECK(!i || r->t - tr.rows[i - 1].t >= tr.resolution, "a gap under resolution");
             FUZZ_CHECK(r->t - tr.rows[0].t <= GF_TRACE_MAX_SPAN, "past the span");

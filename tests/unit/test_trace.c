@@ -49,6 +49,44 @@ static void parses_a_good_trace(void **state)
     gf_trace_free(&tr);
 }
 
+/* The CPU and memory columns, each optional, between active and event;
+ * a trace without them has neither (-1). */
+static void reads_cpu_and_memory_columns(void **state)
+{
+    struct gf_trace tr;
+
+    (void)state;
+    assert_int_equal(gf_trace_parse("t.csv",
+                                    "timestamp,farm,sessions,active,cpu,memory,event\n"
+                                    "2026-03-02T08:00,rds,10,8,1250,20480,\n"
+                                    "2026-03-02T08:05,rds,12,12,0,0,crash\n",
+                                    "UTC", &tr),
+                     0);
+    assert_true(tr.has_active && tr.has_cpu && tr.has_memory && tr.has_event);
+    assert_int_equal(tr.rows[0].cpu, 1250);
+    assert_int_equal(tr.rows[0].memory_mib, 20480);
+    assert_int_equal(tr.rows[1].cpu, 0);
+    assert_int_equal(tr.rows[1].event, GF_TEV_CRASH);
+    gf_trace_free(&tr);
+    assert_int_equal(gf_trace_parse("t.csv",
+                                    "timestamp,farm,sessions,memory\n"
+                                    "2026-03-02T08:00,rds,10,512\n",
+                                    "UTC", &tr),
+                     0);
+    assert_false(tr.has_cpu);
+    assert_true(tr.has_memory);
+    assert_int_equal(tr.rows[0].cpu, -1);
+    assert_int_equal(tr.rows[0].active, -1);
+    assert_int_equal(tr.rows[0].memory_mib, 512);
+    gf_trace_free(&tr);
+    assert_int_equal(
+        gf_trace_parse("t.csv", "timestamp,farm,sessions\n2026-03-02T08:00,rds,10\n", "UTC", &tr),
+        0);
+    assert_int_equal(tr.rows[0].cpu, -1);
+    assert_int_equal(tr.rows[0].memory_mib, -1);
+    gf_trace_free(&tr);
+}
+
 static void local_times_follow_the_zone(void **state)
 {
     struct gf_trace tr;
@@ -131,15 +169,30 @@ static void refuses_bad_traces(void **state)
             "bad.csv:2: timestamp '2026-02-30T08:05' is not YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]");
     refused(HEAD "2026-03-02T08:05,r/ds,1\n", "bad.csv:2: farm 'r/ds' is not a farm name");
     refused("time,farm,sessions\n2026-03-02T08:05,rds,1\n",
-            "bad.csv:1: the header must be timestamp,farm,sessions[,active][,event], not "
-            "'time,farm,sessions'");
+            "bad.csv:1: the header must be "
+            "timestamp,farm,sessions[,active][,cpu][,memory][,event], not 'time,farm,sessions'");
+    refused("timestamp,farm,sessions,memory,cpu\n2026-03-02T08:05,rds,3,4,5\n",
+            "bad.csv:1: the header must be "
+            "timestamp,farm,sessions[,active][,cpu][,memory][,event], not "
+            "'timestamp,farm,sessions,memory,cpu'");
+    refused("timestamp,farm,sessions,cpu,cpu\n2026-03-02T08:05,rds,3,4,5\n",
+            "bad.csv:1: the header must be "
+            "timestamp,farm,sessions[,active][,cpu][,memory][,event], not "
+            "'timestamp,farm,sessions,cpu,cpu'");
+    refused("timestamp,farm,sessions,cpu\n2026-03-02T08:05,rds,3,-5\n",
+            "bad.csv:2: negative cpu (-5)");
+    refused("timestamp,farm,sessions,cpu,memory\n2026-03-02T08:05,rds,3,5,1.5\n",
+            "bad.csv:2: memory '1.5' is not a whole number");
+    refused("timestamp,farm,sessions,memory\n2026-03-02T08:05,rds,3,1000000001\n",
+            "bad.csv:2: memory 1000000001: more than 1000000000");
     refused("timestamp,farm,sessions,active\n2026-03-02T08:05,rds,3,4\n",
             "bad.csv:2: 4 active sessions, more than the 3 sessions");
     refused("timestamp,farm,sessions,event\n2026-03-02T08:05,rds,3,reboot\n",
             "bad.csv:2: unknown event 'reboot' (expected empty, 'crash', 'crash HOST', 'version "
             "N', 'bad N' or 'rollout N')");
     refused("# only a comment\n" HEAD, "bad.csv:2: no samples after the header");
-    refused("", "bad.csv:1: no header line (timestamp,farm,sessions[,active][,event])");
+    refused("",
+            "bad.csv:1: no header line (timestamp,farm,sessions[,active][,cpu][,memory][,event])");
 }
 
 static void refuses_hostile_values(void **state)
@@ -177,7 +230,8 @@ static void refuses_hostile_values(void **state)
         g_string_free(text, TRUE);
     }
     refused("timestamp,farm,\x1b[Hsessions\n",
-            "bad.csv:1: the header must be timestamp,farm,sessions[,active][,event], not "
+            "bad.csv:1: the header must be "
+            "timestamp,farm,sessions[,active][,cpu][,memory][,event], not "
             "'timestamp,farm,\\x1b[Hsessions'");
     /* numbers: digits only, within their range, no arithmetic past it */
     refused(HEAD "2026-03-02T08:05,rds,10000001\n",
@@ -347,6 +401,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parses_a_good_trace),
+        cmocka_unit_test(reads_cpu_and_memory_columns),
         cmocka_unit_test(local_times_follow_the_zone),
         cmocka_unit_test(finds_the_sample_in_force),
         cmocka_unit_test(refuses_bad_traces),
