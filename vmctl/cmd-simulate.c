@@ -136,6 +136,11 @@ static void print_summary(FILE *out, const struct gf_sim_result *res, int n)
     ROW("logoffs (drain wait up)", "%d", r->logoffs);
     ROW("retirements", "%d", r->retirements);
     ROW("resizes", "%d", r->resizes);
+    ROW("vCPUs added (live)", "%d", r->vcpus_added);
+    ROW("memory added (live)", "%lldM", r->memory_added_kib >> 10);
+    ROW("shrinks (at next boot)", "%d", r->shrinks);
+    ROW("host-minutes short of CPU", "%.1f", (double)r->cpu_short_host_seconds / 60.0);
+    ROW("host-minutes short of memory", "%.1f", (double)r->memory_short_host_seconds / 60.0);
     ROW("crashes (from the trace)", "%d", r->crashes);
     ROW("users disconnected by crashes", "%lld", r->crash_disconnects);
     ROW("replacements", "%d", r->replacements);
@@ -185,6 +190,12 @@ static void print_json(FILE *out, const char *trace, const char *uri, int boot, 
         gf_json_int(&j, "logoffs", r->logoffs);
         gf_json_int(&j, "retirements", r->retirements);
         gf_json_int(&j, "resizes", r->resizes);
+        gf_json_int(&j, "vcpus_added", r->vcpus_added);
+        gf_json_int(&j, "memory_added_kib", r->memory_added_kib);
+        gf_json_int(&j, "shrinks", r->shrinks);
+        gf_json_real(&j, "host_minutes_short_of_cpu", (double)r->cpu_short_host_seconds / 60.0, 1);
+        gf_json_real(&j, "host_minutes_short_of_memory",
+                     (double)r->memory_short_host_seconds / 60.0, 1);
         gf_json_int(&j, "crashes", r->crashes);
         gf_json_int(&j, "crash_disconnects", r->crash_disconnects);
         gf_json_int(&j, "replacements", r->replacements);

@@ -17,6 +17,7 @@
 #include "observe/observe.h"
 #include "reconcile/tick.h"
 #include "simulate/sim_events.h"
+#include "simulate/sim_load.h"
 #include "policy/schedule.h"
 
 /* The model of one host, beside what libvirt knows of it. */
@@ -426,10 +427,10 @@ static const char *plan_notes(const struct gf_policy *p, const struct gf_plan *p
     return buf;
 }
 
-/* Account for the outcome of PLAN at NOW in the model and the figures, and
- * print its lines. */
-static void after_act(struct sim *s, const struct gf_plan *plan, const struct gf_outcome *out,
-                      const struct gf_local *now)
+/* Account for the outcome of PLAN (made on FARM) at NOW in the model and
+ * the figures, and print its lines. */
+static void after_act(struct sim *s, const struct gf_farm_obs *farm, const struct gf_plan *plan,
+                      const struct gf_outcome *out, const struct gf_local *now)
 {
     struct gf_sim_result *r = s->r;
     const struct gf_policy *p = s->p;
@@ -523,9 +524,16 @@ static void after_act(struct sim *s, const struct gf_plan *plan, const struct gf
                 h->running = 0;
             }
             break;
-        case GF_ACT_RESIZE:
+        case GF_ACT_RESIZE: {
+            const struct gf_host_obs *o = gf_farm_host(farm, a->host);
             r->resizes++;
+            r->shrinks += a->resize_at == GF_RESIZE_NEXT_BOOT;
+            if (a->resize_at == GF_RESIZE_LIVE && o && a->vcpus)
+                r->vcpus_added += a->vcpus - o->vcpus;
+            if (a->resize_at == GF_RESIZE_LIVE && o && a->memory_kib)
+                r->memory_added_kib += (long long)(a->memory_kib - o->memory_kib);
             break;
+        }
         case GF_ACT_OPEN_BREAKER:
             r->breaker_openings++;
             break;
@@ -605,6 +613,7 @@ static void sim_model(void *opaque, struct gf_farm_obs *farm, const struct gf_lo
 {
     struct sim *s = opaque;
     struct gf_phase_at phase;
+    struct gf_sim_short shortage;
     int row;
 
     if (model_merge(s, farm, now->t) < 0) {
@@ -615,6 +624,9 @@ static void sim_model(void *opaque, struct gf_farm_obs *farm, const struct gf_lo
     gf_schedule_phase(s->p, now, &phase);
     place_users(s, farm, now->t, s->dt, row < 0 ? 0 : s->tr->rows[row].sessions,
                 row < 0 ? -1 : s->tr->rows[row].active, phase.params->balance);
+    gf_sim_load_fill(s->p, s->tr, row < 0 ? NULL : &s->tr->rows[row], farm, &shortage);
+    s->r->cpu_short_host_seconds += (long long)shortage.cpu * s->dt;
+    s->r->memory_short_host_seconds += (long long)shortage.memory * s->dt;
     /* the test driver has no guest agent: the model says whose would
      * answer (booted, and not of a bad version) */
     for (int i = 0; s->agent_model && i < farm->nhosts; i++) {
@@ -647,7 +659,7 @@ static int step(struct sim *s, time_t t, int dt, struct gf_tick *tick)
     s->dt = dt;
     if (gf_tick_run(&env, t, tick) < 0 || s->failed)
         goto done;
-    after_act(s, &tick->plan, &tick->outcome, &tick->local);
+    after_act(s, &tick->farm, &tick->plan, &tick->outcome, &tick->local);
     for (int i = 0; i < tick->plan.nactions; i++)
         if (tick->plan.actions[i].kind != GF_ACT_NOTE)
             s->stale = 1; /* libvirt's model changed */

@@ -21,6 +21,10 @@
  *   up); the planner's logoff action (its drain wait is up) forces off the
  *   rest, and users still on a host when it is retired (only idle ones with
  *   empty_when = no_active_sessions) are forced off too;
+ * - the trace's cpu and memory columns, when it has them, are the CPU and
+ *   guest memory the users keep busy, shared by the running hosts by their
+ *   sessions (sim_load.h): each host's use, which the tick smooths and the
+ *   vertical rules and the load's signals go by;
  * - a "crash" event destroys a serving host (the busiest, or the one named)
  *   through libvirt: its users are disconnected.  Goldfarm has no health
  *   checks yet, so nothing replaces it: the planner sees a host short and
@@ -77,6 +81,11 @@ struct gf_sim_result {
     int crashes;
     int flaps;
     int clones, standby_clones, starts, drains, undrains, logoffs, retirements, resizes;
+    int vcpus_added;                     /* by live resizes */
+    long long memory_added_kib;          /* by live resizes */
+    int shrinks;                         /* resizes down, at the hosts' next boot */
+    long long cpu_short_host_seconds;    /* hosts with CPU over scaling.cpu_above x time */
+    long long memory_short_host_seconds; /* hosts with memory available under memory_below */
     int replacements;     /* failed hosts set aside once replaced (policies with health) */
     int breaker_openings; /* the replacement breaker opened (too many failed, a bad image) */
     int rollout_steps;    /* roll-out decisions: requests taken or refused, phases changed */
