@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "act/decisions.h"
 #include "base/json.h"
 #include "base/error.h"
 #include "base/file.h"
@@ -146,6 +147,8 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
         gf_json_str(&j, "state", gf_host_state_name(h->state));
         gf_json_str(&j, "run", run_name(h->run));
         gf_json_int(&j, "sessions", h->sessions);
+        if (h->run == GF_RUN_RUNNING && gf_policy_uses_usage(p))
+            gf_decision_host_use(&j, h);
         gf_json_int(&j, "image_version", h->image_version);
         gf_json_str(&j, "health", h->health[0] ? h->health : NULL);
         gf_json_close(&j, '}');

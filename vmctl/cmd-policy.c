@@ -14,6 +14,7 @@
 #include "policy/policy.h"
 #include "policy/schedule.h"
 #include "plan/rollout.h"
+#include "act/decisions.h"
 #include "reconcile/tick.h"
 #include "vmctl.h"
 
@@ -87,9 +88,11 @@ static int connect_all(struct vmctl_ctx *ctx, struct gf_policy *p, virConnectPtr
     return 0;
 }
 
-/* Print PLAN as JSON. */
+/* Print PLAN of FARM as JSON: with its hosts' size and use when P's rules
+ * go by them. */
 static void print_plan_json(struct vmctl_ctx *ctx, const struct gf_policy *p,
-                            const struct gf_plan *plan, const struct gf_local *now)
+                            const struct gf_farm_obs *farm, const struct gf_plan *plan,
+                            const struct gf_local *now)
 {
     struct gf_json j;
     char when[64];
@@ -110,6 +113,19 @@ static void print_plan_json(struct vmctl_ctx *ctx, const struct gf_policy *p,
     gf_json_int(&j, "sessions", plan->sessions);
     gf_json_int(&j, "capacity", plan->capacity);
     gf_json_int(&j, "usage_pct", plan->usage_pct);
+    if (gf_policy_uses_usage(p)) {
+        gf_decision_signals(&j, p, plan);
+        gf_json_open(&j, "hosts", '[');
+        for (int i = 0; i < farm->nhosts; i++) {
+            if (farm->hosts[i].run != GF_RUN_RUNNING)
+                continue;
+            gf_json_open(&j, NULL, '{');
+            gf_json_str(&j, "name", farm->hosts[i].name);
+            gf_decision_host_use(&j, &farm->hosts[i]);
+            gf_json_close(&j, '}');
+        }
+        gf_json_close(&j, ']');
+    }
     gf_json_open(&j, "actions", '[');
     for (int i = 0; i < plan->nactions; i++) {
         const struct gf_action *a = &plan->actions[i];
@@ -121,16 +137,52 @@ static void print_plan_json(struct vmctl_ctx *ctx, const struct gf_policy *p,
         gf_json_str(&j, "hypervisor", a->hv >= 0 ? p->hypervisors[a->hv].uri : NULL);
         if (a->kind == GF_ACT_CLONE)
             gf_json_bool(&j, "standby", a->standby);
-        if (a->vcpus)
-            gf_json_int(&j, "vcpus", a->vcpus);
-        if (a->memory_kib)
-            gf_json_int(&j, "memory_kib", (long long)a->memory_kib);
+        gf_decision_resize_fields(&j, a);
         gf_json_str(&j, "rule", a->rule);
         gf_json_str(&j, "line", line);
         gf_json_close(&j, '}');
     }
     gf_json_close(&j, ']');
     gf_json_close(&j, '}');
+}
+
+/* The figure PCT (< 0: unknown) as "93%" or "unknown" into BUF. */
+static const char *pct_text(int pct, char *buf, size_t len)
+{
+    if (pct < 0)
+        snprintf(buf, len, "unknown");
+    else
+        snprintf(buf, len, "%d%%", pct);
+    return buf;
+}
+
+/* The plan's CPU and memory lines, for a policy whose rules go by them:
+ * the farm's figures (with the weights and the signal that decides), then
+ * each running host's size and use. */
+static void print_use(struct vmctl_ctx *ctx, const struct gf_policy *p,
+                      const struct gf_farm_obs *farm, const struct gf_plan *plan)
+{
+    char cpu[16], mem[16];
+
+    fprintf(ctx->out,
+            "# load: sessions %d%% x %d%%, CPU %s x %d%% (unknown on %d), memory used %s x %d%% "
+            "(unknown on %d): %s decides\n",
+            plan->signal_raw_pct[GF_SIG_SESSIONS], p->weight[GF_SIG_SESSIONS],
+            pct_text(plan->signal_raw_pct[GF_SIG_CPU], cpu, sizeof(cpu)), p->weight[GF_SIG_CPU],
+            plan->signal_unknown[GF_SIG_CPU],
+            pct_text(plan->signal_raw_pct[GF_SIG_MEMORY], mem, sizeof(mem)),
+            p->weight[GF_SIG_MEMORY], plan->signal_unknown[GF_SIG_MEMORY],
+            gf_signal_name(plan->decided));
+    for (int i = 0; i < farm->nhosts; i++) {
+        const struct gf_host_obs *h = &farm->hosts[i];
+        if (h->run != GF_RUN_RUNNING)
+            continue;
+        fprintf(
+            ctx->out, "# %s: %d vCPUs, %lluM; CPU %s, memory available %s\n", h->name, h->vcpus,
+            h->memory_kib >> 10,
+            pct_text(h->cpu_pct < 0 ? -1 : (int)(h->cpu_pct + 0.5), cpu, sizeof(cpu)),
+            pct_text(h->mem_avail_pct < 0 ? -1 : (int)(h->mem_avail_pct + 0.5), mem, sizeof(mem)));
+    }
 }
 
 /* The state directory goldfarmd keeps for ARGS's farms when vmctl may
@@ -190,7 +242,7 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
         goto cleanup;
     }
     if (vmctl_flag(args, "json")) {
-        print_plan_json(ctx, p, &tick->plan, &tick->local);
+        print_plan_json(ctx, p, &tick->farm, &tick->plan, &tick->local);
     } else {
         const struct gf_local *now = &tick->local;
         const struct gf_plan *plan = &tick->plan;
@@ -200,6 +252,8 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
                 p->name, now->year, now->month, now->day, now->minute / 60, now->minute % 60,
                 p->timezone, plan->phase.dayset->name, gf_phase_name(plan->phase.phase),
                 plan->in_service, plan->standby, plan->draining, plan->sessions, plan->usage_pct);
+        if (gf_policy_uses_usage(p))
+            print_use(ctx, p, &tick->farm, plan);
         for (int i = 0; i < plan->nactions; i++) {
             char line[512];
             gf_action_line(p, &plan->actions[i], line, sizeof(line));

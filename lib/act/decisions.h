@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "act/act.h"
+#include "base/json.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
 
@@ -27,5 +28,20 @@ enum gf_decision_mode {
 int gf_decision_write(FILE *out, const struct gf_policy *p, time_t now, const struct gf_plan *plan,
                       enum gf_decision_mode mode, const struct gf_outcome *outcome,
                       const char *blind);
+
+/* Write a resize A's numbers as members of J's open object: vcpus,
+ * memory_kib (when it changes them) and at_next_boot; nothing for another
+ * kind of action. */
+void gf_decision_resize_fields(struct gf_json *j, const struct gf_action *a);
+
+/* Write the figures of the load (its signals, P's weights, the deciding
+ * one) of PLAN as members of J's open object: "signals", an object with
+ * each signal's use (null: unknown), weight and hosts unknown, and
+ * "decided_by". */
+void gf_decision_signals(struct gf_json *j, const struct gf_policy *p, const struct gf_plan *plan);
+
+/* Write host H's size and use as members of J's open object: vcpus,
+ * memory_kib, cpu_pct and memory_available_pct (null: unknown). */
+void gf_decision_host_use(struct gf_json *j, const struct gf_host_obs *h);
 
 #endif

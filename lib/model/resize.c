@@ -87,6 +87,37 @@ static void online_in_guest(virDomainPtr dom, unsigned int vcpus)
     virResetLastError();
 }
 
+/* Set DOM's memory to KIB with libvirt's FLAGS.  Running and defined
+ * (LIVE and CONFIG) are two calls, the running one first (some drivers,
+ * libvirt's test driver, refuse both at once); when the definition's
+ * fails, the running size goes back.  0 or -1 with an error. */
+static int set_memory(virDomainPtr dom, unsigned long long kib, unsigned int flags)
+{
+    const char *host = virDomainGetName(dom);
+    unsigned int both = VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG;
+    virDomainInfo info;
+
+    if ((flags & both) != both) {
+        if (virDomainSetMemoryFlags(dom, kib, flags) < 0) {
+            gf_err_virt("setting the memory of '%s'", host);
+            return -1;
+        }
+        return 0;
+    }
+    if (virDomainGetInfo(dom, &info) < 0 ||
+        virDomainSetMemoryFlags(dom, kib, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        gf_err_virt("setting the memory of '%s'", host);
+        return -1;
+    }
+    if (virDomainSetMemoryFlags(dom, kib, VIR_DOMAIN_AFFECT_CONFIG) < 0) {
+        gf_err_virt("setting the memory of '%s' in its definition", host);
+        if (virDomainSetMemoryFlags(dom, info.memory, VIR_DOMAIN_AFFECT_LIVE) == 0)
+            gf_note("%s: its running memory set back", host);
+        return -1;
+    }
+    return 0;
+}
+
 int gf_resize(virDomainPtr dom, const struct gf_resize *r)
 {
     const char *host = virDomainGetName(dom);
@@ -129,8 +160,7 @@ int gf_resize(virDomainPtr dom, const struct gf_resize *r)
             online_in_guest(dom, r->vcpus);
     }
     if (r->memory_kib) {
-        if (virDomainSetMemoryFlags(dom, r->memory_kib, flags) < 0) {
-            gf_err_virt("setting the memory of '%s'", host);
+        if (set_memory(dom, r->memory_kib, flags) < 0) {
             /* vCPUs added live stay (removing them live is what is refused
              * above); the definition goes back */
             if (live && r->vcpus > (unsigned int)old_live) {

@@ -165,6 +165,7 @@ struct gf_plan {
     /* the load signals of the hosts in service: each one's use, weighted
      * (load.weights), rounded; -1: not counted, or unknown on every host */
     int signal_pct[GF_NSIGNALS];
+    int signal_raw_pct[GF_NSIGNALS]; /* the same unweighted, counted or not (memory: in use) */
     int signal_unknown[GF_NSIGNALS]; /* hosts in service whose figure is unknown */
     enum gf_signal decided;          /* the most constrained signal: the load the scaler
                                         goes by (sessions when nothing else counts) */

@@ -39,6 +39,7 @@ void plan_load_finish(struct planner *pl)
             out->signal_unknown[s] = out->in_service - pl->use_known[s];
             raw = pl->use_known[s] ? pl->use_sum[s] / pl->use_known[s] : -1;
         }
+        out->signal_raw_pct[s] = raw < 0 ? -1 : (int)lround(raw);
         pl->use[s] = !w || raw < 0 ? -1 : raw * w / 100.0;
         out->signal_pct[s] = pl->use[s] < 0 ? -1 : (int)lround(pl->use[s]);
         if (pl->use[s] > best) {

@@ -17,19 +17,17 @@ static int lasted(time_t since, int after, time_t now)
     return since && now >= since && now - since >= after;
 }
 
-/* SECS as "45s", "5m", "1h30m" into BUF. */
+/* SECS as "45s" (under a minute), "5m", "1h30m" (whole minutes) into BUF. */
 static void span_text(long long secs, char *buf, size_t len)
 {
-    long long h = secs / 3600, m = secs % 3600 / 60, s = secs % 60;
-    size_t used = 0;
-
-    buf[0] = '\0';
-    if (h)
-        used += (size_t)snprintf(buf + used, len - used, "%lldh", h);
-    if (m && used < len)
-        used += (size_t)snprintf(buf + used, len - used, "%lldm", m);
-    if ((s || !secs) && used < len)
-        snprintf(buf + used, len - used, "%llds", s);
+    if (secs < 60)
+        snprintf(buf, len, "%llds", secs);
+    else if (secs < 3600)
+        snprintf(buf, len, "%lldm", secs / 60);
+    else if (secs % 3600 < 60)
+        snprintf(buf, len, "%lldh", secs / 3600);
+    else
+        snprintf(buf, len, "%lldh%lldm", secs / 3600, secs % 3600 / 60);
 }
 
 /* What a host grows to, and why. */

@@ -172,7 +172,8 @@ static int recall(const struct gf_tick_env *env, time_t now, int take, struct gf
 /* ---- the outcomes into the memory -------------------------------------- */
 
 /* Keep in ENV's memory what T's carried-out plan changed: the scaler's
- * drains, the hosts resized live (their use is measured afresh), the
+ * drains, the hosts resized live or that failed to (their use is
+ * measured afresh), the
  * clones' backoff, failed replacements, the roll-out record, the breaker,
  * the requests decided on. */
 static void remember(const struct gf_tick_env *env, time_t now, const struct gf_tick *t)
@@ -186,8 +187,10 @@ static void remember(const struct gf_tick_env *env, time_t now, const struct gf_
         int ok = t->outcome.result[i] == 0;
         if (a->kind == GF_ACT_DRAIN && ok && a->drain_by == GF_DRAIN_SCALER)
             m->last_scale_in = now;
-        if (a->kind == GF_ACT_RESIZE && ok && a->resize_at == GF_RESIZE_LIVE)
-            gf_usage_resized(&m->usage, a->host); /* measured afresh at its new size */
+        /* resized live: measured afresh at its new size; failed: the pressure
+         * must last grow_after again before the next try */
+        if (a->kind == GF_ACT_RESIZE && (!ok || a->resize_at == GF_RESIZE_LIVE))
+            gf_usage_resized(&m->usage, a->host);
         if (a->kind == GF_ACT_CLONE) {
             clones++;
             failed_clones += !ok;
