@@ -537,6 +537,87 @@ static void rollout_rollback_and_breaker_replayed(void **state)
     free(again);
 }
 
+/* Resizes replayed from a trace's cpu and memory columns.  The sim farm
+ * with vertical rules: 2 vCPUs and 4G, up to 4 vCPUs and 6G (the clone's
+ * domain gets 6G as its maximum) in steps of 2 vCPUs and 2G; no smoothing;
+ * 2 minutes over the marks to grow, 3 under them to give back, 2 between
+ * resizes.  One host of 5 users:
+ *
+ * 08:00 no host: clone sim-001 (it serves at once).
+ * 08:01 the users keep 1.9 vCPUs busy (95% of 2) and use 3900 MiB of 4096
+ *       (4.8% available): both past their marks since 08:01.
+ * 08:03 two minutes: resize sim-001 to 4 vCPUs and 6144M, live.
+ * 08:04 1.9 vCPUs of 4 (47.5%), 3900 MiB of 6144 (36.5% available): between
+ *       the marks.
+ * 08:07 0.2 vCPUs (5%) and 1024 MiB (83% available): idle since 08:07.
+ * 08:10 three minutes: resize sim-001 to 2 vCPUs and 4096M at next boot.
+ *
+ * Short of CPU and of memory: 08:01, 08:02, 08:03, a minute each. */
+static void resizes_replayed_from_cpu_and_memory(void **state)
+{
+    char *pol = path_in("vertical.conf"), *tr = path_in("vertical.csv"), *log = path_in("v.log");
+    char text[8192], *out = NULL, *again = NULL, *records;
+    size_t len;
+    static const struct {
+        int cpu, memory;
+    } load[] = {{100, 1024}, {190, 3900}, {190, 3900}, {190, 3900}, {190, 3900}, {190, 3900},
+                {190, 3900}, {20, 1024},  {20, 1024},  {20, 1024},  {20, 1024},  {20, 1024}};
+    FILE *f;
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s", policy_text);
+    replace_in(
+        text, sizeof(text), "max_step = 3; hysteresis = 10; ",
+        "max_step = 3; hysteresis = 10;\n  max_vcpus = 4; max_memory = \"6G\"; vcpu_step = 2; "
+        "memory_step = \"2G\"; window = \"0s\";\n  grow_after = \"2m\"; shrink_after = "
+        "\"3m\"; resize_cooldown = \"2m\"; cpu_above = 80; cpu_below = 20;\n"
+        "  memory_below = 10; memory_above = 50; ");
+    write_file(pol, text);
+    f = fopen(tr, "w");
+    assert_non_null(f);
+    fputs("timestamp,farm,sessions,cpu,memory\n", f);
+    for (size_t m = 0; m < sizeof(load) / sizeof(load[0]); m++)
+        fprintf(f, "2026-03-02T08:%02zu,sim,5,%d,%d\n", m, load[m].cpu, load[m].memory);
+    fclose(f);
+    assert_int_equal(vm(&out, "simulate", "--policy", pol, "--trace", tr, "--farm-xml", farm_xml,
+                        "--log", log, NULL),
+                     0);
+    assert_non_null(strstr(out, "\n2026-03-02 08:03 ramp_up: sim-001 CPU 95% > 80% for 2m with 2 "
+                                "vCPUs and memory available 5% < 10% for 2m with 4096M: resize "
+                                "sim-001 to 4 vCPUs and 6144M [done]\n"));
+    assert_non_null(strstr(out, "\n2026-03-02 08:10 ramp_up: sim-001 CPU 5% < 20% for 3m with 4 "
+                                "vCPUs and memory available 83% > 50% for 3m with 6144M: resize "
+                                "sim-001 to 2 vCPUs and 4096M at next boot [done]\n"));
+    ASSERT_ROW(out, "resizes", "2");
+    ASSERT_ROW(out, "vCPUs added (live)", "2");
+    ASSERT_ROW(out, "memory added (live)", "2048M");
+    ASSERT_ROW(out, "shrinks (at next boot)", "1");
+    ASSERT_ROW(out, "host-minutes short of CPU", "3.0");
+    ASSERT_ROW(out, "host-minutes short of memory", "3.0");
+    ASSERT_ROW(out, "failed actions", "0");
+    /* the decision log has the resizes' numbers */
+    records = slurp(log, &len);
+    assert_non_null(strstr(records, "\"action\":\"resize\",\"host\":\"sim-001\","));
+    assert_non_null(strstr(records, "\"vcpus\":4,\"memory_kib\":6291456,\"at_next_boot\":false,"));
+    assert_non_null(strstr(records, "\"vcpus\":2,\"memory_kib\":4194304,\"at_next_boot\":true,"));
+    free(records);
+    /* the same simulation twice: byte-identical, its decision log too */
+    assert_int_equal(vm(&again, "simulate", "--policy", pol, "--trace", tr, "--farm-xml", farm_xml,
+                        "--log", path_in("v2.log"), NULL),
+                     0);
+    assert_string_equal(out, again);
+    {
+        size_t len2;
+        char *a = slurp(log, &len), *b = slurp(path_in("v2.log"), &len2);
+        assert_int_equal(len, len2);
+        assert_memory_equal(a, b, len);
+        free(a);
+        free(b);
+    }
+    free(out);
+    free(again);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -547,6 +628,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(two_policies_side_by_side),
         cmocka_unit_test(farm_log_reads_the_records),
         cmocka_unit_test(rollout_rollback_and_breaker_replayed),
+        cmocka_unit_test(resizes_replayed_from_cpu_and_memory),
     };
 
     if (argc < 2) {
