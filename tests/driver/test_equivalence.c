@@ -5,7 +5,8 @@
  * On libvirt's test driver, in one process (see farmd_fixture.h).
  *
  * Scenarios: a day of farm rds through every phase with an admin drain; a
- * holiday; a DST change (Europe/Berlin); health checks with a crash, its
+ * holiday; a DST change (Europe/Berlin); a host resized live by its CPU
+ * and memory and shrunk at its next boot; health checks with a crash, its
  * replacement and an open breaker; a roll-out from its request through the
  * canary and the batches, and an abort's rollback with its promote-back. */
 #include <setjmp.h>
@@ -23,6 +24,7 @@
 #include "base/json.h"
 #include "farmd_cases.h"
 #include "farmd_fixture.h"
+#include "model/meta.h"
 #include "health_cases.h"
 #include "policy/schedule.h"
 #include "vmctl.h"
@@ -195,6 +197,52 @@ static void a_dst_change(void **state)
     assert_true(actions > 0);
 }
 
+/* ---- resizes by CPU and memory ------------------------------------------- */
+
+/* Farm rds with the vertical rules and sessions, CPU and memory counted;
+ * the load source's lines carry each host's CPU and memory (libvirt's test
+ * driver has no statistics of them).  rds-001's users go CPU- and
+ * memory-bound at 09:02 (a live resize at 09:04) and idle at 09:20 (a
+ * shrink at its next boot at 09:25); rds-003 (shut off, then started) and
+ * the clones report nothing: their CPU is unknown, which holds scale-in. */
+static void resizes_by_cpu_and_memory(void **state)
+{
+    static const char *const times[] = {"09:00", "09:01", "09:02", "09:03", "09:04", "09:05",
+                                        "09:06", "09:07", "09:08", "09:10", "09:20", "09:21",
+                                        "09:24", "09:25", "09:26", "09:30", NULL};
+    struct fx *f = fx_new("farm.xml", NULL);
+    char policy[8192];
+    virDomainInfo info;
+    virDomainPtr dom;
+    struct gf_meta m;
+
+    *state = f;
+    fx_policy_rds(f, policy, sizeof(policy), 8);
+    replace(policy, sizeof(policy), "hysteresis = 10; };",
+            "hysteresis = 10;\n  max_vcpus = 4; max_memory = \"8G\"; vcpu_step = 2; memory_step = "
+            "\"2G\"; window = \"0s\";\n  grow_after = \"2m\"; shrink_after = \"5m\"; "
+            "resize_cooldown = \"3m\"; };");
+    replace(policy, sizeof(policy), "load = { source = \"trace\";",
+            "load = { weights = { sessions = 100; cpu = 100; memory = 100; }; source = \"trace\";");
+    fx_write_policy(f, "rds.conf", policy);
+    fx_write_trace(f, "00:00 rds-001 5 cpu=40 memory=60\n"
+                      "00:00 rds-002 5 4 cpu=40 memory=60\n"
+                      "09:02 rds-001 5 cpu=95 memory=5\n"
+                      "09:20 rds-001 5 cpu=5 memory=90\n");
+    fx_start(f, 1);
+    assert_true(same_through(f, "rds", "rds.conf", times) > 5);
+    /* what the ticks did: rds-001 grew live, and waits for its next boot to shrink */
+    assert_non_null(dom = virDomainLookupByName(f->conn[0], "rds-001"));
+    assert_int_equal(virDomainGetInfo(dom, &info), 0);
+    virDomainFree(dom);
+    assert_int_equal(info.nrVirtCpu, 4);
+    assert_int_equal(info.memory, 8ULL << 20); /* 4G, 6G at 09:04, 8G at 09:07 */
+    assert_true(fx_meta(f, 0, "rds-001", &m));
+    assert_int_equal(m.resized, fx_at(f, "09:25"));
+    assert_int_equal(m.boot_vcpus, 2);
+    assert_int_equal(m.boot_memory_kib, 4ULL << 20);
+}
+
 /* ---- health, a crash, the breaker ---------------------------------------- */
 
 static void health_crash_and_breaker(void **state)
@@ -309,6 +357,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(a_day_through_every_phase, teardown),
         cmocka_unit_test_teardown(a_holiday, teardown),
         cmocka_unit_test_teardown(a_dst_change, teardown),
+        cmocka_unit_test_teardown(resizes_by_cpu_and_memory, teardown),
         cmocka_unit_test_teardown(health_crash_and_breaker, teardown),
         cmocka_unit_test_teardown(rollout_through_its_stages, teardown),
     };
