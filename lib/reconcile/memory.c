@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
 #include <json-c/json.h>
 
 #include "base/error.h"
@@ -108,8 +109,8 @@ int gf_mem_load(const char *state_dir, const char *farm, struct gf_farm_mem *m)
     if (json_object_object_get_ex(root, "health", &v) && json_object_is_type(v, json_type_array) &&
         load_health(v, &m->health) < 0)
         goto cleanup;
-    if (json_object_object_get_ex(root, "usage", &v) && json_object_is_type(v, json_type_array) &&
-        gf_usage_from_json(v, &m->usage) < 0)
+    if (json_object_object_get_ex(root, "usage", &v) && json_object_is_type(v, json_type_string) &&
+        gf_usage_decode(json_object_get_string(v), &m->usage) < 0)
         goto cleanup;
     ret = 0;
 cleanup:
@@ -158,15 +159,14 @@ int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_me
     }
     json_object_object_add(root, "health", health);
     if (m->usage.nrecs) {
-        json_object *usage = gf_usage_to_json(&m->usage);
-        if (!usage) {
-            json_object_put(root);
-            return -1;
-        }
-        json_object_object_add(root, "usage", usage);
+        char *usage = gf_usage_encode(&m->usage);
+        json_object_object_add(root, "usage", json_object_new_string(usage));
+        g_free(usage);
     }
     if ((out = gf_file_replace_begin(path, 0600))) {
-        fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), out);
+        fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                       JSON_C_TO_STRING_NOSLASHESCAPE),
+              out);
         fputc('\n', out);
         ret = gf_file_replace_commit(out, path);
     }

@@ -4,7 +4,8 @@
  * requests waiting for it.
  *
  * goldfarmd keeps it in STATE_DIR/FARM.memory (JSON, 0600, replaced
- * atomically after each tick), so a restart and `vmctl plan` see what the
+ * atomically after each tick; the hosts' use in it as one GVariant, see
+ * usage.h), so a restart and `vmctl plan` see what the
  * daemon saw: the plan of one is the plan of the other.  The roll-out
  * record and the breaker keep their own files (vmctl image rollout and
  * vmctl farm resume use them).  The simulator keeps all of it in memory.

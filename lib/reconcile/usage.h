@@ -23,8 +23,6 @@
 
 #include <time.h>
 
-#include <json-c/json.h>
-
 #include "plan/plan.h"
 #include "policy/policy.h"
 
@@ -56,12 +54,14 @@ int gf_usage_update(struct gf_usage *u, const struct gf_policy *p, struct gf_far
  * its since-times start again. */
 void gf_usage_resized(struct gf_usage *u, const char *host);
 
-/* U as a JSON array (a new reference), or NULL with an error. */
-json_object *gf_usage_to_json(const struct gf_usage *u);
+/* U in its saved form, for the farm's memory file: a new base64 string to
+ * g_free().  Never fails (GLib aborts when out of memory). */
+char *gf_usage_encode(const struct gf_usage *u);
 
-/* Read U (zeroed first) from the JSON array A, as gf_usage_to_json wrote
- * it; entries that are not are skipped.  0, or -1 with an error. */
-int gf_usage_from_json(json_object *a, struct gf_usage *u);
+/* Read U (zeroed first) from TEXT, as gf_usage_encode wrote it; what is
+ * not (another format, names out of order, figures out of range) is left
+ * out.  0, or -1 with an error (out of memory). */
+int gf_usage_decode(const char *text, struct gf_usage *u);
 
 /* Deep-copy SRC into DST.  0 or -1 with an error. */
 int gf_usage_copy(struct gf_usage *dst, const struct gf_usage *src);

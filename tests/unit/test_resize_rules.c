@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <glib.h>
 
 #include "base/error.h"
 #include "plan/plan.h"
@@ -369,15 +370,15 @@ static void figures_are_smoothed_over_the_window(void **state)
     gf_usage_clear(&u);
 }
 
-/* The remembered figures survive the farm's memory file: to JSON and back
- * is the same. */
-static void usage_survives_its_json(void **state)
+/* The remembered figures survive the farm's memory file: encoded and back is
+ * the same; a saved form that is not one is no figures at all. */
+static void usage_survives_its_saved_form(void **state)
 {
     struct gf_usage u = {0}, back = {0};
     struct gf_farm_obs farm = {0};
     struct gf_host_obs hosts[2];
     struct series s;
-    json_object *a;
+    char *text;
 
     (void)state;
     series_init(&s);
@@ -390,13 +391,18 @@ static void usage_survives_its_json(void **state)
     farm.hosts = hosts;
     farm.nhosts = 2;
     assert_int_equal(gf_usage_update(&u, policy, &farm, T0), 0);
-    assert_non_null(a = gf_usage_to_json(&u));
-    assert_int_equal(gf_usage_from_json(a, &back), 0);
-    json_object_put(a);
+    assert_int_equal(gf_usage_update(&u, policy, &farm, T0 + 30), 0); /* since-times set */
+    assert_non_null(text = gf_usage_encode(&u));
+    assert_int_equal(gf_usage_decode(text, &back), 0);
+    g_free(text);
     assert_int_equal(back.nrecs, 2);
     assert_memory_equal(back.recs, u.recs, 2 * sizeof(*u.recs));
-    gf_usage_clear(&u);
     gf_usage_clear(&back);
+    assert_int_equal(gf_usage_decode("bm90IGEgR1ZhcmlhbnQ=", &back), 0);
+    assert_int_equal(back.nrecs, 0);
+    assert_int_equal(gf_usage_decode("", &back), 0);
+    assert_int_equal(back.nrecs, 0);
+    gf_usage_clear(&u);
 }
 
 int main(void)
@@ -410,7 +416,7 @@ int main(void)
         cmocka_unit_test(memory_unknown_is_never_short_nor_idle),
         cmocka_unit_test(cpu_from_the_counters_and_memory_from_the_balloon),
         cmocka_unit_test(figures_are_smoothed_over_the_window),
-        cmocka_unit_test(usage_survives_its_json),
+        cmocka_unit_test(usage_survives_its_saved_form),
     };
 
     gf_err_init();
