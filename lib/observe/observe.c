@@ -62,11 +62,36 @@ static unsigned long long vcpu_time(const virDomainStatsRecord *r)
     return sum;
 }
 
-/* Fill host H from stats record R and metadata M, on hypervisor HV.  Where
- * the statistics lack the vCPU and balloon groups (libvirt's test driver),
- * the sizes come from virDomainGetInfo.  Returns 0 or -1 with an error. */
-static int fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, const struct gf_meta *m,
-                     int hv)
+/* A domain's size: its vCPUs and memory, running and at most. */
+struct size {
+    int vcpus, vcpus_max;
+    unsigned long long memory_kib, memory_max_kib;
+};
+
+/* The size of stats record R's domain into SZ: from its vCPU and balloon
+ * groups, or where the statistics lack them (libvirt's test driver), from
+ * one virDomainGetInfo (a domain that vanished meanwhile has no size). */
+static void size_of(const virDomainStatsRecord *r, struct size *sz)
+{
+    virDomainInfo info;
+
+    sz->vcpus = (int)num(r, "vcpu.current", 0);
+    sz->vcpus_max = (int)num(r, "vcpu.maximum", 0);
+    sz->memory_kib = num(r, "balloon.current", 0);
+    sz->memory_max_kib = num(r, "balloon.maximum", 0);
+    if ((!param(r, "vcpu.current") || !param(r, "balloon.current")) &&
+        virDomainGetInfo(r->dom, &info) == 0) {
+        sz->vcpus = sz->vcpus ? sz->vcpus : info.nrVirtCpu;
+        sz->memory_kib = sz->memory_kib ? sz->memory_kib : info.memory;
+        sz->memory_max_kib = sz->memory_max_kib ? sz->memory_max_kib : info.maxMem;
+    }
+    virResetLastError();
+}
+
+/* Fill host H from stats record R, its size SZ and metadata M, on
+ * hypervisor HV. */
+static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, const struct size *sz,
+                      const struct gf_meta *m, int hv)
 {
     int state = (int)num(r, "state.state", VIR_DOMAIN_NOSTATE);
     /* the guest's memory and what it has available: MemAvailable, else its free memory */
@@ -83,20 +108,10 @@ static int fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, const
     h->image_version = m->image_version;
     h->sessions = h->active_sessions = -1;
     h->agent = -1;
-    h->vcpus = (int)num(r, "vcpu.current", 0);
-    h->vcpus_max = (int)num(r, "vcpu.maximum", 0);
-    h->memory_kib = num(r, "balloon.current", 0);
-    h->memory_max_kib = num(r, "balloon.maximum", 0);
-    if (!param(r, "vcpu.current") || !param(r, "balloon.current")) {
-        virDomainInfo info;
-        if (virDomainGetInfo(r->dom, &info) < 0) {
-            gf_err_virt("reading the size of '%s'", h->name);
-            return -1;
-        }
-        h->vcpus = h->vcpus ? h->vcpus : info.nrVirtCpu;
-        h->memory_kib = h->memory_kib ? h->memory_kib : info.memory;
-        h->memory_max_kib = h->memory_max_kib ? h->memory_max_kib : info.maxMem;
-    }
+    h->vcpus = sz->vcpus;
+    h->vcpus_max = sz->vcpus_max;
+    h->memory_kib = sz->memory_kib;
+    h->memory_max_kib = sz->memory_max_kib;
     h->vcpu_ns = vcpu_time(r);
     if (total && avail <= total) {
         h->mem_total_kib = total;
@@ -121,7 +136,6 @@ static int fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, const
     snprintf(h->supersedes, sizeof(h->supersedes), "%s", m->supersedes);
     snprintf(h->superseded_by, sizeof(h->superseded_by), "%s", m->superseded_by);
     h->was_ready = h->ready_recorded = m->ready_since != 0;
-    return 0;
 }
 
 /* Note gold domain M (named NAME), if a version of P's image, in HV's
@@ -148,13 +162,12 @@ static void note_version(const struct gf_policy *p, const char *name, const stru
     }
 }
 
-/* What hypervisor HV's N running domains (RECORDS) use: their vCPUs into
- * HV->vcpus_used, its physical CPUs into HV->cpus, and its free memory;
- * where the driver cannot tell its free memory or the statistics lack the
- * vCPU group (libvirt's test driver), the figures come from
- * virDomainGetInfo and the node's memory less what its domains use.
- * Returns 0 or -1. */
-static int hv_use(virConnectPtr conn, virDomainStatsRecordPtr *records, int n, struct gf_hv_obs *hv)
+/* What hypervisor HV's running domains (N RECORDS, their SIZES) use: their
+ * vCPUs into HV->vcpus_used, its physical CPUs into HV->cpus, and its free
+ * memory: where the driver cannot tell it (libvirt's test driver), the
+ * node's memory less what its running domains use.  Returns 0 or -1. */
+static int hv_use(virConnectPtr conn, virDomainStatsRecordPtr *records, const struct size *sizes,
+                  int n, struct gf_hv_obs *hv)
 {
     unsigned long long free_bytes = virNodeGetFreeMemory(conn), used = 0;
     virNodeInfo node;
@@ -165,17 +178,10 @@ static int hv_use(virConnectPtr conn, virDomainStatsRecordPtr *records, int n, s
     hv->cpus = (int)node.cpus;
     hv->vcpus_used = 0;
     for (int i = 0; i < n; i++) {
-        virDomainInfo info;
         if (num(records[i], "state.state", 0) == VIR_DOMAIN_SHUTOFF)
             continue;
-        if (free_bytes && param(records[i], "vcpu.current")) {
-            hv->vcpus_used += (int)num(records[i], "vcpu.current", 0);
-            continue;
-        }
-        if (virDomainGetInfo(records[i]->dom, &info) == 0) {
-            used += info.memory;
-            hv->vcpus_used += info.nrVirtCpu;
-        }
+        hv->vcpus_used += sizes[i].vcpus;
+        used += sizes[i].memory_kib;
     }
     hv->free_kib = free_bytes ? free_bytes >> 10 : node.memory > used ? node.memory - used : 0;
     return 0;
@@ -224,6 +230,7 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
     unsigned int stats = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
                          VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
     virDomainStatsRecordPtr *records = NULL;
+    struct size *sizes = NULL;
     unsigned int serial = 0, lowest = 0;
     int n, ret = -1;
 
@@ -231,6 +238,12 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         gf_err_virt("reading domain statistics on %s", p->hypervisors[hv].uri);
         return -1;
     }
+    if (!(sizes = calloc((size_t)n + 1, sizeof(*sizes)))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++)
+        size_of(records[i], &sizes[i]);
     for (int i = 0; i < n; i++) {
         const char *name = virDomainGetName(records[i]->dom);
         struct gf_meta m;
@@ -262,9 +275,7 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
             goto cleanup;
         }
         farm->hosts = grown;
-        if (fill_host(&farm->hosts[farm->nhosts], records[i], &m, hv) < 0)
-            goto cleanup;
-        farm->nhosts++;
+        fill_host(&farm->hosts[farm->nhosts++], records[i], &sizes[i], &m, hv);
         if (m.state == GF_HS_DRAINING) {
             if (m.since > farm->last_scale_in)
                 farm->last_scale_in = m.since;
@@ -274,13 +285,14 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
     }
     if (farm->hv[hv].nversions < 0)
         farm->hv[hv].nversions = 0;
-    if (hv_use(conn, records, n, &farm->hv[hv]) < 0) {
+    if (hv_use(conn, records, sizes, n, &farm->hv[hv]) < 0) {
         gf_err_virt("reading the free memory and CPUs of %s", p->hypervisors[hv].uri);
         goto cleanup;
     }
     farm->hv[hv].reachable = 1;
     ret = 0;
 cleanup:
+    free(sizes);
     virDomainStatsRecordListFree(records);
     return ret;
 }

@@ -38,8 +38,10 @@ struct growth {
 };
 
 /* Whether H's CPU has stayed above the mark for grow_after: its next step
- * (within the policy's and the domain's maximum) into G.  A host at its
- * domain's maximum below the policy's gets a note. */
+ * (within the policy's and the domain's maximum) into G, with the numbers
+ * behind it.  A host at its domain's maximum below the policy's gets a
+ * note.  Notes hold no figure that moves from tick to tick: goldfarmd logs
+ * a note again only when its words change. */
 static void grow_cpu(struct planner *pl, const struct gf_host_obs *h, struct growth *g)
 {
     const struct gf_policy *p = pl->p;
@@ -54,10 +56,9 @@ static void grow_cpu(struct planner *pl, const struct gf_host_obs *h, struct gro
     if (h->vcpus >= limit) {
         if (h->vcpus < p->max_vcpus)
             plan_add(pl, GF_ACT_NOTE, h->name,
-                     "%s: %s CPU %.0f%% > %d%% for %s, at its domain's maximum of %d vCPUs "
+                     "%s: %s short of CPU, at its domain's maximum of %d vCPUs "
                      "(scaling.max_vcpus %d): no resize",
-                     pl->label, h->name, h->cpu_pct, p->cpu_above, lasting, h->vcpus_max,
-                     p->max_vcpus);
+                     pl->label, h->name, h->vcpus_max, p->max_vcpus);
         return;
     }
     g->vcpus = h->vcpus + p->vcpu_step < limit ? h->vcpus + p->vcpu_step : limit;
@@ -80,10 +81,9 @@ static void grow_memory(struct planner *pl, const struct gf_host_obs *h, struct 
     if (h->memory_kib >= limit) {
         if (h->memory_kib < p->max_memory_kib)
             plan_add(pl, GF_ACT_NOTE, h->name,
-                     "%s: %s memory available %.0f%% < %d%% for %s, at its domain's maximum of "
-                     "%lluM (scaling.max_memory %lluM): no resize",
-                     pl->label, h->name, h->mem_avail_pct, p->memory_below, lasting,
-                     h->memory_max_kib >> 10, p->max_memory_kib >> 10);
+                     "%s: %s short of memory, at its domain's maximum of %lluM "
+                     "(scaling.max_memory %lluM): no resize",
+                     pl->label, h->name, h->memory_max_kib >> 10, p->max_memory_kib >> 10);
         return;
     }
     g->memory_kib =
@@ -100,16 +100,16 @@ static void hypervisor_room(struct planner *pl, const struct gf_host_obs *h, str
 
     if (g->vcpus && free_vcpus != INT_MAX && g->vcpus - h->vcpus > free_vcpus) {
         plan_add(pl, GF_ACT_NOTE, h->name,
-                 "%s: %s %s, but its hypervisor has %d vCPU%s free (%d CPUs x "
+                 "%s: %s short of CPU, but its hypervisor has %d vCPU%s free (%d CPUs x "
                  "scaling.cpu_overcommit %d): no vCPU added",
-                 pl->label, h->name, g->cpu_why, free_vcpus > 0 ? free_vcpus : 0,
-                 free_vcpus == 1 ? "" : "s", pl->farm->hv[h->hv].cpus, pl->p->cpu_overcommit);
+                 pl->label, h->name, free_vcpus > 0 ? free_vcpus : 0, free_vcpus == 1 ? "" : "s",
+                 pl->farm->hv[h->hv].cpus, pl->p->cpu_overcommit);
         g->vcpus = 0;
     }
     if (g->memory_kib && g->memory_kib - h->memory_kib > pl->free_kib[h->hv]) {
         plan_add(pl, GF_ACT_NOTE, h->name,
-                 "%s: %s %s, but its hypervisor has %lluM free: no memory added", pl->label,
-                 h->name, g->mem_why, pl->free_kib[h->hv] >> 10);
+                 "%s: %s short of memory, but its hypervisor has %lluM free: no memory added",
+                 pl->label, h->name, pl->free_kib[h->hv] >> 10);
         g->memory_kib = 0;
     }
 }
@@ -130,9 +130,12 @@ static int grow(struct planner *pl, const struct gf_host_obs *h)
         char until[16];
         plan_clock_text(pl->now, h->resized + p->resize_cooldown, until, sizeof(until));
         plan_add(pl, GF_ACT_NOTE, h->name,
-                 "%s: %s %s%s%s: no resize before %s (scaling.resize_cooldown %ds)", pl->label,
-                 h->name, g.cpu_why, g.vcpus && g.memory_kib ? " and " : "", g.mem_why, until,
-                 p->resize_cooldown);
+                 "%s: %s short of %s: no resize before %s (scaling.resize_cooldown %ds)", pl->label,
+                 h->name,
+                 g.vcpus && g.memory_kib ? "CPU and memory"
+                 : g.vcpus               ? "CPU"
+                                         : "memory",
+                 until, p->resize_cooldown);
         return 1;
     }
     hypervisor_room(pl, h, &g);

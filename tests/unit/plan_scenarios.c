@@ -435,7 +435,7 @@ const struct scenario scenarios[] = {
                {"rds-005", 20, .cpu = 85, .lasted = 9, .vcpus_max = 4}},
      .expect = {"peak: rds-001 CPU 95% > 80% for 6m with 4 vCPUs: resize rds-001 to 6 vCPUs",
                 "peak: rds-002 CPU 92% > 80% for 5m with 7 vCPUs: resize rds-002 to 8 vCPUs",
-                "peak: rds-005 CPU 85% > 80% for 9m, at its domain's maximum of 4 vCPUs "
+                "peak: rds-005 short of CPU, at its domain's maximum of 4 vCPUs "
                 "(scaling.max_vcpus 8): no resize"}},
     {"memory available under its mark: memory_step up to max_memory while the hypervisor has "
      "room",
@@ -451,8 +451,8 @@ const struct scenario scenarios[] = {
                 "32768M",
                 "peak: rds-003 memory available 7% < 10% for 6m with 16384M: resize rds-003 to "
                 "20480M",
-                "peak: rds-004 memory available 1% < 10% for 8m with 16384M, but its hypervisor "
-                "has 0M free: no memory added"}},
+                "peak: rds-004 short of memory, but its hypervisor has 0M free: no memory "
+                "added"}},
     {"CPU and memory short on one host: one resize with both", P_VERTICAL, PEAK,
      .hosts = {{"rds-001", 20, .cpu = 95, .mem = 95, .lasted = 6}, {"rds-002", 20}},
      .expect = {"peak: rds-001 CPU 95% > 80% for 6m with 4 vCPUs and memory available 5% < 10% "
@@ -460,7 +460,7 @@ const struct scenario scenarios[] = {
     {"a host's resize cooldown holds its next step back, with a note", P_VERTICAL, PEAK,
      .hosts = {{"rds-001", 20, .cpu = 95, .lasted = 12, .vcpus = 6, .resized_ago = 4},
                {"rds-002", 20, .cpu = 95, .lasted = 12, .vcpus = 6, .resized_ago = 11}},
-     .expect = {"peak: rds-001 CPU 95% > 80% for 12m with 6 vCPUs: no resize before 10:06:00 "
+     .expect = {"peak: rds-001 short of CPU: no resize before 10:06:00 "
                 "(scaling.resize_cooldown 600s)",
                 "peak: rds-002 CPU 95% > 80% for 12m with 6 vCPUs: resize rds-002 to 8 vCPUs"}},
     {"the hypervisor's free vCPUs (CPUs x cpu_overcommit less those running) hold a hot-add back",
@@ -468,8 +468,8 @@ const struct scenario scenarios[] = {
      .hosts = {{"rds-001", 20, .cpu = 95, .lasted = 6}, {"rds-002", 20, .cpu = 95, .lasted = 6}},
      .cpus = {4}, .vcpus_used = {14},
      .expect = {"peak: rds-001 CPU 95% > 80% for 6m with 4 vCPUs: resize rds-001 to 6 vCPUs",
-                "peak: rds-002 CPU 95% > 80% for 6m with 4 vCPUs, but its hypervisor has 0 "
-                "vCPUs free (4 CPUs x scaling.cpu_overcommit 4): no vCPU added"}},
+                "peak: rds-002 short of CPU, but its hypervisor has 0 vCPUs free (4 CPUs x "
+                "scaling.cpu_overcommit 4): no vCPU added"}},
     {"an idle grown host gives back at its next boot, down to the farm's size: never live, never "
      "below, never twice",
      P_VERTICAL, PEAK,
