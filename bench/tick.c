@@ -18,6 +18,19 @@
  * Prints one line per run: "RUN SECONDS HOSTS" (HOSTS: the farm's hosts seen), on stdout.
  * RUNS may be 0 (set-up only): bench/tick counts libvirt calls with ltrace as the
  * difference between RUNS = K+1 and RUNS = K, which is one run's calls and nothing else.
+ *
+ * usage: gf-tick-bench usage HOSTS POLICY STATE_DIR RUNS
+ *
+ * The CPU and memory computation alone, in-process, without libvirt: a farm of HOSTS
+ * running hosts whose vCPU counters and balloon figures move each run, ticked every
+ * farm.tick of POLICY (a policy with vertical rules and CPU and memory weighed).  Each
+ * run times: the hosts' samples and their smoothing (gf_usage_update), the planner with
+ * POLICY against the planner with the same policy without vertical rules and weights (the
+ * difference: the rules' and the signals' cost), the hosts' use encoded for the farm's
+ * memory file and decoded (gf_usage_encode, gf_usage_decode: CPU only), and that file
+ * written (with its fsync) and read with the hosts' use in it against without.  Prints one
+ * line per run: "RUN UPDATE_S PLAN_S PLAN_PLAIN_S ENCODE_S DECODE_S SAVE_S SAVE_PLAIN_S
+ * LOAD_S LOAD_PLAIN_S".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +47,10 @@
 #include "observe/observe.h"
 #include "plan/plan.h"
 #include "policy/schedule.h"
+#include "reconcile/memory.h"
+#include "reconcile/usage.h"
+
+#include <glib.h>
 
 static virConnectPtr shared;
 
@@ -142,14 +159,143 @@ static int naive_poll(const struct gf_policy *p, virConnectPtr conn, time_t now)
     return seen;
 }
 
+/* The farm of the usage mode: N running hosts of 2 vCPUs and 4G, their counters at run
+ * R (each host its own steady use between the policy's marks, plus a little movement). */
+static void usage_farm(struct gf_farm_obs *farm, struct gf_host_obs *hosts, int n, int r, int tick)
+{
+    memset(farm, 0, sizeof(*farm));
+    for (int i = 0; i < n; i++) {
+        struct gf_host_obs *h = &hosts[i];
+        double pct = 30 + (i % 40) + (r % 3);
+        if (r == 0) {
+            memset(h, 0, sizeof(*h));
+            snprintf(h->name, sizeof(h->name), "bench-%04d", i + 1);
+            h->run = GF_RUN_RUNNING;
+            h->state = GF_HS_ACTIVE;
+            h->sessions = h->active_sessions = 7 + i % 2;
+            h->vcpus = 2;
+            h->vcpus_max = 4;
+            h->memory_kib = h->memory_max_kib = 4ULL << 20;
+            h->load_cpu_pct = h->load_mem_pct = -1;
+            h->since = 1796198400 - 86400;
+        }
+        h->vcpu_ns += (unsigned long long)(pct / 100.0 * 2 * tick * 1e9);
+        h->mem_total_kib = 4ULL << 20;
+        h->mem_avail_kib = (unsigned long long)((20 + i % 25 + r % 2) * (double)(4ULL << 20) / 100);
+    }
+    farm->hosts = hosts;
+    farm->nhosts = n;
+    farm->hv[0].reachable = 1;
+    farm->hv[0].free_kib = 1ULL << 40;
+    farm->hv[0].cpus = 64;
+    farm->hv[0].vcpus_used = 2 * n;
+}
+
+/* The usage mode (see the top of this file).  Returns main's exit code. */
+static int usage_mode(int n, const char *policy_file, const char *state_dir, int runs)
+{
+    struct gf_policy *p = NULL, *plain = NULL;
+    struct gf_host_obs *hosts = calloc((size_t)n + 1, sizeof(*hosts));
+    struct gf_host_obs *work = calloc((size_t)n + 1, sizeof(*work));
+    struct gf_plan *plan = malloc(sizeof(*plan));
+    struct gf_farm_mem mem = {0}, back, none = {0};
+    char *errors = NULL;
+    time_t t = 1796198400; /* 2026-12-02T08:00:00Z */
+    int ret = 1;
+
+    if (!hosts || !work || !plan) {
+        fprintf(stderr, "gf-tick-bench: out of memory\n");
+        goto done;
+    }
+    if (!(p = gf_policy_load(policy_file, &errors)) ||
+        !(plain = gf_policy_load(policy_file, &errors))) {
+        fprintf(stderr, "gf-tick-bench: %s", errors ? errors : "out of memory\n");
+        goto done;
+    }
+    plain->max_vcpus = 0;
+    plain->max_memory_kib = 0;
+    plain->weight[GF_SIG_CPU] = plain->weight[GF_SIG_MEMORY] = 0;
+    for (int r = 0; r <= runs; r++, t += p->tick) {
+        struct gf_farm_obs farm;
+        struct gf_local now;
+        double t0, update, planned, plain_planned, encode, decode, save, save_plain, load,
+            load_plain;
+        struct gf_usage decoded;
+        char *text;
+        usage_farm(&farm, hosts, n, r, p->tick);
+        gf_local_time(p->timezone, t, &now);
+        t0 = mono();
+        if (gf_usage_update(&mem.usage, p, &farm, t) < 0)
+            goto failed;
+        update = mono() - t0;
+        memcpy(work, hosts, (size_t)n * sizeof(*work));
+        farm.hosts = work;
+        t0 = mono();
+        gf_plan(p, &farm, &now, plan);
+        planned = mono() - t0;
+        t0 = mono();
+        gf_plan(plain, &farm, &now, plan);
+        plain_planned = mono() - t0;
+        t0 = mono();
+        text = gf_usage_encode(&mem.usage);
+        encode = mono() - t0;
+        t0 = mono();
+        if (gf_usage_decode(text, &decoded) < 0)
+            goto failed;
+        decode = mono() - t0;
+        g_free(text);
+        gf_usage_clear(&decoded);
+        t0 = mono();
+        if (gf_mem_save(state_dir, p->name, &mem) < 0)
+            goto failed;
+        save = mono() - t0;
+        t0 = mono();
+        if (gf_mem_load(state_dir, p->name, &back) < 0)
+            goto failed;
+        load = mono() - t0;
+        gf_mem_clear(&back);
+        t0 = mono();
+        if (gf_mem_save(state_dir, p->name, &none) < 0)
+            goto failed;
+        save_plain = mono() - t0;
+        t0 = mono();
+        if (gf_mem_load(state_dir, p->name, &back) < 0)
+            goto failed;
+        load_plain = mono() - t0;
+        gf_mem_clear(&back);
+        if (r > 0) /* the first run has no CPU figure yet: a warm-up */
+            printf("%d %.6f %.6f %.6f %.6f %.6f %.6f %.6f %.6f %.6f\n", r, update, planned,
+                   plain_planned, encode, decode, save, save_plain, load, load_plain);
+    }
+    ret = 0;
+    goto done;
+failed:
+    fprintf(stderr, "gf-tick-bench: %s\n", gf_err_message());
+done:
+    free(errors);
+    gf_mem_clear(&mem);
+    gf_policy_free(p);
+    gf_policy_free(plain);
+    free(hosts);
+    free(work);
+    free(plan);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     struct gfd d;
     int runs;
     int poll;
 
+    if (argc == 6 && strcmp(argv[1], "usage") == 0) {
+        gf_err_init();
+        return usage_mode(atoi(argv[2]), argv[3], argv[4], atoi(argv[5]));
+    }
+
     if (argc != 6 || (strcmp(argv[1], "tick") != 0 && strcmp(argv[1], "poll") != 0)) {
-        fprintf(stderr, "usage: gf-tick-bench tick|poll URI POLICIES_DIR STATE_DIR RUNS\n");
+        fprintf(stderr, "usage: gf-tick-bench tick|poll URI POLICIES_DIR STATE_DIR RUNS\n"
+                        "       gf-tick-bench usage HOSTS POLICY STATE_DIR RUNS\n");
         return 2;
     }
     poll = strcmp(argv[1], "poll") == 0;
