@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/log.h"
-
 void plan_load_count(struct planner *pl, const struct gf_host_obs *h)
 {
     if (h->cpu_pct >= 0) {

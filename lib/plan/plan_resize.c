@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/log.h"
-
 /* Whether the figure past its mark SINCE (0: not past) has stayed past it
  * for AFTER seconds at NOW. */
 static int lasted(time_t since, int after, time_t now)

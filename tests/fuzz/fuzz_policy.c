@@ -67,6 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(p->max_hosts >= 1 && p->max_hosts <= 1000, "max_hosts out of range");
         FUZZ_CHECK(p->min_hosts >= 0 && p->min_hosts <= p->max_hosts, "min_hosts out of range");
         FUZZ_CHECK(p->max_sessions >= 1 && p->max_sessions <= 1000, "max_sessions out of range");
+        FUZZ_CHECK(p->cpu_below < p->cpu_above && p->memory_below < p->memory_above,
+                   "the vertical rules' marks crossed");
+        FUZZ_CHECK(p->weight[GF_SIG_SESSIONS] + p->weight[GF_SIG_CPU] + p->weight[GF_SIG_MEMORY] >
+                       0,
+                   "no load signal counts");
         FUZZ_CHECK(p->nhypervisors >= 1 && p->nhypervisors <= GF_MAX_HYPERVISORS,
                    "hypervisors out of range");
         FUZZ_CHECK(p->ndaysets >= 1, "no day set");
