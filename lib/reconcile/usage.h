@@ -41,7 +41,8 @@ struct gf_usage {
     int nrecs;
 };
 
-/* Take the sample of NOW from FARM's running hosts into U under P, and
+/* Take the sample of NOW from FARM's running hosts (sorted by name, as
+ * gf_observe gives them) into U under P, and
  * fill each host's cpu_pct, mem_avail_pct and its since-times from U.  A
  * sample less than half a tick after the last one (a tick a lifecycle event
  * woke) is not taken: the last figures stand.  Hosts no longer running are
