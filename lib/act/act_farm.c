@@ -47,21 +47,6 @@ static int open_breaker(const struct gf_act_ctx *ctx, const char *why)
     return 0;
 }
 
-/* Remember in host A->host's metadata that it is ready since now. */
-static int mark_ready(const struct gf_act_ctx *ctx, virDomainPtr dom)
-{
-    struct gf_meta m;
-    int managed = gf_meta_get(dom, &m);
-
-    if (managed <= 0) {
-        if (!managed)
-            gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
-        return -1;
-    }
-    m.ready_since = ctx->now;
-    return gf_meta_set(dom, &m);
-}
-
 int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const struct gf_action *a)
 {
     const struct gf_policy *p = ctx->p;
@@ -89,7 +74,7 @@ int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const str
             gf_err(GF_ERR_OP, "host '%s' is not reachable", a->host);
             return -1;
         }
-        ret = mark_ready(ctx, dom);
+        ret = act_mark_time(dom, ACT_MARK_READY, ctx->now);
         virDomainFree(dom);
         return ret;
     default:

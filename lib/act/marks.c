@@ -1,11 +1,11 @@
-/* marks.c - the marks a drain leaves in a host's metadata: draining, by
- * whom, and when its users were told and logged off. */
+/* marks.c - the marks the actions leave in a host's metadata: draining, by
+ * whom, when its users were told and logged off, and ready since when. */
 #include "act/act_int.h"
 
 #include "base/error.h"
 #include "model/meta.h"
 
-/* Set DOM's drain time WHICH (notified, logoff-sent) to NOW.  0 or -1
+/* Set DOM's time WHICH (notified, logoff-sent, ready-since) to NOW.  0 or -1
  * with an error. */
 int act_mark_time(virDomainPtr dom, enum act_mark which, time_t now)
 {
@@ -19,8 +19,10 @@ int act_mark_time(virDomainPtr dom, enum act_mark which, time_t now)
     }
     if (which == ACT_MARK_NOTIFIED)
         m.notified = now;
-    else
+    else if (which == ACT_MARK_LOGOFF)
         m.logoff_sent = now;
+    else
+        m.ready_since = now;
     return gf_meta_set(dom, &m);
 }
 
