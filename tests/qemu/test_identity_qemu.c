@@ -59,18 +59,6 @@ static const char network_config[] = "version: 2\n"
 
 static char policy_path[PATH_MAX + 32];
 
-/* Remove farm FARM's lease from the gold domain: an earlier run's goldfarmd (another state
- * directory) holds it until it expires, and this suite's would stand by meanwhile.  The test
- * bed is this suite's alone while it runs (flock). */
-static void drop_lease(void)
-{
-    struct cmd c;
-
-    VIRSH(&c, "metadata", GOLD, "--uri", "https://goldfarm.dev/xmlns/lease/1/" FARM, "--remove",
-          "--config");
-    cmd_free(&c);
-}
-
 static int group_setup(void **state)
 {
     char text[4096], path[PATH_MAX + 32], log[PATH_MAX + 32];
