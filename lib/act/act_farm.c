@@ -120,11 +120,7 @@ int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
 
 int act_save_rollout(const struct gf_act_ctx *ctx, const struct gf_plan *plan)
 {
-    if (!ctx->state_dir || (!plan->rollout_changed && !plan->requests_taken))
+    if (!ctx->state_dir || !plan->rollout_changed)
         return 0;
-    if (plan->rollout_changed && gf_rollout_save(ctx->state_dir, ctx->p->name, &plan->rollout) < 0)
-        return -1;
-    if (plan->requests_taken)
-        gf_rollout_requests_done(ctx->state_dir, ctx->p->name);
-    return 0;
+    return gf_rollout_save(ctx->state_dir, ctx->p->name, &plan->rollout);
 }

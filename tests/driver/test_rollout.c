@@ -28,6 +28,7 @@
 #include "model/journal.h"
 #include "base/log.h"
 #include "plan/rollout.h"
+#include "reconcile/admin.h"
 #include "vmctl.h"
 #include "lsan.h"
 
@@ -94,7 +95,7 @@ static struct fx *ro_farm(void **state, int max_hosts, const char *rollout)
 static void vmctl_expect(struct fx *f, int want, ...)
 {
     char *argv[24], *out = NULL;
-    struct vmctl_ctx ctx = {.conn = f->conn[0]};
+    struct vmctl_ctx ctx = {.conn = f->conn[0], .control = f->control};
     size_t len = 0;
     int argc = 0, code;
     FILE *mem;
@@ -484,44 +485,61 @@ static void restart_before_every_tick(void **state)
 
 /* ---- refusals ---- */
 
+/* The requests waiting in farm ro's admin state, and the fate of request
+ * ID (-1: none kept). */
+static int waiting(struct fx *f, unsigned long id, int *fate)
+{
+    struct gf_admin a;
+    const struct gf_admin_done *d;
+    int w;
+
+    assert_int_equal(gf_admin_load(f->state, "ro", &a), 0);
+    d = gf_admin_fate_of(&a, id, &w);
+    *fate = d ? (int)d->fate : -1;
+    return a.nqueue;
+}
+
 static void refusals_change_nothing(void **state)
 {
     struct fx *f = ro_farm(state, 8, NULL);
-    char path[256];
+    int fate;
 
-    snprintf(path, sizeof(path), "%s/ro.rollout-requests", f->state);
-    vmctl_expect(f, 2, "image", "rollout", "other", NULL);              /* no status */
-    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "9", NULL);    /* no such version */
-    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "1", NULL);    /* all on it */
+    vmctl_expect(f, 2, "image", "rollout", "other", NULL); /* no such farm */
+    fx_assert_has(gf_err_message(), "goldfarmd runs no farm 'other' (its farms: ro)", "the error");
+    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "9", NULL); /* no such version */
+    fx_assert_has(gf_err_message(), "has no version 9", "the error");
+    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "1", NULL); /* all on it */
+    fx_assert_has(gf_err_message(), "every host of farm 'ro' runs ro-gold v1 already", "the error");
     vmctl_expect(f, 2, "image", "rollout", "ro", "--batch", "0", NULL); /* bad batch */
     vmctl_expect(f, 2, "image", "rollout", "ro", "--min-in-service", "150%", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--soak", "ten", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--pause", "--abort", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--resume", "--to", "2", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--resume", NULL);
-    assert_int_equal(access(path, F_OK), -1);
-    /* a policy with no health checks to gate on */
+    fx_assert_has(gf_err_message(), "farm 'ro' has no roll-out to resume (none)", "the error");
+    assert_int_equal(waiting(f, 1, &fate), 0);
+    /* a policy with no health checks to gate on, as the daemon runs it */
     ro_policy(f, 8, NULL, 0);
+    assert_int_equal(gfd_reload(&f->d), 0);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "2", NULL);
     fx_assert_has(gf_err_message(), "has no health group", "the error");
-    assert_int_equal(access(path, F_OK), -1);
-    /* the daemon checks again what a request asks: not started */
-    assert_int_equal(gf_rollout_request(f->state, "ro", "start to=2 batch=0"), 0);
+    assert_int_equal(waiting(f, 1, &fate), 0);
+    /* the tick decides again: a request taken, then the policy changed before
+     * the tick: refused there, and the request says so */
     ro_policy(f, 8, NULL, 1);
     assert_int_equal(gfd_reload(&f->d), 0);
-    fx_tick_farm(f, "ro", fx_at(f, "09:04"));
-    fx_assert_has(
-        fx_notes(),
-        "rollout: request 'start to=2 batch=0' for farm ro refused: a value is out of range",
-        "the log");
+    vmctl_expect(f, 0, "image", "rollout", "ro", "--to", "2", NULL);
+    assert_int_equal(waiting(f, 1, &fate), 1);
+    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "2", NULL); /* asked already */
+    fx_assert_has(gf_err_message(), "is requested already (request 1, 'start to=2')", "the error");
     ro_policy(f, 8, NULL, 0);
-    assert_int_equal(gf_rollout_request(f->state, "ro", "start to=2"), 0);
     assert_int_equal(gfd_reload(&f->d), 0);
     fx_tick_farm(f, "ro", fx_at(f, "09:05"));
     fx_assert_has(fx_notes(), "error: rollout: request 'start to=2' for farm ro refused",
                   "the log");
     assert_int_equal(record(f).phase, GF_RO_NONE);
-    assert_int_equal(access(path, F_OK), -1); /* taken */
+    assert_int_equal(waiting(f, 1, &fate), 0); /* decided */
+    assert_int_equal(fate, GF_FATE_REFUSED);
 }
 
 static void pinned_policy_refuses_another_version(void **state)
