@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -129,7 +130,7 @@ json_object *gf_ctl_read(int fd, size_t max, int timeout_ms)
     }
     buf[len] = '\0';
     if (!len) {
-        gf_err(GF_ERR_OP, "control socket: closed without an answer");
+        gf_err(GF_ERR_OP, "goldfarmd closed the connection without an answer (stopping?)");
         goto cleanup;
     }
     buf[strcspn(buf, "\n")] = '\0';
@@ -181,8 +182,17 @@ json_object *gf_ctl_call(const char *path, const struct gf_ctl_req *r, int timeo
     json_object *req = gf_ctl_req_json(r), *answer = NULL;
     int fd = -1;
 
-    if (!req || (fd = gf_ctl_connect(path)) < 0 || gf_ctl_write(fd, req, timeout_ms) < 0)
+    if (!req || (fd = gf_ctl_connect(path)) < 0)
         goto cleanup;
+    if (gf_ctl_write(fd, req, timeout_ms) < 0) {
+        /* the daemon may have answered before reading (a refusal of who
+         * asks) and closed: its answer is still there to read */
+        char why[512];
+        snprintf(why, sizeof(why), "%s", gf_err_message());
+        if (!(answer = gf_ctl_read(fd, GF_CTL_ANSWER_MAX, timeout_ms)))
+            gf_err(GF_ERR_OP, "%s", why);
+        goto cleanup;
+    }
     answer = gf_ctl_read(fd, GF_CTL_ANSWER_MAX, timeout_ms);
 cleanup:
     if (fd >= 0)
