@@ -37,11 +37,13 @@ static int farm_pause(struct vmctl_ctx *ctx, const struct vmctl_args *args, enum
     return ask_and_say(ctx, args, &r);
 }
 
+/* vmctl farm pause FARM. */
 static int cmd_farm_pause(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
     return farm_pause(ctx, args, GF_CTL_FARM_PAUSE);
 }
 
+/* vmctl farm resume FARM. */
 static int cmd_farm_resume(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
     return farm_pause(ctx, args, GF_CTL_FARM_RESUME);
@@ -63,11 +65,13 @@ static int host_request(struct vmctl_ctx *ctx, const struct vmctl_args *args, en
     return ask_and_say(ctx, args, &r);
 }
 
+/* vmctl farm drain HOST [--farm FARM]. */
 static int cmd_farm_drain(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
     return host_request(ctx, args, GF_CTL_FARM_DRAIN);
 }
 
+/* vmctl farm replace HOST [--now] [--farm FARM]. */
 static int cmd_farm_replace(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
     return host_request(ctx, args, GF_CTL_FARM_REPLACE);
@@ -83,8 +87,8 @@ static int cmd_reload(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     return ask_and_say(ctx, args, &r);
 }
 
-/* The farms of answer A as text to compare two of them by: their status
- * without its update time (a new reference to put, or NULL). */
+/* The status objects FARMS as text to compare two answers by, their update
+ * times left out: a new string to free(), or NULL. */
 static char *comparable(json_object *farms)
 {
     json_object *copy = NULL;

@@ -27,8 +27,8 @@ int gf_breaker_read(const char *state_dir, const char *farm, char *why, size_t l
     return 1;
 }
 
-/* Open CTX's farm's breaker for WHY (STATE_DIR/FARM.breaker, which vmctl
- * farm resume removes).  0 or -1 with an error. */
+/* Open CTX's farm's breaker for WHY (STATE_DIR/FARM.breaker, which goldfarmd
+ * removes when an admin resumes the farm).  0 or -1 with an error. */
 static int open_breaker(const struct gf_act_ctx *ctx, const char *why)
 {
     char path[PATH_MAX + 80];
