@@ -337,6 +337,36 @@ static void unknown_farms_hosts_and_bad_states(void **state)
     fx_assert_has(gf_err_message(), "callc.conf", "the reason");
 }
 
+/* A request accepted, then the host changed before the farm's tick: the
+ * tick checks it again, refuses it and says why; nothing is written. */
+static void tick_checks_a_request_again(void **state)
+{
+    struct fx *f = rds_farm(state, 8);
+    struct gf_admin a;
+    struct gf_meta m;
+    virDomainPtr dom;
+
+    fx_tick(f, "06:00");
+    expect(f, 0, "(request 1)", "farm", "replace", "rds-002", NULL);
+    assert_non_null(dom = virDomainLookupByName(f->conn[0], "rds-002"));
+    assert_int_equal(gf_meta_get(dom, &m), 1);
+    m.state = GF_HS_QUARANTINED; /* set aside meanwhile */
+    assert_int_equal(gf_meta_set(dom, &m), 0);
+    virDomainFree(dom);
+    fx_notes_reset();
+    fx_tick(f, "06:01");
+    fx_assert_has(fx_notes(),
+                  "error: rds: request 1 (replace): refused: host 'rds-002' is quarantined, not "
+                  "active",
+                  "the log");
+    a = admin_of(f, "rds");
+    assert_int_equal(a.nqueue, 0);
+    assert_int_equal(a.ndone, 1);
+    assert_int_equal(a.done[0].fate, GF_FATE_REFUSED);
+    assert_true(fx_meta(f, 0, "rds-002", &m));
+    assert_int_equal(m.replace, GF_REPLACE_NONE);
+}
+
 /* ---- reloads and requests --------------------------------------------------------- */
 
 struct asker {
@@ -578,6 +608,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(another_uid_refused, teardown),
         cmocka_unit_test_teardown(malformed_requests_refused, teardown),
         cmocka_unit_test_teardown(unknown_farms_hosts_and_bad_states, teardown),
+        cmocka_unit_test_teardown(tick_checks_a_request_again, teardown),
         cmocka_unit_test_teardown(request_during_a_reload, teardown),
         cmocka_unit_test_teardown(pause_stops_a_running_farm, teardown),
         cmocka_unit_test_teardown(status_watch_prints_each_change, teardown),
