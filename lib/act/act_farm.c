@@ -27,8 +27,8 @@ int gf_breaker_read(const char *state_dir, const char *farm, char *why, size_t l
     return 1;
 }
 
-/* Open CTX's farm's breaker for WHY (STATE_DIR/FARM.breaker, which vmctl
- * farm resume removes).  0 or -1 with an error. */
+/* Open CTX's farm's breaker for WHY (STATE_DIR/FARM.breaker, which goldfarmd
+ * removes when an admin resumes the farm).  0 or -1 with an error. */
 static int open_breaker(const struct gf_act_ctx *ctx, const char *why)
 {
     char path[PATH_MAX + 80];
@@ -105,11 +105,7 @@ int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
 
 int act_save_rollout(const struct gf_act_ctx *ctx, const struct gf_plan *plan)
 {
-    if (!ctx->state_dir || (!plan->rollout_changed && !plan->requests_taken))
+    if (!ctx->state_dir || !plan->rollout_changed)
         return 0;
-    if (plan->rollout_changed && gf_rollout_save(ctx->state_dir, ctx->p->name, &plan->rollout) < 0)
-        return -1;
-    if (plan->requests_taken)
-        gf_rollout_requests_done(ctx->state_dir, ctx->p->name);
-    return 0;
+    return gf_rollout_save(ctx->state_dir, ctx->p->name, &plan->rollout);
 }

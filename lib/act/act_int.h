@@ -24,8 +24,8 @@ int act_mark_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, 
  * ready mark, notify) of PLAN.  0 or -1 with an error. */
 int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const struct gf_action *a);
 
-/* Save PLAN's roll-out record when it changed, and forget the requests it
- * took, in CTX's state directory (none: the caller keeps it).  0 or -1. */
+/* Save PLAN's roll-out record when it changed, in CTX's state directory
+ * (none: the caller keeps it).  0 or -1 with an error. */
 int act_save_rollout(const struct gf_act_ctx *ctx, const struct gf_plan *plan);
 
 #endif

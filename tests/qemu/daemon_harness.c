@@ -1,6 +1,9 @@
 /* daemon_harness.c - what test_daemon_qemu.c needs (see daemon_harness.h). */
 #include "daemon_harness.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 /* Bounds, in seconds. */
 
 struct daemon_harness g;
@@ -621,6 +624,62 @@ void drop_lease(void)
     VIRSH(&c, "metadata", GOLD, "--uri", "https://goldfarm.dev/xmlns/lease/1/" FARM, "--remove",
           "--config");
     cmd_free(&c);
+}
+
+void daemon_ready_at(const char *file, int line)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    double deadline = now_s() + 30;
+
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/control.sock", g.state);
+    while (now_s() < deadline && daemon_alive()) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), up;
+        up = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (up)
+            return; /* it listens: it checks and answers from now on */
+        nap(0.2);
+    }
+    failf(file, line, "goldfarmd does not listen on %s:\n%s", addr.sun_path, slurp(g.daemon_log));
+}
+
+pid_t vmctl_spawn_at(const char *file, int line, const char *log, ...)
+{
+    char *argv[40] = {(char *)g.vmctl, "-c", URI};
+    int n = 3;
+    va_list ap;
+    pid_t pid;
+
+    va_start(ap, log);
+    while (n < 39 && (argv[n] = va_arg(ap, char *)))
+        n++;
+    va_end(ap);
+    argv[n] = NULL;
+    fflush(NULL);
+    if ((pid = fork()) == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || null < 0)
+            _exit(127);
+        dup2(null, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(g.vmctl, argv);
+        _exit(127);
+    }
+    if (pid < 0)
+        failf(file, line, "fork: %s", strerror(errno));
+    return pid;
+}
+
+int vmctl_done(pid_t pid)
+{
+    int status;
+
+    if (waitpid(pid, &status, WNOHANG) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* ---------------------------------------------------------------- libvirtd */

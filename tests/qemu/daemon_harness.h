@@ -154,6 +154,14 @@ void daemon_kill(void);
 char *wait_status(time_t after, double seconds, const char *const *want);
 int journal_open_entries(void);
 void drop_lease(void);
+/* Wait (30 s at most) until the long-running daemon answers on its control socket. */
+void daemon_ready_at(const char *file, int line);
+#define DAEMON_READY() daemon_ready_at(__FILE__, __LINE__)
+/* vmctl -c URI ARGS... (NULL-terminated) in the background, its stdout and stderr into LOG:
+ * its pid.  vmctl_done reaps it: its exit status, or -1 while it runs. */
+pid_t vmctl_spawn_at(const char *file, int line, const char *log, ...);
+#define VMCTL_SPAWN(log, ...) vmctl_spawn_at(__FILE__, __LINE__, log, __VA_ARGS__, (char *)NULL)
+int vmctl_done(pid_t pid);
 pid_t libvirtd_pid(void);
 int testbed_run(const char *what, const char *log, double seconds);
 int testbed_start(void);
