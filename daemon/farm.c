@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/virterror.h>
 
@@ -14,16 +15,18 @@
 #include "model/hosts.h"
 #include "model/meta.h"
 
-/* A connection for URI, by the injected connector, -c, or gf_connect. */
-static virConnectPtr open_uri(struct gfd *d, const char *uri)
+virConnectPtr gfd_open_uri(struct gfd *d, const char *uri)
 {
-    if (d->connect)
-        return d->connect(d->connect_opaque, d->uri_override ? d->uri_override : uri);
-    return gf_connect(d->uri_override ? d->uri_override : uri);
+    virConnectPtr conn;
+
+    if (!d->connect)
+        return gf_connect(d->uri_override ? d->uri_override : uri);
+    if (!(conn = d->connect(d->connect_opaque, d->uri_override ? d->uri_override : uri)))
+        gf_err(GF_ERR_OP, "cannot connect to %s", d->uri_override ? d->uri_override : uri);
+    return conn;
 }
 
-/* Whether the connections are ours to close (not injected by a test). */
-static int own_connections(const struct gfd *d)
+int gfd_owns_connections(const struct gfd *d)
 {
     return d->connect == NULL;
 }
@@ -161,18 +164,41 @@ static void stop_listening(virConnectPtr conn, struct gfd_farm *f)
     pthread_mutex_unlock(&listeners_lock);
 }
 
+/* Set F's connection I to CONN, under F's mutex (gfd_farm_conn reads it
+ * from the control thread). */
+static void set_conn(struct gfd_farm *f, int i, virConnectPtr conn)
+{
+    pthread_mutex_lock(&f->mu);
+    f->conns[i] = conn;
+    pthread_mutex_unlock(&f->mu);
+}
+
 void gfd_disconnect(struct gfd_farm *f, int i)
 {
-    if (!f->conns[i])
+    virConnectPtr conn = f->conns[i];
+
+    if (!conn)
         return;
     if (f->events[i] >= 0)
-        stop_listening(f->conns[i], f);
-    if (own_connections(f->d)) {
-        virConnectUnregisterCloseCallback(f->conns[i], on_close);
-        virConnectClose(f->conns[i]);
+        stop_listening(conn, f);
+    set_conn(f, i, NULL);
+    if (gfd_owns_connections(f->d)) {
+        virConnectUnregisterCloseCallback(conn, on_close);
+        virConnectClose(conn);
     }
-    f->conns[i] = NULL;
     f->events[i] = -1;
+}
+
+virConnectPtr gfd_farm_conn(struct gfd_farm *f, int i)
+{
+    virConnectPtr conn;
+
+    pthread_mutex_lock(&f->mu);
+    conn = i >= 0 && i < GF_MAX_HYPERVISORS ? f->conns[i] : NULL;
+    if (conn && virConnectRef(conn) < 0)
+        conn = NULL;
+    pthread_mutex_unlock(&f->mu);
+    return conn;
 }
 
 int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
@@ -189,7 +215,8 @@ int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
         return 0;
     if (now < f->retry_at[i])
         return -1;
-    if (!(f->conns[i] = open_uri(f->d, uri))) {
+    set_conn(f, i, gfd_open_uri(f->d, uri));
+    if (!f->conns[i]) {
         f->backoff[i] = f->backoff[i] ? f->backoff[i] * 2 : 1;
         if (f->backoff[i] > 60)
             f->backoff[i] = 60;
@@ -198,7 +225,7 @@ int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
     }
     f->backoff[i] = 0;
     f->events[i] = -1;
-    if (own_connections(f->d)) {
+    if (gfd_owns_connections(f->d)) {
         /* remote connections: notice a dead peer within ~20 s (local ones say no) */
         if (virConnectSetKeepAlive(f->conns[i], 5, 3) < 0)
             virResetLastError();
@@ -235,6 +262,23 @@ virConnectPtr gfd_journal_connect(void *opaque, const char *uri)
     return NULL;
 }
 
+/* Say that the files an older vmctl left in STATE_DIR to steer farm FARM
+ * (FARM.paused, FARM.rollout-requests) are not read: the control socket
+ * takes their place. */
+static void old_instructions(const char *state_dir, const char *farm)
+{
+    static const char *const suffixes[] = {"paused", "rollout-requests", "rollout-requests.taken"};
+
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        char path[PATH_MAX + 80];
+        snprintf(path, sizeof(path), "%s/%s.%s", state_dir, farm, suffixes[i]);
+        if (access(path, F_OK) == 0)
+            gf_warn("%s: %s is not read (an older vmctl left it): ask through the control "
+                    "socket (vmctl farm pause, vmctl image rollout), then remove it",
+                    farm, path);
+    }
+}
+
 /* A new farm for policy P read from FILE. */
 struct gfd_farm *gfd_farm_new(struct gfd *d, struct gf_policy *p, const char *file)
 {
@@ -247,6 +291,10 @@ struct gfd_farm *gfd_farm_new(struct gfd *d, struct gf_policy *p, const char *fi
     snprintf(f->file, sizeof(f->file), "%s", file);
     if (d->state_dir[0] && gf_mem_load(d->state_dir, p->name, &f->mem) < 0)
         gf_error("%s: %s: starting with an empty memory", p->name, gf_err_message());
+    if (d->state_dir[0] && gf_admin_load(d->state_dir, p->name, &f->admin) < 0)
+        gf_error("%s: %s: not paused, no request waiting", p->name, gf_err_message());
+    if (d->state_dir[0])
+        old_instructions(d->state_dir, p->name);
     for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
         f->events[i] = -1;
     pthread_mutex_init(&f->mu, NULL);

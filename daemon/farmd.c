@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/file.h"
 #include "base/log.h"
+#include "control.h"
 #include "model/journal.h"
 #include "status.h"
 
@@ -148,17 +149,44 @@ static void report(struct gfd *d, struct gfd_farm *f, const struct gf_tick *t, t
     f->logged_idle = t->plan.nactions == 0;
 }
 
+/* What tick T of farm F decided on its admin requests: each logged, out of
+ * the farm's queue, kept among the decided ones in STATE_DIR/FARM.admin. */
+static void settle_requests(struct gfd *d, struct gfd_farm *f, const struct gf_tick *t)
+{
+    for (int i = 0; i < t->ndecided; i++) {
+        const struct gf_admin_done *x = &t->decided[i];
+        if (x->kind == GF_ADMIN_ROLLOUT)
+            continue; /* the plan's own action says it */
+        gf_log(x->fate == GF_FATE_TAKEN ? GF_LOG_INFO : GF_LOG_ERR, "%s: request %lu (%s): %s%s%s",
+               f->policy->name, x->id, gf_admin_kind_name(x->kind),
+               x->fate == GF_FATE_TAKEN ? "" : gf_admin_fate_name(x->fate),
+               x->fate == GF_FATE_TAKEN ? "" : ": ", x->why);
+    }
+    pthread_mutex_lock(&f->mu);
+    for (int i = 0; i < t->ndecided; i++)
+        gf_admin_decided(&f->admin, t->decided[i].id, t->decided[i].fate, t->decided[i].why,
+                         t->decided[i].at);
+    if (gf_admin_save(d->state_dir, f->policy->name, &f->admin) < 0)
+        gf_error("%s: %s", f->policy->name, gf_err_message());
+    pthread_mutex_unlock(&f->mu);
+}
+
 int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
 {
     const struct gf_policy *p = f->policy;
     struct gf_tick *t = calloc(1, sizeof(*t));
+    struct gf_admin *admin = malloc(sizeof(*admin));
     double start = gf_now();
     int ret = -1;
 
     pthread_mutex_lock(&f->mu);
     f->next_tick = now + p->tick;
+    if (admin)
+        *admin = f->admin; /* what was asked until now; later requests wait for the next tick */
     pthread_mutex_unlock(&f->mu);
-    if (!t) {
+    if (!t || !admin) {
+        free(t);
+        free(admin);
         gf_err(GF_ERR_OP, "out of memory");
         return -1;
     }
@@ -169,6 +197,7 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
                                   .conns = f->conns,
                                   .state_dir = d->state_dir,
                                   .mem = &f->mem,
+                                  .admin = admin,
                                   .act = 1,
                                   .journal = d->journal,
                                   .parallel = d->parallel,
@@ -220,7 +249,14 @@ done:
         gf_tick_clear(f->tick);
         free(f->tick);
     }
+    if (t->ndecided)
+        settle_requests(d, f, t);
     f->tick = t;
+    free(admin);
+    pthread_mutex_lock(&d->lock);
+    d->generation++;
+    pthread_mutex_unlock(&d->lock);
+    gfd_control_notify(d); /* those who follow a roll-out or watch a farm look again */
     return ret;
 }
 
@@ -295,7 +331,7 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
     }
     if (take_lock(d, state_dir) < 0 || gf_lease_self(&d->self, state_dir) < 0)
         return -1;
-    if (gfd_load_policies(d, 1) < 0)
+    if (gfd_load_policies(d, 1, NULL, 0) < 0)
         return -1;
     if (!(d->journal = gf_journal_open(state_dir)))
         return -1;
@@ -308,6 +344,7 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
 
 void gfd_stop(struct gfd *d)
 {
+    gfd_control_stop(d); /* no request reaches a farm being freed */
     for (int i = 0; i < d->nfarms; i++) {
         struct gfd_farm *f = d->farms[i];
         if (d->release_leases && f->tick) {

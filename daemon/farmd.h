@@ -24,6 +24,10 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir);
  * files drop theirs.  Returns the number of files with errors. */
 int gfd_reload(struct gfd *d);
 
+/* gfd_reload, the first error line into WHY (LEN bytes) when a file has
+ * errors. */
+int gfd_reload_why(struct gfd *d, char *why, size_t len);
+
 /* Check every policy in POLICIES_DIR as gfd_start would load them (each
  * file, then the farms they name against each other), printing every
  * error to stderr; connects to nothing.  Returns 0 with the number of

@@ -9,15 +9,28 @@
  * 60 s.  0 when connected, -1 when still blind. */
 int gfd_reconnect(struct gfd_farm *f, int i, time_t now);
 
+/* Farm F's connection I with a reference of the caller's (virConnectClose
+ * drops it), or NULL when F is not connected there: for another thread
+ * than F's own. */
+virConnectPtr gfd_farm_conn(struct gfd_farm *f, int i);
+
 /* Drop farm F's connection I (its event callbacks too). */
 void gfd_disconnect(struct gfd_farm *f, int i);
+
+/* A new connection of D for URI: the injected connector's, -c's, or
+ * gf_connect's.  NULL with an error. */
+virConnectPtr gfd_open_uri(struct gfd *d, const char *uri);
+
+/* Whether D's connections are its own to close (not a test's). */
+int gfd_owns_connections(const struct gfd *d);
 
 /* The journal's connector: a connection for URI from D's farms, or NULL. */
 virConnectPtr gfd_journal_connect(void *opaque, const char *uri);
 
 /* Read the policies of D->policies_dir; at START every file must be good.
- * Returns the number of files with errors, or -1 with an error. */
-int gfd_load_policies(struct gfd *d, int start);
+ * The first error line into WHY (LEN bytes; NULL: not wanted).  Returns
+ * the number of files with errors, or -1 with an error. */
+int gfd_load_policies(struct gfd *d, int start, char *why, size_t len);
 
 /* Free farm F, its memory and its connections; accepts NULL. */
 void gfd_farm_free(struct gfd_farm *f);

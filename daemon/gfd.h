@@ -14,12 +14,14 @@
 #include "model/lease.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
+#include "reconcile/admin.h"
 #include "reconcile/memory.h"
 #include "reconcile/tick.h"
 
 #define GFD_LAST 8 /* decisions kept for the status */
 
 struct gfd;
+struct gfd_control;
 
 struct gfd_farm {
     struct gfd *d;
@@ -54,12 +56,14 @@ struct gfd_farm {
     /* its thread (gfd_run), and what the rest of the daemon tells it */
     pthread_t thread;
     int has_thread;
-    pthread_mutex_t mu; /* guards next_tick, woken, stop, pending */
+    pthread_mutex_t mu; /* guards next_tick, woken, stop, pending, admin */
     pthread_cond_t cv;
     int woken;                 /* an event asks for a tick now */
     int stop;                  /* finish the tick under way, then end */
     int exited;                /* the thread has ended (the main thread joins it) */
     struct gf_policy *pending; /* a reload's new policy, taken at the next tick */
+    struct gf_admin admin;     /* what admins asked through the control socket
+                                  (STATE_DIR/FARM.admin): paused, requests waiting */
     struct gf_rollout rollout; /* the roll-out record (phase NONE: none) */
     /* for the metrics, kept by gfd_metrics_note after each tick */
     time_t first_tick;     /* the first tick since the farm was loaded */
@@ -93,6 +97,8 @@ struct gfd {
     int lock_ready;
     struct gfd_farm **gone; /* farms a reload removed whose thread still ends its tick */
     int ngone;
+    struct gfd_control *control;   /* the control socket (NULL: none) */
+    unsigned long long generation; /* ticks ended, for the control socket's waits (lock) */
 };
 
 #endif

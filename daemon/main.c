@@ -18,8 +18,10 @@
 #include <libvirt/libvirt.h>
 
 #include "base/error.h"
-#include "farmd.h"
 #include "base/log.h"
+#include "control.h"
+#include "control/protocol.h"
+#include "farmd.h"
 
 #ifndef GFD_POLICIES
 #define GFD_POLICIES "/etc/goldfarm/policies"
@@ -162,32 +164,36 @@ static void wake(struct gfd *d)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: goldfarmd [-c URI] [--policies DIR] [--state-dir DIR] [--metrics FILE]\n"
-                 "                 [--pidfile FILE] [--once] [--foreground] [-v]\n"
-                 "       goldfarmd -n [--policies DIR]\n"
-                 "       goldfarmd --version | --help\n"
-                 "\n"
-                 "Keeps remote-desktop farms on libvirt the right size and healthy, by the\n"
-                 "policy files (one farm each) in the policies directory.\n"
-                 "\n"
-                 "  -c, --connect URI   stands for every hypervisor URI of the policies\n"
-                 "  --policies DIR      the policy files, *.conf (" GFD_POLICIES ")\n"
-                 "  --state-dir DIR     the daemon's private state: journal, status, decision\n"
-                 "                      logs (" GFD_STATE_DIR ")\n"
-                 "  --metrics FILE      the Prometheus textfile (STATE_DIR/goldfarm.prom)\n"
-                 "  --pidfile FILE      write the daemon's pid there while it runs\n"
-                 "  --once              run one reconcile tick of every farm and exit\n"
-                 "  --foreground        log to stderr, not syslog (under systemd, stderr is\n"
-                 "                      the journal: each line carries its priority)\n"
-                 "  -v, --verbose       log debug lines too\n"
-                 "  -n, --check         check the policies as the daemon would load them and\n"
-                 "                      exit: 0 when all are good, 2 when any has errors\n"
-                 "  --version           print the version and exit\n"
-                 "  -h, --help          print this help and exit\n"
-                 "\n"
-                 "Signals: SIGHUP reloads the policies (a bad file keeps its farm's previous\n"
-                 "policy), SIGTERM and SIGINT let the actions in flight finish, then exit 0.\n"
-                 "See goldfarmd(8) and goldfarm.conf(5).\n");
+    fprintf(out,
+            "usage: goldfarmd [-c URI] [--policies DIR] [--state-dir DIR] [--metrics FILE]\n"
+            "                 [--control SOCKET] [--pidfile FILE] [--once] [--foreground] [-v]\n"
+            "       goldfarmd -n [--policies DIR]\n"
+            "       goldfarmd --version | --help\n"
+            "\n"
+            "Keeps remote-desktop farms on libvirt the right size and healthy, by the\n"
+            "policy files (one farm each) in the policies directory.\n"
+            "\n"
+            "  -c, --connect URI   stands for every hypervisor URI of the policies\n"
+            "  --policies DIR      the policy files, *.conf (" GFD_POLICIES ")\n"
+            "  --state-dir DIR     the daemon's private state: journal, status, decision\n"
+            "                      logs (" GFD_STATE_DIR ")\n"
+            "  --metrics FILE      the Prometheus textfile (STATE_DIR/goldfarm.prom)\n"
+            "  --control SOCKET    the control socket vmctl asks through (" GF_CTL_SOCKET "\n"
+            "                      with the default state directory, else\n"
+            "                      STATE_DIR/" GF_CTL_SOCKET_NAME ")\n"
+            "  --pidfile FILE      write the daemon's pid there while it runs\n"
+            "  --once              run one reconcile tick of every farm and exit\n"
+            "  --foreground        log to stderr, not syslog (under systemd, stderr is\n"
+            "                      the journal: each line carries its priority)\n"
+            "  -v, --verbose       log debug lines too\n"
+            "  -n, --check         check the policies as the daemon would load them and\n"
+            "                      exit: 0 when all are good, 2 when any has errors\n"
+            "  --version           print the version and exit\n"
+            "  -h, --help          print this help and exit\n"
+            "\n"
+            "Signals: SIGHUP reloads the policies (a bad file keeps its farm's previous\n"
+            "policy), SIGTERM and SIGINT let the actions in flight finish, then exit 0.\n"
+            "See goldfarmd(8) and goldfarm.conf(5).\n");
 }
 
 /* Write our pid to PATH (mode 0644, as pidfiles are).  0 or -1. */
@@ -211,6 +217,7 @@ int main(int argc, char **argv)
         {"policies", required_argument, NULL, 'p'},
         {"state-dir", required_argument, NULL, 's'},
         {"metrics", required_argument, NULL, 'm'},
+        {"control", required_argument, NULL, 'C'},
         {"once", no_argument, NULL, 'o'},
         {"foreground", no_argument, NULL, 'f'},
         {"pidfile", required_argument, NULL, 'P'},
@@ -221,6 +228,8 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *policies = GFD_POLICIES, *state_dir = GFD_STATE_DIR, *pidfile = NULL;
+    const char *control = NULL;
+    char control_path[PATH_MAX];
     struct gfd d = {0};
     struct sigaction sa;
     int once = 0, foreground = 0, check = 0, verbose = 0, opt;
@@ -238,6 +247,9 @@ int main(int argc, char **argv)
             break;
         case 'm':
             snprintf(d.metrics, sizeof(d.metrics), "%s", optarg);
+            break;
+        case 'C':
+            control = optarg;
             break;
         case 'o':
             once = 1;
@@ -317,8 +329,20 @@ int main(int argc, char **argv)
         gfd_stop(&d);
         return 1;
     }
-    gf_note("started: %d farm%s from %s, state in %s", d.nfarms, d.nfarms == 1 ? "" : "s", policies,
-            state_dir);
+    if (control)
+        snprintf(control_path, sizeof(control_path), "%s", control);
+    else
+        gf_ctl_default_path(state_dir, control_path, sizeof(control_path));
+    /* a --once run asks nobody: the running daemon's socket stays its own */
+    if (!once && gfd_control_start(&d, control_path) < 0) {
+        log_line(gf_err_message());
+        gfd_stop(&d);
+        if (pidfile)
+            unlink(pidfile);
+        return gf_err_class_get() == GF_ERR_INPUT ? 2 : 1;
+    }
+    gf_note("started: %d farm%s from %s, state in %s%s%s", d.nfarms, d.nfarms == 1 ? "" : "s",
+            policies, state_dir, once ? "" : ", control socket ", once ? "" : control_path);
     if (once) {
         gfd_tick_due(&d, time(NULL), 1);
         gfd_stop(&d);

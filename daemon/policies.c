@@ -54,19 +54,28 @@ static struct gfd_farm *farm_of_file(struct gfd *d, const char *file)
 }
 
 /* What gfd_load_policies does, D->lock held. */
-static int load_locked(struct gfd *d, int start);
+static int load_locked(struct gfd *d, int start, char *why, size_t len);
 
-int gfd_load_policies(struct gfd *d, int start)
+int gfd_load_policies(struct gfd *d, int start, char *why, size_t len)
 {
     int ret;
 
+    if (why && len)
+        why[0] = '\0';
     pthread_mutex_lock(&d->lock);
-    ret = load_locked(d, start);
+    ret = load_locked(d, start, why, len);
     pthread_mutex_unlock(&d->lock);
     return ret;
 }
 
-static int load_locked(struct gfd *d, int start)
+/* Keep LINE in WHY (LEN bytes) unless it holds one already. */
+static void first_error(char *why, size_t len, const char *line)
+{
+    if (why && len && !why[0])
+        snprintf(why, len, "%s", line);
+}
+
+static int load_locked(struct gfd *d, int start, char *why, size_t wlen)
 {
     struct gfd_farm **farms;
     char **files;
@@ -89,7 +98,11 @@ static int load_locked(struct gfd *d, int start)
             }
         }
         if (!p) {
+            char first[512];
             bad++;
+            snprintf(first, sizeof(first), "%.*s", (int)strcspn(errors ? errors : "", "\n"),
+                     errors ? errors : "");
+            first_error(why, wlen, first[0] ? first : files[i]);
             if (start)
                 fputs(errors ? errors : "", stderr);
             else {
@@ -149,6 +162,9 @@ static int load_locked(struct gfd *d, int start)
                 continue;
             gf_error("reload: %s names farm %s, which %s still runs: not loaded", farms[i]->file,
                      farms[i]->policy->name, farms[k]->file);
+            if (why && wlen && !why[0])
+                snprintf(why, wlen, "%s names farm %s, which %s still runs: not loaded",
+                         farms[i]->file, farms[i]->policy->name, farms[k]->file);
             bad++;
             if (!farm_is_old(d, farms[i]))
                 gfd_farm_free(farms[i]);
@@ -193,7 +209,12 @@ static int load_locked(struct gfd *d, int start)
 
 int gfd_reload(struct gfd *d)
 {
-    return gfd_load_policies(d, 0);
+    return gfd_load_policies(d, 0, NULL, 0);
+}
+
+int gfd_reload_why(struct gfd *d, char *why, size_t len)
+{
+    return gfd_load_policies(d, 0, why, len);
 }
 
 int gfd_check(const char *policies_dir, int *nfarms)
@@ -203,7 +224,7 @@ int gfd_check(const char *policies_dir, int *nfarms)
 
     snprintf(d.policies_dir, sizeof(d.policies_dir), "%s", policies_dir);
     pthread_mutex_init(&d.lock, NULL);
-    ret = gfd_load_policies(&d, 1);
+    ret = gfd_load_policies(&d, 1, NULL, 0);
     pthread_mutex_destroy(&d.lock);
     *nfarms = d.nfarms;
     for (int i = 0; i < d.nfarms; i++)

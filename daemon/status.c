@@ -19,7 +19,6 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/timefmt.h"
-#include "reconcile/memory.h"
 
 /* Open PATH.tmp for writing; its name goes to TMP. */
 static FILE *open_tmp(const char *path, char *tmp, size_t len)
@@ -344,9 +343,13 @@ void gfd_write_metrics(struct gfd *d)
                d->farms[i]->policy->name, NULL);
     }
     family(out, "goldfarm_paused", "gauge", "Whether the farm is paused.");
-    for (int i = 0; i < d->nfarms; i++)
-        sample(out, "goldfarm_paused", gf_mem_paused(d->state_dir, d->farms[i]->policy->name),
-               "farm", d->farms[i]->policy->name, NULL);
+    for (int i = 0; i < d->nfarms; i++) {
+        int paused;
+        pthread_mutex_lock(&d->farms[i]->mu);
+        paused = d->farms[i]->admin.paused;
+        pthread_mutex_unlock(&d->farms[i]->mu);
+        sample(out, "goldfarm_paused", paused, "farm", d->farms[i]->policy->name, NULL);
+    }
     write_planned(out, d);
     family(out, "goldfarm_actions_total", "counter",
            "Actions carried out, by kind and outcome (done, failed).");

@@ -1,4 +1,6 @@
-/* cmd-farm.c - farm status|pause|resume|drain: the daemon's farms. */
+/* cmd-farm.c - farm status and farm quarantine: the daemon's farms as its
+ * status files and libvirt show them (pause, resume, drain and replace ask
+ * the daemon: cmd-control.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +11,6 @@
 
 #include "act/act.h"
 #include "base/error.h"
-#include "base/file.h"
 #include "model/hosts.h"
 #include "base/json.h"
 #include "model/meta.h"
@@ -85,7 +86,7 @@ static int has_use(json_object *hosts)
 
 /* Print the status ST of one farm for people.  Every field shown was in
  * the file, or is shown as unknown. */
-static void print_status(FILE *out, json_object *st)
+void vmctl_print_status(FILE *out, json_object *st)
 {
     char farm[80], phase[40], dayset[40], updated[40], sessions[16], usage[16], blind[256];
     char paused[8], breaker[256], failing[16];
@@ -142,7 +143,7 @@ static void print_status(FILE *out, json_object *st)
     }
 }
 
-/* vmctl farm status [FARM] [--json] [--state-dir DIR] */
+/* vmctl farm status [FARM] [--json] [--state-dir DIR] [--watch [--control SOCKET]] */
 static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
     const char *dir = vmctl_state_dir(args), *farm = args->npos ? args->pos[0] : NULL;
@@ -152,6 +153,13 @@ static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 
     if (farm && gf_name_check("farm", farm) < 0)
         return -1;
+    if (vmctl_flag(args, "watch"))
+        return vmctl_watch(ctx, args, farm, json);
+    if (vmctl_opt(args, "control")) {
+        gf_err(GF_ERR_INPUT, "farm status: --control goes with --watch (the files are read "
+                             "without the daemon)");
+        return -1;
+    }
     if ((n = scandir(dir, &entries, NULL, alphasort)) < 0) {
         gf_err(GF_ERR_INPUT, "cannot read goldfarmd's state directory %s: %s", dir,
                strerror(errno));
@@ -175,7 +183,7 @@ static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
                             json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
                                                                    JSON_C_TO_STRING_NOSLASHESCAPE));
                 else
-                    print_status(ctx->out, st);
+                    vmctl_print_status(ctx->out, st);
                 shown += st != NULL;
                 json_object_put(st);
                 free(text);
@@ -193,117 +201,6 @@ static int cmd_farm_status(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     if (!shown && !json)
         fprintf(ctx->out, "no farm status in %s (is goldfarmd running?)\n", dir);
     return 0;
-}
-
-/* vmctl farm pause|resume FARM: the marker file goldfarmd checks each tick. */
-static int set_paused(struct vmctl_ctx *ctx, const struct vmctl_args *args, int pause)
-{
-    const char *farm = args->pos[0], *dir = vmctl_state_dir(args);
-    char path[4200];
-
-    if (gf_name_check("farm", farm) < 0)
-        return -1;
-    if (access(dir, W_OK) != 0) {
-        gf_err(GF_ERR_INPUT, "goldfarmd's state directory %s is not writable: %s", dir,
-               strerror(errno));
-        return -1;
-    }
-    snprintf(path, sizeof(path), "%s/%s.paused", dir, farm);
-    if (pause) {
-        FILE *f = gf_file_open_write(path, 0, 0640);
-        time_t now = time(NULL);
-        if (!f)
-            return -1;
-        fprintf(f, "paused by vmctl at %s", ctime(&now));
-        fclose(f);
-        fprintf(ctx->out, "farm %s paused: goldfarmd changes nothing on it until resumed\n", farm);
-    } else {
-        if (unlink(path) != 0 && errno != ENOENT) {
-            gf_err(GF_ERR_OP, "cannot remove %s: %s", path, strerror(errno));
-            return -1;
-        }
-        snprintf(path, sizeof(path), "%s/%s.breaker", dir, farm);
-        if (unlink(path) == 0)
-            fprintf(ctx->out, "farm %s: replacement breaker closed\n", farm);
-        fprintf(ctx->out, "farm %s resumed\n", farm);
-    }
-    return 0;
-}
-
-static int cmd_farm_pause(struct vmctl_ctx *ctx, const struct vmctl_args *args)
-{
-    return set_paused(ctx, args, 1);
-}
-
-static int cmd_farm_resume(struct vmctl_ctx *ctx, const struct vmctl_args *args)
-{
-    return set_paused(ctx, args, 0);
-}
-
-/* vmctl farm drain HOST: mark it draining; goldfarmd notifies its users,
- * logs them off after the drain wait, and retires it when empty. */
-static int cmd_farm_drain(struct vmctl_ctx *ctx, const struct vmctl_args *args)
-{
-    virConnectPtr conn = vmctl_conn(ctx);
-    struct gf_meta m;
-    virDomainPtr dom;
-    int ret;
-
-    if (!conn || !(dom = gf_host_lookup(conn, args->pos[0], &m)))
-        return -1;
-    if (m.state != GF_HS_ACTIVE) {
-        gf_err(GF_ERR_INPUT, "host '%s' is %s, not active: not drained", args->pos[0],
-               gf_host_state_name(m.state));
-        virDomainFree(dom);
-        return -1;
-    }
-    m.state = GF_HS_DRAINING;
-    m.since = time(NULL);
-    m.drained_by = GF_DRAIN_ADMIN;
-    m.notified = m.logoff_sent = 0;
-    snprintf(m.reason, sizeof(m.reason), "drained by an admin (vmctl farm drain)");
-    ret = gf_meta_set(dom, &m);
-    virDomainFree(dom);
-    if (ret == 0)
-        fprintf(ctx->out, "%s: draining; goldfarmd notifies its users and retires it when empty\n",
-                args->pos[0]);
-    return ret;
-}
-
-/* vmctl farm replace HOST [--now]: goldfarmd puts a fresh host in its place
- * (a standby, else a clone), then drains this one (quarantines it at once
- * with --now, or when it has no users). */
-static int cmd_farm_replace(struct vmctl_ctx *ctx, const struct vmctl_args *args)
-{
-    virConnectPtr conn = vmctl_conn(ctx);
-    struct gf_meta m;
-    virDomainPtr dom;
-    int now = vmctl_flag(args, "now"), ret;
-
-    if (!conn || !(dom = gf_host_lookup(conn, args->pos[0], &m)))
-        return -1;
-    if (m.state != GF_HS_ACTIVE) {
-        gf_err(GF_ERR_INPUT, "host '%s' is %s, not active: nothing to replace", args->pos[0],
-               gf_host_state_name(m.state));
-        virDomainFree(dom);
-        return -1;
-    }
-    if (m.replaced_by[0]) {
-        gf_err(GF_ERR_INPUT, "host '%s' is already being replaced by '%s'", args->pos[0],
-               m.replaced_by);
-        virDomainFree(dom);
-        return -1;
-    }
-    m.replace = now ? GF_REPLACE_NOW : GF_REPLACE_DRAIN;
-    snprintf(m.reason, sizeof(m.reason), "to be replaced, as an admin asked (vmctl farm replace%s)",
-             now ? " --now" : "");
-    ret = gf_meta_set(dom, &m);
-    virDomainFree(dom);
-    if (ret == 0)
-        fprintf(ctx->out,
-                "%s: to be replaced; goldfarmd starts or clones its replacement, then %s it\n",
-                args->pos[0], now ? "quarantines" : "drains (or quarantines, if empty)");
-    return ret;
 }
 
 /* A quarantined host NAME: a reference, its metadata in M; NULL with an
@@ -411,11 +308,6 @@ static int cmd_quarantine_delete(struct vmctl_ctx *ctx, const struct vmctl_args 
     return ret;
 }
 
-static const struct vmctl_opt replace_opts[] = {
-    {"now", VMCTL_OPT_BOOL, NULL, "quarantine it as soon as its replacement serves, users or not"},
-    {NULL, 0, NULL, NULL},
-};
-
 static const struct vmctl_opt qlist_opts[] = {
     {"farm", VMCTL_OPT_STRING, "FARM", "only the hosts of farm FARM"},
     {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
@@ -425,27 +317,19 @@ static const struct vmctl_opt qlist_opts[] = {
 static const struct vmctl_opt status_opts[] = {
     {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
     {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" VMCTL_STATE_DIR ")"},
-    {NULL, 0, NULL, NULL},
-};
-
-static const struct vmctl_opt pause_opts[] = {
-    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" VMCTL_STATE_DIR ")"},
+    {"watch", VMCTL_OPT_BOOL, NULL, "ask goldfarmd, and print the status again on each change"},
+    {"control", VMCTL_OPT_STRING, "SOCKET",
+     "with --watch: goldfarmd's control socket (" GF_CTL_SOCKET ")"},
     {NULL, 0, NULL, NULL},
 };
 
 const struct vmctl_cmd vmctl_farm_cmds[] = {
     {"farm status", cmd_farm_status, status_opts, "[FARM]", 0, 1,
      "the daemon's farms: hosts, states, sessions, phase, last decisions",
-     "  Read from the status files goldfarmd writes after each tick."},
-    {"farm pause", cmd_farm_pause, pause_opts, "FARM", 1, 1,
-     "stop goldfarmd changing a farm (during patching); survives restarts", NULL},
-    {"farm resume", cmd_farm_resume, pause_opts, "FARM", 1, 1, "let goldfarmd manage a farm again",
-     NULL},
-    {"farm replace", cmd_farm_replace, replace_opts, "HOST", 1, 1,
-     "replace a host: its replacement first, then it is drained or quarantined",
-     "  goldfarmd starts a standby or clones a new host; once that one serves,\n"
-     "  this host is drained with the farm's wait if it has users (at once with\n"
-     "  --now), then quarantined: snapshot, stopped, kept aside."},
+     "  Read from the status files goldfarmd writes after each tick (also while\n"
+     "  it does not run).  With --watch, asked of goldfarmd through its control\n"
+     "  socket and printed again whenever a tick changed it (its update time\n"
+     "  aside), until interrupted; exits 1 when goldfarmd is not running."},
     {"farm quarantine list", cmd_quarantine_list, qlist_opts, "", 0, 0,
      "hosts set aside as broken: when and why", NULL},
     {"farm quarantine release", cmd_quarantine_release, NULL, "HOST", 1, 1,
@@ -453,10 +337,5 @@ const struct vmctl_cmd vmctl_farm_cmds[] = {
     {"farm quarantine delete", cmd_quarantine_delete, NULL, "HOST", 1, 1,
      "delete a quarantined host: domain, snapshots, its own disks and seed (never a gold disk)",
      NULL},
-    {"farm drain", cmd_farm_drain, NULL, "HOST", 1, 1,
-     "drain a host: no new users; goldfarmd retires it when empty",
-     "  goldfarmd runs the policy's broker and notify hooks on its next tick,\n"
-     "  the logoff hook after the drain wait, and retires the host once empty.\n"
-     "  It never cancels an admin's drain."},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

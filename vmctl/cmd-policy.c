@@ -209,6 +209,7 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     virConnectPtr conns[GF_MAX_HYPERVISORS] = {0};
     const char *at = vmctl_opt(args, "at");
     struct gf_farm_mem mem = {0};
+    struct gf_admin *admin = NULL;
     struct gf_tick *tick = NULL;
     struct gf_tick_env env = {0};
     struct gf_policy *p;
@@ -229,10 +230,15 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     if ((env.state_dir = readable_state_dir(ctx, args)) &&
         gf_mem_load(env.state_dir, p->name, &mem) < 0)
         fprintf(ctx->out, "# %s: planned without the farm's memory\n", gf_err_message());
-    if (!(tick = malloc(sizeof(*tick)))) {
+    if (!(tick = malloc(sizeof(*tick))) || !(admin = malloc(sizeof(*admin)))) {
         gf_err(GF_ERR_OP, "out of memory");
         goto cleanup;
     }
+    /* what admins asked the daemon and it has not done yet: planned as it will */
+    if (env.state_dir && gf_admin_load(env.state_dir, p->name, admin) < 0)
+        fprintf(ctx->out, "# %s: planned without the requests waiting\n", gf_err_message());
+    else if (env.state_dir)
+        env.admin = admin;
     if (gf_tick_run(&env, t, tick) < 0)
         goto cleanup;
     if (!tick->planned) {
@@ -267,6 +273,7 @@ cleanup:
     if (tick)
         gf_tick_clear(tick);
     free(tick);
+    free(admin);
     gf_mem_clear(&mem);
     for (int i = 0; i < p->nhypervisors; i++)
         if (conns[i] && conns[i] != ctx->conn)

@@ -1,101 +1,26 @@
-/* cmd-rollout.c - image rollout: ask goldfarmd to move a farm to another
- * image version, or pause, resume or abort that. */
-#include <errno.h>
+/* cmd-rollout.c - image rollout: ask goldfarmd, through its control socket,
+ * to move a farm to another image version, or pause, resume or abort that;
+ * with --wait, follow it to its end. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/error.h"
-#include "model/hosts.h"
-#include "model/image.h"
-#include "model/meta.h"
-#include "policy/policy.h"
-#include "plan/rollout.h"
 #include "base/json.h"
+#include "base/names.h"
+#include "model/meta.h"
+#include "plan/rollout.h"
+#include "policy/policy.h"
 #include "vmctl.h"
 
-/* Farm FARM's policy, as goldfarmd runs it (its status file names the
- * file): a new policy to gf_policy_free, or NULL with a GF_ERR_INPUT error. */
-static struct gf_policy *farm_policy(const char *dir, const char *farm)
+/* The request of ARGS for a new roll-out of FARM into R: every value
+ * checked here as it was typed, before anything is asked.  0 or -1 with a
+ * GF_ERR_INPUT error. */
+static int start_request(const struct vmctl_args *args, struct gf_ctl_req *r)
 {
-    char path[4200], file[4200], *text, *errors = NULL;
-    struct gf_policy *p;
-
-    snprintf(path, sizeof(path), "%s/%s.status", dir, farm);
-    if (!(text = vmctl_slurp(path))) {
-        gf_err(GF_ERR_INPUT, "no status of farm '%s' in %s (is goldfarmd running it?)", farm, dir);
-        return NULL;
-    }
-    {
-        json_object *st = gf_json_parse_object(text);
-        free(text);
-        if (!st || !gf_json_text(st, "policy", file, sizeof(file))[0]) {
-            json_object_put(st);
-            gf_err(GF_ERR_INPUT, "%s does not name the farm's policy file", path);
-            return NULL;
-        }
-        json_object_put(st);
-    }
-    if (!(p = gf_policy_load(file, &errors)))
-        gf_err(GF_ERR_INPUT, "%s", errors ? strtok(errors, "\n") : file);
-    free(errors);
-    return p;
-}
-
-/* Whether every host of FARM on CONN (quarantined ones aside) runs VERSION:
- * 1, 0, or -1 with an error. */
-static int all_on(virConnectPtr conn, const char *farm, unsigned int version)
-{
-    virDomainPtr *doms = NULL;
-    size_t n = 0;
-    int all = 1;
-
-    if (gf_farm_hosts(conn, farm, &doms, &n) < 0)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        struct gf_meta m;
-        if (gf_meta_get(doms[i], &m) == 1 && m.state != GF_HS_QUARANTINED &&
-            m.image_version != version)
-            all = 0;
-    }
-    gf_domains_free(doms, n);
-    return all;
-}
-
-/* Whether a request to start a roll-out of FARM waits for goldfarmd. */
-static int start_pending(const char *dir, const char *farm)
-{
-    static const char *const files[] = {"rollout-requests", "rollout-requests.taken"};
-    int pending = 0;
-
-    for (int i = 0; i < 2; i++) {
-        char path[4200], *text;
-        snprintf(path, sizeof(path), "%s/%s.%s", dir, farm, files[i]);
-        if ((text = vmctl_slurp(path))) {
-            pending |= strncmp(text, "start", 5) == 0 || strstr(text, "\nstart") != NULL;
-            free(text);
-        }
-    }
-    return pending;
-}
-
-/* The request line for a new roll-out of FARM from ARGS into LINE.
- * Everything that can be checked here is, before anything is asked. */
-static int start_request(struct vmctl_ctx *ctx, const struct vmctl_args *args, const char *dir,
-                         const struct gf_rollout *r, char *line, size_t len)
-{
-    const char *farm = args->pos[0], *min = vmctl_opt(args, "min-in-service");
-    const char *soak = vmctl_opt(args, "soak");
-    struct gf_policy *p = NULL;
-    virConnectPtr conn;
-    virDomainPtr gold;
-    struct gf_meta gm;
-    unsigned int to = 0, batch = 0, pct = 0;
+    const char *min = vmctl_opt(args, "min-in-service"), *soak = vmctl_opt(args, "soak");
+    unsigned int to = 0, batch = 0, n = 0;
     long long soak_s = -1;
     char why[256];
-    long promoted;
-    int ret = -1, all;
 
     if ((vmctl_opt(args, "to") &&
          vmctl_number("--to", vmctl_opt(args, "to"), 1, GF_VERSION_MAX, &to) < 0) ||
@@ -105,91 +30,134 @@ static int start_request(struct vmctl_ctx *ctx, const struct vmctl_args *args, c
     if (min) {
         char digits[16];
         size_t d = strspn(min, "0123456789");
+        int pct = min[d] == '%';
         snprintf(digits, sizeof(digits), "%.*s", (int)(d < 15 ? d : 15), min);
-        pct = min[d] == '%';
         if (!d || (min[d] && (!pct || min[d + 1])) ||
-            vmctl_number("--min-in-service", digits, 0, pct ? 100 : 1000, &(unsigned int){0}) < 0) {
+            vmctl_number("--min-in-service", digits, 0, pct ? 100 : 1000, &n) < 0) {
             gf_err(GF_ERR_INPUT,
-                   "--min-in-service '%s' is not a count like 4 or a percentage "
-                   "like 75%%",
-                   min);
+                   "--min-in-service '%s' is not a count like 4 or a percentage like 75%%", min);
             return -1;
         }
+        r->rollout.min = (int)n;
+        r->rollout.min_pct = pct;
     }
     if (soak && (gf_duration_parse(soak, &soak_s, why, sizeof(why)) < 0 || soak_s > 86400)) {
         gf_err(GF_ERR_INPUT, "--soak '%s': %s", soak, soak_s > 86400 ? "at most 1d" : why);
         return -1;
     }
-    if (gf_rollout_active(r)) {
-        gf_err(GF_ERR_INPUT, "a roll-out of farm '%s' to v%u is in progress (--abort stops it)",
-               farm, r->to);
-        return -1;
-    }
-    if (start_pending(dir, farm)) {
-        gf_err(GF_ERR_INPUT,
-               "a roll-out of farm '%s' is requested already: goldfarmd starts it at its next "
-               "tick",
-               farm);
-        return -1;
-    }
-    if (!(p = farm_policy(dir, farm)))
-        return -1;
-    if (!p->health_on) {
-        gf_err(GF_ERR_INPUT, "%s has no health group: a roll-out needs health checks to gate on",
-               p->file);
-        goto cleanup;
-    }
-    if (!(conn = vmctl_conn(ctx)))
-        goto cleanup;
-    if (!to && (promoted = gf_image_promoted(conn, p->image)) <= 0) {
-        if (promoted == 0)
-            gf_err(GF_ERR_INPUT, "there is no image called '%s'", p->image);
-        goto cleanup;
-    }
-    if (!to)
-        to = (unsigned int)promoted;
-    if (!(gold = gf_image_find(conn, p->image, to, &gm)))
-        goto cleanup;
-    virDomainFree(gold);
-    if (p->image_version && (unsigned int)p->image_version != to) {
-        gf_err(GF_ERR_INPUT,
-               "%s pins version %d of '%s' (farm.image_version): a roll-out to v%u "
-               "would fight it",
-               p->file, p->image_version, p->image, to);
-        goto cleanup;
-    }
-    if ((all = all_on(conn, farm, to)) < 0)
-        goto cleanup;
-    if (all) {
-        gf_err(GF_ERR_INPUT, "every host of farm '%s' runs %s v%u already", farm, p->image, to);
-        goto cleanup;
-    }
-    snprintf(line, len, "start to=%u", to);
+    if (to)
+        r->rollout.to = (int)to;
     if (batch)
-        snprintf(line + strlen(line), len - strlen(line), " batch=%u", batch);
-    if (min)
-        snprintf(line + strlen(line), len - strlen(line), " min=%s", min);
+        r->rollout.batch = (int)batch;
     if (soak_s >= 0)
-        snprintf(line + strlen(line), len - strlen(line), " soak=%lld", soak_s);
-    fprintf(ctx->out,
-            "farm %s: roll-out to %s v%u requested: goldfarmd starts it on its next tick with a "
-            "canary (vmctl farm status %s shows it)\n",
-            farm, p->image, to, farm);
-    ret = 0;
-cleanup:
-    gf_policy_free(p);
-    return ret;
+        r->rollout.soak = (int)soak_s;
+    return 0;
+}
+
+/* Member KEY of O as an integer (DEF when absent). */
+static long long int_of(json_object *o, const char *key, long long def)
+{
+    json_object *v;
+
+    if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+        return def;
+    return (long long)json_object_get_int64(v);
+}
+
+/* The roll-out RO of a rollout.status answer as a line for people into
+ * BUF, its phase into *PHASE (GF_RO_NONE when there is none). */
+static void describe(json_object *ro, char *buf, size_t len, enum gf_rollout_phase *phase)
+{
+    char image[80], name[32], reason[300], paused[8];
+    int p;
+
+    *phase = GF_RO_NONE;
+    if (!ro || !json_object_is_type(ro, json_type_object)) {
+        snprintf(buf, len, "no roll-out");
+        return;
+    }
+    p = gf_rollout_phase_parse(gf_json_text(ro, "phase", name, sizeof(name)));
+    *phase = p < 0 ? GF_RO_NONE : (enum gf_rollout_phase)p;
+    gf_json_text(ro, "reason", reason, sizeof(reason));
+    snprintf(buf, len, "rollout %s v%lld -> v%lld: %s%s, %lld of %lld hosts on v%lld%s%s",
+             gf_json_text(ro, "image", image, sizeof(image)), int_of(ro, "from", 0),
+             int_of(ro, "to", 0), name,
+             strcmp(gf_json_text(ro, "paused", paused, sizeof(paused)), "true") == 0 ? " (paused)"
+                                                                                     : "",
+             int_of(ro, "on_target", 0), int_of(ro, "hosts", 0), int_of(ro, "target", 0),
+             reason[0] ? ": " : "", reason);
+}
+
+/* Follow request ID (a STEP) of FARM: its fate at the farm's tick, then
+ * the roll-out it steers, printing a line on each change, until it
+ * reaches its end.  0 when it got where the step leads (a pause taken; a
+ * start or resumption done, or rolled back when it resumed a rollback; an
+ * abort rolled back), else -1 with an error: refused at the tick
+ * (GF_ERR_INPUT), or the roll-out ended elsewhere (GF_ERR_OP). */
+static int follow(struct vmctl_ctx *ctx, const struct vmctl_args *args, const char *farm,
+                  unsigned long id, enum gf_rollout_req_kind step)
+{
+    enum gf_rollout_phase goal = step == GF_REQ_ABORT ? GF_RO_ROLLED_BACK : GF_RO_DONE, phase;
+    struct gf_ctl_req r;
+    char last[700] = "", line[700], fate[16], why[600];
+    int taken = 0;
+
+    gf_ctl_req_init(&r, GF_CTL_ROLLOUT_STATUS);
+    snprintf(r.farm, sizeof(r.farm), "%s", farm);
+    r.id = id;
+    for (;;) {
+        json_object *a, *req = NULL, *ro = NULL;
+        if (vmctl_ask(ctx, args, &r, &a) < 0)
+            return -1;
+        json_object_object_get_ex(a, "request", &req);
+        json_object_object_get_ex(a, "rollout", &ro);
+        gf_json_text(req, "fate", fate, sizeof(fate));
+        gf_json_text(req, "why", why, sizeof(why));
+        describe(ro, line, sizeof(line), &phase);
+        r.after = int_of(a, "generation", 0);
+        json_object_put(a);
+        if (strcmp(fate, "refused") == 0 || strcmp(fate, "failed") == 0) {
+            gf_err(fate[0] == 'r' ? GF_ERR_INPUT : GF_ERR_OP, "goldfarmd's tick %s request %lu: %s",
+                   fate, id, why);
+            return -1;
+        }
+        if (!taken && strcmp(fate, "taken") == 0) {
+            fprintf(ctx->out, "request %lu taken: %s\n", id, why);
+            taken = 1;
+            if (step == GF_REQ_PAUSE)
+                return 0;
+            if (phase == GF_RO_ROLLBACK)
+                goal = GF_RO_ROLLED_BACK; /* a resumption of the way back */
+        }
+        if (!taken)
+            continue;
+        if (strcmp(line, last) != 0) {
+            fprintf(ctx->out, "%s\n", line);
+            fflush(ctx->out);
+            snprintf(last, sizeof(last), "%s", line);
+        }
+        if (phase == goal)
+            return 0;
+        if (phase == GF_RO_DONE || phase == GF_RO_ROLLED_BACK || phase == GF_RO_STUCK ||
+            phase == GF_RO_NONE)
+            break;
+    }
+    gf_err(GF_ERR_OP, "the roll-out of farm %s ended %s, not %s: %s", farm,
+           gf_rollout_phase_name(phase), gf_rollout_phase_name(goal), line);
+    return -1;
 }
 
 /* vmctl image rollout FARM [--to V] [--batch N] [--min-in-service N|P%]
- *     [--soak D] | --pause | --resume | --abort   [--state-dir DIR] */
+ *     [--soak D] | --pause | --resume | --abort   [--wait] [--state-dir DIR]
+ *     [--control SOCKET] */
 static int cmd_image_rollout(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
-    const char *farm = args->pos[0], *dir = vmctl_state_dir(args), *verb = NULL;
+    const char *farm = args->pos[0];
     int pause = vmctl_flag(args, "pause"), resume = vmctl_flag(args, "resume");
     int abort_it = vmctl_flag(args, "abort");
-    struct gf_rollout r;
-    char line[256];
+    struct gf_ctl_req r;
+    json_object *a;
+    unsigned long id;
 
     if (gf_name_check("farm", farm) < 0)
         return -1;
@@ -204,33 +172,22 @@ static int cmd_image_rollout(struct vmctl_ctx *ctx, const struct vmctl_args *arg
                              "roll-out; they do not go with --pause, --resume or --abort");
         return -1;
     }
-    if (access(dir, W_OK) != 0) {
-        gf_err(GF_ERR_INPUT, "goldfarmd's state directory %s is not writable: %s", dir,
-               strerror(errno));
+    gf_ctl_req_init(&r, pause      ? GF_CTL_ROLLOUT_PAUSE
+                        : resume   ? GF_CTL_ROLLOUT_RESUME
+                        : abort_it ? GF_CTL_ROLLOUT_ABORT
+                                   : GF_CTL_ROLLOUT_START);
+    snprintf(r.farm, sizeof(r.farm), "%s", farm);
+    if (r.verb == GF_CTL_ROLLOUT_START && start_request(args, &r) < 0)
         return -1;
-    }
-    if (gf_rollout_load(dir, farm, &r) < 0)
+    if (vmctl_ask(ctx, args, &r, &a) < 0)
         return -1;
-    if (pause && (!gf_rollout_active(&r) || r.paused))
-        verb = "pause";
-    else if (resume && !r.paused && r.phase != GF_RO_STUCK)
-        verb = "resume";
-    else if (abort_it && r.phase != GF_RO_CANARY && r.phase != GF_RO_BATCHES)
-        verb = "abort";
-    if (verb) {
-        gf_err(GF_ERR_INPUT, "farm '%s' has no roll-out to %s (%s%s)", farm, verb,
-               r.phase == GF_RO_NONE ? "none" : gf_rollout_phase_name(r.phase),
-               r.paused ? ", paused" : "");
-        return -1;
-    }
-    if (pause || resume || abort_it) {
-        snprintf(line, sizeof(line), "%s", pause ? "pause" : resume ? "resume" : "abort");
-        fprintf(ctx->out, "farm %s: %s of the roll-out to v%u requested%s\n", farm, line, r.to,
-                abort_it ? ": goldfarmd brings the farm back to the old version, carefully" : "");
-    } else if (start_request(ctx, args, dir, &r, line, sizeof(line)) < 0) {
-        return -1;
-    }
-    return gf_rollout_request(dir, farm, line);
+    vmctl_say(ctx, a);
+    id = (unsigned long)int_of(a, "id", 0);
+    json_object_put(a);
+    fflush(ctx->out);
+    if (!vmctl_flag(args, "wait"))
+        return 0;
+    return follow(ctx, args, farm, id, r.rollout.kind);
 }
 
 static const struct vmctl_opt rollout_opts[] = {
@@ -243,7 +200,11 @@ static const struct vmctl_opt rollout_opts[] = {
     {"pause", VMCTL_OPT_BOOL, NULL, "hold the roll-out where it is"},
     {"resume", VMCTL_OPT_BOOL, NULL, "carry on (also retries a rollback that stopped)"},
     {"abort", VMCTL_OPT_BOOL, NULL, "stop it and bring the farm back to the old version"},
-    {"state-dir", VMCTL_OPT_STRING, "DIR", "goldfarmd's state directory (" VMCTL_STATE_DIR ")"},
+    {"wait", VMCTL_OPT_BOOL, NULL, "follow it to its end, a line per change (see below)"},
+    {"state-dir", VMCTL_OPT_STRING, "DIR",
+     "goldfarmd's state directory: its socket is DIR/" GF_CTL_SOCKET_NAME " (" GF_CTL_SOCKET
+     " for " VMCTL_STATE_DIR ")"},
+    {"control", VMCTL_OPT_STRING, "SOCKET", "goldfarmd's control socket (" GF_CTL_SOCKET ")"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -258,6 +219,14 @@ const struct vmctl_cmd vmctl_rollout_cmds[] = {
      "  drained with the farm's wait and retired.  If a new host fails its gate,\n"
      "  or too many fail afterwards (rollout.max_replacements), the roll-out\n"
      "  goes back the same careful way, on its own.  The farm's policy needs a\n"
-     "  health group; the progress is in vmctl farm status."},
+     "  health group; the progress is in vmctl farm status.\n"
+     "\n"
+     "  goldfarmd checks the request (the farm, its roll-out, the version on\n"
+     "  every hypervisor) and answers with the request's id; the farm's next\n"
+     "  tick takes it.  With --wait, vmctl follows it: the tick's decision,\n"
+     "  then a line each time the roll-out moves, until it ends.  It exits 0\n"
+     "  when the roll-out got where the request leads (done; rolled back for\n"
+     "  --abort; a pause taken), 1 when it ended otherwise (rolled back, stuck)\n"
+     "  or goldfarmd stopped, 2 when the request was refused."},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

@@ -9,7 +9,10 @@
 
 #include <stdio.h>
 
+#include <json-c/json.h>
 #include <libvirt/libvirt.h>
+
+#include "control/protocol.h"
 
 #define VMCTL_MAX_OPTS 12
 
@@ -27,10 +30,12 @@ struct vmctl_opt {
 };
 
 struct vmctl_ctx {
-    const char *uri;    /* from -c/--connect, or NULL */
-    virConnectPtr conn; /* opened on first use unless given */
-    int own_conn;       /* whether vmctl closes conn */
-    FILE *out;          /* where results go */
+    const char *uri;     /* from -c/--connect, or NULL */
+    virConnectPtr conn;  /* opened on first use unless given */
+    int own_conn;        /* whether vmctl closes conn */
+    FILE *out;           /* where results go */
+    const char *control; /* goldfarmd's control socket when no option names one
+                            (an in-process caller's); NULL: GF_CTL_SOCKET */
 };
 
 struct vmctl_cmd;
@@ -61,6 +66,7 @@ extern const struct vmctl_cmd vmctl_image_cmds[];
 extern const struct vmctl_cmd vmctl_rollout_cmds[];
 extern const struct vmctl_cmd vmctl_policy_cmds[];
 extern const struct vmctl_cmd vmctl_farm_cmds[];
+extern const struct vmctl_cmd vmctl_control_cmds[];
 extern const struct vmctl_cmd vmctl_simulate_cmds[];
 extern const struct vmctl_cmd vmctl_log_cmds[];
 extern const struct vmctl_cmd vmctl_misc_cmds[];
@@ -84,6 +90,30 @@ const char *vmctl_state_dir(const struct vmctl_args *args);
 
 /* The contents of PATH as a new string to free(), or NULL (errno set). */
 char *vmctl_slurp(const char *path);
+
+/* goldfarmd's control socket for ARGS into BUF: --control, else the one
+ * beside --state-dir's (gf_ctl_default_path), else CTX's, else
+ * GF_CTL_SOCKET.  Returns BUF. */
+const char *vmctl_control_path(const struct vmctl_ctx *ctx, const struct vmctl_args *args,
+                               char *buf, size_t len);
+
+/* Ask goldfarmd request R, on ARGS's control socket.  0 with its answer in
+ * *ANSWER (code ok; to json_object_put), or -1 with an error: the
+ * daemon's refusal as GF_ERR_INPUT with its reason (exit 2), its failure,
+ * or no daemon there, as GF_ERR_OP (exit 1). */
+int vmctl_ask(struct vmctl_ctx *ctx, const struct vmctl_args *args, const struct gf_ctl_req *r,
+              json_object **answer);
+
+/* Print ANSWER's message for people, as one line on CTX's output. */
+void vmctl_say(struct vmctl_ctx *ctx, json_object *answer);
+
+/* Print the status ST of one farm (a FARM.status object) for people. */
+void vmctl_print_status(FILE *out, json_object *st);
+
+/* Follow farm.status on ARGS's socket: the farm's (or every farm's) status
+ * printed at once and again on each change (JSON: a line each), until
+ * goldfarmd goes away (an error then).  Returns -1 with an error. */
+int vmctl_watch(struct vmctl_ctx *ctx, const struct vmctl_args *args, const char *farm, int json);
 
 /* CTX's connection, opened on first use.  NULL with an error. */
 virConnectPtr vmctl_conn(struct vmctl_ctx *ctx);

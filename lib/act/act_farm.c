@@ -27,8 +27,8 @@ int gf_breaker_read(const char *state_dir, const char *farm, char *why, size_t l
     return 1;
 }
 
-/* Open CTX's farm's breaker for WHY (STATE_DIR/FARM.breaker, which vmctl
- * farm resume removes).  0 or -1 with an error. */
+/* Open CTX's farm's breaker for WHY (STATE_DIR/FARM.breaker, which goldfarmd
+ * removes when an admin resumes the farm).  0 or -1 with an error. */
 static int open_breaker(const struct gf_act_ctx *ctx, const char *why)
 {
     char path[PATH_MAX + 80];
@@ -45,21 +45,6 @@ static int open_breaker(const struct gf_act_ctx *ctx, const char *why)
         return -1;
     }
     return 0;
-}
-
-/* Remember in host A->host's metadata that it is ready since now. */
-static int mark_ready(const struct gf_act_ctx *ctx, virDomainPtr dom)
-{
-    struct gf_meta m;
-    int managed = gf_meta_get(dom, &m);
-
-    if (managed <= 0) {
-        if (!managed)
-            gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
-        return -1;
-    }
-    m.ready_since = ctx->now;
-    return gf_meta_set(dom, &m);
 }
 
 int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const struct gf_action *a)
@@ -89,7 +74,7 @@ int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const str
             gf_err(GF_ERR_OP, "host '%s' is not reachable", a->host);
             return -1;
         }
-        ret = mark_ready(ctx, dom);
+        ret = act_mark_time(dom, ACT_MARK_READY, ctx->now);
         virDomainFree(dom);
         return ret;
     default:
@@ -120,11 +105,7 @@ int gf_drain_notify(const struct gf_act_ctx *ctx, const char *host)
 
 int act_save_rollout(const struct gf_act_ctx *ctx, const struct gf_plan *plan)
 {
-    if (!ctx->state_dir || (!plan->rollout_changed && !plan->requests_taken))
+    if (!ctx->state_dir || !plan->rollout_changed)
         return 0;
-    if (plan->rollout_changed && gf_rollout_save(ctx->state_dir, ctx->p->name, &plan->rollout) < 0)
-        return -1;
-    if (plan->requests_taken)
-        gf_rollout_requests_done(ctx->state_dir, ctx->p->name);
-    return 0;
+    return gf_rollout_save(ctx->state_dir, ctx->p->name, &plan->rollout);
 }

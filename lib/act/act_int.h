@@ -10,10 +10,10 @@
  * that fails, or runs past 60 s, is logged, not fatal. */
 void act_run_hook(const struct gf_hook *hook, const char *what, ...);
 
-/* The times a draining host's metadata keeps of its drain. */
-enum act_mark { ACT_MARK_NOTIFIED, ACT_MARK_LOGOFF };
+/* The times a host's metadata keeps: of its drain, and since when it is ready. */
+enum act_mark { ACT_MARK_NOTIFIED, ACT_MARK_LOGOFF, ACT_MARK_READY };
 
-/* Set DOM's drain time WHICH (notified, logoff-sent) to NOW.  0 or -1
+/* Set DOM's time WHICH (notified, logoff-sent, ready-since) to NOW.  0 or -1
  * with an error. */
 int act_mark_time(virDomainPtr dom, enum act_mark which, time_t now);
 
@@ -29,8 +29,8 @@ int act_mark_resized(virDomainPtr dom, const struct gf_action *a, const char *re
  * ready mark, notify) of PLAN.  0 or -1 with an error. */
 int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const struct gf_action *a);
 
-/* Save PLAN's roll-out record when it changed, and forget the requests it
- * took, in CTX's state directory (none: the caller keeps it).  0 or -1. */
+/* Save PLAN's roll-out record when it changed, in CTX's state directory
+ * (none: the caller keeps it).  0 or -1 with an error. */
 int act_save_rollout(const struct gf_act_ctx *ctx, const struct gf_plan *plan);
 
 #endif

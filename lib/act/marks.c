@@ -1,6 +1,6 @@
-/* marks.c - the marks a drain leaves in a host's metadata: draining, by
- * whom, and when its users were told and logged off; and a resize's: when,
- * and the size waiting for the host's next boot. */
+/* marks.c - the marks the actions leave in a host's metadata: draining, by
+ * whom, when its users were told and logged off, and ready since when; and
+ * a resize's: when, and the size waiting for the host's next boot. */
 #include "act/act_int.h"
 
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include "base/error.h"
 #include "model/meta.h"
 
-/* Set DOM's drain time WHICH (notified, logoff-sent) to NOW.  0 or -1
+/* Set DOM's time WHICH (notified, logoff-sent, ready-since) to NOW.  0 or -1
  * with an error. */
 int act_mark_time(virDomainPtr dom, enum act_mark which, time_t now)
 {
@@ -22,8 +22,10 @@ int act_mark_time(virDomainPtr dom, enum act_mark which, time_t now)
     }
     if (which == ACT_MARK_NOTIFIED)
         m.notified = now;
-    else
+    else if (which == ACT_MARK_LOGOFF)
         m.logoff_sent = now;
+    else
+        m.ready_since = now;
     return gf_meta_set(dom, &m);
 }
 

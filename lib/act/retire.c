@@ -47,6 +47,53 @@ static int stop(virDomainPtr dom, int timeout)
     return 0;
 }
 
+/* Delete HOST's volumes: DISKS (those with a path: the gold's were
+ * blanked) and its SEED ("" none), except any another domain names, in one
+ * pass over the domains.  0, or -1 with an error (some may be left). */
+static int delete_volumes(virConnectPtr conn, const char *host, const struct gf_disk *disks,
+                          size_t ndisks, const char *seed)
+{
+    const char **paths = calloc(ndisks + 1, sizeof(*paths));
+    char(*who)[GF_DISK_WHO_LEN] = calloc(ndisks + 1, sizeof(*who));
+    int *users = calloc(ndisks + 1, sizeof(*users)), ret = -1;
+    size_t n = 0;
+
+    if (!paths || !who || !users) {
+        gf_err(GF_ERR_OP, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < ndisks; i++)
+        if (disks[i].path[0])
+            paths[n++] = disks[i].path;
+    if (seed[0])
+        paths[n++] = seed;
+    if (gf_disk_users_each(conn, paths, n, users, who) < 0)
+        goto cleanup;
+    for (size_t i = 0; i < n; i++) {
+        virStorageVolPtr vol;
+        if (users[i]) {
+            gf_note("%s: %s is also used by '%s': kept", host, paths[i], who[i]);
+            continue;
+        }
+        if (!(vol = virStorageVolLookupByPath(conn, paths[i]))) {
+            virResetLastError(); /* never made, or gone already */
+            continue;
+        }
+        if (virStorageVolDelete(vol, 0) < 0) {
+            gf_err_virt("deleting %s of '%s'", paths[i], host);
+            virStorageVolFree(vol);
+            goto cleanup;
+        }
+        virStorageVolFree(vol);
+    }
+    ret = 0;
+cleanup:
+    free(paths);
+    free(who);
+    free(users);
+    return ret;
+}
+
 /* Remove host DOM for good: mark it retiring, stop it, undefine it with
  * its snapshots, delete its own volumes and its seed (never a gold disk),
  * journalled in JOURNAL (may be NULL).  0 or -1 with an error. */
@@ -72,6 +119,13 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
             goto cleanup;
         if (gold)
             disks[i].path[0] = '\0'; /* never deleted */
+    }
+    if (seed[0]) {
+        int gold = gf_image_owns_disk(conn, seed);
+        if (gold < 0)
+            goto cleanup;
+        if (gold)
+            seed[0] = '\0';
     }
     uri = virConnectGetURI(conn);
     if (virDomainGetUUIDString(dom, uuid) < 0) {
@@ -106,28 +160,7 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
         goto cleanup;
     }
     gf_crash_point("retire-undefined");
-    for (size_t i = 0; i < ndisks; i++) {
-        virStorageVolPtr vol;
-        char who[256];
-        int users;
-        if (!disks[i].path[0])
-            continue; /* a gold disk */
-        if ((users = gf_disk_users(conn, disks[i].path, who, sizeof(who))) != 0) {
-            if (users < 0)
-                goto cleanup; /* the journal finishes it on the next start */
-            gf_note("%s: %s is also used by '%s': kept", host, disks[i].path, who);
-            continue;
-        }
-        if (!(vol = virStorageVolLookupByPath(conn, disks[i].path)))
-            continue;
-        if (virStorageVolDelete(vol, 0) < 0) {
-            gf_err_virt("deleting %s of '%s'", disks[i].path, host);
-            virStorageVolFree(vol);
-            goto cleanup; /* the journal finishes it on the next start */
-        }
-        virStorageVolFree(vol);
-    }
-    if (seed[0] && gf_seed_delete(conn, seed, NULL) < 0)
+    if (delete_volumes(conn, host, disks, ndisks, seed) < 0)
         goto cleanup; /* the journal finishes it on the next start */
     gf_journal_end(journal, jid);
     ret = 0;

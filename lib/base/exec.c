@@ -50,8 +50,9 @@ static void child(char *const argv[], int out)
     /* out is moved above 2 first, so that setting 0 and 1 cannot close it */
     if (out < 3 && (out = fcntl(out, F_DUPFD, 3)) < 0)
         _exit(127);
-    if ((null = open("/dev/null", O_RDONLY)) < 0 || (null != 0 && dup2(null, 0) < 0) ||
-        dup2(out, 1) < 0)
+    /* dup2 gives 0 without close-on-exec; were /dev/null 0 already, it keeps it */
+    if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
+        (null != 0 ? dup2(null, 0) < 0 : fcntl(0, F_SETFD, 0) < 0) || dup2(out, 1) < 0)
         _exit(127);
     close_from_3();
     execve(argv[0], argv, environ);

@@ -13,6 +13,14 @@
  * cannot be read counts as an error: nothing is deleted on a guess). */
 int gf_disk_users(virConnectPtr conn, const char *path, char *who, size_t len);
 
+#define GF_DISK_WHO_LEN 256 /* a domain's name, as gf_disk_users_each gives it */
+
+/* The same for each of the N PATHS in one pass over the domains: USERS[i]
+ * domains name PATHS[i], the first one's name into WHO[i] (WHO may be
+ * NULL).  0, or -1 with an error (as gf_disk_users). */
+int gf_disk_users_each(virConnectPtr conn, const char *const *paths, size_t n, int *users,
+                       char (*who)[GF_DISK_WHO_LEN]);
+
 /* The backing file of volume VOL into BUF (LEN bytes; "" when it has
  * none).  0, or -1 with an error. */
 int gf_volume_backing(virStorageVolPtr vol, char *buf, size_t len);

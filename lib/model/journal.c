@@ -441,40 +441,51 @@ void gf_journal_end(struct gf_journal *j, unsigned long id)
 
 /* ---- for recovery ------------------------------------------------------ */
 
-int journal_read_lines(struct gf_journal *j, char ***lines, int *n)
+int gf_journal_lines(char *text, size_t len, char ***lines, int *n)
 {
-    char *text = NULL, *save = NULL, *line;
+    char *save = NULL, *line;
     char **list = NULL;
-    size_t len;
     int count = 0;
 
     *lines = NULL;
     *n = 0;
-    if (gf_text_file_read(j->path, "journal", GF_JOURNAL_MAX, &text, &len) < 0)
-        return -1;
     /* a NUL byte (a torn write, a crafted file) makes its line garbled: it
      * is reported and kept, and the lines after it are read */
     for (size_t i = 0; i < len; i++)
         if (!text[i])
             text[i] = '?';
+    text[len] = '\0';
     for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char **grown = realloc(list, (size_t)(count + 1) * sizeof(*list));
+        char **grown = count < INT_MAX ? realloc(list, (size_t)(count + 1) * sizeof(*list)) : NULL;
         if (grown)
             list = grown;
         if (!grown || !(list[count] = strdup(line))) {
             for (int i = 0; i < count; i++)
                 free(list[i]);
             free(list);
-            free(text);
             gf_err(GF_ERR_OP, "out of memory reading the journal");
             return -1;
         }
         count++;
     }
-    free(text);
     *lines = list;
     *n = count;
     return 0;
+}
+
+int journal_read_lines(struct gf_journal *j, char ***lines, int *n)
+{
+    char *text = NULL;
+    size_t len;
+    int ret;
+
+    *lines = NULL;
+    *n = 0;
+    if (gf_text_file_read(j->path, "journal", GF_JOURNAL_MAX, &text, &len) < 0)
+        return -1;
+    ret = gf_journal_lines(text, len, lines, n);
+    free(text);
+    return ret;
 }
 
 void journal_note_id(struct gf_journal *j, unsigned long id)

@@ -22,6 +22,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 
 #include <libvirt/libvirt.h>
 
@@ -100,6 +101,14 @@ void gf_journal_end(struct gf_journal *j, unsigned long id);
  * with an error saying why the line is garbled (checksum, JSON, a field
  * missing, too long or of the wrong type).  Pure. */
 int gf_journal_parse(const char *line, struct gf_jrec *r);
+
+/* Split TEXT (LEN bytes and a byte for a NUL after them, as a journal file
+ * is read back) into its lines as recovery reads them: a NUL byte becomes
+ * '?' (its line is then garbled, reported and kept), empty lines are none.
+ * TEXT is changed.  Each line (without its newline) and the array into
+ * *LINES and their count into *N, to free().  0, or -1 with an error (out
+ * of memory: nothing returned).  Pure. */
+int gf_journal_lines(char *text, size_t len, char ***lines, int *n);
 
 /* Format record R as one journal line with its checksum into a new string
  * (to free(); with its newline), or NULL with an error. */

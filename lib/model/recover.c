@@ -66,12 +66,14 @@ static int carries_tag(virDomainPtr dom, const struct op *o, struct gf_meta *m)
 
 /* Delete operation O's volumes that provably are its own: not used by any
  * domain, no gold disk, an overlay on the recorded backing file.  A volume
- * that is not is left, and said so.  RESOLVED, or KEPT on an error. */
-static enum outcome delete_volumes(virConnectPtr conn, const struct op *o)
+ * that is not is left, and said so; *DELETED counts those deleted.
+ * RESOLVED, or KEPT on an error. */
+static enum outcome delete_volumes(virConnectPtr conn, const struct op *o, int *deleted)
 {
     const char *what = o->begin.op == GF_JOP_CLONE ? "clone" : "retire";
     char host[GF_ESC_LEN];
 
+    *deleted = 0;
     gf_esc(o->begin.host, host, sizeof(host));
     for (int i = 0; i < o->nvols; i++) {
         const char *path = o->vols[i].path;
@@ -119,6 +121,7 @@ static enum outcome delete_volumes(virConnectPtr conn, const struct op *o)
             return KEPT;
         }
         virStorageVolFree(vol);
+        (*deleted)++;
         gf_note("journal: %s %s: volume %s deleted", what, host, p);
     }
     return RESOLVED;
@@ -131,7 +134,7 @@ static enum outcome recover_clone(virConnectPtr conn, const struct op *o)
     virDomainPtr dom = find_domain(conn, o);
     char host[GF_ESC_LEN];
     struct gf_meta m;
-    int ours;
+    int ours, deleted;
 
     gf_esc(o->begin.host, host, sizeof(host));
     if (dom) {
@@ -159,9 +162,13 @@ static enum outcome recover_clone(virConnectPtr conn, const struct op *o)
                 host);
         virDomainFree(dom);
     }
-    if (delete_volumes(conn, o) == KEPT)
+    if (delete_volumes(conn, o, &deleted) == KEPT)
         return KEPT;
-    gf_note("journal: clone %s interrupted by a crash: undone", host);
+    if (deleted)
+        gf_note("journal: clone %s interrupted by a crash: undone (%d volume%s deleted)", host,
+                deleted, deleted == 1 ? "" : "s");
+    else
+        gf_note("journal: clone %s interrupted by a crash: nothing of it to undo", host);
     return RESOLVED;
 }
 
@@ -172,7 +179,7 @@ static enum outcome recover_retire(virConnectPtr conn, const struct op *o)
     virDomainPtr dom = find_domain(conn, o);
     char host[GF_ESC_LEN];
     struct gf_meta m;
-    int ours;
+    int ours, deleted;
 
     gf_esc(o->begin.host, host, sizeof(host));
     if (dom) {
@@ -186,7 +193,9 @@ static enum outcome recover_retire(virConnectPtr conn, const struct op *o)
              * host may serve again since: neither it nor its disks */
             gf_note("journal: retire %s: not retiring under this operation (%s): left as it is",
                     host,
-                    m.role == GF_ROLE_HOST ? gf_host_state_name(m.state) : "not a Goldfarm host");
+                    m.role == GF_ROLE_HOST   ? gf_host_state_name(m.state)
+                    : m.role == GF_ROLE_GOLD ? "a gold image"
+                                             : "not managed by Goldfarm");
             virDomainFree(dom);
             return RESOLVED;
         }
@@ -219,9 +228,10 @@ static enum outcome recover_retire(virConnectPtr conn, const struct op *o)
         gf_note("journal: retire %s: domain removed", host);
         virDomainFree(dom);
     }
-    if (delete_volumes(conn, o) == KEPT)
+    if (delete_volumes(conn, o, &deleted) == KEPT)
         return KEPT;
-    gf_note("journal: retire %s interrupted by a crash: finished", host);
+    gf_note("journal: retire %s interrupted by a crash: finished (%d volume%s deleted)", host,
+            deleted, deleted == 1 ? "" : "s");
     return RESOLVED;
 }
 

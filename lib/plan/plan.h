@@ -154,6 +154,13 @@ struct gf_action {
 };
 
 #define GF_PLAN_MAX 128
+#define GF_PLAN_REQUESTS 8 /* roll-out requests whose decision the plan keeps */
+
+/* What the plan decided on one roll-out request. */
+struct gf_request_result {
+    int taken;     /* 1 taken, 0 refused */
+    char why[512]; /* what it does, or why it was refused */
+};
 
 struct gf_plan {
     struct gf_phase_at phase;
@@ -173,6 +180,7 @@ struct gf_plan {
     struct gf_rollout rollout;       /* the roll-out record after this plan (phase NONE: none) */
     int rollout_changed;             /* it differs from the observed one: save it */
     int requests_taken;              /* the waiting roll-out requests were decided on */
+    struct gf_request_result request_results[GF_PLAN_REQUESTS]; /* the first ones', in order */
     char breaker[256];               /* why this plan opens the breaker ("": it does not) */
     int nactions;
     struct gf_action actions[GF_PLAN_MAX];

@@ -105,8 +105,10 @@ static int start(struct planner *pl, const struct gf_rollout_req *q, struct gf_r
 }
 
 /* Request Q against REC: 1 when it changed REC (the action says how), 0
- * when refused (the action says why). */
-static int decide(struct planner *pl, const struct gf_rollout_req *q, struct gf_rollout *rec)
+ * when refused (the action says why); the decision into RES too (NULL:
+ * not kept). */
+static int decide(struct planner *pl, const struct gf_rollout_req *q, struct gf_rollout *rec,
+                  struct gf_request_result *res)
 {
     const char *farm = pl->p->name;
     char why[512] = "";
@@ -168,15 +170,35 @@ static int decide(struct planner *pl, const struct gf_rollout_req *q, struct gf_
     if ((a = plan_add(pl, GF_ACT_ROLLOUT, NULL, "rollout: request '%s' for farm %s refused: %s",
                       q->text, farm, why)))
         a->level = GF_LOG_ERR;
+    if (res) {
+        res->taken = 0;
+        snprintf(res->why, sizeof(res->why), "%s", why);
+    }
     return 0;
+}
+
+/* Keep in RES (when given) that the request was taken, as the plan's last
+ * action says. */
+static void taken(struct planner *pl, struct gf_request_result *res)
+{
+    if (!res)
+        return;
+    res->taken = 1;
+    snprintf(res->why, sizeof(res->why), "%s",
+             pl->out->nactions ? pl->out->actions[pl->out->nactions - 1].rule : "");
 }
 
 int plan_rollout_requests(struct planner *pl, struct gf_rollout *rec)
 {
     int changed = 0;
 
-    for (int i = 0; i < pl->farm->nrequests; i++)
-        changed |= decide(pl, &pl->farm->requests[i], rec);
+    for (int i = 0; i < pl->farm->nrequests; i++) {
+        struct gf_request_result *res = i < GF_PLAN_REQUESTS ? &pl->out->request_results[i] : NULL;
+        if (decide(pl, &pl->farm->requests[i], rec, res)) {
+            taken(pl, res);
+            changed = 1;
+        }
+    }
     pl->out->requests_taken = pl->farm->nrequests > 0;
     return changed;
 }

@@ -2,7 +2,6 @@
 #include "plan/rollout.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,80 +185,6 @@ int gf_rollout_save(const char *state_dir, const char *farm, const struct gf_rol
     return 0;
 }
 
-int gf_rollout_request(const char *state_dir, const char *farm, const char *line)
-{
-    char path[PATH_MAX + 80], text[512];
-    int fd, len, ok;
-
-    path_of(state_dir, farm, "rollout-requests", path, sizeof(path));
-    len = snprintf(text, sizeof(text), "%s\n", line);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0) {
-        gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    /* one write: a line the daemon reads whole */
-    ok = write(fd, text, (size_t)len) == len && fsync(fd) == 0;
-    if (close(fd) != 0 || !ok) {
-        gf_err(GF_ERR_OP, "cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* Append the lines of file PATH (missing: none) to *LINES (*N of them).
- * 0 or -1 with an error. */
-static int read_lines(const char *path, char ***lines, int *n)
-{
-    char line[512];
-    FILE *in;
-
-    if (!(in = fopen(path, "re"))) {
-        if (errno == ENOENT)
-            return 0;
-        gf_err(GF_ERR_OP, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
-    while (fgets(line, sizeof(line), in)) {
-        char **grown;
-        line[strcspn(line, "\n")] = '\0';
-        if (!line[0])
-            continue;
-        if (!(grown = realloc(*lines, (size_t)(*n + 1) * sizeof(char *))) ||
-            !(grown[*n] = strdup(line))) {
-            if (grown)
-                *lines = grown;
-            fclose(in);
-            gf_err(GF_ERR_OP, "out of memory");
-            return -1;
-        }
-        *lines = grown;
-        (*n)++;
-    }
-    fclose(in);
-    return 0;
-}
-
-int gf_rollout_take_requests(const char *state_dir, const char *farm, int take, char ***lines,
-                             int *n)
-{
-    char path[PATH_MAX + 80], taken[PATH_MAX + 80];
-
-    *lines = NULL;
-    *n = 0;
-    path_of(state_dir, farm, "rollout-requests", path, sizeof(path));
-    path_of(state_dir, farm, "rollout-requests.taken", taken, sizeof(taken));
-    if (!take) /* what was taken comes first, then what is still waiting */
-        return read_lines(taken, lines, n) < 0 ? -1 : read_lines(path, lines, n);
-    /* what a crash left taken comes first; new requests follow it */
-    if (access(taken, F_OK) != 0 && rename(path, taken) != 0) {
-        if (errno == ENOENT)
-            return 0;
-        gf_err(GF_ERR_OP, "cannot take %s: %s", path, strerror(errno));
-        return -1;
-    }
-    return read_lines(taken, lines, n);
-}
-
 /* The number KEY=... of request LINE (MIN to MAX, a trailing '%' into *PCT
  * when PCT is given, then at most 100): GF_REQ_UNSET when absent, -1 when
  * it is not such a number. */
@@ -301,12 +226,22 @@ void gf_rollout_req_parse(const char *line, struct gf_rollout_req *r)
     r->soak = req_int(line, "soak", 0, 86400, NULL);
 }
 
-void gf_rollout_requests_done(const char *state_dir, const char *farm)
+void gf_rollout_req_format(const struct gf_rollout_req *r, char *buf, size_t len)
 {
-    char taken[PATH_MAX + 80];
+    static const char *const words[] = {"start", "pause", "resume", "abort", "?"};
+    size_t used = (size_t)snprintf(buf, len, "%s", words[r->kind <= GF_REQ_BAD ? r->kind : 4]);
 
-    path_of(state_dir, farm, "rollout-requests.taken", taken, sizeof(taken));
-    unlink(taken);
+    if (r->kind != GF_REQ_START)
+        return;
+    if (r->to != GF_REQ_UNSET && used < len)
+        used += (size_t)snprintf(buf + used, len - used, " to=%d", r->to);
+    if (r->batch != GF_REQ_UNSET && used < len)
+        used += (size_t)snprintf(buf + used, len - used, " batch=%d", r->batch);
+    if (r->min != GF_REQ_UNSET && used < len)
+        used +=
+            (size_t)snprintf(buf + used, len - used, " min=%d%s", r->min, r->min_pct ? "%" : "");
+    if (r->soak != GF_REQ_UNSET && used < len)
+        snprintf(buf + used, len - used, " soak=%d", r->soak);
 }
 
 void gf_rollout_describe(const struct gf_rollout *r, char *buf, size_t len)

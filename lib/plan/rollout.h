@@ -4,9 +4,11 @@
  * goldfarmd is the only writer of the record, STATE_DIR/FARM.rollout
  * (key=value lines, replaced atomically); the hosts' own progress lives in
  * libvirt (their image version, and the supersedes links between an old
- * host and the new one that takes over from it).  vmctl asks for a
- * roll-out, a pause, a resumption or an abort by appending one line to
- * STATE_DIR/FARM.rollout-requests, which the daemon takes at its next tick.
+ * host and the new one that takes over from it).  An admin asks for a
+ * roll-out, a pause, a resumption or an abort through goldfarmd's control
+ * socket (vmctl image rollout); the daemon keeps the request with the
+ * farm's admin state (reconcile/admin.h) until a tick of the farm decides
+ * on it.  The simulator's trace asks by lines like "start to=2".
  */
 #ifndef GF_ROLLOUT_H
 #define GF_ROLLOUT_H
@@ -61,18 +63,6 @@ int gf_rollout_load(const char *state_dir, const char *farm, struct gf_rollout *
 /* Write R to STATE_DIR/FARM.rollout atomically.  0 or -1 with an error. */
 int gf_rollout_save(const char *state_dir, const char *farm, const struct gf_rollout *r);
 
-/* Append request LINE ("start to=2 batch=2", "pause", "resume", "abort")
- * to STATE_DIR/FARM.rollout-requests.  0 or -1 with an error. */
-int gf_rollout_request(const char *state_dir, const char *farm, const char *line);
-
-/* The pending requests of FARM: *LINES is a new array of new strings (free
- * each and the array), *N their number.  With TAKE they are taken (goldfarmd):
- * a crash after taking them loses none, as they are read from a file
- * renamed aside, removed only by gf_rollout_requests_done; without, they
- * are only read (vmctl plan).  0 or -1 with an error. */
-int gf_rollout_take_requests(const char *state_dir, const char *farm, int take, char ***lines,
-                             int *n);
-
 /* A request, parsed ("start to=2 batch=2 min=75% soak=600"). */
 enum gf_rollout_req_kind { GF_REQ_START, GF_REQ_PAUSE, GF_REQ_RESUME, GF_REQ_ABORT, GF_REQ_BAD };
 #define GF_REQ_UNSET (-2) /* a value the request does not give */
@@ -87,8 +77,9 @@ struct gf_rollout_req {
 /* Parse request LINE into R (kind GF_REQ_BAD for an unknown word).  Pure. */
 void gf_rollout_req_parse(const char *line, struct gf_rollout_req *r);
 
-/* The requests taken were applied: forget them. */
-void gf_rollout_requests_done(const char *state_dir, const char *farm);
+/* Request R as a line ("start to=2 batch=2 min=75% soak=600", "pause"),
+ * what gf_rollout_req_parse reads back, into BUF.  Pure. */
+void gf_rollout_req_format(const struct gf_rollout_req *r, char *buf, size_t len);
 
 /* One line about R for people: "v1 -> v2: batches (paused)", into BUF. */
 void gf_rollout_describe(const struct gf_rollout *r, char *buf, size_t len);

@@ -216,11 +216,3 @@ void gf_mem_clear(struct gf_farm_mem *m)
     free(m->requests);
     memset(m, 0, sizeof(*m));
 }
-
-int gf_mem_paused(const char *state_dir, const char *farm)
-{
-    char path[PATH_MAX + 80];
-
-    snprintf(path, sizeof(path), "%s/%s.paused", state_dir, farm);
-    return access(path, F_OK) == 0;
-}

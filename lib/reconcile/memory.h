@@ -7,8 +7,8 @@
  * atomically after each tick; the hosts' use in it as one GVariant, see
  * usage.h), so a restart and `vmctl plan` see what the
  * daemon saw: the plan of one is the plan of the other.  The roll-out
- * record and the breaker keep their own files (vmctl image rollout and
- * vmctl farm resume use them).  The simulator keeps all of it in memory.
+ * record and the breaker keep their own files, what admins asked its own
+ * too (reconcile/admin.h).  The simulator keeps all of it in memory.
  */
 #ifndef GF_MEMORY_H
 #define GF_MEMORY_H
@@ -33,7 +33,7 @@ struct gf_farm_mem {
      * and the requests themselves */
     struct gf_rollout rollout;
     char breaker[256]; /* why it is open ("": closed) */
-    char **requests;   /* roll-out requests waiting, as vmctl writes them */
+    char **requests;   /* roll-out requests waiting ("start to=2", from the trace) */
     int nrequests;
 };
 
@@ -47,10 +47,6 @@ int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_me
 
 /* Deep-copy SRC into DST (health records, use and requests too).  0 or -1. */
 int gf_mem_copy(struct gf_farm_mem *dst, const struct gf_farm_mem *src);
-
-/* Whether FARM is paused in STATE_DIR (vmctl farm pause left FARM.paused
- * there): the ticks then observe and plan but change nothing. */
-int gf_mem_paused(const char *state_dir, const char *farm);
 
 /* Free what M holds; accepts an empty one. */
 void gf_mem_clear(struct gf_farm_mem *m);

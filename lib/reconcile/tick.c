@@ -116,12 +116,30 @@ static int add_requests(struct gf_tick *t, char *const *lines, int n)
     return 0;
 }
 
+/* The roll-out requests waiting in admin state A into T's observation, in
+ * the order they came; their ids into T->request_ids.  0 or -1. */
+static int add_admin_requests(struct gf_tick *t, const struct gf_admin *a)
+{
+    if (!a || !a->nqueue)
+        return 0;
+    if (!(t->farm.requests = calloc((size_t)a->nqueue, sizeof(*t->farm.requests)))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < a->nqueue; i++)
+        if (a->queue[i].kind == GF_ADMIN_ROLLOUT) {
+            t->request_ids[t->farm.nrequests] = a->queue[i].id;
+            t->farm.requests[t->farm.nrequests++] = a->queue[i].rollout;
+        }
+    return 0;
+}
+
 /* What the farm's memory and state directory add to T's observation: the
  * last scale-in, the clone backoff, the failed replacements within the
- * breaker's window, the breaker, the roll-out record and its requests.
- * TAKE: the requests are taken (they are decided on by this tick).  0 or
- * -1 with an error. */
-static int recall(const struct gf_tick_env *env, time_t now, int take, struct gf_tick *t)
+ * breaker's window, the breaker, the roll-out record; and the roll-out
+ * requests waiting (the admin state's, or the simulator's).  0 or -1 with
+ * an error. */
+static int recall(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
 {
     const struct gf_farm_mem *m = env->mem;
     struct gf_farm_obs *farm = &t->farm;
@@ -156,17 +174,7 @@ static int recall(const struct gf_tick_env *env, time_t now, int take, struct gf
     } else if (has) {
         farm->rollout = &t->rollout;
     }
-    {
-        char **lines = NULL;
-        int n = 0, ret;
-        if (gf_rollout_take_requests(env->state_dir, env->p->name, take, &lines, &n) < 0)
-            gf_error("%s: %s", env->p->name, gf_err_message());
-        ret = add_requests(t, lines, n);
-        for (int i = 0; i < n; i++)
-            free(lines[i]);
-        free(lines);
-        return ret;
-    }
+    return add_admin_requests(t, env->admin);
 }
 
 /* ---- the outcomes into the memory -------------------------------------- */
@@ -233,6 +241,123 @@ static void remember(const struct gf_tick_env *env, time_t now, const struct gf_
     }
 }
 
+/* ---- what admins asked ---------------------------------------------------- */
+
+/* Keep in T that admin request ID came to FATE (WHY), at NOW. */
+static void decided(struct gf_tick *t, unsigned long id, enum gf_admin_kind kind,
+                    enum gf_admin_fate fate, const char *why, time_t now)
+{
+    struct gf_admin_done *d;
+
+    if (t->ndecided == GF_ADMIN_QUEUE)
+        return;
+    d = &t->decided[t->ndecided++];
+    *d = (struct gf_admin_done){.id = id, .kind = kind, .fate = fate, .at = now};
+    snprintf(d->why, sizeof(d->why), "%s", why);
+}
+
+/* Write admin request Q into the metadata of host H (on ENV's
+ * connections), as read again now: draining, or to be replaced.  0, or
+ * -1 with an error. */
+static int admin_write(const struct gf_tick_env *env, const struct gf_host_obs *h,
+                       const struct gf_admin_req *q)
+{
+    virConnectPtr conn = h->hv >= 0 && h->hv < env->p->nhypervisors ? env->conns[h->hv] : NULL;
+    virDomainPtr dom = conn ? virDomainLookupByName(conn, h->name) : NULL;
+    struct gf_meta m;
+    int managed, ret = -1;
+
+    if (!dom) {
+        gf_err_virt("host '%s' vanished", h->name);
+        return -1;
+    }
+    if ((managed = gf_meta_get(dom, &m)) <= 0 || m.state != GF_HS_ACTIVE) {
+        if (managed >= 0)
+            gf_err(GF_ERR_OP, "host '%s' is no longer active", h->name);
+        goto cleanup;
+    }
+    if (q->kind == GF_ADMIN_DRAIN) {
+        m.state = GF_HS_DRAINING;
+        m.since = q->at;
+        m.drained_by = GF_DRAIN_ADMIN;
+        m.notified = m.logoff_sent = 0;
+        snprintf(m.reason, sizeof(m.reason), "drained by an admin (vmctl farm drain)");
+    } else {
+        m.replace = q->now ? GF_REPLACE_NOW : GF_REPLACE_DRAIN;
+        snprintf(m.reason, sizeof(m.reason),
+                 "to be replaced, as an admin asked (vmctl farm replace%s)",
+                 q->now ? " --now" : "");
+    }
+    ret = gf_meta_set(dom, &m);
+cleanup:
+    virDomainFree(dom);
+    return ret;
+}
+
+/* The drains and replacements waiting in ENV's admin state: each checked
+ * again against what T observed, written into the host's metadata when
+ * ENV acts, and shown in T's observation as the metadata now says (vmctl
+ * plan shows it as goldfarmd would do it).  What became of each into
+ * T->decided, when acting. */
+static void admin_hosts(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
+{
+    for (int i = 0; i < env->admin->nqueue; i++) {
+        const struct gf_admin_req *q = &env->admin->queue[i];
+        struct gf_host_obs *h = gf_farm_host(&t->farm, q->host);
+        enum gf_admin_fate fate = GF_FATE_TAKEN;
+        char why[256] = "";
+        if (q->kind == GF_ADMIN_ROLLOUT)
+            continue;
+        if (!h) {
+            fate = GF_FATE_REFUSED;
+            snprintf(why, sizeof(why), "host '%s' is no longer a host of farm %s", q->host,
+                     env->p->name);
+        } else if (h->state != GF_HS_ACTIVE) {
+            fate = GF_FATE_REFUSED;
+            snprintf(why, sizeof(why), "host '%s' is %s, not active", q->host,
+                     gf_host_state_name(h->state));
+        } else if (q->kind == GF_ADMIN_REPLACE && h->replaced_by[0]) {
+            fate = GF_FATE_REFUSED;
+            snprintf(why, sizeof(why), "host '%s' is already being replaced by '%s'", q->host,
+                     h->replaced_by);
+        } else if (env->act && admin_write(env, h, q) < 0) {
+            fate = GF_FATE_FAILED;
+            snprintf(why, sizeof(why), "%s", gf_err_message());
+        }
+        if (fate == GF_FATE_TAKEN && q->kind == GF_ADMIN_DRAIN) {
+            h->state = GF_HS_DRAINING;
+            h->since = q->at;
+            h->drained_by = GF_DRAIN_ADMIN;
+            h->admin_drain = 1;
+            h->notified = h->logoff_sent = 0;
+            if (q->at > t->farm.last_scale_in)
+                t->farm.last_scale_in = q->at;
+        } else if (fate == GF_FATE_TAKEN) {
+            h->admin_replace = q->now ? GF_REPLACE_NOW : GF_REPLACE_DRAIN;
+        }
+        if (fate == GF_FATE_TAKEN)
+            snprintf(why, sizeof(why), "%s %s", q->host,
+                     q->kind == GF_ADMIN_DRAIN ? "draining"
+                     : q->now                  ? "to be replaced, then quarantined"
+                                               : "to be replaced, then drained");
+        if (env->act)
+            decided(t, q->id, q->kind, fate, why, now);
+    }
+}
+
+_Static_assert(GF_PLAN_REQUESTS <= GF_ADMIN_QUEUE, "a decision for every request id kept");
+
+/* The roll-out requests the carried-out plan of T decided on, into
+ * T->decided. */
+static void decided_requests(struct gf_tick *t, time_t now)
+{
+    for (int i = 0; i < t->farm.nrequests && i < GF_PLAN_REQUESTS; i++)
+        if (t->request_ids[i])
+            decided(t, t->request_ids[i], GF_ADMIN_ROLLOUT,
+                    t->plan.request_results[i].taken ? GF_FATE_TAKEN : GF_FATE_REFUSED,
+                    t->plan.request_results[i].why, now);
+}
+
 /* ---- the tick ------------------------------------------------------------ */
 
 int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
@@ -256,11 +381,10 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
     if (env->observe ? env->observe(env->opaque, &t->local, &t->farm) < 0
                      : gf_observe(p, env->conns, &t->local, &t->farm) < 0)
         return -1;
-    if (env->state_dir)
-        paused = gf_mem_paused(env->state_dir, p->name);
+    paused = env->admin && env->admin->paused;
     if (env->act && paused)
         t->mode = GF_DECIDED_PAUSED;
-    if (recall(env, now, t->mode == GF_DECIDED_ACTED, t) < 0)
+    if (recall(env, now, t) < 0)
         return -1;
     if (env->model)
         env->model(env->opaque, &t->farm, &t->local);
@@ -268,6 +392,10 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
      * so a standby daemon never takes a farm paused for patching */
     if (env->act && env->lease && t->mode != GF_DECIDED_BLIND && !hold_lease(env, now, t))
         t->mode = GF_DECIDED_STANDBY;
+    /* an admin's drains and replacements, paused or not, by the daemon
+     * that holds the farm (vmctl plan: as that daemon would) */
+    if (env->admin && t->mode != GF_DECIDED_STANDBY)
+        admin_hosts(env, now, t);
     if (gf_usage_update(&env->mem->usage, p, &t->farm, now) < 0)
         return -1;
     gf_health_assess(&env->mem->health, p, &t->farm, now);
@@ -284,6 +412,7 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
                                  .stop_timeout = env->stop_timeout};
         t->failed = gf_act(&ctx, &t->plan, &t->outcome);
         remember(env, now, t);
+        decided_requests(t, now);
     }
     if (env->act && env->state_dir && gf_mem_save(env->state_dir, p->name, env->mem) < 0)
         gf_error("%s: %s", p->name, gf_err_message());

@@ -4,7 +4,8 @@
  *   observe   libvirt (or the simulator's model), the load source, the
  *             health probes, and the farm's memory: the last scale-in, the
  *             clone backoff, failed replacements, the breaker, the roll-out
- *             record and the requests waiting for it
+ *             record; and what admins asked: pause, drains and
+ *             replacements (carried out first), roll-out requests
  *   assess    the hosts' CPU and memory use and their health over ticks
  *   plan      every decision, each an action with its reason (pure)
  *   act       the actions carried out, their outcomes into the memory
@@ -25,15 +26,19 @@
 #include "act/decisions.h"
 #include "model/lease.h"
 #include "plan/plan.h"
+#include "reconcile/admin.h"
 #include "reconcile/memory.h"
 
 struct gf_tick_env {
     const struct gf_policy *p;
     virConnectPtr *conns;    /* by the policy's hypervisors; NULL: unreachable */
-    const char *state_dir;   /* goldfarmd's: pause, breaker, roll-out record and
-                                requests; NULL: the memory holds them (the simulator) */
+    const char *state_dir;   /* goldfarmd's: breaker and roll-out record; NULL: the
+                                memory holds them and the requests (the simulator) */
     struct gf_farm_mem *mem; /* read, and updated by the tick */
-    int act;                 /* carry the plan out (0: plan only, as vmctl plan) */
+    /* what admins asked (goldfarmd's own copy, or what vmctl plan read of
+     * it): paused, and the requests the tick decides on; NULL: nothing */
+    const struct gf_admin *admin;
+    int act; /* carry the plan out (0: plan only, as vmctl plan) */
     struct gf_journal *journal;
     int parallel, stop_timeout;
     const struct gf_lease *lease; /* hold the farm's lease before acting (NULL: none) */
@@ -56,7 +61,12 @@ struct gf_tick {
     char breaker[256];          /* why the breaker was open ("": closed) */
     struct gf_plan plan;
     struct gf_outcome outcome;
-    int failed;                                          /* actions that failed */
+    int failed; /* actions that failed */
+    /* the admin requests this tick decided on (when acting): drains and
+     * replacements carried out or refused, roll-out steps taken or refused */
+    struct gf_admin_done decided[GF_ADMIN_QUEUE];
+    int ndecided;
+    unsigned long request_ids[GF_ADMIN_QUEUE];           /* farm.requests[i]'s admin request */
     char lease_dom[GF_MAX_HYPERVISORS][GF_NAME_MAX + 1]; /* where the lease was held */
 };
 

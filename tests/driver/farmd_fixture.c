@@ -19,6 +19,7 @@
 #include "model/domxml.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "control.h"
 #include "vmctl.h"
 
 char fx_testdir[400];
@@ -179,6 +180,7 @@ struct fx *fx_new(const char *first, ...)
     snprintf(f->trace, sizeof(f->trace), "%s/day.trace", f->dir);
     snprintf(f->hook, sizeof(f->hook), "%s/hook", f->dir);
     snprintf(f->hooklog, sizeof(f->hooklog), "%s/hooks.log", f->dir);
+    snprintf(f->control, sizeof(f->control), "%s/control.sock", f->state);
     assert_int_equal(mkdir(f->policies, 0700), 0);
     assert_int_equal(mkdir(f->state, 0700), 0);
     snprintf(text, sizeof(text), "#!/bin/sh\necho \"$*\" >> '%s'\n", f->hooklog);
@@ -285,6 +287,8 @@ void fx_start(struct fx *f, int parallel)
     f->d.events = f->events;
     if (gfd_start(&f->d, f->policies, f->state) < 0)
         fail_msg("gfd_start: %s", gf_err_message());
+    if (gfd_control_start(&f->d, f->control) < 0)
+        fail_msg("gfd_control_start: %s", gf_err_message());
     f->started = 1;
 }
 
@@ -541,7 +545,7 @@ void fx_orphans(struct fx *f, int hv, char *buf, size_t len)
 
 int fx_vmctl(struct fx *f, char **out, ...)
 {
-    struct vmctl_ctx ctx = {.conn = f->conn[0]};
+    struct vmctl_ctx ctx = {.conn = f->conn[0], .control = f->control};
     char *argv[32];
     size_t len = 0;
     int argc = 0, code;

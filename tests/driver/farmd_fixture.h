@@ -24,6 +24,7 @@ struct fx {
     char trace[128];    /* DIR/day.trace */
     char hook[128];     /* DIR/hook: appends "$*" to DIR/hooks.log */
     char hooklog[128];  /* DIR/hooks.log */
+    char control[128];  /* DIR/state/control.sock: the daemon's control socket */
     int nhv;            /* open hypervisors */
     char uri[FX_MAX_HV][512];
     virConnectPtr conn[FX_MAX_HV];
@@ -62,7 +63,8 @@ void fx_write_file(const char *path, const char *text);
 void fx_policy_rds(struct fx *f, char *buf, size_t len, int max_hosts);
 
 /* Start a (fresh) daemon context on the policies and state directories,
- * actions in the calling thread (parallel 1) unless PARALLEL > 1. */
+ * actions in the calling thread (parallel 1) unless PARALLEL > 1, its
+ * control socket listening on F->control (vmctl asks it there). */
 void fx_start(struct fx *f, int parallel);
 
 /* Start a second daemon context D on F's policies and connections, with
@@ -118,8 +120,9 @@ void fx_farm_hosts(struct fx *f, int hv, const char *farm, char *buf, size_t len
  * or seed are missing ("host:path"). */
 void fx_orphans(struct fx *f, int hv, char *buf, size_t len);
 
-/* Run vmctl's words (NULL-terminated) on hypervisor 0's connection; its
- * output into *OUT (to free).  Returns its exit code. */
+/* Run vmctl's words (NULL-terminated) on hypervisor 0's connection, asking
+ * the fixture's daemon (F->control) unless the words name another socket;
+ * its output into *OUT (to free).  Returns its exit code. */
 int fx_vmctl(struct fx *f, char **out, ...) __attribute__((sentinel));
 
 /* The contents of STATE/NAME as a new string (NULL if missing). */

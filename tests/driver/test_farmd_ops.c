@@ -19,6 +19,7 @@
 #include "base/error.h"
 #include "farm_state.h"
 #include "farmd_fixture.h"
+#include "reconcile/admin.h"
 #include "reconcile/memory.h"
 #include "model/journal.h"
 #include "base/log.h"
@@ -26,6 +27,15 @@
 #include "farmd_cases.h"
 
 /* ---- 5. pause, status, metrics ------------------------------------------- */
+
+/* Whether FARM is paused, as the daemon keeps it (STATE/FARM.admin). */
+static int paused(struct fx *f, const char *farm)
+{
+    struct gf_admin a;
+
+    assert_int_equal(gf_admin_load(f->state, farm, &a), 0);
+    return a.paused;
+}
 
 static void pause_resume_status_and_metrics(void **state)
 {
@@ -38,7 +48,7 @@ static void pause_resume_status_and_metrics(void **state)
     assert_int_equal(code, 0);
     fx_assert_has(out, "farm rds paused", "vmctl farm pause");
     free(out);
-    assert_true(gf_mem_paused(f->state, "rds"));
+    assert_true(paused(f, "rds"));
     /* the plan has actions; none is carried out */
     tick_changes_nothing(f, "07:00");
     snprintf(want, sizeof(want),
@@ -68,7 +78,7 @@ static void pause_resume_status_and_metrics(void **state)
     assert_int_equal(fx_vmctl(f, &out, "farm", "resume", "rds", "--state-dir", f->state, NULL), 0);
     fx_assert_has(out, "farm rds resumed", "vmctl farm resume");
     free(out);
-    assert_false(gf_mem_paused(f->state, "rds"));
+    assert_false(paused(f, "rds"));
     fx_tick(f, "07:02");
     assert_int_equal(fx_dom_state(f, 0, "rds-003"), VIR_DOMAIN_RUNNING);
     assert_int_equal(fx_dom_state(f, 0, "rds-004"), VIR_DOMAIN_RUNNING);
@@ -258,11 +268,15 @@ static void admin_drain(void **state)
     assert_int_equal(fx_vmctl(f, &out, "farm", "drain", "rds-002", NULL), 0);
     fx_assert_has(out, "rds-002: draining", "vmctl farm drain");
     free(out);
+    /* handed to the farm: its next tick marks it first */
+    assert_true(fx_meta(f, 0, "rds-002", &m));
+    assert_int_equal(m.state, GF_HS_ACTIVE);
+    /* the first tick drains it and tells the broker and the users, once (an
+     * action of its plan); rds-003 replaces it */
+    fx_tick_farm(f, "rds", t0 + 60);
     assert_true(fx_meta(f, 0, "rds-002", &m));
     assert_int_equal(m.state, GF_HS_DRAINING);
-    /* the first tick tells the broker and the users, once (an action of its
-     * plan); rds-003 replaces it */
-    fx_tick_farm(f, "rds", t0 + 60);
+    assert_int_equal(m.drained_by, GF_DRAIN_ADMIN);
     assert_int_equal(fx_count(f->lines, "start rds-003\n"), 1);
     assert_int_equal(
         fx_count(f->lines,

@@ -14,6 +14,7 @@
  * argv[1]: the directory of the prepared farms (tests/driver): farm.xml
  * (gold rds-gold, farm rds) and farm-rollout.xml (image ro-gold, v1 to v3).
  */
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,13 +94,19 @@ static int group_setup(void **state)
     return 0;
 }
 
+/* nftw callback: remove one file or (emptied) directory. */
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
 static int group_teardown(void **state)
 {
-    char cmd[128];
-
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
 static int setup(void **state)
@@ -204,7 +211,11 @@ static void assert_seeded(struct fixture *f, const char *name, const char *image
     free(uri);
     xml = dom_xml(f, name);
     assert_int_equal(gf_domxml_seed(xml, path, sizeof(path)), 1);
-    assert_string_equal(path, strcat(strcpy((char[PATH_MAX]){0}, IMAGES), vol));
+    {
+        char want[PATH_MAX];
+        snprintf(want, sizeof(want), "%s%s", IMAGES, vol);
+        assert_string_equal(path, want);
+    }
     {
         char want[256];
         snprintf(want, sizeof(want), "<source file='%s'/>", path);
@@ -435,7 +446,8 @@ static struct fx *identity_farm(void **state)
 
     *state = f;
     fx_policy_rds(f, text, sizeof(text), 8);
-    strcat(text, "identity = { guest = \"linux\"; };\n");
+    snprintf(text + strlen(text), sizeof(text) - strlen(text),
+             "identity = { guest = \"linux\"; };\n");
     fx_write_policy(f, "rds.conf", text);
     fx_write_trace(f, day_trace);
     fx_start(f, 1);

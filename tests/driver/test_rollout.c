@@ -8,6 +8,7 @@
  * kill -9 in the middle and a restart that carries on, and vmctl's
  * refusals.  The health command (health.sh) fails for a host while
  * DIR/bad-HOST exists. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -28,6 +30,7 @@
 #include "model/journal.h"
 #include "base/log.h"
 #include "plan/rollout.h"
+#include "reconcile/admin.h"
 #include "vmctl.h"
 #include "lsan.h"
 
@@ -94,7 +97,7 @@ static struct fx *ro_farm(void **state, int max_hosts, const char *rollout)
 static void vmctl_expect(struct fx *f, int want, ...)
 {
     char *argv[24], *out = NULL;
-    struct vmctl_ctx ctx = {.conn = f->conn[0]};
+    struct vmctl_ctx ctx = {.conn = f->conn[0], .control = f->control};
     size_t len = 0;
     int argc = 0, code;
     FILE *mem;
@@ -409,6 +412,156 @@ static void pause_resume_abort(void **state)
     assert_no_orphans(f);
 }
 
+/* ---- vmctl image rollout --wait ---- */
+
+struct waiter {
+    struct fx *f;
+    const char *words[12];
+    int code;
+    char *out;
+    size_t len;
+};
+
+/* vmctl W->words in a thread of its own (as an admin's terminal), its
+ * output into W->out. */
+static void *wait_thread(void *arg)
+{
+    struct waiter *w = arg;
+    struct vmctl_ctx ctx = {.conn = w->f->conn[0], .control = w->f->control};
+    int argc = 0;
+
+    while (w->words[argc])
+        argc++;
+    ctx.out = open_memstream(&w->out, &w->len);
+    w->code = vmctl_run(&ctx, argc, (char **)w->words);
+    fclose(ctx.out);
+    return NULL;
+}
+
+/* Wait (10 s at most) until farm ro has a request waiting. */
+static void until_requested(struct fx *f)
+{
+    for (int i = 0; i < 200; i++) {
+        struct timespec pause = {0, 50 * 1000 * 1000};
+        struct gf_admin a;
+        if (gf_admin_load(f->state, "ro", &a) == 0 && a.nqueue)
+            return;
+        nanosleep(&pause, NULL);
+    }
+    fail_msg("vmctl image rollout --wait asked nothing");
+}
+
+/* Tick farm ro every minute from *T until W's vmctl ended (LIMIT ticks at
+ * most); then it must have exited WANT. */
+static void tick_until_it_ends(struct fx *f, time_t *t, struct waiter *w, pthread_t th, int limit,
+                               int want)
+{
+    for (int n = 0; n < limit; n++) {
+        struct timespec pause = {0, 20 * 1000 * 1000}, until;
+        *t += 60;
+        fx_tick_farm(f, "ro", *t);
+        nanosleep(&pause, NULL); /* its answer comes with the tick's end */
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 30 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        if (pthread_timedjoin_np(th, NULL, &until) == 0) {
+            if (w->code != want)
+                fail_msg("vmctl %s --wait: exit %d, not %d:\n%s", w->words[3], w->code, want,
+                         w->out);
+            return;
+        }
+    }
+    fail_msg("vmctl image rollout --wait still waits after %d ticks:\n(record: %s)", limit,
+             gf_rollout_phase_name(record(f).phase));
+}
+
+static void wait_follows_a_rollout_to_its_end(void **state)
+{
+    struct fx *f = ro_farm(state, 9, "batch = 2; soak = \"3m\";");
+    struct waiter w = {
+        .f = f,
+        .words = {"image", "rollout", "ro", "--to", "2", "--wait", "--state-dir", f->state, NULL}};
+    time_t t = fx_at(f, "09:00");
+    pthread_t th;
+
+    assert_int_equal(pthread_create(&th, NULL, wait_thread, &w), 0);
+    until_requested(f);
+    tick_until_it_ends(f, &t, &w, th, 40, 0);
+    assert_int_equal(record(f).phase, GF_RO_DONE);
+    fx_assert_has(w.out, "farm ro: roll-out to ro-gold v2 requested (request 1)", "vmctl");
+    fx_assert_has(w.out,
+                  "request 1 taken: rollout: request 'start to=2' taken: to ro-gold v2 "
+                  "from v1, batches of 2",
+                  "vmctl");
+    fx_assert_has(w.out, "rollout ro-gold v1 -> v2: canary, ", "vmctl");
+    fx_assert_has(w.out, "rollout ro-gold v1 -> v2: done, 6 of 6 hosts on v2\n", "vmctl");
+    /* a line per change: never the same line twice in a row */
+    for (const char *at = w.out, *nl; (nl = strchr(at, '\n')) && nl[1]; at = nl + 1) {
+        const char *next = strchr(nl + 1, '\n');
+        if (next && next - nl - 1 == nl - at && strncmp(at, nl + 1, (size_t)(nl - at)) == 0)
+            fail_msg("a line printed twice:\n%s", w.out);
+    }
+    free(w.out);
+}
+
+static void wait_says_a_rollout_rolled_back(void **state)
+{
+    struct fx *f = ro_farm(state, 8, "soak = \"10m\";");
+    struct waiter w = {
+        .f = f,
+        .words = {"image", "rollout", "ro", "--to", "2", "--wait", "--state-dir", f->state, NULL}};
+    time_t t = fx_at(f, "09:00");
+    pthread_t th;
+
+    set_bad(f, "ro-007", 1); /* the canary fails its gate */
+    assert_int_equal(pthread_create(&th, NULL, wait_thread, &w), 0);
+    until_requested(f);
+    tick_until_it_ends(f, &t, &w, th, 20, 1);
+    fx_assert_has(w.out, "rollout ro-gold v1 -> v2: rolled-back", "vmctl");
+    free(w.out);
+    /* an abort's --wait ends well when the farm is back; a pause's once taken */
+    {
+        struct waiter p = {.f = f, .words = {"image", "rollout", "ro", "--pause", "--wait", NULL}};
+        p.words[5] = "--state-dir";
+        p.words[6] = f->state;
+        assert_int_equal(pthread_create(&th, NULL, wait_thread, &p), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(p.code, 2); /* nothing to pause: refused at once */
+        free(p.out);
+    }
+}
+
+static void wait_for_a_pause_and_an_abort(void **state)
+{
+    struct fx *f = ro_farm(state, 8, "batch = 2; soak = \"2m\";");
+    struct waiter p = {
+        .f = f,
+        .words = {"image", "rollout", "ro", "--pause", "--wait", "--state-dir", f->state, NULL}};
+    struct waiter a = {
+        .f = f,
+        .words = {"image", "rollout", "ro", "--abort", "--wait", "--state-dir", f->state, NULL}};
+    time_t t = fx_at(f, "09:00");
+    pthread_t th;
+
+    vmctl_expect(f, 0, "image", "rollout", "ro", "--to", "2", NULL);
+    t += 60;
+    fx_tick_farm(f, "ro", t); /* the canary */
+    assert_int_equal(pthread_create(&th, NULL, wait_thread, &p), 0);
+    until_requested(f);
+    tick_until_it_ends(f, &t, &p, th, 2, 0);
+    fx_assert_has(p.out, "request 2 taken: rollout: request 'pause' taken: v2 paused", "vmctl");
+    free(p.out);
+    assert_int_equal(pthread_create(&th, NULL, wait_thread, &a), 0);
+    until_requested(f);
+    tick_until_it_ends(f, &t, &a, th, 30, 0);
+    fx_assert_has(a.out, "rollout ro-gold v1 -> v2: rolled-back", "vmctl");
+    assert_int_equal(record(f).phase, GF_RO_ROLLED_BACK);
+    free(a.out);
+}
+
 /* ---- crashes and restarts ---- */
 
 static jmp_buf crash_jmp;
@@ -484,44 +637,61 @@ static void restart_before_every_tick(void **state)
 
 /* ---- refusals ---- */
 
+/* The requests waiting in farm ro's admin state, and the fate of request
+ * ID (-1: none kept). */
+static int waiting(struct fx *f, unsigned long id, int *fate)
+{
+    struct gf_admin a;
+    const struct gf_admin_done *d;
+    int w;
+
+    assert_int_equal(gf_admin_load(f->state, "ro", &a), 0);
+    d = gf_admin_fate_of(&a, id, &w);
+    *fate = d ? (int)d->fate : -1;
+    return a.nqueue;
+}
+
 static void refusals_change_nothing(void **state)
 {
     struct fx *f = ro_farm(state, 8, NULL);
-    char path[256];
+    int fate;
 
-    snprintf(path, sizeof(path), "%s/ro.rollout-requests", f->state);
-    vmctl_expect(f, 2, "image", "rollout", "other", NULL);              /* no status */
-    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "9", NULL);    /* no such version */
-    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "1", NULL);    /* all on it */
+    vmctl_expect(f, 2, "image", "rollout", "other", NULL); /* no such farm */
+    fx_assert_has(gf_err_message(), "goldfarmd runs no farm 'other' (its farms: ro)", "the error");
+    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "9", NULL); /* no such version */
+    fx_assert_has(gf_err_message(), "has no version 9", "the error");
+    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "1", NULL); /* all on it */
+    fx_assert_has(gf_err_message(), "every host of farm 'ro' runs ro-gold v1 already", "the error");
     vmctl_expect(f, 2, "image", "rollout", "ro", "--batch", "0", NULL); /* bad batch */
     vmctl_expect(f, 2, "image", "rollout", "ro", "--min-in-service", "150%", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--soak", "ten", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--pause", "--abort", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--resume", "--to", "2", NULL);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--resume", NULL);
-    assert_int_equal(access(path, F_OK), -1);
-    /* a policy with no health checks to gate on */
+    fx_assert_has(gf_err_message(), "farm 'ro' has no roll-out to resume (none)", "the error");
+    assert_int_equal(waiting(f, 1, &fate), 0);
+    /* a policy with no health checks to gate on, as the daemon runs it */
     ro_policy(f, 8, NULL, 0);
+    assert_int_equal(gfd_reload(&f->d), 0);
     vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "2", NULL);
     fx_assert_has(gf_err_message(), "has no health group", "the error");
-    assert_int_equal(access(path, F_OK), -1);
-    /* the daemon checks again what a request asks: not started */
-    assert_int_equal(gf_rollout_request(f->state, "ro", "start to=2 batch=0"), 0);
+    assert_int_equal(waiting(f, 1, &fate), 0);
+    /* the tick decides again: a request taken, then the policy changed before
+     * the tick: refused there, and the request says so */
     ro_policy(f, 8, NULL, 1);
     assert_int_equal(gfd_reload(&f->d), 0);
-    fx_tick_farm(f, "ro", fx_at(f, "09:04"));
-    fx_assert_has(
-        fx_notes(),
-        "rollout: request 'start to=2 batch=0' for farm ro refused: a value is out of range",
-        "the log");
+    vmctl_expect(f, 0, "image", "rollout", "ro", "--to", "2", NULL);
+    assert_int_equal(waiting(f, 1, &fate), 1);
+    vmctl_expect(f, 2, "image", "rollout", "ro", "--to", "2", NULL); /* asked already */
+    fx_assert_has(gf_err_message(), "is requested already (request 1, 'start to=2')", "the error");
     ro_policy(f, 8, NULL, 0);
-    assert_int_equal(gf_rollout_request(f->state, "ro", "start to=2"), 0);
     assert_int_equal(gfd_reload(&f->d), 0);
     fx_tick_farm(f, "ro", fx_at(f, "09:05"));
     fx_assert_has(fx_notes(), "error: rollout: request 'start to=2' for farm ro refused",
                   "the log");
     assert_int_equal(record(f).phase, GF_RO_NONE);
-    assert_int_equal(access(path, F_OK), -1); /* taken */
+    assert_int_equal(waiting(f, 1, &fate), 0); /* decided */
+    assert_int_equal(fate, GF_FATE_REFUSED);
 }
 
 static void pinned_policy_refuses_another_version(void **state)
@@ -557,6 +727,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(failed_batch_goes_back_carefully, hf_teardown),
         cmocka_unit_test_teardown(too_many_failures_after_taking_over_roll_back, hf_teardown),
         cmocka_unit_test_teardown(pause_resume_abort, hf_teardown),
+        cmocka_unit_test_teardown(wait_follows_a_rollout_to_its_end, hf_teardown),
+        cmocka_unit_test_teardown(wait_says_a_rollout_rolled_back, hf_teardown),
+        cmocka_unit_test_teardown(wait_for_a_pause_and_an_abort, hf_teardown),
         cmocka_unit_test_teardown(kill_mid_rollout_and_carry_on, hf_teardown),
         cmocka_unit_test_teardown(restart_before_every_tick, hf_teardown),
         cmocka_unit_test_teardown(refusals_change_nothing, hf_teardown),

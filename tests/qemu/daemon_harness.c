@@ -1,6 +1,9 @@
 /* daemon_harness.c - what test_daemon_qemu.c needs (see daemon_harness.h). */
 #include "daemon_harness.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 /* Bounds, in seconds. */
 
 struct daemon_harness g;
@@ -488,7 +491,10 @@ int daemon_alive(void)
     return g.daemon > 0 && waitpid(g.daemon, &status, WNOHANG) == 0;
 }
 
-void daemon_start(void)
+/* Start goldfarmd in the foreground, in the background, on g.policies and g.state, its
+ * output to DIR/goldfarmd.log; ENV (NULL or one "NAME=VALUE", e.g. a fault point) is added
+ * to its environment. */
+void daemon_start_env(const char *env)
 {
     pid_t pid;
 
@@ -505,11 +511,31 @@ void daemon_start(void)
         dup2(fd, 1);
         dup2(fd, 2);
         unsetenv("GOLDFARM_CRASH");
+        unsetenv("GOLDFARM_FAULT");
+        if (env && putenv((char *)env) != 0)
+            _exit(127);
         execl(g.goldfarmd, g.goldfarmd, "--policies", g.policies, "--state-dir", g.state,
               "--foreground", (char *)NULL);
         _exit(127);
     }
     g.daemon = pid;
+}
+
+void daemon_start(void)
+{
+    daemon_start_env(NULL);
+}
+
+/* kill -9 the daemon (a crash: nothing of it runs after) and reap it. */
+void daemon_kill(void)
+{
+    int status;
+
+    if (g.daemon <= 0)
+        return;
+    kill(g.daemon, SIGKILL);
+    waitpid(g.daemon, &status, 0);
+    g.daemon = 0;
 }
 
 /* SIGTERM the daemon and wait (30 s at most) for it; returns its exit status (128 + signal
@@ -534,6 +560,126 @@ int daemon_stop(void)
     waitpid(g.daemon, &status, 0);
     g.daemon = 0;
     return -1;
+}
+
+/* Wait (SECONDS at most) until the status file is newer than AFTER and holds every string of
+ * WANT (NULL-terminated); returns it (kept) or NULL, at once when the daemon is gone. */
+char *wait_status(time_t after, double seconds, const char *const *want)
+{
+    double deadline = now_s() + seconds;
+
+    for (;;) {
+        if (mtime_of(g.status) > after) {
+            char *text = slurp(g.status);
+            int ok = 1;
+            for (const char *const *w = want; ok && *w; w++)
+                ok = strstr(text, *w) != NULL;
+            if (ok)
+                return text;
+            release(text);
+        }
+        if (now_s() >= deadline || !daemon_alive())
+            return NULL;
+        nap(0.5);
+    }
+}
+
+/* ---------------------------------------------------------------- the journal, the lease */
+
+/* The journal's entries (in g.state) that were begun and never ended. */
+int journal_open_entries(void)
+{
+    char path[PATH_MAX + 16], *text, *save = NULL;
+    unsigned long begun[256];
+    int n = 0, open = 0;
+
+    snprintf(path, sizeof(path), "%s/journal", g.state);
+    text = slurp(path);
+    /* a line is "CHECKSUM {"k":"begin","id":N,...}" */
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        const char *at = strstr(l, "\"id\":");
+        unsigned long id;
+        if (!at || sscanf(at + 5, "%lu", &id) != 1)
+            continue;
+        if (strstr(l, "\"k\":\"begin\"") && n < 256)
+            begun[n++] = id;
+        else if (strstr(l, "\"k\":\"end\""))
+            for (int i = 0; i < n; i++)
+                if (begun[i] == id)
+                    begun[i] = 0;
+    }
+    for (int i = 0; i < n; i++)
+        open += begun[i] != 0;
+    release(text);
+    return open;
+}
+
+/* Remove farm FARM's lease from the gold domain: an earlier run's goldfarmd (another state
+ * directory) holds it until it expires, and this suite's would stand by meanwhile.  The test
+ * bed is this suite's alone while it runs (flock). */
+void drop_lease(void)
+{
+    struct cmd c;
+
+    VIRSH(&c, "metadata", GOLD, "--uri", "https://goldfarm.dev/xmlns/lease/1/" FARM, "--remove",
+          "--config");
+    cmd_free(&c);
+}
+
+void daemon_ready_at(const char *file, int line)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    double deadline = now_s() + 30;
+
+    snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/control.sock", g.state);
+    while (now_s() < deadline && daemon_alive()) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), up;
+        up = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+        if (fd >= 0)
+            close(fd);
+        if (up)
+            return; /* it listens: it checks and answers from now on */
+        nap(0.2);
+    }
+    failf(file, line, "goldfarmd does not listen on %s:\n%s", addr.sun_path, slurp(g.daemon_log));
+}
+
+pid_t vmctl_spawn_at(const char *file, int line, const char *log, ...)
+{
+    char *argv[40] = {(char *)g.vmctl, "-c", URI};
+    int n = 3;
+    va_list ap;
+    pid_t pid;
+
+    va_start(ap, log);
+    while (n < 39 && (argv[n] = va_arg(ap, char *)))
+        n++;
+    va_end(ap);
+    argv[n] = NULL;
+    fflush(NULL);
+    if ((pid = fork()) == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || null < 0)
+            _exit(127);
+        dup2(null, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(g.vmctl, argv);
+        _exit(127);
+    }
+    if (pid < 0)
+        failf(file, line, "fork: %s", strerror(errno));
+    return pid;
+}
+
+int vmctl_done(pid_t pid)
+{
+    int status;
+
+    if (waitpid(pid, &status, WNOHANG) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* ---------------------------------------------------------------- libvirtd */
@@ -616,4 +762,65 @@ int harness_args(int argc, char **argv)
     if (getenv("GOLDFARM_TEST_FILTER"))
         cmocka_set_test_filter(getenv("GOLDFARM_TEST_FILTER"));
     return 0;
+}
+
+/* ---------------------------------------------------------------- a suite's setup, teardown */
+
+void suite_setup(const char *name)
+{
+    char log[PATH_MAX + 32];
+    const char *env = getenv("GOLDFARM_SRC");
+    struct cmd c;
+    int code;
+
+    unsetenv("GOLDFARM_CRASH");
+    unsetenv("GOLDFARM_FAULT");
+    CHECK(g.goldfarmd && access(g.goldfarmd, X_OK) == 0, "no goldfarmd binary (argv[1])");
+    CHECK(g.vmctl && access(g.vmctl, X_OK) == 0, "no vmctl binary (argv[2])");
+    CHECK(env && *env, "GOLDFARM_SRC must name the repository root (for tests/qemu/testbed.sh)");
+    snprintf(g.testbed, sizeof(g.testbed), "%s/tests/qemu/testbed.sh", env);
+    CHECK(access(g.testbed, X_OK) == 0, "%s is missing or not executable", g.testbed);
+    snprintf(g.dir, sizeof(g.dir), "/tmp/gf-%s-qemu-XXXXXX", name);
+    CHECK(mkdtemp(g.dir), "mkdtemp: %s", strerror(errno));
+    snprintf(log, sizeof(log), "%s/testbed-all.log", g.dir);
+    code = testbed_run("all", log, TESTBED_TIMEOUT);
+    CHECK(code == 0, "`%s all` failed (exit %d): the QEMU test bed is not usable\n%s", g.testbed,
+          code, slurp(log));
+    remove_all(); /* leftovers of an earlier run */
+    drop_lease();
+    VMCTL(&c, "image", "mark", GOLD);
+    CHECK(c.r.status == 0 || (c.r.status == 2 && strstr(c.r.err, "already a gold image")),
+          "`%s` exited %d:\n%s", c.line, c.r.status, c.r.err);
+    cmd_free(&c);
+    EXPECT_STATE(GOLD, "shut off");
+    SHA256(GOLD_DISK, g.gold_sha);
+    snprintf(g.policies, sizeof(g.policies), "%s/policies", g.dir);
+    snprintf(g.state, sizeof(g.state), "%s/state", g.dir);
+    snprintf(g.status, sizeof(g.status), "%s/" FARM ".status", g.state);
+    CHECK(mkdir(g.policies, 0700) == 0 && mkdir(g.state, 0700) == 0, "mkdir in %s: %s", g.dir,
+          strerror(errno));
+}
+
+void suite_teardown(void)
+{
+    char sha[65] = "", list[MAX_DOMS][64];
+
+    if (g.daemon > 0)
+        daemon_stop();
+    if (g.testbed[0]) {
+        libvirtd_ensure_up();
+        remove_all();
+        drop_lease();
+        CHECK(DOMAINS(list) + VOLUMES(list) == 0, "gf-test-d-* domains or volumes are left");
+        SHA256(GOLD_DISK, sha);
+        CHECK(strcmp(sha, g.gold_sha) == 0, "the gold disk changed during the suite: %s, was %s",
+              sha, g.gold_sha);
+    }
+    if (g.dir[0] && !getenv("GOLDFARM_TEST_KEEP")) {
+        char *argv[] = {"rm", "-rf", g.dir, NULL};
+        struct run_result r;
+        if (run_argv(argv, NULL, &r) == 0)
+            run_result_free(&r);
+    }
+    release_all();
 }

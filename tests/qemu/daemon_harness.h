@@ -148,10 +148,34 @@ void utmp_at(const char *file, int line, const char *dom, const char *user, cons
 int users_at(const char *file, int line, const char *dom);
 int daemon_alive(void);
 void daemon_start(void);
+void daemon_start_env(const char *env);
 int daemon_stop(void);
+void daemon_kill(void);
+char *wait_status(time_t after, double seconds, const char *const *want);
+int journal_open_entries(void);
+void drop_lease(void);
+/* Wait (30 s at most) until the long-running daemon answers on its control socket. */
+void daemon_ready_at(const char *file, int line);
+#define DAEMON_READY() daemon_ready_at(__FILE__, __LINE__)
+/* vmctl -c URI ARGS... (NULL-terminated) in the background, its stdout and stderr into LOG:
+ * its pid.  vmctl_done reaps it: its exit status, or -1 while it runs. */
+pid_t vmctl_spawn_at(const char *file, int line, const char *log, ...);
+#define VMCTL_SPAWN(log, ...) vmctl_spawn_at(__FILE__, __LINE__, log, __VA_ARGS__, (char *)NULL)
+int vmctl_done(pid_t pid);
 pid_t libvirtd_pid(void);
 int testbed_run(const char *what, const char *log, double seconds);
 int testbed_start(void);
 void libvirtd_ensure_up(void);
+
+/* The group setup the daemon suites share: the binaries and GOLDFARM_SRC checked, the test
+ * bed up (`testbed.sh all`), an earlier run's gf-test-d-* domains, volumes and farm lease
+ * removed, tiny-gold marked gold and its checksum kept, and a new /tmp/gf-NAME-qemu-XXXXXX
+ * with policies/ and state/ (0700) in g.  A failure fails the group. */
+void suite_setup(const char *name);
+
+/* The group teardown they share: the daemon stopped, every gf-test-d-* domain and volume and
+ * the lease removed (and checked gone), the gold disk checked unchanged, the temporary
+ * directory removed (kept with GOLDFARM_TEST_KEEP), kept buffers freed. */
+void suite_teardown(void);
 
 #endif

@@ -341,34 +341,6 @@ static void test_drain_wait_logoff_retire(void **state)
 
 /* ---------------------------------------------------------------- 4. crash points */
 
-/* The journal's entries that were begun and never ended. */
-static int journal_open_entries(void)
-{
-    char path[PATH_MAX + 16], *text, *save = NULL;
-    unsigned long begun[256];
-    int n = 0, open = 0;
-
-    snprintf(path, sizeof(path), "%s/journal", g.state);
-    text = slurp(path);
-    /* a line is "CHECKSUM {"k":"begin","id":N,...}" */
-    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        const char *at = strstr(l, "\"id\":");
-        unsigned long id;
-        if (!at || sscanf(at + 5, "%lu", &id) != 1)
-            continue;
-        if (strstr(l, "\"k\":\"begin\"") && n < 256)
-            begun[n++] = id;
-        else if (strstr(l, "\"k\":\"end\""))
-            for (int i = 0; i < n; i++)
-                if (begun[i] == id)
-                    begun[i] = 0;
-    }
-    for (int i = 0; i < n; i++)
-        open += begun[i] != 0;
-    release(text);
-    return open;
-}
-
 /* Every gf-test-d-* volume is the disk of a gf-test-d-* domain and each domain has its own. */
 static void expect_no_orphan_at(const char *file, int line)
 {
@@ -501,28 +473,6 @@ static int dom_ids(struct dom_id *ids)
         VIRSH_TEXT(ids[i].uuid, "domuuid", list[i]);
     }
     return n;
-}
-
-/* Wait (SECONDS at most) until the status file is newer than AFTER and holds every string of
- * WANT (NULL-terminated); returns it (kept) or NULL. */
-static char *wait_status(time_t after, double seconds, const char *const *want)
-{
-    double deadline = now_s() + seconds;
-
-    for (;;) {
-        if (mtime_of(g.status) > after) {
-            char *text = slurp(g.status);
-            int ok = 1;
-            for (const char *const *w = want; ok && *w; w++)
-                ok = strstr(text, *w) != NULL;
-            if (ok)
-                return text;
-            release(text);
-        }
-        if (now_s() >= deadline || !daemon_alive())
-            return NULL;
-        nap(0.5);
-    }
 }
 
 static void test_libvirtd_restart_under_daemon(void **state)

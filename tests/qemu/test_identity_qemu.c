@@ -14,7 +14,8 @@
  *      labelled cidata (written through virStorageVolUpload);
  *   2. a snapshot of a running host and a rollback to it keep its name, and so does a cold
  *      boot after them (the seed is read again);
- *   3. `vmctl farm replace --now` of one of them: `goldfarmd --once` clones the replacement
+ *   3. `vmctl farm replace --now` of one of them, asked of a running goldfarmd through its
+ *      control socket: its next tick clones the replacement
  *      with its own seed, and its agent answers with its own name; the replaced host is
  *      quarantined, and `vmctl farm quarantine delete` removes its seed file from the pool.
  *
@@ -29,6 +30,7 @@
 #define H2 PREFIX "02"
 #define H3 PREFIX "03"
 #define QUARANTINE_WAIT 240.0 /* the replacement serving, then the replaced host set aside */
+#define REPLACE_WAIT 180.0    /* from the request to the replacement cloned by the daemon */
 
 static const char policy_fmt[] =
     "# written by test_identity_qemu: every new host gets its NoCloud seed\n"
@@ -58,18 +60,6 @@ static const char network_config[] = "version: 2\n"
                                      "# instance ${instance_id}\n";
 
 static char policy_path[PATH_MAX + 32];
-
-/* Remove farm FARM's lease from the gold domain: an earlier run's goldfarmd (another state
- * directory) holds it until it expires, and this suite's would stand by meanwhile.  The test
- * bed is this suite's alone while it runs (flock). */
-static void drop_lease(void)
-{
-    struct cmd c;
-
-    VIRSH(&c, "metadata", GOLD, "--uri", "https://goldfarm.dev/xmlns/lease/1/" FARM, "--remove",
-          "--config");
-    cmd_free(&c);
-}
 
 static int group_setup(void **state)
 {
@@ -301,16 +291,24 @@ static void test_replacement_by_goldfarmd(void **state)
     char list[MAX_DOMS][64], names[512], st[64], path[PATH_MAX];
     struct cmd c;
     double deadline;
-    int n;
+    int n, code;
 
     (void)state;
-    VMCTL(&c, "farm", "replace", H1, "--now");
+    /* asked of a running goldfarmd through its control socket: its next tick, at once,
+     * clones the replacement */
+    daemon_start();
+    DAEMON_READY();
+    VMCTL(&c, "farm", "replace", H1, "--now", "--state-dir", g.state);
     EXPECT_EXIT(&c, 0);
+    CHECK(strstr(c.r.out, H1 ": to be replaced"), "vmctl farm replace said:\n%s", c.r.out);
     cmd_free(&c);
-    TICK(&c);
-    CHECK(strstr(c.r.err, "clone " H3) && !strstr(c.r.err, "[failed"),
-          "the tick did not clone the replacement " H3 ":\n%s", c.r.err);
-    cmd_free(&c);
+    deadline = now_s() + REPLACE_WAIT;
+    while (!strstr(slurp(g.daemon_log), "clone " H3) && now_s() < deadline)
+        nap(1);
+    code = daemon_stop();
+    CHECK(strstr(slurp(g.daemon_log), "clone " H3) && !strstr(slurp(g.daemon_log), "[failed"),
+          "goldfarmd did not clone the replacement " H3 ":\n%s", slurp(g.daemon_log));
+    CHECK(code == 0, "goldfarmd exited %d on SIGTERM:\n%s", code, slurp(g.daemon_log));
     n = DOMAINS(list);
     CHECK(n == 3, "domains: %s", joined(list, n, names, sizeof(names)));
     EXPECT_HOST(H3);

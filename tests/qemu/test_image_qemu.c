@@ -11,12 +11,13 @@
  *      through the agent (--shutdown): the v1 gold disk is byte-identical afterwards, the v2
  *      disk has no backing file, and a new clone of v2 boots and has the file;
  *   2. farm "gfd" (three hosts, room for one more, health checks through the agent) is rolled
- *      out to v2 by `goldfarmd --once` tick by tick: a canary, then one host at a time, never
- *      fewer than three in service; every host ends on v2 with the patched file;
+ *      out to v2 by a running goldfarmd, asked through its control socket and followed by
+ *      `vmctl image rollout --wait`: a canary, then one host at a time, never fewer than
+ *      three in service; every host ends on v2 with the patched file;
  *   3. version 3 is sealed from a v2 host that wrote the marker that makes the test guest's
  *      init skip its agent; promoted, and rolled out: the canary never answers, and the
- *      roll-out goes back on its own: the canary quarantined, every host on v2, v2 promoted
- *      again.
+ *      roll-out goes back on its own (vmctl --wait exits 1, saying so): the canary
+ *      quarantined, every host on v2, v2 promoted again.
  *
  * Only domains and volumes named gf-test-d-* are made and removed, and the gold versions this
  * suite seals (tiny-gold-vN), which its teardown retires: tiny-gold is left as it was found.
@@ -202,18 +203,6 @@ static void test_patch_and_seal(void **state)
 
 /* ---------------------------------------------------------------- 2. roll-out to v2 */
 
-/* The phase of farm gfd's roll-out in its status ("" none), into BUF. */
-static void rollout_phase(char *buf, size_t len)
-{
-    char *status = slurp(g.status);
-    const char *at = status ? strstr(status, "\"rollout\":{") : NULL;
-
-    buf[0] = '\0';
-    if (at && (at = strstr(at, "\"phase\":\"")))
-        snprintf(buf, len, "%.*s", (int)strcspn(at + 9, "\""), at + 9);
-    release(status);
-}
-
 /* Hosts in service in farm gfd's status (-1 unknown). */
 static int status_in_service(void)
 {
@@ -225,28 +214,44 @@ static int status_in_service(void)
     return n;
 }
 
-/* Tick goldfarmd (--once) every 3 s until the roll-out's phase is WANT, checking at every
- * tick that at least MIN hosts are in service (MIN 0: not checked). */
-static void tick_until(const char *want, int min)
+/* A roll-out of farm gfd (to version TO, NULL: the promoted one) asked of a running
+ * goldfarmd through its control socket and followed by `vmctl image rollout --wait`, which
+ * must exit WANT and print WANT_LINE; every second meanwhile at least MIN hosts are in
+ * service by the daemon's status. */
+static void rollout_waited(const char *to, int want, const char *want_line, int min)
 {
+    char log[PATH_MAX + 32];
     double deadline = now_s() + ROLLOUT_WAIT;
-    char phase[32] = "";
+    pid_t pid;
+    int code, stopped;
 
-    while (now_s() < deadline) {
-        struct cmd c;
-        TICK(&c);
-        CHECK(!strstr(c.r.err, "[failed"), "an action failed:\n%s", c.r.err);
-        cmd_free(&c);
-        rollout_phase(phase, sizeof(phase));
-        if (min)
-            CHECK(status_in_service() >= min, "%d hosts in service < %d (phase %s)",
-                  status_in_service(), min, phase);
-        if (strcmp(phase, want) == 0)
-            return;
-        nap(3);
+    snprintf(log, sizeof(log), "%s/rollout-wait.log", g.dir);
+    daemon_start();
+    DAEMON_READY();
+    pid = to ? VMCTL_SPAWN(log, "image", "rollout", FARM, "--to", to, "--wait", "--state-dir",
+                           g.state)
+             : VMCTL_SPAWN(log, "image", "rollout", FARM, "--wait", "--state-dir", g.state);
+    while ((code = vmctl_done(pid)) < 0) {
+        int n = status_in_service();
+        if (now_s() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            FAILF("vmctl image rollout --wait still waits after %.0f s:\n%s\n%s", ROLLOUT_WAIT,
+                  slurp(log), slurp(g.status));
+        }
+        CHECK(!min || n < 0 || n >= min, "%d hosts in service < %d:\n%s", n, min, slurp(g.status));
+        CHECK(daemon_alive(), "goldfarmd died:\n%s", slurp(g.daemon_log));
+        nap(1);
     }
-    FAILF("the roll-out is %s, not %s, after %.0f s:\n%s", phase, want, ROLLOUT_WAIT,
-          slurp(g.status));
+    stopped = daemon_stop();
+    CHECK(code == want, "vmctl image rollout --wait exited %d, not %d:\n%s\n--- goldfarmd:\n%s",
+          code, want, slurp(log), slurp(g.daemon_log));
+    CHECK(strstr(slurp(log), want_line), "vmctl image rollout --wait did not say '%s':\n%s",
+          want_line, slurp(log));
+    CHECK(!strstr(slurp(g.daemon_log), "[failed"), "an action failed:\n%s", slurp(g.daemon_log));
+    CHECK(stopped == 0, "goldfarmd exited %d on SIGTERM:\n%s", stopped, slurp(g.daemon_log));
+    if (g.verbose)
+        print_message("%s", slurp(log));
 }
 
 static void test_rollout_three_hosts(void **state)
@@ -269,10 +274,7 @@ static void test_rollout_three_hosts(void **state)
     TICK(&c);
     cmd_free(&c);
 
-    VMCTL(&c, "image", "rollout", FARM, "--to", "2", "--state-dir", g.state);
-    EXPECT_EXIT(&c, 0);
-    cmd_free(&c);
-    tick_until("done", 3);
+    rollout_waited("2", 0, "rollout " GOLD " v1 -> v2: done, ", 3);
     n = DOMAINS(list);
     CHECK(n == 3, "farm hosts after the roll-out: %s", joined(list, n, names, sizeof(names)));
     for (int i = 0; i < n; i++) {
@@ -304,10 +306,8 @@ static void test_bad_version_rolls_back(void **state)
     EXPECT_EXIT(&c, 0);
     cmd_free(&c);
 
-    VMCTL(&c, "image", "rollout", FARM, "--state-dir", g.state); /* to the promoted one */
-    EXPECT_EXIT(&c, 0);
-    cmd_free(&c);
-    tick_until("rolled-back", 3);
+    /* to the promoted one: it rolls back, so vmctl exits 1 */
+    rollout_waited(NULL, 1, "rollout " GOLD " v2 -> v3: rolled-back", 3);
     status = slurp(g.status);
     {
         const char *at = strstr(status, "\"reason\":\"");

@@ -17,6 +17,12 @@
  *   3. the guest agent killed inside the other original member (a hang, as far as anyone
  *      outside can tell): detected after agent_timeout + grace, replaced, quarantined.
  *
+ * The same goldfarmd runs a second farm, "gfs" (no hosts), whose load command takes
+ * SLOW_LOAD seconds at each of its ticks: farms tick in threads of their own, so the crash of
+ * test 2 is replaced while gfs's thread waits on that program, within the same bound as ever
+ * (the test checks that the crash came in the middle of such a wait, and that the replacement
+ * ran before the wait was over).
+ *
  * The policy sets health.mass_failure = 60: with the default 45, one host of a two-host farm
  * failing (50%) trips the mass-failure guard and nothing is ever replaced (a bug, reported;
  * test_health.c's bug_two_host_farm_never_replaces).
@@ -46,10 +52,13 @@
 #define MAX_DOMS 16
 #define UP_WAIT 150.0      /* the farm's first two hosts cloned and booted */
 #define REPLACE_WAIT 120.0 /* a crash to its replacement's agent answering and quarantine */
+#define BUSY_FARM "gfs"    /* the other farm, whose ticks wait on a slow load command */
+#define SLOW_LOAD 25       /* seconds that load command takes (goldfarmd allows it 30) */
 
 static struct {
     const char *goldfarmd;
     char dir[64], policies[128], state[128], log[128];
+    char slow_started[160], slow_ended[160]; /* one realtime stamp per run of gfs's command */
     pid_t daemon;
     char members[2][64]; /* the farm's first two hosts */
     char replacement[64];
@@ -155,6 +164,57 @@ static pid_t qemu_pid(const char *dom)
     return (pid_t)pid;
 }
 
+/* Now, by the realtime clock (the stamps of gfs's load command are `date +%s.%N`). */
+static double wall_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The stamps in PATH (one per line) into STAMPS (room for MAX); how many. */
+static int stamps(const char *path, double *stamps, int max)
+{
+    FILE *f = fopen(path, "r");
+    int n = 0;
+
+    if (!f)
+        return 0;
+    while (n < max && fscanf(f, "%lf", &stamps[n]) == 1)
+        n++;
+    fclose(f);
+    return n;
+}
+
+/* Wait (at most 2 x SLOW_LOAD) until farm gfs's load command has run for 2 s of its
+ * SLOW_LOAD: its thread is busy in it.  Returns when that run started (realtime). */
+static double wait_busy_farm(void)
+{
+    double until = now_s() + 2.0 * SLOW_LOAD + 10.0;
+
+    while (now_s() < until) {
+        double started[256], ended[256];
+        int ns = stamps(r.slow_started, started, 256), ne = stamps(r.slow_ended, ended, 256);
+        if (ns > ne && ns > 0 && wall_s() - started[ns - 1] >= 2.0 &&
+            wall_s() - started[ns - 1] <= SLOW_LOAD - 10.0)
+            return started[ns - 1];
+        nap(0.2);
+    }
+    FAILF("farm " BUSY_FARM "'s load command never ran (%s)\n%s", r.slow_started, daemon_log());
+}
+
+/* Write TEXT to PATH with MODE (replacing it). */
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+    FILE *f;
+
+    unlink(path);
+    CHECK((f = fopen(path, "w")) != NULL, "cannot write %s: %s", path, strerror(errno));
+    fputs(text, f);
+    CHECK(fclose(f) == 0 && chmod(path, mode) == 0, "cannot write %s: %s", path, strerror(errno));
+}
+
 static void remove_ours(void)
 {
     char list[MAX_DOMS][64], text[8192], name[256], *save = NULL;
@@ -173,6 +233,24 @@ static void remove_ours(void)
         }
 }
 
+/* Remove both farms' leases from the gold domain: an earlier run's goldfarmd (another state
+ * directory) that was killed holds them until they expire.  The test bed is this suite's
+ * alone while it runs (flock). */
+static void drop_leases(void)
+{
+    const char *const farms[] = {FARM, BUSY_FARM};
+    struct cmd c;
+
+    for (int i = 0; i < 2; i++) {
+        char uri[128];
+        snprintf(uri, sizeof(uri), "https://goldfarm.dev/xmlns/lease/1/%s", farms[i]);
+        VIRSH(&c, "metadata", GOLD, "--uri", uri, "--remove", "--config");
+        cmd_free(&c);
+    }
+}
+
+/* SIGTERM goldfarmd and wait for it: farm gfs's tick under way may wait SLOW_LOAD seconds on
+ * its load command first.  SIGKILL after that. */
 static void stop_daemon(void)
 {
     int status;
@@ -180,7 +258,7 @@ static void stop_daemon(void)
     if (r.daemon <= 0)
         return;
     kill(r.daemon, SIGTERM);
-    for (int i = 0; i < 100 && waitpid(r.daemon, &status, WNOHANG) == 0; i++)
+    for (int i = 0; i < (SLOW_LOAD + 15) * 10 && waitpid(r.daemon, &status, WNOHANG) == 0; i++)
         nap(0.1);
     if (waitpid(r.daemon, &status, WNOHANG) == 0) {
         kill(r.daemon, SIGKILL);
@@ -222,6 +300,7 @@ static int group_setup(void **state)
     EXPECT_STATE(GOLD, "shut off");
     SHA256(GOLD_DISK, g.gold_sha);
     remove_ours(); /* leftovers of an earlier run */
+    drop_leases();
 
     snprintf(r.dir, sizeof(r.dir), "/tmp/gf-replace-XXXXXX");
     CHECK(mkdtemp(r.dir) != NULL, "mkdtemp: %s", strerror(errno));
@@ -244,8 +323,34 @@ static int group_setup(void **state)
              "health = { agent_timeout = \"%ds\"; grace = \"%ds\"; mass_failure = 60; };\n",
              MIN_HOSTS, TICK, MIN_HOSTS, MIN_HOSTS, MIN_HOSTS, MIN_HOSTS, AGENT_TIMEOUT, GRACE);
     {
-        char path[PATH_MAX + 16];
+        char path[PATH_MAX + 16], script[PATH_MAX + 16], busy[2048];
         FILE *f;
+        snprintf(r.slow_started, sizeof(r.slow_started), "%s/slow-load.started", r.dir);
+        snprintf(r.slow_ended, sizeof(r.slow_ended), "%s/slow-load.ended", r.dir);
+        snprintf(script, sizeof(script), "%s/slow-load.sh", r.dir);
+        snprintf(busy, sizeof(busy),
+                 "#!/bin/sh\n# farm " BUSY_FARM "'s load command: slow, and no sessions\n"
+                 "date +%%s.%%N >>%s\nsleep %d\ndate +%%s.%%N >>%s\n",
+                 r.slow_started, SLOW_LOAD, r.slow_ended);
+        write_text(script, busy, 0755);
+        snprintf(busy, sizeof(busy),
+                 "farm: { name = \"" BUSY_FARM "\"; hypervisors = ( { uri = \"" URI "\"; } );\n"
+                 "  image = \"" GOLD "\"; host_name = \"gf-test-s-%%02d\"; vcpus = 1;\n"
+                 "  memory = \"256M\"; max_sessions = 10; min_hosts = 0; max_hosts = 1;\n"
+                 "  tick = \"%ds\"; };\n"
+                 "schedule: { timezone = \"UTC\";\n"
+                 "  all: { days = [\"sun\", \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", "
+                 "\"sat\"];\n"
+                 "    ramp_up = { start = \"07:00\"; }; peak = { start = \"09:00\"; };\n"
+                 "    ramp_down = { start = \"17:00\"; }; off_peak = { start = \"19:00\"; }; }; "
+                 "};\n"
+                 "load = { source = \"command\"; command = [\"%s\"]; };\n",
+                 TICK, script);
+        snprintf(path, sizeof(path), "%s/" BUSY_FARM ".conf", r.policies);
+        write_text(path, busy, 0600);
+        VMCTL(&c, "policy", "check", path);
+        EXPECT_EXIT(&c, 0);
+        cmd_free(&c);
         snprintf(path, sizeof(path), "%s/" FARM ".conf", r.policies);
         CHECK((f = fopen(path, "w")) != NULL, "cannot write %s", path);
         fputs(text, f);
@@ -276,8 +381,10 @@ static int group_teardown(void **state)
     stop_daemon();
     if (g.verbose)
         print_message("goldfarmd's log:\n%s\n", daemon_log());
-    if (g.testbed[0])
+    if (g.testbed[0]) {
         remove_ours();
+        drop_leases();
+    }
     {
         char sha[65];
         SHA256(GOLD_DISK, sha);
@@ -415,10 +522,12 @@ static void test_kill_qemu_replaced(void **state)
     int nbefore = domains(before, 0);
     struct watch w;
     pid_t pid = qemu_pid(old);
-    double t0;
+    double t0, busy_since, crash_wall;
 
     (void)state;
+    busy_since = wait_busy_farm(); /* farm gfs's thread waits on its slow load command */
     t0 = now_s();
+    crash_wall = wall_s();
     CHECK(kill(pid, SIGKILL) == 0, "kill -9 %d (%s's QEMU): %s", (int)pid, old, strerror(errno));
     watch_replacement(old, before, nbefore, t0, &w);
     CHECK(w.replacement[0], "no replacement of %s ran within %.0f s\n%s", old, REPLACE_WAIT,
@@ -438,6 +547,27 @@ static void test_kill_qemu_replaced(void **state)
     }
     /* a crash is handled on libvirt's event, not at the next 5 s tick: well under a tick + boot */
     CHECK(w.t_running < TICK + 3.0, "the replacement ran only %.1f s after the crash", w.t_running);
+    {
+        /* and while the other farm's thread still waited on its load command */
+        double ended[256], until = now_s() + SLOW_LOAD + 5.0;
+        int ne = 0, i = 0;
+        for (;;) { /* that run of the load command ends after the replacement ran */
+            ne = stamps(r.slow_ended, ended, 256);
+            for (i = 0; i < ne && ended[i] < busy_since;)
+                i++;
+            if (i < ne || now_s() > until)
+                break;
+            nap(0.5);
+        }
+        CHECK(i < ne, "farm " BUSY_FARM "'s load command started at %.1f never ended", busy_since);
+        print_message("farm " BUSY_FARM "'s load command was %.1f s into its %d s at the crash; "
+                      "it ended %.1f s after the crash, the replacement ran after %.1f s\n",
+                      crash_wall - busy_since, SLOW_LOAD, ended[i] - crash_wall, w.t_running);
+        CHECK(crash_wall + w.t_running < ended[i],
+              "the replacement ran %.1f s after the crash, only after farm " BUSY_FARM
+              "'s load command ended (%.1f s after it): the farms wait on each other",
+              w.t_running, ended[i] - crash_wall);
+    }
     CHECK(w.below_min <= w.t_agent + 1.0,
           "the farm was below its minimum for %.1f s, longer than the replacement's boot (%.1f s)",
           w.below_min, w.t_agent);

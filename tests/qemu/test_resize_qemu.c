@@ -51,17 +51,6 @@ static const char policy_fmt[] =
     "drain = { wait = \"%ds\"; };\n"
     "load = { source = \"agent\"; };\n";
 
-/* Remove farm FARM's lease from the gold domain (an earlier suite's goldfarmd, another
- * state directory, holds it until it expires). */
-static void drop_lease(void)
-{
-    struct cmd c;
-
-    VIRSH(&c, "metadata", GOLD, "--uri", "https://goldfarm.dev/xmlns/lease/1/" FARM, "--remove",
-          "--config");
-    cmd_free(&c);
-}
-
 static int group_setup(void **state)
 {
     char text[4096], path[PATH_MAX + 32], log[PATH_MAX + 32];

@@ -136,21 +136,48 @@ pid_alive() { # PIDFILE
 	[ -s "$1" ] && pid=$(cat "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
+# Run a daemon with no descriptor but 0-2: whatever the caller holds (ctest's flock on
+# /run/goldfarm-testbed.lock, a test's pipes) would otherwise live on in virtlogd and
+# libvirtd, and every later QEMU test would wait on that lock forever.
+start_daemon() { # PROGRAM ARGS...
+	(
+		local fd
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+		done
+		exec "$@"
+	)
+}
+
+# Fail now, not in an hour, when a daemon holds the QEMU tests' lock open.
+holds_lock() { # PIDFILE NAME
+	local pid fd
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	for fd in /proc/"$pid"/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = /run/goldfarm-testbed.lock ] &&
+			die "$2 ($pid) holds /run/goldfarm-testbed.lock open: every later QEMU test would wait on it"
+	done
+	return 0
+}
+
 cmd_start() {
 	need_root
 	command -v libvirtd >/dev/null || die "libvirtd not installed: run '$0 install'"
 	mkdir -p /var/log/libvirt/qemu "$RUN_DIR"
 	if ! pid_alive "$VIRTLOGD_PID"; then
 		rm -f "$VIRTLOGD_PID"
-		try "virtlogd failed to start" virtlogd -d -p "$VIRTLOGD_PID"
+		try "virtlogd failed to start" start_daemon virtlogd -d -p "$VIRTLOGD_PID"
 	fi
 	if ! pid_alive "$LIBVIRTD_PID"; then
 		rm -f "$LIBVIRTD_PID"
-		try "libvirtd failed to start" libvirtd -d -p "$LIBVIRTD_PID"
+		try "libvirtd failed to start" start_daemon libvirtd -d -p "$LIBVIRTD_PID"
 	fi
 	local i
 	for ((i = 0; i < 120; i++)); do
 		if virsh -c "$URI" uri >/dev/null 2>&1; then
+			holds_lock "$VIRTLOGD_PID" virtlogd
+			holds_lock "$LIBVIRTD_PID" libvirtd
 			log "start: libvirtd answers on $URI"
 			return 0
 		fi

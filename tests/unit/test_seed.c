@@ -128,7 +128,8 @@ static void templates_and_rendered_files_have_size_limits(void **state)
         v.hypervisor = uri;
         big[0] = '\0';
         for (n = 0; n < 400; n++)
-            strcat(big, n % 10 == 9 ? "${hypervisor}\n" : "${hypervisor}");
+            snprintf(big + strlen(big), GF_SEED_TEMPLATE_MAX + 2 - strlen(big), "%s",
+                     n % 10 == 9 ? "${hypervisor}\n" : "${hypervisor}");
         assert_int_equal(gf_seed_render("grow", big, &v, &out, &len, &at), -1);
         assert_non_null(strstr(gf_err_message(), "grow:33: rendered, it grows past 64 KiB"));
         assert_int_equal(at, 33); /* 32 lines of 2001 bytes, then the 33rd */
@@ -666,7 +667,7 @@ static void policy_identity_errors_name_file_and_line(void **state)
     memcpy(uri + sizeof(uri) - 8, "/system", 8);
     big[0] = '\0';
     for (int i = 0; i < 300; i++)
-        strcat(big, "${hypervisor}\n");
+        snprintf(big + strlen(big), GF_SEED_TEMPLATE_MAX + 2 - strlen(big), "${hypervisor}\n");
     write_file(dir, "grow.yaml", big, strlen(big));
     p = policy(dir, uri, "tiny-%d", 3, "identity = { user_data = \"grow.yaml\"; };\n", &errors);
     assert_null(p);
