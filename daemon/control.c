@@ -419,6 +419,7 @@ int gfd_control_start(struct gfd *d, const char *path)
     }
     c->started = 1;
     d->control = c;
+    d->ticked = gfd_control_notify;
     return 0;
 fail:
     control_free(c);

@@ -1,6 +1,6 @@
 /* control_int.h - what the control socket's files share (control.c: the
- * socket, its clients and their credentials; control_farm.c and
- * control_rollout.c: the verbs).  Internal to daemon/. */
+ * socket, its clients and their credentials; control_farm.c,
+ * control_rollout.c: the verbs; control_queue.c: what they share).  Internal to daemon/. */
 #ifndef GF_CONTROL_INT_H
 #define GF_CONTROL_INT_H
 

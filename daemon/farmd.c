@@ -15,7 +15,6 @@
 #include "base/error.h"
 #include "base/file.h"
 #include "base/log.h"
-#include "control.h"
 #include "model/journal.h"
 #include "status.h"
 
@@ -256,7 +255,8 @@ done:
     pthread_mutex_lock(&d->lock);
     d->generation++;
     pthread_mutex_unlock(&d->lock);
-    gfd_control_notify(d); /* those who follow a roll-out or watch a farm look again */
+    if (d->ticked) /* those who follow a roll-out or watch a farm look again */
+        d->ticked(d);
     return ret;
 }
 
@@ -344,7 +344,6 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
 
 void gfd_stop(struct gfd *d)
 {
-    gfd_control_stop(d); /* no request reaches a farm being freed */
     for (int i = 0; i < d->nfarms; i++) {
         struct gfd_farm *f = d->farms[i];
         if (d->release_leases && f->tick) {

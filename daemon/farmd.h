@@ -60,7 +60,8 @@ int gfd_run_reap(struct gfd *d);
 /* An event asks farm F for a tick now. */
 void gfd_farm_wake(struct gfd_farm *f);
 
-/* Free everything of D (connections, journal, farms); accepts a zeroed D. */
+/* Free everything of D (connections, journal, farms); accepts a zeroed D.
+ * Its control socket, if any, is stopped first (gfd_control_stop). */
 void gfd_stop(struct gfd *d);
 
 #endif

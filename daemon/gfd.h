@@ -83,8 +83,9 @@ struct gfd {
     struct gf_journal *journal;
     int parallel;
     int stop_timeout;
-    int events;                  /* register lifecycle events (needs libvirt's event loop) */
-    void (*wake)(struct gfd *d); /* an event asks for a tick now (may be NULL) */
+    int events;                    /* register lifecycle events (needs libvirt's event loop) */
+    void (*wake)(struct gfd *d);   /* an event asks for a tick now (may be NULL) */
+    void (*ticked)(struct gfd *d); /* a tick ended: its followers look again (may be NULL) */
     /* How a URI becomes a connection (tests inject theirs); NULL: gf_connect. */
     virConnectPtr (*connect)(void *opaque, const char *uri);
     void *connect_opaque;

@@ -336,6 +336,7 @@ int main(int argc, char **argv)
     /* a --once run asks nobody: the running daemon's socket stays its own */
     if (!once && gfd_control_start(&d, control_path) < 0) {
         log_line(gf_err_message());
+        gfd_control_stop(&d);
         gfd_stop(&d);
         if (pidfile)
             unlink(pidfile);
@@ -373,6 +374,7 @@ int main(int argc, char **argv)
             break;
         }
     virEventRemoveTimeout(timer);
+    gfd_control_stop(&d); /* no request reaches a farm being freed */
     gfd_stop(&d);
     if (pidfile)
         unlink(pidfile);

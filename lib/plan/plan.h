@@ -181,7 +181,7 @@ struct gf_plan {
     int rollout_changed;             /* it differs from the observed one: save it */
     int requests_taken;              /* the waiting roll-out requests were decided on */
     struct gf_request_result request_results[GF_PLAN_REQUESTS]; /* the first ones', in order */
-    char breaker[256];               /* why this plan opens the breaker ("": it does not) */
+    char breaker[256]; /* why this plan opens the breaker ("": it does not) */
     int nactions;
     struct gf_action actions[GF_PLAN_MAX];
 };

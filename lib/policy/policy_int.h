@@ -1,12 +1,13 @@
 /* policy_int.h - what loading a policy file collects, shared by the walk
- * over its keys (policy.c) and the checks of their relations
- * (policy_check.c).  Internal to lib/policy. */
+ * over its keys (policy.c), the checks of their relations
+ * (policy_check.c) and the loading that runs both (policy_load.c).  Internal to lib/policy. */
 #ifndef GF_POLICY_INT_H
 #define GF_POLICY_INT_H
 
 #include <limits.h>
 
 #include <glib.h>
+#include <libconfig.h>
 
 #include "policy/policy.h"
 #include "policy/policy_scan.h"
@@ -51,6 +52,10 @@ int policy_any_bad(const struct load *ld, ...);
 
 /* The line key PATH was at, or the nearest enclosing group's, or 1. */
 int policy_line_of(const struct load *ld, const char *path);
+
+/* Walk the policy's root group ROOT into LD->p by the key table (policy.c),
+ * each error recorded. */
+void policy_walk(struct load *ld, const config_setting_t *root);
 
 /* Check the relations between the keys LD read (each error recorded). */
 void policy_check(struct load *ld);

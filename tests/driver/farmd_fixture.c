@@ -314,6 +314,7 @@ void fx_stop(struct fx *f)
             nanosleep(&pause, NULL);
         }
     }
+    gfd_control_stop(&f->d); /* no request reaches a farm being freed */
     gfd_stop(&f->d);
     f->started = 0;
 }
