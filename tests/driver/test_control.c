@@ -8,9 +8,11 @@
  * holds the farms, a pause that stops a running farm, farm status --watch,
  * and commands without a daemon: exit 1 and nothing written.
  *   test_control DIRECTORY-OF-farm.xml VMCTL */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -539,18 +541,37 @@ static void status_watch_prints_each_change(void **state)
 
 /* ---- no daemon ----------------------------------------------------------------------- */
 
-/* The names in DIR, sorted, joined. */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Each entry of DIR as "name mode size mtime", sorted by name, one a line:
+ * what changes when anything in DIR is written. */
 static void listing(const char *dir, char *buf, size_t len)
 {
-    char cmd[300];
-    FILE *in;
-    size_t n;
+    char *names[256], path[PATH_MAX];
+    struct dirent *e;
+    struct stat st;
+    size_t n = 0, used = 0;
+    DIR *dp;
 
-    snprintf(cmd, sizeof(cmd), "ls -la --time-style=+%%s '%s' | tail -n +2", dir);
-    assert_non_null(in = popen(cmd, "r"));
-    n = fread(buf, 1, len - 1, in);
-    buf[n] = '\0';
-    pclose(in);
+    assert_non_null(dp = opendir(dir));
+    while ((e = readdir(dp)) && n < 256) {
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        assert_int_equal(lstat(path, &st), 0);
+        assert_true(asprintf(&names[n++], "%s %o %lld %lld.%09ld\n", e->d_name,
+                             (unsigned)st.st_mode, (long long)st.st_size,
+                             (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec) > 0);
+    }
+    closedir(dp);
+    qsort(names, n, sizeof(*names), by_name);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s", names[i]);
+        free(names[i]);
+    }
+    assert_true(used < len);
 }
 
 static void without_a_daemon_exit_1_and_nothing_written(void **state)

@@ -1,7 +1,8 @@
-/* daemon_harness.h - what test_daemon_qemu.c needs around goldfarmd on real
+/* daemon_harness.h - what the QEMU suites need around goldfarmd on real
  * QEMU: running goldfarmd, vmctl and virsh with their output checked, files,
  * domains, volumes and metadata, guests and their users, the long-running
- * daemon, libvirtd, and failing a test with a message. */
+ * daemon, and failing a test with a message (daemon_harness.c); libvirtd,
+ * the test bed and a suite's setup and teardown (suite.c). */
 #ifndef GF_QEMU_DAEMON_HARNESS_H
 #define GF_QEMU_DAEMON_HARNESS_H
 

@@ -63,35 +63,11 @@ static char policy_path[PATH_MAX + 32];
 
 static int group_setup(void **state)
 {
-    char text[4096], path[PATH_MAX + 32], log[PATH_MAX + 32];
-    const char *env = getenv("GOLDFARM_SRC");
+    char text[4096], path[PATH_MAX + 32];
     struct cmd c;
-    int code;
 
     (void)state;
-    unsetenv("GOLDFARM_CRASH");
-    unsetenv("GOLDFARM_FAULT");
-    CHECK(g.goldfarmd && access(g.goldfarmd, X_OK) == 0, "no goldfarmd binary (argv[1])");
-    CHECK(g.vmctl && access(g.vmctl, X_OK) == 0, "no vmctl binary (argv[2])");
-    CHECK(env && *env, "GOLDFARM_SRC must name the repository root (for tests/qemu/testbed.sh)");
-    snprintf(g.testbed, sizeof(g.testbed), "%s/tests/qemu/testbed.sh", env);
-    snprintf(g.dir, sizeof(g.dir), "/tmp/gf-identity-qemu-XXXXXX");
-    CHECK(mkdtemp(g.dir), "mkdtemp: %s", strerror(errno));
-    snprintf(log, sizeof(log), "%s/testbed-all.log", g.dir);
-    code = testbed_run("all", log, TESTBED_TIMEOUT);
-    CHECK(code == 0, "`%s all` failed (exit %d)\n%s", g.testbed, code, slurp(log));
-    remove_all();
-    drop_lease();
-    VMCTL(&c, "image", "mark", GOLD);
-    CHECK(c.r.status == 0 || (c.r.status == 2 && strstr(c.r.err, "already a gold image")),
-          "`%s` exited %d:\n%s", c.line, c.r.status, c.r.err);
-    cmd_free(&c);
-    SHA256(GOLD_DISK, g.gold_sha);
-    snprintf(g.policies, sizeof(g.policies), "%s/policies", g.dir);
-    snprintf(g.state, sizeof(g.state), "%s/state", g.dir);
-    snprintf(g.status, sizeof(g.status), "%s/" FARM ".status", g.state);
-    CHECK(mkdir(g.policies, 0755) == 0 && mkdir(g.state, 0700) == 0, "mkdir in %s: %s", g.dir,
-          strerror(errno));
+    suite_setup("identity");
     snprintf(path, sizeof(path), "%s/user-data.yaml", g.dir);
     WRITE_FILE(path, user_data, 0644);
     snprintf(path, sizeof(path), "%s/network-config.yaml", g.dir);
@@ -107,26 +83,8 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-    char sha[65] = "";
-
     (void)state;
-    if (g.testbed[0]) {
-        char list[MAX_DOMS][64];
-        libvirtd_ensure_up();
-        remove_all();
-        drop_lease();
-        CHECK(DOMAINS(list) + VOLUMES(list) == 0, "gf-test-d-* domains or volumes are left");
-        SHA256(GOLD_DISK, sha);
-        CHECK(strcmp(sha, g.gold_sha) == 0, "the gold disk changed during the suite: %s, was %s",
-              sha, g.gold_sha);
-    }
-    if (g.dir[0] && !getenv("GOLDFARM_TEST_KEEP")) {
-        char *argv[] = {"rm", "-rf", g.dir, NULL};
-        struct run_result r;
-        if (run_argv(argv, NULL, &r) == 0)
-            run_result_free(&r);
-    }
-    release_all();
+    suite_teardown();
     return 0;
 }
 
