@@ -126,6 +126,30 @@ static void print_plan_json(struct vmctl_ctx *ctx, const struct gf_policy *p,
         }
         gf_json_close(&j, ']');
     }
+    if (p->nhypervisors > 1) {
+        gf_json_int(&j, "blind_hypervisors", plan->blind);
+        gf_json_int(&j, "evacuating", plan->evacuating);
+        gf_json_open(&j, "placements", '[');
+    }
+    for (int i = 0; i < plan->nplacements && i < GF_PLACE_MAX; i++) {
+        const struct gf_placement *pl = &plan->placements[i];
+        gf_json_open(&j, NULL, '{');
+        gf_json_str(&j, "host", pl->host[0] ? pl->host : NULL);
+        gf_json_str(&j, "chosen", pl->chosen >= 0 ? p->hypervisors[pl->chosen].uri : NULL);
+        gf_json_open(&j, "nodes", '[');
+        for (int h = 0; h < p->nhypervisors; h++) {
+            gf_json_open(&j, NULL, '{');
+            gf_json_str(&j, "uri", p->hypervisors[h].uri);
+            gf_json_str(&j, "why", gf_place_why_name(pl->node[h].why));
+            gf_json_int(&j, "hosts", pl->node[h].hosts);
+            gf_json_int(&j, "free_mib", (long long)(pl->node[h].free_kib >> 10));
+            gf_json_close(&j, '}');
+        }
+        gf_json_close(&j, ']');
+        gf_json_close(&j, '}');
+    }
+    if (p->nhypervisors > 1)
+        gf_json_close(&j, ']');
     gf_json_open(&j, "actions", '[');
     for (int i = 0; i < plan->nactions; i++) {
         const struct gf_action *a = &plan->actions[i];
@@ -183,6 +207,27 @@ static void print_use(struct vmctl_ctx *ctx, const struct gf_policy *p,
             pct_text(h->cpu_pct < 0 ? -1 : (int)(h->cpu_pct + 0.5), cpu, sizeof(cpu)),
             pct_text(h->mem_avail_pct < 0 ? -1 : (int)(h->mem_avail_pct + 0.5), mem, sizeof(mem)));
     }
+}
+
+/* Why each placement of PLAN chose its node or none, one line per node
+ * considered (farms on more than one node). */
+static void print_placements(struct vmctl_ctx *ctx, const struct gf_policy *p,
+                             const struct gf_plan *plan)
+{
+    for (int i = 0; i < plan->nplacements && i < GF_PLACE_MAX; i++) {
+        const struct gf_placement *pl = &plan->placements[i];
+        if (pl->host[0])
+            fprintf(ctx->out, "# placement of %s: %s\n", pl->host, p->hypervisors[pl->chosen].uri);
+        else
+            fprintf(ctx->out, "# placement: no node has room\n");
+        for (int h = 0; h < p->nhypervisors; h++) {
+            char line[512];
+            gf_place_line(p, pl, h, line, sizeof(line));
+            fprintf(ctx->out, "#   %s\n", line);
+        }
+    }
+    if (plan->nplacements > GF_PLACE_MAX)
+        fprintf(ctx->out, "# (%d more placements not shown)\n", plan->nplacements - GF_PLACE_MAX);
 }
 
 /* The state directory goldfarmd keeps for ARGS's farms when vmctl may
@@ -267,6 +312,7 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
         }
         if (plan->nactions == 0)
             fprintf(ctx->out, "nothing to do\n");
+        print_placements(ctx, p, plan);
     }
     ret = 0;
 cleanup:

@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/escape.h"
 #include "model/meta.h"
+#include "observe/node.h"
 
 static void (*seam)(virDomainPtr dom);
 
@@ -289,6 +290,7 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         gf_err_virt("reading the free memory and CPUs of %s", p->hypervisors[hv].uri);
         goto cleanup;
     }
+    gf_observe_pool(conn, farm->hv[hv].lease_domain, &farm->hv[hv]);
     farm->hv[hv].reachable = 1;
     ret = 0;
 cleanup:

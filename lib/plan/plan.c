@@ -279,7 +279,10 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     for (int i = 0; i < p->nhypervisors; i++) {
         const struct gf_hv_obs *hv = &farm->hv[i];
         pl.free_kib[i] = hv->free_kib;
-        pl.free_vcpus[i] = hv->cpus ? hv->cpus * p->cpu_overcommit - hv->vcpus_used : INT_MAX;
+        int ratio =
+            p->hypervisors[i].cpu_overcommit ? p->hypervisors[i].cpu_overcommit : p->cpu_overcommit;
+        pl.free_vcpus[i] = hv->cpus ? hv->cpus * ratio - hv->vcpus_used : INT_MAX;
+        pl.free_disk_kib[i] = hv->pool_avail_kib;
     }
     for (int i = 0; i < farm->nhosts; i++) {
         const struct gf_host_obs *h = &farm->hosts[i];

@@ -78,6 +78,9 @@ struct gf_hv_obs {
     unsigned int versions[GF_HV_VERSIONS]; /* the farm image's versions here */
     int nversions;                         /* 0: not known (a clone may go anywhere) */
     unsigned int promoted;                 /* the version promoted here (0: none) */
+    unsigned long long pool_avail_kib;     /* free in the pool of the image's gold disk */
+    int pool_known;                        /* pool_avail_kib was read (0: not known) */
+    int evacuating;                        /* an admin evacuates it (vmctl farm evacuate) */
 };
 
 /* A domain the observation could not read (it vanished, or its Goldfarm
@@ -153,6 +156,38 @@ struct gf_action {
     char rule[256];                   /* the rule and the numbers behind it */
 };
 
+/* Why a node was chosen for a new host, or skipped (placement). */
+enum gf_place_why {
+    GF_PLACE_CHOSEN,      /* it fits, with the fewest of the farm's hosts (then the most memory) */
+    GF_PLACE_FITS,        /* it fits, but another came first */
+    GF_PLACE_UNREACHABLE, /* it does not answer */
+    GF_PLACE_EVACUATING,  /* an admin evacuates it */
+    GF_PLACE_NO_VERSION,  /* it lacks the image version to clone */
+    GF_PLACE_MAX_HOSTS,   /* at its own max_hosts */
+    GF_PLACE_MEMORY,      /* less free memory than a host's */
+    GF_PLACE_VCPUS,       /* a host's vCPUs would pass its cores x overcommit */
+    GF_PLACE_DISK,        /* its pool has less free than farm.clone_disk */
+};
+
+/* One node as a placement saw it. */
+struct gf_place_node {
+    enum gf_place_why why;
+    int hosts;                   /* the farm's hosts on it, planned clones included */
+    unsigned long long free_kib; /* memory left, less clones planned before */
+    long long vcpus_left;        /* vCPUs it may still run; < 0 over; LLONG_MAX: not known */
+    unsigned long long disk_kib; /* free in its pool, less clones planned before */
+    int disk_known;
+};
+
+/* A placement: the nodes considered for one new host. */
+struct gf_placement {
+    char host[GF_NAME_MAX + 1]; /* the clone's name ("": none placed) */
+    int chosen;                 /* the node's index, -1: none had room */
+    struct gf_place_node node[GF_MAX_HYPERVISORS];
+};
+
+#define GF_PLACE_MAX 8 /* placements a plan keeps to show (the first ones) */
+
 #define GF_PLAN_MAX 128
 #define GF_PLAN_REQUESTS 8 /* roll-out requests whose decision the plan keeps */
 
@@ -182,6 +217,10 @@ struct gf_plan {
     int requests_taken;              /* the waiting roll-out requests were decided on */
     struct gf_request_result request_results[GF_PLAN_REQUESTS]; /* the first ones', in order */
     char breaker[256]; /* why this plan opens the breaker ("": it does not) */
+    int blind;         /* hypervisors that do not answer: their hosts are not counted */
+    int evacuating;    /* active hosts on evacuated hypervisors, still to drain */
+    int nplacements;   /* placements made, also those not kept */
+    struct gf_placement placements[GF_PLACE_MAX];
     int nactions;
     struct gf_action actions[GF_PLAN_MAX];
 };
@@ -201,6 +240,14 @@ struct gf_host_obs *gf_farm_host(const struct gf_farm_obs *farm, const char *nam
 
 /* One line for action A: "RULE: VERB HOST [on URI]" into BUF. */
 void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *buf, size_t len);
+
+/* The name of placement reason W ("memory"). */
+const char *gf_place_why_name(enum gf_place_why w);
+
+/* One line for node HV of placement PL: "  URI: chosen (0 hosts, 48G free,
+ * 60 vCPUs left, 90G disk)" into BUF. */
+void gf_place_line(const struct gf_policy *p, const struct gf_placement *pl, int hv, char *buf,
+                   size_t len);
 
 /* The name of kind K ("clone"). */
 const char *gf_action_name(enum gf_action_kind k);

@@ -64,38 +64,6 @@ void plan_clock_text(const struct gf_local *now, time_t t, char *buf, size_t len
     strftime(buf, len, "%H:%M:%S", &tm);
 }
 
-/* Whether hypervisor HV has VERSION of the farm's image (or is not known
- * to lack it: versions not observed, or VERSION 0, the promoted one). */
-static int hv_has(const struct gf_hv_obs *hv, unsigned int version)
-{
-    if (!version || !hv->nversions)
-        return 1;
-    for (int i = 0; i < hv->nversions; i++)
-        if (hv->versions[i] == version)
-            return 1;
-    return 0;
-}
-
-/* The hypervisor a new host of VERSION goes on: the reachable one with that
- * version and the most free memory that fits a host and is under its own
- * maximum; -1 if none. */
-static int place(const struct planner *pl, unsigned int version)
-{
-    int best = -1;
-
-    for (int i = 0; i < pl->p->nhypervisors; i++) {
-        const struct gf_hypervisor *hv = &pl->p->hypervisors[i];
-        if (!pl->farm->hv[i].reachable || pl->free_kib[i] < pl->p->memory_kib ||
-            !hv_has(&pl->farm->hv[i], version))
-            continue;
-        if (hv->max_hosts && pl->on_hv[i] >= hv->max_hosts)
-            continue;
-        if (best < 0 || pl->free_kib[i] > pl->free_kib[best])
-            best = i;
-    }
-    return best;
-}
-
 /* qsort/bsearch comparator of taken names. */
 static int by_name(const void *a, const void *b)
 {
@@ -120,12 +88,13 @@ static int name_taken(const struct planner *pl, const char *name)
 
 int plan_room(const struct planner *pl, unsigned int version)
 {
-    return pl->total < pl->p->max_hosts && place(pl, version) >= 0;
+    return pl->total < pl->p->max_hosts && plan_place(pl, version, NULL) >= 0;
 }
 
 struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, unsigned int version)
 {
     char name[GF_NAME_MAX + 1];
+    struct gf_placement rec;
     struct gf_action *a;
     int hv, tries;
 
@@ -142,8 +111,9 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, u
                  pl->p->max_hosts);
         return NULL;
     }
-    if ((hv = place(pl, version)) < 0) {
-        if (version && place(pl, 0) >= 0)
+    if ((hv = plan_place(pl, version, &rec)) < 0) {
+        plan_place_keep(pl, &rec, NULL);
+        if (version && plan_place(pl, 0, NULL) >= 0)
             plan_add(pl, GF_ACT_NOTE, NULL,
                      "%s: no reachable hypervisor with room has image %s v%u: no clone", why,
                      pl->p->image, version);
@@ -169,8 +139,8 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, u
     a->hv = hv;
     a->standby = standby;
     a->version = version;
-    pl->free_kib[hv] -= pl->p->memory_kib;
-    pl->on_hv[hv]++;
+    plan_place_keep(pl, &rec, name);
+    plan_place_take(pl, hv);
     pl->total++;
     return a;
 }

@@ -18,8 +18,9 @@ struct planner {
     int next_number;                                 /* lowest unused host number to try */
     unsigned int old_first; /* a roll-out's target: scale in hosts on other versions first */
     int rollout_drained;    /* hosts a roll-out drains this plan to make room */
-    int free_vcpus[GF_MAX_HYPERVISORS]; /* vCPUs it may still run, less planned hot-adds;
-                                           INT_MAX: not known */
+    int free_vcpus[GF_MAX_HYPERVISORS]; /* vCPUs it may still run, less planned hot-adds
+                                           and clones; INT_MAX: not known */
+    unsigned long long free_disk_kib[GF_MAX_HYPERVISORS]; /* its pool's, less planned clones */
     /* the load signals of the hosts in service (plan_load.c) */
     double use_sum[GF_NSIGNALS]; /* CPU and memory: the sum of the known hosts' figures */
     int use_known[GF_NSIGNALS];  /* ... and how many hosts that is */
@@ -77,6 +78,18 @@ struct gf_action *plan_note_level(struct planner *pl, int level, const char *fmt
  * Returns the action, or NULL when there is no room (a note says why). */
 struct gf_action *plan_clone(struct planner *pl, int standby, const char *why,
                              unsigned int version);
+
+/* The node a new host of VERSION goes on (plan_place.c): of those that fit
+ * it, the one with the fewest of the farm's hosts, then the most free
+ * memory; -1 if none.  Each node's reason into REC (may be NULL). */
+int plan_place(const struct planner *pl, unsigned int version, struct gf_placement *rec);
+
+/* A new host planned on node HV: its memory, vCPUs and disk taken there. */
+void plan_place_take(struct planner *pl, int hv);
+
+/* Keep placement REC (of the clone HOST; NULL: none placed) in the plan for
+ * `vmctl plan`, when the farm has more than one node. */
+void plan_place_keep(struct planner *pl, const struct gf_placement *rec, const char *host);
 
 /* Whether a clone of VERSION would find room now. */
 int plan_room(const struct planner *pl, unsigned int version);

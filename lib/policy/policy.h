@@ -50,7 +50,8 @@ struct gf_hook {
 
 struct gf_hypervisor {
     char uri[256];
-    int max_hosts; /* 0: no limit of its own */
+    int max_hosts;      /* 0: no limit of its own */
+    int cpu_overcommit; /* 0: the farm's scaling.cpu_overcommit */
     int line;
 };
 
@@ -93,7 +94,8 @@ struct gf_policy {
     unsigned long long memory_kib;
     int max_sessions; /* per host */
     int min_hosts, max_hosts;
-    int tick; /* seconds between reconcile ticks */
+    int tick;                          /* seconds between reconcile ticks */
+    unsigned long long clone_disk_kib; /* a new host's disks in its node's pool, expected */
 
     /* schedule */
     char timezone[64];

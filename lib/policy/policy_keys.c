@@ -54,9 +54,11 @@ const struct policy_key policy_keys[] = {
     {SEC_FARM, "min_hosts", KT_INT, 0, 1000, "1", P(min_hosts), NULL, 0},
     {SEC_FARM, "max_hosts", KT_INT, 1, 1000, NULL, P(max_hosts), NULL, 0},
     {SEC_FARM, "tick", KT_DURATION, 5, 3600, "30s", P(tick), NULL, 0},
+    {SEC_FARM, "clone_disk", KT_SIZE, 0, 16LL << 30, "1G", P(clone_disk_kib), NULL, 0},
 
     {SEC_HYPERVISOR, "uri", KT_URI, 0, 0, NULL, H(uri), NULL, 0},
     {SEC_HYPERVISOR, "max_hosts", KT_INT, 1, 1000, "", H(max_hosts), NULL, 0},
+    {SEC_HYPERVISOR, "cpu_overcommit", KT_INT, 1, 64, "", H(cpu_overcommit), NULL, 0},
 
     {SEC_SCHEDULE, "timezone", KT_ZONE, 0, 0, "UTC", P(timezone), NULL, 0},
     {SEC_SCHEDULE, "holidays", KT_LIST, 0, GF_MAX_HOLIDAYS, "", NOFIELD, NULL, SEC_HOLIDAY},

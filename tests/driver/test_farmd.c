@@ -241,33 +241,34 @@ static void two_hypervisors_placement_and_blindness(void **state)
     fx_write_policy(f, "rds.conf", policy);
     fx_write_trace(f, "00:00 rds-001 2\n");
     fx_start(f, 4);
-    /* 1 host, 4 wanted: B has the most free memory until its own maximum */
+    /* 1 host (on B), 4 wanted: the node with the fewest of the farm's hosts
+     * first (A), then, as many on each, the one with more free memory (B) */
     fx_tick(f, "12:00");
     snprintf(want, sizeof(want),
              "peak: 1 host in service < minimum 4: clone rds-002 on %s\n"
              "peak: 1 host in service < minimum 4: clone rds-003 on %s\n"
              "peak: 1 host in service < minimum 4: clone rds-004 on %s\n",
-             b, b, a);
+             a, b, a);
     fx_assert_lines(f, want);
     fx_farm_hosts(f, 0, "rds", hosts, sizeof(hosts));
-    assert_string_equal(hosts, "rds-004");
+    assert_string_equal(hosts, "rds-002 rds-004");
     fx_farm_hosts(f, 1, "rds", hosts, sizeof(hosts));
-    assert_string_equal(hosts, "rds-001 rds-002 rds-003");
-    assert_int_equal(fx_dom_state(f, 1, "rds-002"), VIR_DOMAIN_RUNNING);
-    assert_overlay(f, 1, "rds-002");
+    assert_string_equal(hosts, "rds-001 rds-003");
+    assert_int_equal(fx_dom_state(f, 1, "rds-003"), VIR_DOMAIN_RUNNING);
+    assert_overlay(f, 1, "rds-003");
     assert_overlay(f, 0, "rds-004");
     assert_no_orphan(f, 0, "");
     assert_no_orphan(f, 1, "");
 
-    /* over the threshold: B still has more free memory (52 GiB to A's 28)
-     * but is at its max_hosts: A */
+    /* over the threshold: two hosts on each, B has more free memory (56
+     * GiB to A's 24): B */
     fx_write_trace(f, "00:00 rds-001 9\n00:00 rds-002 9\n00:00 rds-003 9\n00:00 rds-004 9\n");
     fx_tick(f, "12:10");
     snprintf(want, sizeof(want),
-             "peak: 36 sessions / (4 hosts x 10) = 90%% > 80%%: clone rds-005 on %s\n", a);
+             "peak: 36 sessions / (4 hosts x 10) = 90%% > 80%%: clone rds-005 on %s\n", b);
     fx_assert_lines(f, want);
-    fx_farm_hosts(f, 0, "rds", hosts, sizeof(hosts));
-    assert_string_equal(hosts, "rds-004 rds-005");
+    fx_farm_hosts(f, 1, "rds", hosts, sizeof(hosts));
+    assert_string_equal(hosts, "rds-001 rds-003 rds-005");
     tick_changes_nothing(f, "12:20");
     fx_assert_lines(f, "");
 
@@ -315,7 +316,7 @@ static void two_hypervisors_placement_and_blindness(void **state)
     free(after);
     free(before);
     fx_farm_hosts(f, 1, "rds", hosts, sizeof(hosts));
-    assert_string_equal(hosts, "rds-001 rds-002 rds-003");
+    assert_string_equal(hosts, "rds-001 rds-003 rds-005");
     assert_int_equal(fm->plan.in_service, 5);
 }
 

@@ -52,6 +52,10 @@ struct scenario {
     int cpus[GF_MAX_HYPERVISORS];     /* physical CPUs; 0: not known */
     int vcpus_used[GF_MAX_HYPERVISORS];
     int unreachable[GF_MAX_HYPERVISORS];
+    int disk_mib[GF_MAX_HYPERVISORS]; /* free in its pool; 0: not known */
+    int evacuate[GF_MAX_HYPERVISORS]; /* an admin evacuates it */
+    int check_place;                  /* the first placement's reasons are these: */
+    enum gf_place_why place[GF_MAX_HYPERVISORS];
     int out_ago, in_ago; /* seconds since the last scale-out / scale-in; 0: never */
     const char *expect[16];
 };

@@ -131,6 +131,9 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         farm->hv[i].free_kib = (unsigned long long)(any_free ? s->free_gib[i] : 256) << 20;
         farm->hv[i].cpus = s->cpus[i];
         farm->hv[i].vcpus_used = s->vcpus_used[i];
+        farm->hv[i].pool_known = s->disk_mib[i] != 0;
+        farm->hv[i].pool_avail_kib = (unsigned long long)s->disk_mib[i] << 10;
+        farm->hv[i].evacuating = s->evacuate[i];
     }
     farm->last_scale_out = s->out_ago ? now - s->out_ago : 0;
     farm->last_scale_in = s->in_ago ? now - s->in_ago : 0;
@@ -172,6 +175,15 @@ static int check_scenario(const struct scenario *s, size_t n)
     }
     for (int i = 0; i < nexpect; i++)
         snprintf(want + strlen(want), sizeof(want) - strlen(want), "    %s\n", s->expect[i]);
+    for (int i = 0; s->check_place && i < p->nhypervisors; i++) {
+        enum gf_place_why w = plan->nplacements ? plan->placements[0].node[i].why : GF_PLACE_FITS;
+        if (!plan->nplacements || w != s->place[i]) {
+            print_error("scenario %zu, '%s': node %d placed as %s, not %s\n", n, s->name, i,
+                        plan->nplacements ? gf_place_why_name(w) : "(no placement)",
+                        gf_place_why_name(s->place[i]));
+            same = 0;
+        }
+    }
     free(plan);
     if (!same)
         print_error("scenario %zu, '%s':\n  want:\n%s  got:\n%s", n, s->name,
