@@ -122,8 +122,15 @@ static void report(struct gfd *d, struct gfd_farm *f, const struct gf_tick *t, t
         }
         return;
     }
-    if (f->blind)
+    if (t->lost[0]) {
+        snprintf(msg, sizeof(msg),
+                 "blind: %s unreachable: its hosts are neither counted nor touched; the farm is "
+                 "kept on the hypervisors that answer",
+                 t->lost);
+        log_once(f, &f->blind, GF_LOG_ERR, msg, now);
+    } else if (f->blind) {
         log_once(f, &f->blind, GF_LOG_INFO, "all hypervisors reachable again", now);
+    }
     if (t->mode == GF_DECIDED_STANDBY) {
         snprintf(msg, sizeof(msg), "standing by, no action on this farm: %s", t->why);
         log_once(f, &f->lease_msg, GF_LOG_WARNING, msg, now);
@@ -231,12 +238,12 @@ done:
             else
                 f->action_failures[k]++;
         }
-    for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
-        f->up[i] = f->conns[i] != NULL;
+    for (int i = 0; i < GF_MAX_HYPERVISORS; i++) /* connected, and answering when observed */
+        f->up[i] = f->conns[i] != NULL && (!t->planned || t->farm.hv[i].reachable);
     f->lease_held = t->mode == GF_DECIDED_ACTED || t->mode == GF_DECIDED_PAUSED;
     f->tick_seconds = gf_now() - start;
     gfd_write_status(d, f, &t->farm, now, t->mode == GF_DECIDED_PAUSED,
-                     t->mode == GF_DECIDED_BLIND ? t->why : "");
+                     t->mode == GF_DECIDED_BLIND ? t->why : t->lost);
     gfd_metrics_note(f, &t->farm, now, ret == 0 && t->planned);
     gfd_write_metrics(d);
     pthread_mutex_unlock(&d->lock);

@@ -308,10 +308,29 @@ static int host_by_name(const void *a, const void *b)
 int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
                struct gf_farm_obs *out)
 {
+    int tried = 0, failed = 0;
+
     memset(out, 0, sizeof(*out));
-    for (int i = 0; i < p->nhypervisors; i++)
-        if (conns[i] && observe_hv(p, conns[i], i, out) < 0)
-            goto fail;
+    for (int i = 0; i < p->nhypervisors; i++) {
+        int nhosts = out->nhosts, ntaken = out->ntaken, nskipped = out->nskipped;
+        if (!conns[i])
+            continue;
+        tried++;
+        if (observe_hv(p, conns[i], i, out) == 0)
+            continue;
+        /* it stopped answering meanwhile: blind there, as if unreachable
+         * (what it showed before failing is dropped); every one failing
+         * fails the observation */
+        failed++;
+        out->nhosts = nhosts;
+        out->ntaken = ntaken;
+        out->nskipped = nskipped;
+        memset(&out->hv[i], 0, sizeof(out->hv[i]));
+    }
+    if (tried && failed == tried)
+        goto fail;
+    if (failed)
+        gf_err_clear();
     if (out->nhosts)
         qsort(out->hosts, (size_t)out->nhosts, sizeof(*out->hosts), host_by_name);
     if (out->ntaken)

@@ -9,11 +9,11 @@
 
 /* Observe the farm of policy P.  CONNS holds a connection per hypervisor of
  * P (NULL: unreachable; its hosts are not seen and nothing is planned on
- * it).  Per hypervisor: one domain listing with bulk statistics
- * (virConnectGetAllDomainStats: state, vCPUs, balloon), the metadata of
- * each domain, and its free memory.  Only domains whose Goldfarm metadata
- * names P's farm are kept.  Sessions come from P's load source (gf_load_
- * sessions), read at NOW.  OUT is cleared first; free it with
+ * it; one that fails while observed is taken as unreachable too, unless
+ * every one fails: then the observation fails).  Per hypervisor: one domain listing with bulk
+ * statistics (virConnectGetAllDomainStats: state, vCPUs, balloon), the metadata of each domain, and
+ * its free memory.  Only domains whose Goldfarm metadata names P's farm are kept.  Sessions come
+ * from P's load source (gf_load_ sessions), read at NOW.  OUT is cleared first; free it with
  * gf_farm_obs_clear.  Returns 0, or -1 with an error. */
 int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
                struct gf_farm_obs *out);

@@ -288,10 +288,10 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         const struct gf_host_obs *h = &farm->hosts[i];
         if (h->hv >= 0 && h->hv < p->nhypervisors && h->state != GF_HS_RETIRING)
             pl.on_hv[h->hv]++;
-        if (h->state != GF_HS_QUARANTINED && h->state != GF_HS_RETIRING)
-            pl.total++;
         if (!plan_hv_ok(&pl, h))
             continue; /* a blind hypervisor's hosts exist, but count for nothing */
+        if (h->state != GF_HS_QUARANTINED && h->state != GF_HS_RETIRING)
+            pl.total++;
         if (plan_failing(p, h))
             continue; /* out of service: the health pass replaces it */
         if (plan_pair_pending(farm, h)) {
@@ -318,6 +318,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     if (!(touched = calloc((size_t)farm->nhosts + 1, sizeof(int))))
         return;
 
+    plan_nodes_lost(&pl);
     plan_rollout(&pl, touched);
     if (requests_changed) {
         if (!gf_rollout_active(&out->rollout))

@@ -84,6 +84,10 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why,
  * memory; -1 if none.  Each node's reason into REC (may be NULL). */
 int plan_place(const struct planner *pl, unsigned int version, struct gf_placement *rec);
 
+/* A note for each node that does not answer (its hosts are neither counted
+ * nor touched; the farm is kept on the others), counted in the plan. */
+void plan_nodes_lost(struct planner *pl);
+
 /* A new host planned on node HV: its memory, vCPUs and disk taken there. */
 void plan_place_take(struct planner *pl, int hv);
 

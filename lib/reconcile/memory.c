@@ -112,6 +112,8 @@ int gf_mem_load(const char *state_dir, const char *farm, struct gf_farm_mem *m)
     if (json_object_object_get_ex(root, "usage", &v) && json_object_is_type(v, json_type_string) &&
         gf_usage_decode(json_object_get_string(v), &m->usage) < 0)
         goto cleanup;
+    if (json_object_object_get_ex(root, "seen", &v) && gf_seen_load(v, &m->seen) < 0)
+        goto cleanup;
     ret = 0;
 cleanup:
     if (ret < 0)
@@ -158,6 +160,7 @@ int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_me
         json_object_array_add(health, o);
     }
     json_object_object_add(root, "health", health);
+    json_object_object_add(root, "seen", gf_seen_json(&m->seen));
     if (m->usage.nrecs) {
         char *usage = gf_usage_encode(&m->usage);
         json_object_object_add(root, "usage", json_object_new_string(usage));
@@ -182,6 +185,9 @@ int gf_mem_copy(struct gf_farm_mem *dst, const struct gf_farm_mem *src)
     dst->usage.nrecs = 0;
     dst->requests = NULL;
     dst->nrequests = 0;
+    memset(&dst->seen, 0, sizeof(dst->seen));
+    if (gf_seen_copy(&dst->seen, &src->seen) < 0)
+        goto fail;
     if (gf_usage_copy(&dst->usage, &src->usage) < 0)
         goto fail;
     if (src->health.nrecs) {
@@ -211,6 +217,7 @@ void gf_mem_clear(struct gf_farm_mem *m)
 {
     gf_health_clear(&m->health);
     gf_usage_clear(&m->usage);
+    gf_seen_clear(&m->seen);
     for (int i = 0; i < m->nrequests; i++)
         free(m->requests[i]);
     free(m->requests);

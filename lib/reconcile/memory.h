@@ -17,6 +17,7 @@
 
 #include "observe/health.h"
 #include "plan/rollout.h"
+#include "reconcile/seen.h"
 #include "reconcile/usage.h"
 
 #define GF_MEM_FAILURES 16 /* failed replacements remembered */
@@ -29,6 +30,7 @@ struct gf_farm_mem {
     int clone_failures;    /* ticks in a row whose clones failed */
     time_t replace_failures[GF_MEM_FAILURES]; /* when replacements failed, oldest first */
     int nreplace_failures;
+    struct gf_seen seen; /* the host names last seen on each hypervisor */
     /* without a state directory (the simulator): the record, the breaker
      * and the requests themselves */
     struct gf_rollout rollout;

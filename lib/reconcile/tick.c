@@ -360,19 +360,31 @@ static void decided_requests(struct gf_tick *t, time_t now)
 
 /* ---- the tick ------------------------------------------------------------ */
 
+/* The URIs of P's hypervisors that do not answer (no connection in CONNS,
+ * or, when FARM is given, not reached by its observation), comma-separated,
+ * into BUF ("" when all answer). */
+static void lost_list(const struct gf_policy *p, virConnectPtr *conns,
+                      const struct gf_farm_obs *farm, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < p->nhypervisors; i++)
+        if (!conns[i] || (farm && !farm->hv[i].reachable))
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "",
+                     p->hypervisors[i].uri);
+}
+
 int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
 {
     const struct gf_policy *p = env->p;
-    int paused = 0;
+    int paused = 0, reachable = 0;
 
     memset(t, 0, sizeof(*t));
     t->mode = env->act ? GF_DECIDED_ACTED : GF_DECIDED_PLANNED;
     for (int i = 0; i < p->nhypervisors; i++)
-        if (!env->conns[i])
-            snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why), "%s%s",
-                     t->why[0] ? ", " : "", p->hypervisors[i].uri);
-    if (t->why[0]) {
+        reachable += env->conns[i] != NULL;
+    if (!reachable) {
         /* what cannot be seen is not planned for: nothing is taken as gone */
+        lost_list(p, env->conns, NULL, t->why, sizeof(t->why));
         t->mode = GF_DECIDED_BLIND;
         return 0;
     }
@@ -380,6 +392,12 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
         return -1;
     if (env->observe ? env->observe(env->opaque, &t->local, &t->farm) < 0
                      : gf_observe(p, env->conns, &t->local, &t->farm) < 0)
+        return -1;
+    /* a node lost: its hosts are neither counted nor touched, and their
+     * names are not taken by new hosts elsewhere; the rest goes on */
+    lost_list(p, env->conns, &t->farm, t->lost, sizeof(t->lost));
+    if (gf_seen_taken(&env->mem->seen, p, &t->farm) < 0 ||
+        gf_seen_note(&env->mem->seen, p, &t->farm) < 0)
         return -1;
     paused = env->admin && env->admin->paused;
     if (env->act && paused)

@@ -54,6 +54,8 @@ struct gf_tick_env {
 struct gf_tick {
     enum gf_decision_mode mode; /* acted; or planned only: paused, blind, standby, planned */
     char why[768];              /* blind: what is unreachable; standby: who holds the lease */
+    char lost[768];             /* not blind: the hypervisors that do not answer ("": none);
+                                   their hosts are neither counted nor touched */
     int planned;                /* the plan was made (not when blind) */
     struct gf_local local;      /* the moment, in the policy's zone */
     struct gf_farm_obs farm;    /* what the tick saw (freed by gf_tick_clear) */

@@ -216,18 +216,7 @@ static void two_hv_policy(struct fx *f, char *buf, size_t len)
         f->uri[0], f->uri[1], f->hook, f->trace);
 }
 
-/* Both hypervisors' fingerprints, one string. */
-static char *both_states(struct fx *f)
-{
-    char *a = farm_state(f->conn[0]), *b = farm_state(f->conn[1]), *both = NULL;
-
-    assert_true(asprintf(&both, "A:\n%sB:\n%s", a, b) > 0);
-    free(a);
-    free(b);
-    return both;
-}
-
-static void two_hypervisors_placement_and_blindness(void **state)
+static void two_hypervisors_placement_and_a_node_lost(void **state)
 {
     struct fx *f = fx_new("farm-two-a.xml", "farm-two-b.xml", NULL);
     const char *a, *b;
@@ -272,18 +261,25 @@ static void two_hypervisors_placement_and_blindness(void **state)
     tick_changes_nothing(f, "12:20");
     fx_assert_lines(f, "");
 
-    /* B drops (libvirt closed the connection; no reconnecting): the farm is
-     * blind; B's hosts are not gone; nothing at all is done */
+    /* B drops (libvirt closed the connection; no reconnecting): a node lost,
+     * not the farm: B's hosts are neither counted nor touched, A keeps the
+     * minimum as far as its max_hosts lets it (one more there; the name of
+     * none of B's hosts), the blind node is logged, in the status and the
+     * metrics */
     f->down[1] = 1;
     fx_farm(f, "rds")->lost[1] = 1;
-    before = both_states(f);
+    before = farm_state(f->conn[1]);
     fx_notes_reset();
     fx_tick(f, "12:30");
-    after = both_states(f);
-    assert_same_state(before, after, "a blind tick");
+    after = farm_state(f->conn[1]);
+    assert_same_state(before, after, "B while it does not answer");
     free(after);
+    snprintf(want, sizeof(want), "peak: 2 hosts in service < minimum 4: clone rds-006 on %s\n", a);
+    fx_assert_lines(f, want);
+    fx_farm_hosts(f, 0, "rds", hosts, sizeof(hosts));
+    assert_string_equal(hosts, "rds-002 rds-004 rds-006");
     fx_assert_has(fx_notes(), "blind: ", "the log");
-    fx_assert_has(fx_notes(), "unreachable: no action on this farm", "the log");
+    fx_assert_has(fx_notes(), "unreachable: its hosts are neither counted nor touched", "the log");
     status = fx_state_file(f, "rds.status");
     fx_assert_has(status, b, "the status file");
     fx_assert_lacks(status, "\"blind\":null", "the status file");
@@ -297,27 +293,33 @@ static void two_hypervisors_placement_and_blindness(void **state)
         fx_assert_has(metrics, line, "the metrics");
     }
     free(metrics);
-    /* a restart while B is down: still blind, still nothing */
+    /* a restart while B is down: B's hosts' names are remembered, nothing
+     * more to do (A is full) */
     fx_stop(f);
     fx_start(f, 4);
     fx_tick(f, "12:31");
-    after = both_states(f);
-    assert_same_state(before, after, "a blind tick after a restart");
-    free(after);
-
-    /* B is back: every host is there, nothing to replace */
-    f->down[1] = 0;
-    fm = fx_farm(f, "rds");
-    fm->retry_at[1] = 0;
-    fx_tick(f, "12:40");
-    fx_assert_lines(f, "");
-    after = both_states(f);
-    assert_same_state(before, after, "the tick after B came back");
+    after = farm_state(f->conn[1]);
+    assert_same_state(before, after, "B after a restart while it does not answer");
     free(after);
     free(before);
+    fm = fx_farm(f, "rds");
+    assert_int_equal(fm->plan.in_service, 3);
+
+    /* B is back: its hosts are seen again, none was replaced or deleted; the
+     * surplus is drained the normal way (the fewest sessions first), then
+     * retired once empty */
+    f->down[1] = 0;
+    fm->retry_at[1] = 0;
+    fx_write_trace(f, "00:00 rds-001 5\n00:00 rds-002 5\n00:00 rds-003 5\n00:00 rds-004 5\n"
+                      "00:00 rds-005 1\n00:00 rds-006 0\n");
+    fx_tick(f, "12:40");
     fx_farm_hosts(f, 1, "rds", hosts, sizeof(hosts));
     assert_string_equal(hosts, "rds-001 rds-003 rds-005");
-    assert_int_equal(fm->plan.in_service, 5);
+    assert_int_equal(fm->plan.in_service, 6);
+    fx_assert_lines(f, "peak: 21 sessions / (6 hosts x 10) = 35% < 70% (80% - 10): rds-006 has 0 "
+                       "sessions, the fewest (breadth): drain rds-006\n");
+    fx_tick(f, "12:41");
+    fx_assert_lines(f, "drain: rds-006 has no active sessions: retire rds-006\n");
 }
 
 int main(int argc, char **argv)
@@ -331,7 +333,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(crash_at_clone_started, teardown),
         cmocka_unit_test_teardown(crash_at_retire_stopped, teardown),
         cmocka_unit_test_teardown(crash_at_retire_undefined, teardown),
-        cmocka_unit_test_teardown(two_hypervisors_placement_and_blindness, teardown),
+        cmocka_unit_test_teardown(two_hypervisors_placement_and_a_node_lost, teardown),
     };
     int failed;
 
