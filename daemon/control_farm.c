@@ -319,6 +319,9 @@ json_object *ctl_answer(struct gfd_control *c, const struct gf_ctl_req *r,
         return ctl_rollout_status(c, r);
     case GF_CTL_RELOAD:
         return reload(c);
+    case GF_CTL_FARM_EVACUATE:
+    case GF_CTL_FARM_UNEVACUATE:
+        return ctl_evacuate(c, r, peer);
     default:
         return gf_ctl_answer(GF_CTL_UNKNOWN_VERB, "unknown verb");
     }

@@ -92,6 +92,12 @@ json_object *ctl_rollout_step(struct gfd_control *c, const struct gf_ctl_req *r,
                               const struct ctl_peer *peer);
 json_object *ctl_rollout_status(struct gfd_control *c, const struct gf_ctl_req *r);
 
+/* The answer to farm.evacuate and farm.unevacuate (control_evacuate.c):
+ * R's hypervisor evacuated, or given back, in each farm of the daemon that
+ * has it (R's farm only, when named), kept in their admin state. */
+json_object *ctl_evacuate(struct gfd_control *c, const struct gf_ctl_req *r,
+                          const struct ctl_peer *peer);
+
 /* An answer for a failure of the daemon's: GF_CTL_FAILED with the recorded
  * error, or its class GF_ERR_INPUT as BAD_STATE (the thing asked about is
  * not as it must be). */

@@ -110,6 +110,14 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
     gf_json_str(&j, "updated", when);
     gf_json_bool(&j, "paused", paused);
     gf_json_str(&j, "blind", blind[0] ? blind : NULL);
+    gf_json_open(&j, "evacuated", '[');
+    pthread_mutex_lock(&f->mu);
+    for (int i = 0; i < f->admin.nevacuated; i++)
+        gf_json_str(&j, NULL, f->admin.evacuated[i].uri);
+    pthread_mutex_unlock(&f->mu);
+    gf_json_close(&j, ']');
+    if (f->planned)
+        gf_json_int(&j, "evacuating", f->plan.evacuating);
     {
         char why[256];
         int open = gf_breaker_read(d->state_dir, p->name, why, sizeof(why));
@@ -367,5 +375,17 @@ void gfd_write_metrics(struct gfd *d)
         for (int h = 0; h < d->farms[i]->policy->nhypervisors; h++)
             sample(out, "goldfarm_hypervisor_up", d->farms[i]->up[h], "farm",
                    d->farms[i]->policy->name, "uri", d->farms[i]->policy->hypervisors[h].uri, NULL);
+    family(out, "goldfarm_hypervisor_evacuated", "gauge",
+           "Whether an admin evacuates the hypervisor (vmctl farm evacuate).");
+    for (int i = 0; i < d->nfarms; i++)
+        for (int h = 0; h < d->farms[i]->policy->nhypervisors; h++) {
+            const char *uri = d->farms[i]->policy->hypervisors[h].uri;
+            int evacuated;
+            pthread_mutex_lock(&d->farms[i]->mu);
+            evacuated = gf_admin_evacuated(&d->farms[i]->admin, uri) != NULL;
+            pthread_mutex_unlock(&d->farms[i]->mu);
+            sample(out, "goldfarm_hypervisor_evacuated", evacuated, "farm",
+                   d->farms[i]->policy->name, "uri", uri, NULL);
+        }
     commit_tmp(out, tmp, path);
 }

@@ -77,6 +77,38 @@ static int cmd_farm_replace(struct vmctl_ctx *ctx, const struct vmctl_args *args
     return host_request(ctx, args, GF_CTL_FARM_REPLACE);
 }
 
+/* vmctl farm evacuate|unevacuate URI [--farm FARM]: kept by goldfarmd at
+ * once in each farm that has the hypervisor, carried out by their ticks. */
+static int evacuate_request(struct vmctl_ctx *ctx, const struct vmctl_args *args,
+                            enum gf_ctl_verb verb)
+{
+    const char *farm = vmctl_opt(args, "farm");
+    struct gf_ctl_req r;
+
+    if (!args->pos[0][0] || strlen(args->pos[0]) >= sizeof(r.uri) || strchr(args->pos[0], '\n')) {
+        gf_err(GF_ERR_INPUT, "'%s' is not a hypervisor URI", args->pos[0]);
+        return -1;
+    }
+    if (farm && gf_name_check("farm", farm) < 0)
+        return -1;
+    gf_ctl_req_init(&r, verb);
+    snprintf(r.uri, sizeof(r.uri), "%s", args->pos[0]);
+    snprintf(r.farm, sizeof(r.farm), "%s", farm ? farm : "");
+    return ask_and_say(ctx, args, &r);
+}
+
+/* vmctl farm evacuate URI [--farm FARM]. */
+static int cmd_farm_evacuate(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    return evacuate_request(ctx, args, GF_CTL_FARM_EVACUATE);
+}
+
+/* vmctl farm unevacuate URI [--farm FARM]. */
+static int cmd_farm_unevacuate(struct vmctl_ctx *ctx, const struct vmctl_args *args)
+{
+    return evacuate_request(ctx, args, GF_CTL_FARM_UNEVACUATE);
+}
+
 /* vmctl reload: goldfarmd reads its policies again; a file with errors is
  * a refusal (it keeps its farm's previous policy). */
 static int cmd_reload(struct vmctl_ctx *ctx, const struct vmctl_args *args)
@@ -170,6 +202,11 @@ static const struct vmctl_opt replace_opts[] = {
     CONTROL_OPTS{NULL, 0, NULL, NULL},
 };
 
+static const struct vmctl_opt evacuate_opts[] = {
+    {"farm", VMCTL_OPT_STRING, "FARM", "only farm FARM (default: every farm on that hypervisor)"},
+    CONTROL_OPTS{NULL, 0, NULL, NULL},
+};
+
 const struct vmctl_cmd vmctl_control_cmds[] = {
     {"farm pause", cmd_farm_pause, control_opts, "FARM", 1, 1,
      "stop goldfarmd changing a farm (during patching); survives restarts",
@@ -189,6 +226,15 @@ const struct vmctl_cmd vmctl_control_cmds[] = {
      "  goldfarmd starts a standby or clones a new host; once that one serves,\n"
      "  this host is drained with the farm's wait if it has users (at once with\n"
      "  --now), then quarantined: snapshot, stopped, kept aside."},
+    {"farm evacuate", cmd_farm_evacuate, evacuate_opts, "URI", 1, 1,
+     "take a hypervisor out of its farms for maintenance; survives restarts",
+     "  No new host goes on URI.  Its hosts are replaced on the other\n"
+     "  hypervisors first; once the farm has its capacity there, each is drained\n"
+     "  (broker and notify hooks, the logoff hook after drain.wait) and retired\n"
+     "  when empty; its standbys are retired.  vmctl plan shows what waits."},
+    {"farm unevacuate", cmd_farm_unevacuate, evacuate_opts, "URI", 1, 1,
+     "give an evacuated hypervisor back: new hosts may go there again",
+     "  Hosts already draining there go on draining."},
     {"reload", cmd_reload, control_opts, "", 0, 0,
      "goldfarmd reads its policies again (as on SIGHUP), and says how it went",
      "  A policy file with errors keeps its farm's previous policy: the first\n"

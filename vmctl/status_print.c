@@ -91,6 +91,11 @@ void vmctl_print_status(FILE *out, json_object *st)
         field(st, "usage_pct", "?", usage, sizeof(usage)),
         strcmp(field(st, "paused", "false", paused, sizeof(paused)), "true") == 0 ? "; PAUSED" : "",
         blind[0] ? "; blind: " : "", blind, field(st, "updated", "?", updated, sizeof(updated)));
+    if (json_object_object_get_ex(st, "evacuated", &hosts) &&
+        json_object_is_type(hosts, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(hosts); i++)
+            fprintf(out, "  evacuated: %s (vmctl farm unevacuate gives it back)\n",
+                    json_object_get_string(json_object_array_get_idx(hosts, i)));
     if (strcmp(field(st, "failing", "0", failing, sizeof(failing)), "0") != 0)
         fprintf(out, "  failing hosts: %s\n", failing);
     if (field(st, "breaker", "", breaker, sizeof(breaker))[0])

@@ -10,9 +10,9 @@
 #include "model/meta.h"
 
 static const char *const verb_names[GF_CTL_NVERBS] = {
-    "farm.pause",    "farm.resume",    "farm.drain",    "farm.replace",
-    "farm.status",   "rollout.start",  "rollout.pause", "rollout.resume",
-    "rollout.abort", "rollout.status", "reload",
+    "farm.pause",    "farm.resume",   "farm.drain",      "farm.replace",  "farm.status",
+    "rollout.start", "rollout.pause", "rollout.resume",  "rollout.abort", "rollout.status",
+    "reload",        "farm.evacuate", "farm.unevacuate",
 };
 
 static const char *const code_names[GF_CTL_NCODES] = {
@@ -61,12 +61,13 @@ enum member {
     M_SOAK,
     M_ID,
     M_AFTER,
+    M_URI,
     M_COUNT,
 };
 
 static const char *const member_names[M_COUNT] = {
-    "protocol", "verb",           "farm",    "host", "now", "to",
-    "batch",    "min_in_service", "min_pct", "soak", "id",  "after",
+    "protocol",       "verb",    "farm", "host", "now",   "to",  "batch",
+    "min_in_service", "min_pct", "soak", "id",   "after", "uri",
 };
 
 #define BIT(m) (1u << (m))
@@ -89,6 +90,8 @@ static const struct {
     [GF_CTL_ROLLOUT_ABORT] = {COMMON | BIT(M_FARM), BIT(M_FARM)},
     [GF_CTL_ROLLOUT_STATUS] = {COMMON | BIT(M_FARM) | BIT(M_ID) | BIT(M_AFTER), BIT(M_FARM)},
     [GF_CTL_RELOAD] = {COMMON, 0},
+    [GF_CTL_FARM_EVACUATE] = {COMMON | BIT(M_URI) | BIT(M_FARM), BIT(M_URI)},
+    [GF_CTL_FARM_UNEVACUATE] = {COMMON | BIT(M_URI) | BIT(M_FARM), BIT(M_URI)},
 };
 
 void gf_ctl_req_init(struct gf_ctl_req *r, enum gf_ctl_verb v)
@@ -125,6 +128,8 @@ json_object *gf_ctl_req_json(const struct gf_ctl_req *r)
         json_object_object_add(o, "farm", json_object_new_string(r->farm));
     if ((allowed & BIT(M_HOST)) && r->host[0])
         json_object_object_add(o, "host", json_object_new_string(r->host));
+    if ((allowed & BIT(M_URI)) && r->uri[0])
+        json_object_object_add(o, "uri", json_object_new_string(r->uri));
     if ((allowed & BIT(M_NOW)) && r->now)
         json_object_object_add(o, "now", json_object_new_boolean(1));
     if (r->verb == GF_CTL_ROLLOUT_START) {
@@ -192,6 +197,17 @@ static enum gf_ctl_code member(struct gf_ctl_req *r, enum member m, json_object 
         return name_of(v, "farm", r->farm, why, wlen);
     case M_HOST:
         return name_of(v, "host", r->host, why, wlen);
+    case M_URI: {
+        const char *u = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+        if (!u[0] || (size_t)json_object_get_string_len(v) != strlen(u) ||
+            strlen(u) >= sizeof(r->uri) || strchr(u, '\n')) {
+            snprintf(why, wlen, "'uri' must be a hypervisor's URI (a string, under %zu bytes)",
+                     sizeof(r->uri));
+            return GF_CTL_BAD_REQUEST;
+        }
+        snprintf(r->uri, sizeof(r->uri), "%s", u);
+        return GF_CTL_OK;
+    }
     case M_NOW:
     case M_MIN_PCT:
         if (!json_object_is_type(v, json_type_boolean)) {

@@ -37,17 +37,19 @@
 #define GF_CTL_SOCKET_NAME "control.sock"          /* in any other state directory */
 
 enum gf_ctl_verb {
-    GF_CTL_FARM_PAUSE,     /* farm: stop changing it */
-    GF_CTL_FARM_RESUME,    /* farm: change it again, its breaker closed */
-    GF_CTL_FARM_DRAIN,     /* host [farm]: drain it */
-    GF_CTL_FARM_REPLACE,   /* host [farm] [now]: replace it */
-    GF_CTL_FARM_STATUS,    /* [farm] [after]: the farms' status */
-    GF_CTL_ROLLOUT_START,  /* farm [to batch min_in_service min_pct soak] */
-    GF_CTL_ROLLOUT_PAUSE,  /* farm */
-    GF_CTL_ROLLOUT_RESUME, /* farm */
-    GF_CTL_ROLLOUT_ABORT,  /* farm */
-    GF_CTL_ROLLOUT_STATUS, /* farm [id] [after]: the roll-out, and what became of request id */
-    GF_CTL_RELOAD,         /* re-read the policies */
+    GF_CTL_FARM_PAUSE,      /* farm: stop changing it */
+    GF_CTL_FARM_RESUME,     /* farm: change it again, its breaker closed */
+    GF_CTL_FARM_DRAIN,      /* host [farm]: drain it */
+    GF_CTL_FARM_REPLACE,    /* host [farm] [now]: replace it */
+    GF_CTL_FARM_STATUS,     /* [farm] [after]: the farms' status */
+    GF_CTL_ROLLOUT_START,   /* farm [to batch min_in_service min_pct soak] */
+    GF_CTL_ROLLOUT_PAUSE,   /* farm */
+    GF_CTL_ROLLOUT_RESUME,  /* farm */
+    GF_CTL_ROLLOUT_ABORT,   /* farm */
+    GF_CTL_ROLLOUT_STATUS,  /* farm [id] [after]: the roll-out, and what became of request id */
+    GF_CTL_RELOAD,          /* re-read the policies */
+    GF_CTL_FARM_EVACUATE,   /* uri [farm]: drain its hosts once replaced, no new host there */
+    GF_CTL_FARM_UNEVACUATE, /* uri [farm]: new hosts may go there again */
     GF_CTL_NVERBS,
 };
 
@@ -72,6 +74,7 @@ struct gf_ctl_req {
     enum gf_ctl_verb verb;
     char farm[GF_NAME_MAX + 1];
     char host[GF_NAME_MAX + 1];
+    char uri[256];                 /* farm.evacuate, farm.unevacuate: a hypervisor of the farms */
     int now;                       /* farm.replace: quarantine at once once replaced */
     struct gf_rollout_req rollout; /* rollout.*: the request for the planner (kind, values) */
     unsigned long id;              /* rollout.status: the request followed (0: none) */

@@ -53,7 +53,8 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
         cand[i] = farm->hosts[i].state == GF_HS_DRAINING && !farm->hosts[i].admin_drain &&
                   !serving(farm, farm->hosts[i].superseded_by) &&
                   (!pl->old_first || farm->hosts[i].image_version == pl->old_first) &&
-                  !touched[i] && plan_hv_ok(pl, &farm->hosts[i]);
+                  !touched[i] && plan_hv_ok(pl, &farm->hosts[i]) &&
+                  !plan_evacuated(pl, &farm->hosts[i]);
     while (n > 0 && (i = plan_pick(farm, cand, 1)) >= 0) {
         plan_add(pl, GF_ACT_UNDRAIN, farm->hosts[i].name, "%s", why);
         cand[i] = 0;
@@ -290,6 +291,12 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
             pl.on_hv[h->hv]++;
         if (!plan_hv_ok(&pl, h))
             continue; /* a blind hypervisor's hosts exist, but count for nothing */
+        if (plan_evacuated(&pl, h) && h->state != GF_HS_DRAINING) {
+            /* its users count, it does not: replaced on the other nodes */
+            out->evacuating += h->state == GF_HS_ACTIVE;
+            out->sessions += h->state == GF_HS_ACTIVE && h->sessions > 0 ? h->sessions : 0;
+            continue;
+        }
         if (h->state != GF_HS_QUARANTINED && h->state != GF_HS_RETIRING)
             pl.total++;
         if (plan_failing(p, h))
@@ -319,6 +326,9 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         return;
 
     plan_nodes_lost(&pl);
+    for (int i = 0; i < farm->nhosts; i++) /* the evacuation alone acts on them */
+        touched[i] |=
+            plan_evacuated(&pl, &farm->hosts[i]) && farm->hosts[i].state != GF_HS_DRAINING;
     plan_rollout(&pl, touched);
     if (requests_changed) {
         if (!gf_rollout_active(&out->rollout))
@@ -396,6 +406,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
                         : min_needed;
         scale_in(&pl, floor, touched);
     }
+    plan_evacuate(&pl, min_needed, coming);
     progress_drains(&pl, touched);
     top_up_standby(&pl, touched);
     free(touched);

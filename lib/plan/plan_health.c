@@ -76,7 +76,7 @@ int plan_health(struct planner *pl, int *touched)
         return 0;
     for (i = 0; i < farm->nhosts; i++)
         cand[i] = farm->hosts[i].state == GF_HS_STANDBY && farm->hosts[i].run == GF_RUN_OFF &&
-                  plan_hv_ok(pl, &farm->hosts[i]);
+                  plan_hv_ok(pl, &farm->hosts[i]) && !plan_evacuated(pl, &farm->hosts[i]);
     for (int k = 0; k < farm->nhosts; k++) {
         const struct gf_host_obs *f = &farm->hosts[k], *r;
         struct gf_action *a;

@@ -88,6 +88,16 @@ int plan_place(const struct planner *pl, unsigned int version, struct gf_placeme
  * nor touched; the farm is kept on the others), counted in the plan. */
 void plan_nodes_lost(struct planner *pl);
 
+/* Whether host H is on a node an admin evacuates (vmctl farm evacuate). */
+int plan_evacuated(const struct planner *pl, const struct gf_host_obs *h);
+
+/* The evacuation (plan_evacuate.c): the active hosts on evacuated nodes
+ * (out of service, their users counted) are drained, by an admin's drain,
+ * once the hosts in service elsewhere are the farm's MIN_NEEDED and carry
+ * the load, none COMING and all ready; until then a note says what it
+ * waits for.  Their standbys are retired. */
+void plan_evacuate(struct planner *pl, int min_needed, int coming);
+
 /* A new host planned on node HV: its memory, vCPUs and disk taken there. */
 void plan_place_take(struct planner *pl, int hv);
 

@@ -128,6 +128,21 @@ static int load_root(json_object *root, struct gf_admin *a)
     a->paused_at = (time_t)int_of(root, "paused_at", 0);
     a->paused_uid = (long)int_of(root, "paused_uid", -1);
     a->last_id = (unsigned long)int_of(root, "last_id", 0);
+    if (json_object_object_get_ex(root, "evacuated", &v) &&
+        json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v) && a->nevacuated < GF_ADMIN_EVACUATED;
+             i++) {
+            json_object *o = json_object_array_get_idx(v, i);
+            struct gf_admin_evac *e = &a->evacuated[a->nevacuated];
+            const char *uri = str_of(o, "uri");
+            if (!uri || strlen(uri) >= sizeof(e->uri))
+                return -1;
+            snprintf(e->uri, sizeof(e->uri), "%s", uri);
+            e->at = (time_t)int_of(o, "at", 0);
+            e->uid = (long)int_of(o, "uid", -1);
+            a->nevacuated++;
+        }
+    }
     if (json_object_object_get_ex(root, "queue", &v) && json_object_is_type(v, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(v) && a->nqueue < GF_ADMIN_QUEUE; i++) {
             if (load_req(json_object_array_get_idx(v, i), &a->queue[a->nqueue]) < 0)
@@ -235,6 +250,17 @@ int gf_admin_save(const char *state_dir, const char *farm, const struct gf_admin
         json_object_array_add(done, o);
     }
     json_object_object_add(root, "done", done);
+    if (a->nevacuated) {
+        json_object *evac = json_object_new_array();
+        for (int i = 0; evac && i < a->nevacuated; i++) {
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "uri", json_object_new_string(a->evacuated[i].uri));
+            json_object_object_add(o, "at", json_object_new_int64(a->evacuated[i].at));
+            json_object_object_add(o, "uid", json_object_new_int64(a->evacuated[i].uid));
+            json_object_array_add(evac, o);
+        }
+        json_object_object_add(root, "evacuated", evac);
+    }
     if ((out = gf_file_replace_begin(path, 0640))) {
         fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), out);
         fputc('\n', out);
@@ -288,5 +314,13 @@ const struct gf_admin_done *gf_admin_fate_of(const struct gf_admin *a, unsigned 
     for (int i = 0; i < a->ndone; i++)
         if (a->done[i].id == id)
             return &a->done[i];
+    return NULL;
+}
+
+const struct gf_admin_evac *gf_admin_evacuated(const struct gf_admin *a, const char *uri)
+{
+    for (int i = 0; a && i < a->nevacuated; i++)
+        if (strcmp(a->evacuated[i].uri, uri) == 0)
+            return &a->evacuated[i];
     return NULL;
 }

@@ -52,6 +52,16 @@ struct gf_admin_done {
     char why[256];
 };
 
+#define GF_ADMIN_EVACUATED 16 /* hypervisors evacuated at once, at most */
+
+/* A hypervisor an admin evacuates (vmctl farm evacuate URI): its hosts are
+ * drained once replaced elsewhere, no new host goes there. */
+struct gf_admin_evac {
+    char uri[256];
+    time_t at;
+    long uid;
+};
+
 struct gf_admin {
     int paused;
     time_t paused_at;
@@ -61,7 +71,12 @@ struct gf_admin {
     int nqueue;
     struct gf_admin_done done[GF_ADMIN_DONE]; /* oldest first */
     int ndone;
+    struct gf_admin_evac evacuated[GF_ADMIN_EVACUATED];
+    int nevacuated;
 };
+
+/* The evacuation of URI in A, or NULL. */
+const struct gf_admin_evac *gf_admin_evacuated(const struct gf_admin *a, const char *uri);
 
 /* Read FARM's admin state from STATE_DIR into A (zeroed first; a missing
  * file is an empty state).  0, or -1 with an error naming the file (A then

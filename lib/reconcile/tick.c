@@ -399,6 +399,8 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
     if (gf_seen_taken(&env->mem->seen, p, &t->farm) < 0 ||
         gf_seen_note(&env->mem->seen, p, &t->farm) < 0)
         return -1;
+    for (int i = 0; env->admin && i < p->nhypervisors; i++) /* vmctl farm evacuate */
+        t->farm.hv[i].evacuating = gf_admin_evacuated(env->admin, p->hypervisors[i].uri) != NULL;
     paused = env->admin && env->admin->paused;
     if (env->act && paused)
         t->mode = GF_DECIDED_PAUSED;

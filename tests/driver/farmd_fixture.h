@@ -15,7 +15,7 @@
 #include "farmd.h"
 #include "model/meta.h"
 
-#define FX_MAX_HV 2
+#define FX_MAX_HV 4
 
 struct fx {
     char dir[64];       /* the test's temporary directory */

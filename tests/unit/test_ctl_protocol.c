@@ -159,6 +159,7 @@ static void requests_round_trip(void **state)
         gf_ctl_req_init(&r, (enum gf_ctl_verb)v);
         snprintf(r.farm, sizeof(r.farm), "f-%d", v);
         snprintf(r.host, sizeof(r.host), "h-%d", v);
+        snprintf(r.uri, sizeof(r.uri), "qemu+ssh://hv%d/system", v);
         r.now = 1;
         r.id = 9;
         r.after = 4;
@@ -171,6 +172,8 @@ static void requests_round_trip(void **state)
         if (gf_ctl_req_parse(text, strlen(text), &back, why, sizeof(why)) != GF_CTL_OK)
             fail_msg("%s: %s", text, why);
         assert_int_equal(back.verb, v);
+        if (v == GF_CTL_FARM_EVACUATE || v == GF_CTL_FARM_UNEVACUATE)
+            assert_string_equal(back.uri, r.uri);
         assert_int_equal(gf_ctl_verb_parse(gf_ctl_verb_name((enum gf_ctl_verb)v)), v);
         if (v == GF_CTL_ROLLOUT_START) {
             assert_int_equal(back.rollout.to, 3);

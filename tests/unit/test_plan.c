@@ -121,6 +121,7 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         h->drained_by = d->admin_drain ? GF_DRAIN_ADMIN : GF_DRAIN_NONE;
         h->notified = d->admin_drain == 1; /* 2: drained, the daemon not told yet */
         h->image_version = 1;
+        h->ready = h->run == GF_RUN_RUNNING; /* as health assessment has it without checks */
     }
     farm->hosts = obs;
     farm->nhosts = n;
