@@ -102,6 +102,8 @@ const char *const policy_texts[NPOLICIES] = {
     [P_VERTICAL] =
         FARM_ONE_HV SCHEDULE_SHRINK_OFF_PEAK SCALING VERTICAL "};\n" DRAIN("no_active_sessions"),
     [P_SIGNALS] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_active_sessions") WEIGHTS,
+    [P_TWO_HEALTH] = FARM_TWO_HV SCHEDULE SCALING
+    "};\n" DRAIN("no_active_sessions") "health = { grace = \"60s\"; };\n",
 };
 
 /* the note of a plan whose second node does not answer */
@@ -395,6 +397,19 @@ const struct scenario scenarios[] = {
                 "drain rds-002",
                 "evacuate " HV2 ": 2 in service elsewhere (2 needed): rds-003 has 5 sessions: "
                 "drain rds-003"}},
+    {"a node lost is not a mass failure: its hosts are not failed; one sick host is replaced",
+     P_TWO_HEALTH, PEAK, .spread_n = 6, .spread = 110, .hosts = {{"rds-007", 10, .down = 1}},
+     .unreachable = {0, 1},
+     .expect = {LOST_HV2, "health: rds-007 agent silent (600s): clone rds-008 on " HV1}},
+    {"the guard goes by the hosts on answering nodes: 4 of 7 sick there hold replacements",
+     P_TWO_HEALTH, PEAK, .spread_n = 3, .spread = 60,
+     .hosts = {{"rds-004", 10, .down = 1},
+               {"rds-005", 10, .down = 1},
+               {"rds-006", 10, .down = 1},
+               {"rds-007", 10, .down = 1}},
+     .unreachable = {0, 1},
+     .expect = {LOST_HV2, "health: 4 of 7 hosts failing (more than 45%): replacing nothing; the "
+                          "cause is likely below them (storage, network, hypervisor)"}},
     {"placement: as many hosts on each: the most free memory", P_TWO, PEAK,
      .hosts = {{"rds-001", 24}, {"rds-002", 24, .hv = 1}}, .free_gib = {40, 60},
      .expect = {"peak: 48 sessions / (2 hosts x 25) = 96% > 80%: clone rds-003 on " HV2}},

@@ -13,7 +13,7 @@
 
 #include "plan/plan.h"
 
-enum { P_BASE, P_NO_SESSIONS, P_TWO, P_VERTICAL, P_SIGNALS, NPOLICIES };
+enum { P_BASE, P_NO_SESSIONS, P_TWO, P_VERTICAL, P_SIGNALS, P_TWO_HEALTH, NPOLICIES };
 
 /* The policies' texts, by the enum above. */
 extern const char *const policy_texts[NPOLICIES];
@@ -38,6 +38,7 @@ struct host {
     int resized_ago; /* minutes since Goldfarm last resized it; 0: never */
     int vcpus_max;   /* the domain's maximum vCPUs; 0: not known */
     int boot_vcpus;  /* a smaller vCPU count waiting for its next boot; 0: none */
+    int down;        /* its health checks fail for good (P_TWO_HEALTH) */
 };
 
 struct scenario {

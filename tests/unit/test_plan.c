@@ -122,6 +122,12 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         h->notified = d->admin_drain == 1; /* 2: drained, the daemon not told yet */
         h->image_version = 1;
         h->ready = h->run == GF_RUN_RUNNING; /* as health assessment has it without checks */
+        if (d->down) {
+            h->unhealthy = 2;
+            h->unhealthy_for = 600;
+            h->ready = 0;
+            snprintf(h->health, sizeof(h->health), "agent silent");
+        }
     }
     farm->hosts = obs;
     farm->nhosts = n;
