@@ -244,7 +244,7 @@ done:
     f->tick_seconds = gf_now() - start;
     gfd_write_status(d, f, &t->farm, now, t->mode == GF_DECIDED_PAUSED,
                      t->mode == GF_DECIDED_BLIND ? t->why : t->lost);
-    gfd_metrics_note(f, &t->farm, now, ret == 0 && t->planned);
+    gfd_metrics_note(f, &t->farm, now, ret == 0 && t->planned && !t->lost[0]);
     gfd_write_metrics(d);
     pthread_mutex_unlock(&d->lock);
     if (f->tick) {
