@@ -291,6 +291,7 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         goto cleanup;
     }
     gf_observe_pool(conn, farm->hv[hv].lease_domain, &farm->hv[hv]);
+    farm->hv[hv].no_image = !farm->hv[hv].lease_domain[0]; /* no gold of the image there */
     farm->hv[hv].reachable = 1;
     ret = 0;
 cleanup:

@@ -81,6 +81,7 @@ struct gf_hv_obs {
     unsigned long long pool_avail_kib;     /* free in the pool of the image's gold disk */
     int pool_known;                        /* pool_avail_kib was read (0: not known) */
     int evacuating;                        /* an admin evacuates it (vmctl farm evacuate) */
+    int no_image;                          /* observed: no gold domain of the farm's image */
 };
 
 /* A domain the observation could not read (it vanished, or its Goldfarm

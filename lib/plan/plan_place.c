@@ -43,7 +43,7 @@ static enum gf_place_why judge(const struct planner *pl, int i, unsigned int ver
         return GF_PLACE_UNREACHABLE;
     if (o->evacuating)
         return GF_PLACE_EVACUATING;
-    if (!hv_has(o, version))
+    if (o->no_image || !hv_has(o, version))
         return GF_PLACE_NO_VERSION;
     if (hv->max_hosts && pl->on_hv[i] >= hv->max_hosts)
         return GF_PLACE_MAX_HOSTS;

@@ -55,6 +55,7 @@ struct scenario {
     int unreachable[GF_MAX_HYPERVISORS];
     int disk_mib[GF_MAX_HYPERVISORS]; /* free in its pool; 0: not known */
     int evacuate[GF_MAX_HYPERVISORS]; /* an admin evacuates it */
+    int no_image[GF_MAX_HYPERVISORS]; /* it has no gold domain of the image */
     int check_place;                  /* the first placement's reasons are these: */
     enum gf_place_why place[GF_MAX_HYPERVISORS];
     int out_ago, in_ago; /* seconds since the last scale-out / scale-in; 0: never */

@@ -141,6 +141,7 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         farm->hv[i].pool_known = s->disk_mib[i] != 0;
         farm->hv[i].pool_avail_kib = (unsigned long long)s->disk_mib[i] << 10;
         farm->hv[i].evacuating = s->evacuate[i];
+        farm->hv[i].no_image = s->no_image[i];
     }
     farm->last_scale_out = s->out_ago ? now - s->out_ago : 0;
     farm->last_scale_in = s->in_ago ? now - s->in_ago : 0;
