@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/escape.h"
+#include "base/fault.h"
 #include "model/meta.h"
 #include "observe/node.h"
 
@@ -286,6 +287,8 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
     }
     if (farm->hv[hv].nversions < 0)
         farm->hv[hv].nversions = 0;
+    if (gf_fault("observe-hv", p->hypervisors[hv].uri) < 0) /* a node failing mid-observation */
+        goto cleanup;
     if (hv_use(conn, records, sizes, n, &farm->hv[hv]) < 0) {
         gf_err_virt("reading the free memory and CPUs of %s", p->hypervisors[hv].uri);
         goto cleanup;

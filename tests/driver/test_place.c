@@ -217,11 +217,66 @@ static void evacuate_and_give_back(void **state)
     assert_int_equal(evacuated(f, "rds"), 0);
 }
 
+/* ---- a node failing while it is observed ----------------------------------- */
+
+static void node_failing_while_observed(void **state)
+{
+    struct fx *f = fx_new("farm-two-a.xml", "farm-two-b.xml", NULL);
+    char policy[8192], want[4096], hosts[256], fault[600];
+    struct gfd_farm *fm;
+
+    *state = f;
+    snprintf(policy, sizeof(policy),
+             "farm: { name = \"rds\";\n"
+             "  hypervisors = ( { uri = \"%s\"; max_hosts = 3; }, { uri = \"%s\"; max_hosts = 3; } "
+             ");\n"
+             "  image = \"rds-gold\"; host_name = \"rds-%%03d\"; vcpus = 2; memory = \"4G\";\n"
+             "  max_sessions = 10; min_hosts = 2; max_hosts = 6; };\n"
+             "schedule: { timezone = \"UTC\";\n"
+             "  all: { days = [\"sun\", \"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\"];\n"
+             "    ramp_up = { start = \"07:00\"; min_hosts = 2; };\n"
+             "    peak = { start = \"09:00\"; min_hosts = 2; };\n"
+             "    ramp_down = { start = \"17:00\"; min_hosts = 2; };\n"
+             "    off_peak = { start = \"19:00\"; min_hosts = 2; }; }; };\n"
+             "scaling = { cooldown_in = \"0s\"; };\n"
+             "load = { source = \"trace\"; trace = \"%s\"; };\n",
+             f->uri[0], f->uri[1], f->trace);
+    fx_write_policy(f, "rds.conf", policy);
+    fx_write_trace(f, "00:00 rds-001 3\n00:00 rds-002 1\n00:00 rds-003 0\n");
+    fx_start(f, 1);
+    fx_tick(f, "12:00"); /* rds-001 on B, rds-002 cloned on A */
+    fx_farm_hosts(f, 0, "rds", hosts, sizeof(hosts));
+    assert_string_equal(hosts, "rds-002");
+
+    /* B answers the connection but fails while observed: blind there, its
+     * host neither counted nor touched; the minimum kept on A */
+    snprintf(fault, sizeof(fault), "observe-hv:%s", f->uri[1]);
+    setenv("GOLDFARM_FAULT", fault, 1);
+    fx_tick(f, "12:05");
+    unsetenv("GOLDFARM_FAULT");
+    snprintf(want, sizeof(want), "peak: 1 host in service < minimum 2: clone rds-003 on %s\n",
+             f->uri[0]);
+    fx_assert_lines(f, want);
+    fm = fx_farm(f, "rds");
+    assert_int_equal(fm->plan.blind, 1);
+    assert_int_equal(fm->up[1], 0);
+    fx_farm_hosts(f, 1, "rds", hosts, sizeof(hosts));
+    assert_string_equal(hosts, "rds-001");
+
+    /* B observed again: its host counted, the surplus drained (the fewest
+     * sessions), never B's host with users */
+    fx_tick(f, "12:10");
+    assert_int_equal(fm->plan.in_service, 3);
+    fx_assert_lines(f, "peak: 4 sessions / (3 hosts x 10) = 13% < 70% (80% - 10): rds-003 has 0 "
+                       "sessions, the fewest (breadth): drain rds-003\n");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(four_nodes_placement, teardown),
         cmocka_unit_test_teardown(evacuate_and_give_back, teardown),
+        cmocka_unit_test_teardown(node_failing_while_observed, teardown),
     };
 
     if (argc != 2) {
