@@ -293,8 +293,15 @@ static void two_hypervisors_placement_and_a_node_lost(void **state)
         fx_assert_has(metrics, line, "the metrics");
     }
     free(metrics);
-    /* a restart while B is down: B's hosts' names are remembered, nothing
-     * more to do (A is full) */
+    /* a restart while B is down: B's hosts' names are remembered (the
+     * farm's memory), nothing more to do (A is full) */
+    status = fx_state_file(f, "rds.memory");
+    {
+        char seen[700];
+        snprintf(seen, sizeof(seen), "\"%s\":\"rds-001 rds-003 rds-005\"", b);
+        fx_assert_has(status, seen, "the farm's memory");
+    }
+    free(status);
     fx_stop(f);
     fx_start(f, 4);
     fx_tick(f, "12:31");
