@@ -63,6 +63,7 @@ extern const struct vmctl_cmd vmctl_snapshot_cmds[];
 extern const struct vmctl_cmd vmctl_clone_cmds[];
 extern const struct vmctl_cmd vmctl_resize_cmds[];
 extern const struct vmctl_cmd vmctl_image_cmds[];
+extern const struct vmctl_cmd vmctl_push_cmds[];
 extern const struct vmctl_cmd vmctl_rollout_cmds[];
 extern const struct vmctl_cmd vmctl_policy_cmds[];
 extern const struct vmctl_cmd vmctl_farm_cmds[];
