@@ -193,7 +193,6 @@ static int cmd_image_push(struct vmctl_ctx *ctx, const struct vmctl_args *args)
     }
     if (json) {
         gf_json_close(&out, ']');
-        fputc('\n', ctx->out);
     }
 cleanup:
     gf_journal_close(j);

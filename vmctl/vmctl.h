@@ -83,6 +83,11 @@ int vmctl_flag(const struct vmctl_args *args, const char *name);
 int vmctl_number(const char *what, const char *text, unsigned int min, unsigned int max,
                  unsigned int *v);
 
+/* image list --policy FILE...: every version on every hypervisor of the
+ * N policies FILES, with its SHA-256 and whether another hypervisor records
+ * another one for it (image_nodes.c).  0, or -1 with an error. */
+int vmctl_image_list_nodes(struct vmctl_ctx *ctx, const char *const *files, int nfiles, int json);
+
 /* goldfarmd's default state directory. */
 #define VMCTL_STATE_DIR "/var/lib/goldfarm"
 

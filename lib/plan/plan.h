@@ -76,6 +76,7 @@ struct gf_hv_obs {
     int cpus;       /* its physical CPUs; 0: not known */
     int vcpus_used; /* the vCPUs of every running domain on it, Goldfarm's or not */
     unsigned int versions[GF_HV_VERSIONS]; /* the farm image's versions here */
+    char sha256[GF_HV_VERSIONS][65];       /* each one's recorded SHA-256 ("": none) */
     int nversions;                         /* 0: not known (a clone may go anywhere) */
     unsigned int promoted;                 /* the version promoted here (0: none) */
 };

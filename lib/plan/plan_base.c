@@ -86,7 +86,7 @@ static int place(const struct planner *pl, unsigned int version)
     for (int i = 0; i < pl->p->nhypervisors; i++) {
         const struct gf_hypervisor *hv = &pl->p->hypervisors[i];
         if (!pl->farm->hv[i].reachable || pl->free_kib[i] < pl->p->memory_kib ||
-            !hv_has(&pl->farm->hv[i], version))
+            !hv_has(&pl->farm->hv[i], version) || plan_version_differs(pl, i, version))
             continue;
         if (hv->max_hosts && pl->on_hv[i] >= hv->max_hosts)
             continue;
@@ -143,7 +143,15 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, u
         return NULL;
     }
     if ((hv = place(pl, version)) < 0) {
-        if (version && place(pl, 0) >= 0)
+        int differs = 0;
+        for (int i = 0; i < pl->p->nhypervisors; i++)
+            differs |= plan_version_differs(pl, i, version);
+        if (differs)
+            plan_add(pl, GF_ACT_NOTE, NULL,
+                     "%s: image %s v%u has different checksums on the hypervisors (vmctl image "
+                     "list --policy shows them): no clone",
+                     why, pl->p->image, version ? version : pl->farm->promoted);
+        else if (version && place(pl, 0) >= 0)
             plan_add(pl, GF_ACT_NOTE, NULL,
                      "%s: no reachable hypervisor with room has image %s v%u: no clone", why,
                      pl->p->image, version);

@@ -6,7 +6,8 @@
  * Two hypervisors in one process: farm-push-a.xml (the source: image pg v1
  * without a checksum, v2 with sha256 aaaa...) and farm-push-b.xml (the
  * target: pool goldfarm in another directory, pg v2 with sha256 bbbb...);
- * farm-push-c.xml has no pool named goldfarm.
+ * farm-push-c.xml has no pool named goldfarm.  image list --policy over A and B
+ * shows v2's two checksums as a mismatch.
  *
  * What this tier cannot do: the test driver has no virStorageVolDownload
  * (nor Upload), so a push here always fails at its stream, and the steps
@@ -301,6 +302,41 @@ static void vmctl_push_refuses_bad_input(void **state)
                    "--state-dir", dir);
 }
 
+static void image_list_shows_checksums_and_mismatches(void **state)
+{
+    struct push_fx *p = *state;
+    char path[128], text[2048];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/pp.conf", p->state);
+    snprintf(text, sizeof(text),
+             "farm: { name = \"pp\"; hypervisors = ( { uri = \"%s\"; }, { uri = \"%s\"; } );\n"
+             "  image = \"pg\"; host_name = \"pp-%%03d\"; memory = \"4G\"; max_sessions = 10;\n"
+             "  min_hosts = 0; max_hosts = 8; };\n"
+             "schedule: { timezone = \"UTC\"; all: { days = [\"sun\", \"mon\", \"tue\", "
+             "\"wed\", \"thu\", \"fri\", \"sat\"];\n"
+             "  ramp_up = { start = \"07:00\"; }; peak = { start = \"09:00\"; };\n"
+             "  ramp_down = { start = \"17:00\"; }; off_peak = { start = \"19:00\"; }; }; };\n",
+             uri_a, uri_b);
+    assert_non_null(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(vm(p->a, "image", "list", "--policy", path, "--json", NULL), 0);
+    /* v1 only on A, no checksum; v2 on both, aaaa... against bbbb...: both differ */
+    assert_out(p->a, "\"name\":\"pg\",\"version\":1,\"promoted\":true,\"domain\":\"pg\"");
+    assert_out(p->a, "\"sha256\":\"\",\"checksum_mismatch\":false");
+    assert_out(p->a,
+               "\"sha256\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+               "\"checksum_mismatch\":true");
+    assert_out(p->a,
+               "\"sha256\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\","
+               "\"checksum_mismatch\":true");
+    assert_int_equal(vm(p->a, "image", "list", "--policy", path, NULL), 0);
+    assert_out(p->a, "DIFFERS");
+    assert_refused(p->a, "unexpected argument", "image", "list", "stray");
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +351,7 @@ int main(int argc, char **argv)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(push_refusals_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(vmctl_push_refuses_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(image_list_shows_checksums_and_mismatches, setup, teardown),
     };
 
     if (argc < 2) {

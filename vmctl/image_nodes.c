@@ -1,0 +1,132 @@
+/* image_nodes.c - image list --policy FILE...: every version of every image
+ * on every hypervisor of the policies, with the SHA-256 each records (vmctl
+ * image push) and whether it differs from another hypervisor's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "model/hosts.h"
+#include "model/image.h"
+#include "policy/policy.h"
+#include "vmctl.h"
+
+/* One version on one hypervisor. */
+struct row {
+    const char *uri;
+    struct gf_image img;
+};
+
+/* The hypervisor URIs of the policies FILES (N), once each, into URIS
+ * (at most MAX).  The count, or -1 with a GF_ERR_INPUT error. */
+static int policy_uris(const char *const *files, int n, char uris[][256], int max)
+{
+    int count = 0;
+
+    for (int f = 0; f < n; f++) {
+        char *errors = NULL;
+        struct gf_policy *p = gf_policy_load(files[f], &errors);
+        if (!p) {
+            gf_err(GF_ERR_INPUT, "%s (vmctl policy check %s shows every error)",
+                   errors ? strtok(errors, "\n") : files[f], files[f]);
+            free(errors);
+            return -1;
+        }
+        for (int h = 0; h < p->nhypervisors; h++) {
+            int seen = 0;
+            for (int k = 0; k < count; k++)
+                seen |= strcmp(uris[k], p->hypervisors[h].uri) == 0;
+            if (!seen && count < max)
+                snprintf(uris[count++], 256, "%s", p->hypervisors[h].uri);
+        }
+        gf_policy_free(p);
+        free(errors);
+    }
+    return count;
+}
+
+/* Whether ROWS[I] records a SHA-256 and another row of the same image and
+ * version records another one. */
+static int differs(const struct row *rows, size_t n, size_t i)
+{
+    const struct gf_image *a = &rows[i].img;
+
+    if (!a->sha256[0])
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct gf_image *b = &rows[k].img;
+        if (k != i && b->sha256[0] && b->version == a->version && strcmp(b->name, a->name) == 0 &&
+            strcmp(b->sha256, a->sha256) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+int vmctl_image_list_nodes(struct vmctl_ctx *ctx, const char *const *files, int nfiles, int json)
+{
+    char uris[GF_MAX_HYPERVISORS * 8][256];
+    struct row *rows = NULL;
+    size_t nrows = 0;
+    struct gf_json j;
+    int nuris, ret = -1;
+
+    if ((nuris = policy_uris(files, nfiles, uris, GF_MAX_HYPERVISORS * 8)) < 0)
+        return -1;
+    for (int u = 0; u < nuris; u++) {
+        virConnectPtr conn = gf_connect(uris[u]);
+        struct gf_image *list = NULL;
+        size_t n = 0;
+        struct row *grown;
+        if (!conn)
+            goto cleanup;
+        if (gf_image_list(conn, &list, &n) < 0) {
+            virConnectClose(conn);
+            goto cleanup;
+        }
+        virConnectClose(conn);
+        if (!(grown = realloc(rows, (nrows + n + 1) * sizeof(*rows)))) {
+            free(list);
+            gf_err(GF_ERR_OP, "out of memory");
+            goto cleanup;
+        }
+        rows = grown;
+        for (size_t i = 0; i < n; i++)
+            rows[nrows++] = (struct row){.uri = uris[u], .img = list[i]};
+        free(list);
+    }
+    gf_json_init(&j, ctx->out);
+    if (json)
+        gf_json_open(&j, NULL, '[');
+    else
+        fprintf(ctx->out, "%-32s %-20s %-7s %-8s %-16s %-9s %-20s %s\n", "HYPERVISOR", "IMAGE",
+                "VERSION", "PROMOTED", "SHA256", "MISMATCH", "DOMAIN", "DISK");
+    for (size_t i = 0; i < nrows; i++) {
+        const struct gf_image *img = &rows[i].img;
+        int bad = differs(rows, nrows, i);
+        if (json) {
+            gf_json_open(&j, NULL, '{');
+            gf_json_str(&j, "hypervisor", rows[i].uri);
+            gf_json_str(&j, "name", img->name);
+            gf_json_int(&j, "version", img->version);
+            gf_json_bool(&j, "promoted", img->promoted);
+            gf_json_str(&j, "domain", img->domain);
+            gf_json_str(&j, "disk", img->disk);
+            gf_json_int(&j, "clones", img->clones);
+            gf_json_str(&j, "sha256", img->sha256);
+            gf_json_bool(&j, "checksum_mismatch", bad);
+            gf_json_close(&j, '}');
+            continue;
+        }
+        fprintf(ctx->out, "%-32s %-20s %-7u %-8s %-16.12s %-9s %-20s %s\n", rows[i].uri, img->name,
+                img->version, img->promoted ? "*" : "", img->sha256[0] ? img->sha256 : "-",
+                bad ? "DIFFERS" : "-", img->domain, img->disk);
+    }
+    if (json) {
+        gf_json_close(&j, ']');
+    }
+    ret = 0;
+cleanup:
+    free(rows);
+    return ret;
+}
