@@ -217,6 +217,10 @@ static int cmd_image_retire(struct vmctl_ctx *ctx, const struct vmctl_args *args
 
     if (version_arg(args, &version) < 0 || gf_name_check("image", args->pos[0]) < 0)
         return -1;
+    if (!vmctl_opt(args, "policy") && args->npos > 2) {
+        gf_err(GF_ERR_INPUT, "image retire: unexpected argument '%s'", args->pos[2]);
+        return -1;
+    }
     if ((npins = pinned_by(dir ? dir : DEFAULT_POLICIES, args->pos[0], version, 1, pins,
                            sizeof(pins))) < 0)
         return -1;
@@ -224,6 +228,14 @@ static int cmd_image_retire(struct vmctl_ctx *ctx, const struct vmctl_args *args
         gf_err(GF_ERR_INPUT, "version %u of '%s' is pinned by %s: not retired", version,
                args->pos[0], pins);
         return -1;
+    }
+    if (vmctl_opt(args, "policy")) {
+        const char *files[64];
+        int nfiles = 0;
+        files[nfiles++] = vmctl_opt(args, "policy");
+        for (int i = 2; i < args->npos && nfiles < 64; i++)
+            files[nfiles++] = args->pos[i];
+        return vmctl_image_retire_nodes(ctx, args->pos[0], version, files, nfiles);
     }
     if (!(conn = vmctl_conn(ctx)))
         return -1;
@@ -250,6 +262,8 @@ static const struct vmctl_opt seal_opts[] = {
 static const struct vmctl_opt retire_opts[] = {
     {"policies", VMCTL_OPT_STRING, "DIR",
      "goldfarmd's policies, checked for pins (" DEFAULT_POLICIES ")"},
+    {"policy", VMCTL_OPT_LIST, "FILE",
+     "retire it on every hypervisor of these policies (checked on all first)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -281,10 +295,14 @@ const struct vmctl_cmd vmctl_image_cmds[] = {
      "  Farms whose policy pins a version (farm.image_version), and farms a\n"
      "  roll-out moved to a version, keep theirs; the hosts already running stay\n"
      "  as they are (vmctl image rollout moves them)."},
-    {"image retire", cmd_image_retire, retire_opts, "NAME VERSION", 2, 2,
+    {"image retire", cmd_image_retire, retire_opts, "NAME VERSION [--policy FILE...]", 2, -1,
      "delete a version no host and no policy uses",
      "  Refused while it is the promoted version, while any host (quarantined\n"
      "  ones too) was cloned from it, while a policy pins it, or while any\n"
-     "  volume has its disk as backing file."},
+     "  volume has its disk as backing file.  With --policy FILE... (repeatable),\n"
+     "  on every hypervisor of those policies that has it: all of them are\n"
+     "  checked first (promoted there, hosts on it, pinned by one of the policies,\n"
+     "  its disk on storage another of them sees too), so a refusal changes\n"
+     "  nothing anywhere; then one by one."},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

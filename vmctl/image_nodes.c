@@ -1,12 +1,16 @@
-/* image_nodes.c - image list --policy FILE...: every version of every image
- * on every hypervisor of the policies, with the SHA-256 each records (vmctl
- * image push) and whether it differs from another hypervisor's. */
+/* image_nodes.c - image list|retire --policy FILE...: every version of
+ * every image on every hypervisor of the policies, with the SHA-256 each
+ * records (vmctl image push) and whether it differs from another
+ * hypervisor's; a version retired on each of them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <libvirt/virterror.h>
+
 #include "base/error.h"
 #include "base/json.h"
+#include "model/domxml.h"
 #include "model/hosts.h"
 #include "model/image.h"
 #include "policy/policy.h"
@@ -19,8 +23,10 @@ struct row {
 };
 
 /* The hypervisor URIs of the policies FILES (N), once each, into URIS
- * (at most MAX).  The count, or -1 with a GF_ERR_INPUT error. */
-static int policy_uris(const char *const *files, int n, char uris[][256], int max)
+ * (at most MAX).  With IMAGE, a policy of that image pinning VERSION is
+ * refused.  The count, or -1 with a GF_ERR_INPUT error. */
+static int policy_uris(const char *const *files, int n, char uris[][256], int max,
+                       const char *image, unsigned int version)
 {
     int count = 0;
 
@@ -30,6 +36,14 @@ static int policy_uris(const char *const *files, int n, char uris[][256], int ma
         if (!p) {
             gf_err(GF_ERR_INPUT, "%s (vmctl policy check %s shows every error)",
                    errors ? strtok(errors, "\n") : files[f], files[f]);
+            free(errors);
+            return -1;
+        }
+        if (image && strcmp(p->image, image) == 0 && p->image_version > 0 &&
+            (unsigned int)p->image_version == version) {
+            gf_err(GF_ERR_INPUT, "version %u of '%s' is pinned by %s (farm %s): not retired",
+                   version, image, files[f], p->name);
+            gf_policy_free(p);
             free(errors);
             return -1;
         }
@@ -71,7 +85,7 @@ int vmctl_image_list_nodes(struct vmctl_ctx *ctx, const char *const *files, int 
     struct gf_json j;
     int nuris, ret = -1;
 
-    if ((nuris = policy_uris(files, nfiles, uris, GF_MAX_HYPERVISORS * 8)) < 0)
+    if ((nuris = policy_uris(files, nfiles, uris, GF_MAX_HYPERVISORS * 8, NULL, 0)) < 0)
         return -1;
     for (int u = 0; u < nuris; u++) {
         virConnectPtr conn = gf_connect(uris[u]);
@@ -128,5 +142,120 @@ int vmctl_image_list_nodes(struct vmctl_ctx *ctx, const char *const *files, int 
     ret = 0;
 cleanup:
     free(rows);
+    return ret;
+}
+
+/* Whether a disk of gold DOM (on FROM) is a volume TO sees too, by its key
+ * (shared storage): 1 with its path into PATH, 0, or -1 with an error. */
+static int disk_shared(virDomainPtr dom, virConnectPtr from, virConnectPtr to, char *path,
+                       size_t len)
+{
+    struct gf_disk *disks = NULL;
+    size_t n = 0;
+    int shared = 0;
+
+    if (gf_domain_disks(dom, &disks, &n) < 0)
+        return -1;
+    for (size_t i = 0; i < n && !shared; i++) {
+        virStorageVolPtr v = virStorageVolLookupByPath(from, disks[i].path), seen;
+        const char *key = v ? virStorageVolGetKey(v) : NULL;
+        if (key && (seen = virStorageVolLookupByKey(to, key))) {
+            virStorageVolFree(seen);
+            snprintf(path, len, "%s", disks[i].path);
+            shared = 1;
+        }
+        if (v)
+            virStorageVolFree(v);
+        virResetLastError();
+    }
+    free(disks);
+    return shared;
+}
+
+int vmctl_image_retire_nodes(struct vmctl_ctx *ctx, const char *name, unsigned int version,
+                             const char *const *files, int nfiles)
+{
+    char uris[GF_MAX_HYPERVISORS * 8][256], done[2048] = "";
+    virConnectPtr conns[GF_MAX_HYPERVISORS * 8] = {NULL};
+    int has[GF_MAX_HYPERVISORS * 8] = {0};
+    int nuris, nhas = 0, ret = -1;
+
+    if ((nuris = policy_uris(files, nfiles, uris, GF_MAX_HYPERVISORS * 8, name, version)) < 0)
+        return -1;
+    /* every check on every node first: a refusal anywhere changes nothing anywhere */
+    for (int u = 0; u < nuris; u++) {
+        struct gf_image *list = NULL;
+        size_t n = 0;
+        if (!(conns[u] = gf_connect(uris[u])) || gf_image_list(conns[u], &list, &n) < 0)
+            goto cleanup;
+        for (size_t i = 0; i < n; i++) {
+            const struct gf_image *img = &list[i];
+            if (strcmp(img->name, name) != 0 || img->version != version)
+                continue;
+            has[u] = 1;
+            nhas++;
+            if (img->promoted)
+                gf_err(GF_ERR_INPUT,
+                       "version %u is the version of '%s' new clones use on %s: promote another "
+                       "there first",
+                       version, name, uris[u]);
+            else if (img->clones)
+                gf_err(GF_ERR_INPUT, "version %u of '%s' is in use by %u host%s on %s", version,
+                       name, img->clones, img->clones == 1 ? "" : "s", uris[u]);
+            else
+                continue;
+            free(list);
+            goto cleanup;
+        }
+        free(list);
+    }
+    if (!nhas) {
+        gf_err(GF_ERR_INPUT, "no hypervisor of the policies has version %u of '%s'", version, name);
+        goto cleanup;
+    }
+    for (int u = 0; u < nuris; u++) {
+        struct gf_meta m;
+        virDomainPtr dom;
+        char path[PATH_MAX];
+        if (!has[u])
+            continue;
+        if (!(dom = gf_image_find(conns[u], name, version, &m)))
+            goto cleanup;
+        for (int w = 0; w < nuris; w++) {
+            int shared = w == u ? 0 : disk_shared(dom, conns[u], conns[w], path, sizeof(path));
+            if (shared < 0 || shared > 0) {
+                if (shared > 0)
+                    gf_err(GF_ERR_INPUT,
+                           "disk %s of version %u of '%s' on %s is also a volume of %s (shared "
+                           "storage): not retired anywhere; undefine its gold domain on all but "
+                           "one of them, then retire it there",
+                           path, version, name, uris[u], uris[w]);
+                virDomainFree(dom);
+                goto cleanup;
+            }
+        }
+        virDomainFree(dom);
+    }
+    /* then node by node, each with gf_image_retire's own refusals */
+    for (int u = 0; u < nuris; u++) {
+        if (!has[u])
+            continue;
+        if (gf_image_retire(conns[u], name, version) < 0) {
+            char msg[1024];
+            gf_err_class cls = gf_err_class_get();
+            snprintf(msg, sizeof(msg), "%s", gf_err_message());
+            gf_err(done[0] ? GF_ERR_OP : cls, "%s: %s%s%s", uris[u], msg,
+                   done[0] ? "; already retired on " : "", done);
+            goto cleanup;
+        }
+        fprintf(ctx->out, "%s: version %u retired on %s\n", name, version, uris[u]);
+        snprintf(done + strlen(done), sizeof(done) - strlen(done), "%s%s", done[0] ? ", " : "",
+                 uris[u]);
+    }
+    ret = 0;
+cleanup:
+    for (int u = 0; u < nuris; u++)
+        if (conns[u])
+            virConnectClose(conns[u]);
     return ret;
 }

@@ -88,6 +88,15 @@ int vmctl_number(const char *what, const char *text, unsigned int min, unsigned 
  * another one for it (image_nodes.c).  0, or -1 with an error. */
 int vmctl_image_list_nodes(struct vmctl_ctx *ctx, const char *const *files, int nfiles, int json);
 
+/* image retire NAME VERSION --policy FILE...: retire VERSION on every
+ * hypervisor of the policies that has it.  Every node is checked first
+ * (promoted there, hosts cloned from it, a policy given pinning it, its
+ * disk a volume another node sees too): a refusal changes nothing
+ * anywhere.  Then each node in turn, with gf_image_retire's own refusals;
+ * a failure there names the nodes already done.  0, or -1 with an error. */
+int vmctl_image_retire_nodes(struct vmctl_ctx *ctx, const char *name, unsigned int version,
+                             const char *const *files, int nfiles);
+
 /* goldfarmd's default state directory. */
 #define VMCTL_STATE_DIR "/var/lib/goldfarm"
 

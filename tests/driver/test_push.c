@@ -7,7 +7,9 @@
  * without a checksum, v2 with sha256 aaaa...) and farm-push-b.xml (the
  * target: pool goldfarm in another directory, pg v2 with sha256 bbbb...);
  * farm-push-c.xml has no pool named goldfarm.  image list --policy over A and B
- * shows v2's two checksums as a mismatch.
+ * shows v2's two checksums as a mismatch; image retire --policy over them checks
+ * every node before it retires anything (farm-push-d.xml: a node seeing A's
+ * storage).
  *
  * What this tier cannot do: the test driver has no virStorageVolDownload
  * (nor Upload), so a push here always fails at its stream, and the steps
@@ -38,7 +40,7 @@
 
 #define NODE_B "/var/lib/goldfarm/node-b/"
 
-static char uri_a[PATH_MAX + 16], uri_b[PATH_MAX + 16], uri_c[PATH_MAX + 16];
+static char uri_a[PATH_MAX + 16], uri_b[PATH_MAX + 16], uri_c[PATH_MAX + 16], uri_d[PATH_MAX + 16];
 
 struct push_fx {
     struct fixture *a; /* the source, with vmctl's context */
@@ -302,25 +304,40 @@ static void vmctl_push_refuses_bad_input(void **state)
                    "--state-dir", dir);
 }
 
-static void image_list_shows_checksums_and_mismatches(void **state)
+/* Write policy PATH for farm "pp" of image pg on hypervisors U1 and U2
+ * (U2 NULL: one), pinning PIN (0: none). */
+static void write_policy(const char *path, const char *u1, const char *u2, int pin)
 {
-    struct push_fx *p = *state;
-    char path[128], text[2048];
+    char text[2048], hvs[1024], pinned[64] = "";
     FILE *f;
 
-    snprintf(path, sizeof(path), "%s/pp.conf", p->state);
+    if (u2)
+        snprintf(hvs, sizeof(hvs), "{ uri = \"%s\"; }, { uri = \"%s\"; }", u1, u2);
+    else
+        snprintf(hvs, sizeof(hvs), "{ uri = \"%s\"; }", u1);
+    if (pin)
+        snprintf(pinned, sizeof(pinned), " image_version = %d;", pin);
     snprintf(text, sizeof(text),
-             "farm: { name = \"pp\"; hypervisors = ( { uri = \"%s\"; }, { uri = \"%s\"; } );\n"
-             "  image = \"pg\"; host_name = \"pp-%%03d\"; memory = \"4G\"; max_sessions = 10;\n"
+             "farm: { name = \"pp\"; hypervisors = ( %s );\n"
+             "  image = \"pg\";%s host_name = \"pp-%%03d\"; memory = \"4G\"; max_sessions = 10;\n"
              "  min_hosts = 0; max_hosts = 8; };\n"
              "schedule: { timezone = \"UTC\"; all: { days = [\"sun\", \"mon\", \"tue\", "
              "\"wed\", \"thu\", \"fri\", \"sat\"];\n"
              "  ramp_up = { start = \"07:00\"; }; peak = { start = \"09:00\"; };\n"
              "  ramp_down = { start = \"17:00\"; }; off_peak = { start = \"19:00\"; }; }; };\n",
-             uri_a, uri_b);
+             hvs, pinned);
     assert_non_null(f = fopen(path, "w"));
     fputs(text, f);
     fclose(f);
+}
+
+static void image_list_shows_checksums_and_mismatches(void **state)
+{
+    struct push_fx *p = *state;
+    char path[128];
+
+    snprintf(path, sizeof(path), "%s/pp.conf", p->state);
+    write_policy(path, uri_a, uri_b, 0);
     assert_int_equal(vm(p->a, "image", "list", "--policy", path, "--json", NULL), 0);
     /* v1 only on A, no checksum; v2 on both, aaaa... against bbbb...: both differ */
     assert_out(p->a, "\"name\":\"pg\",\"version\":1,\"promoted\":true,\"domain\":\"pg\"");
@@ -334,6 +351,44 @@ static void image_list_shows_checksums_and_mismatches(void **state)
     assert_int_equal(vm(p->a, "image", "list", "--policy", path, NULL), 0);
     assert_out(p->a, "DIFFERS");
     assert_refused(p->a, "unexpected argument", "image", "list", "stray");
+    unlink(path);
+}
+
+/* Retired everywhere: every node checked first, a refusal anywhere changing
+ * nothing (each vmctl run opens its own test-driver state, so what a
+ * success deletes is not seen afterwards: its report is). */
+static void retire_everywhere_checks_every_node_first(void **state)
+{
+    struct push_fx *p = *state;
+    char path[128];
+
+    snprintf(path, sizeof(path), "%s/pp.conf", p->state);
+    write_policy(path, uri_a, uri_b, 0);
+    /* v2 is B's only version, so B's promoted one */
+    assert_int_equal(
+        vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 2);
+    assert_err("new clones use on");
+    assert_err("farm-push-b.xml");
+    write_policy(path, uri_a, uri_b, 2);
+    assert_int_equal(vm(p->a, "image", "retire", "pg", "2", "--policies", "/nonexistent",
+                        "--policy", path, NULL),
+                     2);
+    /* --policies (the pins of goldfarmd's policies) cannot be read: refused too */
+    assert_err("/nonexistent");
+    assert_int_equal(
+        vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 2);
+    assert_err("pinned");
+    write_policy(path, uri_a, uri_d, 0);
+    assert_int_equal(
+        vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 2);
+    assert_err("shared storage");
+    write_policy(path, uri_a, NULL, 0);
+    assert_int_equal(
+        vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 0);
+    assert_out(p->a, "pg: version 2 retired on test://");
+    assert_int_equal(
+        vm(p->a, "image", "retire", "pg", "7", "--policies", p->state, "--policy", path, NULL), 2);
+    assert_err("no hypervisor of the policies has version 7");
     unlink(path);
 }
 
@@ -352,6 +407,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(push_refusals_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(vmctl_push_refuses_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(image_list_shows_checksums_and_mismatches, setup, teardown),
+        cmocka_unit_test_setup_teardown(retire_everywhere_checks_every_node_first, setup, teardown),
     };
 
     if (argc < 2) {
@@ -361,6 +417,7 @@ int main(int argc, char **argv)
     snprintf(uri_a, sizeof(uri_a), "test://%s/farm-push-a.xml", argv[1]);
     snprintf(uri_b, sizeof(uri_b), "test://%s/farm-push-b.xml", argv[1]);
     snprintf(uri_c, sizeof(uri_c), "test://%s/farm-push-c.xml", argv[1]);
+    snprintf(uri_d, sizeof(uri_d), "test://%s/farm-push-d.xml", argv[1]);
     gf_err_init();
     gf_log_set_stream(NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
