@@ -67,13 +67,25 @@ static int pinned_by(const char *dir, const char *image, unsigned int version, i
 static int cmd_image_list(struct vmctl_ctx *ctx, const struct vmctl_args *args)
 {
     const char *dir = vmctl_opt(args, "policies");
-    virConnectPtr conn = vmctl_conn(ctx);
+    virConnectPtr conn;
     int json = vmctl_flag(args, "json");
     struct gf_image *list;
     struct gf_json j;
     size_t n;
 
-    if (!conn || gf_image_list(conn, &list, &n) < 0)
+    if (vmctl_opt(args, "policy")) {
+        const char *files[64];
+        int nfiles = 0;
+        files[nfiles++] = vmctl_opt(args, "policy");
+        for (int i = 0; i < args->npos && nfiles < 64; i++)
+            files[nfiles++] = args->pos[i];
+        return vmctl_image_list_nodes(ctx, files, nfiles, json);
+    }
+    if (args->npos) {
+        gf_err(GF_ERR_INPUT, "image list: unexpected argument '%s'", args->pos[0]);
+        return -1;
+    }
+    if (!(conn = vmctl_conn(ctx)) || gf_image_list(conn, &list, &n) < 0)
         return -1;
     gf_json_init(&j, ctx->out);
     if (json)
@@ -106,6 +118,7 @@ static int cmd_image_list(struct vmctl_ctx *ctx, const struct vmctl_args *args)
             gf_json_str(&j, "reason", img->reason);
             gf_json_str(&j, "farms", img->farms);
             gf_json_str(&j, "pinned_by", pins);
+            gf_json_str(&j, "sha256", img->sha256);
             gf_json_close(&j, '}');
             continue;
         }
@@ -204,6 +217,10 @@ static int cmd_image_retire(struct vmctl_ctx *ctx, const struct vmctl_args *args
 
     if (version_arg(args, &version) < 0 || gf_name_check("image", args->pos[0]) < 0)
         return -1;
+    if (!vmctl_opt(args, "policy") && args->npos > 2) {
+        gf_err(GF_ERR_INPUT, "image retire: unexpected argument '%s'", args->pos[2]);
+        return -1;
+    }
     if ((npins = pinned_by(dir ? dir : DEFAULT_POLICIES, args->pos[0], version, 1, pins,
                            sizeof(pins))) < 0)
         return -1;
@@ -212,6 +229,14 @@ static int cmd_image_retire(struct vmctl_ctx *ctx, const struct vmctl_args *args
                args->pos[0], pins);
         return -1;
     }
+    if (vmctl_opt(args, "policy")) {
+        const char *files[64];
+        int nfiles = 0;
+        files[nfiles++] = vmctl_opt(args, "policy");
+        for (int i = 2; i < args->npos && nfiles < 64; i++)
+            files[nfiles++] = args->pos[i];
+        return vmctl_image_retire_nodes(ctx, args->pos[0], version, files, nfiles);
+    }
     if (!(conn = vmctl_conn(ctx)))
         return -1;
     return gf_image_retire(conn, args->pos[0], version);
@@ -219,6 +244,8 @@ static int cmd_image_retire(struct vmctl_ctx *ctx, const struct vmctl_args *args
 
 static const struct vmctl_opt list_opts[] = {
     {"json", VMCTL_OPT_BOOL, NULL, "print JSON"},
+    {"policy", VMCTL_OPT_LIST, "FILE",
+     "list every hypervisor of these policies, with each version's SHA-256 and MISMATCH"},
     {"policies", VMCTL_OPT_STRING, "DIR",
      "show the pins of the policies in DIR (" DEFAULT_POLICIES ")"},
     {NULL, 0, NULL, NULL},
@@ -235,15 +262,21 @@ static const struct vmctl_opt seal_opts[] = {
 static const struct vmctl_opt retire_opts[] = {
     {"policies", VMCTL_OPT_STRING, "DIR",
      "goldfarmd's policies, checked for pins (" DEFAULT_POLICIES ")"},
+    {"policy", VMCTL_OPT_LIST, "FILE",
+     "retire it on every hypervisor of these policies (checked on all first)"},
     {NULL, 0, NULL, NULL},
 };
 
 const struct vmctl_cmd vmctl_image_cmds[] = {
-    {"image list", cmd_image_list, list_opts, "", 0, 0,
+    {"image list", cmd_image_list, list_opts, "[--policy FILE...]", 0, -1,
      "list gold images and their versions: promoted, parent, hosts and farms on each",
      "  One line per version.  PROMOTED marks the version new clones use; FARMS\n"
      "  counts the hosts of each farm cloned from it; the policies that pin a\n"
-     "  version are shown when the policies directory can be read."},
+     "  version are shown when the policies directory can be read.  With\n"
+     "  --policy FILE... (repeatable), every version on every hypervisor of those\n"
+     "  policies instead, with the SHA-256 vmctl image push recorded for it and\n"
+     "  DIFFERS where another hypervisor records another one for the same version\n"
+     "  (such a version is cloned nowhere)."},
     {"image mark", cmd_image_mark, NULL, "DOMAIN", 1, 1,
      "make a shut-off domain version 1 of a new gold image",
      "  From then on Goldfarm never writes, commits into or deletes its disks,\n"
@@ -262,10 +295,14 @@ const struct vmctl_cmd vmctl_image_cmds[] = {
      "  Farms whose policy pins a version (farm.image_version), and farms a\n"
      "  roll-out moved to a version, keep theirs; the hosts already running stay\n"
      "  as they are (vmctl image rollout moves them)."},
-    {"image retire", cmd_image_retire, retire_opts, "NAME VERSION", 2, 2,
+    {"image retire", cmd_image_retire, retire_opts, "NAME VERSION [--policy FILE...]", 2, -1,
      "delete a version no host and no policy uses",
      "  Refused while it is the promoted version, while any host (quarantined\n"
      "  ones too) was cloned from it, while a policy pins it, or while any\n"
-     "  volume has its disk as backing file."},
+     "  volume has its disk as backing file.  With --policy FILE... (repeatable),\n"
+     "  on every hypervisor of those policies that has it: all of them are\n"
+     "  checked first (promoted there, hosts on it, pinned by one of the policies,\n"
+     "  its disk on storage another of them sees too), so a refusal changes\n"
+     "  nothing anywhere; then one by one."},
     {NULL, NULL, NULL, NULL, 0, 0, NULL, NULL},
 };

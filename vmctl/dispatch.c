@@ -7,9 +7,10 @@
 #include "vmctl.h"
 
 static const struct vmctl_cmd *const cmd_groups[] = {
-    vmctl_list_cmds,    vmctl_snapshot_cmds, vmctl_clone_cmds,  vmctl_resize_cmds,
-    vmctl_image_cmds,   vmctl_rollout_cmds,  vmctl_policy_cmds, vmctl_farm_cmds,
-    vmctl_control_cmds, vmctl_simulate_cmds, vmctl_log_cmds,    vmctl_misc_cmds,
+    vmctl_list_cmds,  vmctl_snapshot_cmds, vmctl_clone_cmds,    vmctl_resize_cmds,
+    vmctl_image_cmds, vmctl_push_cmds,     vmctl_rollout_cmds,  vmctl_policy_cmds,
+    vmctl_farm_cmds,  vmctl_control_cmds,  vmctl_simulate_cmds, vmctl_log_cmds,
+    vmctl_misc_cmds,
 };
 
 #define NGROUPS (sizeof(cmd_groups) / sizeof(cmd_groups[0]))

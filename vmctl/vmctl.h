@@ -63,6 +63,7 @@ extern const struct vmctl_cmd vmctl_snapshot_cmds[];
 extern const struct vmctl_cmd vmctl_clone_cmds[];
 extern const struct vmctl_cmd vmctl_resize_cmds[];
 extern const struct vmctl_cmd vmctl_image_cmds[];
+extern const struct vmctl_cmd vmctl_push_cmds[];
 extern const struct vmctl_cmd vmctl_rollout_cmds[];
 extern const struct vmctl_cmd vmctl_policy_cmds[];
 extern const struct vmctl_cmd vmctl_farm_cmds[];
@@ -81,6 +82,20 @@ int vmctl_flag(const struct vmctl_args *args, const char *name);
  * from MIN to MAX into *V.  0, or -1 with a GF_ERR_INPUT error naming WHAT. */
 int vmctl_number(const char *what, const char *text, unsigned int min, unsigned int max,
                  unsigned int *v);
+
+/* image list --policy FILE...: every version on every hypervisor of the
+ * N policies FILES, with its SHA-256 and whether another hypervisor records
+ * another one for it (image_nodes.c).  0, or -1 with an error. */
+int vmctl_image_list_nodes(struct vmctl_ctx *ctx, const char *const *files, int nfiles, int json);
+
+/* image retire NAME VERSION --policy FILE...: retire VERSION on every
+ * hypervisor of the policies that has it.  Every node is checked first
+ * (promoted there, hosts cloned from it, a policy given pinning it, its
+ * disk a volume another node sees too): a refusal changes nothing
+ * anywhere.  Then each node in turn, with gf_image_retire's own refusals;
+ * a failure there names the nodes already done.  0, or -1 with an error. */
+int vmctl_image_retire_nodes(struct vmctl_ctx *ctx, const char *name, unsigned int version,
+                             const char *const *files, int nfiles);
 
 /* goldfarmd's default state directory. */
 #define VMCTL_STATE_DIR "/var/lib/goldfarm"

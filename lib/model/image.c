@@ -520,6 +520,7 @@ int gf_image_list(virConnectPtr conn, struct gf_image **list, size_t *n)
         img->promoted = version_index(&s, img->name, 0) == i;
         img->marked = m->created;
         snprintf(img->note, sizeof(img->note), "%s", m->note);
+        snprintf(img->sha256, sizeof(img->sha256), "%s", m->sha256);
         snprintf(img->reason, sizeof(img->reason), "%s", m->reason);
         if (gf_domain_disks(s.doms[i], &disks, &img->ndisks) < 0)
             goto cleanup;

@@ -32,6 +32,7 @@ struct gf_image {
     time_t marked;                /* when marked or sealed */
     char note[256];
     char reason[320];
+    char sha256[GF_SHA256_HEX + 1]; /* its disks' SHA-256, as pushed ("": not known) */
     size_t ndisks;
     char disk[PATH_MAX];         /* the first disk's file */
     unsigned int clones;         /* hosts cloned from this version */

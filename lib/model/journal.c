@@ -39,7 +39,7 @@ void gf_crash_point(const char *point)
 }
 
 static const char *const kind_names[] = {"begin", "volume", "define", "end"};
-static const char *const op_names[] = {"?", "clone", "retire"};
+static const char *const op_names[] = {"?", "clone", "retire", "push"};
 
 /* ---- one record a line ------------------------------------------------ */
 
@@ -177,7 +177,7 @@ int gf_journal_parse(const char *line, struct gf_jrec *r)
             str_member(o, "tag", r->tag, sizeof(r->tag), 1) < 0 ||
             str_member(o, "uuid", r->uuid, sizeof(r->uuid), 0) < 0)
             goto cleanup;
-        k = word_index(r->opword, op_names, 3);
+        k = word_index(r->opword, op_names, 4);
         r->op = k > 0 ? (enum gf_jop)k : GF_JOP_UNKNOWN;
         r->start = json_object_object_get_ex(o, "start", &v) && json_object_get_boolean(v);
         if (strlen(r->tag) != GF_OP_TAG_LEN - 1 ||

@@ -15,7 +15,10 @@
  * retirement marked it), and deletes a volume only when no domain at all
  * uses it, it is no gold disk, and (for an overlay) its backing file is
  * the one recorded.  A clone whose domain exists is finished (kept, and
- * started when it was to be), never undone.  See recover.c.
+ * started when it was to be), never undone.  A push (vmctl image push: the
+ * copy of a gold version to another hypervisor) is finished when its gold
+ * domain exists there with its tag, else its volumes there are deleted as
+ * a clone's are.  See recover.c.
  */
 #ifndef GF_JOURNAL_H
 #define GF_JOURNAL_H
@@ -33,7 +36,7 @@
 
 /* The operations the journal knows.  A record naming another is kept
  * and reported, never acted on. */
-enum gf_jop { GF_JOP_UNKNOWN = 0, GF_JOP_CLONE, GF_JOP_RETIRE };
+enum gf_jop { GF_JOP_UNKNOWN = 0, GF_JOP_CLONE, GF_JOP_RETIRE, GF_JOP_PUSH };
 
 struct gf_journal {
     char path[PATH_MAX];

@@ -250,6 +250,7 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
     }
     set_prop(node, "note", m->note);
     set_prop(node, "op-tag", m->op_tag);
+    set_prop(node, "sha256", m->sha256);
     if (m->promoted) {
         snprintf(buf, sizeof(buf), "%u", m->promoted);
         set_prop(node, "promoted", buf);
@@ -335,6 +336,28 @@ static int get_size_prop(xmlNodePtr node, const char *name, unsigned long long *
     return 0;
 }
 
+/* The sha256 attribute of NODE (64 lowercase hex digits, or absent: "")
+ * into HEX.  0, or -1 with an error. */
+static int get_sha256_prop(xmlNodePtr node, char hex[GF_SHA256_HEX + 1])
+{
+    char buf[GF_SHA256_HEX + 2];
+    size_t n;
+
+    hex[0] = '\0';
+    if (get_prop(node, "sha256", buf, sizeof(buf)) < 0)
+        return -1;
+    if (!buf[0])
+        return 0;
+    if ((n = strspn(buf, "0123456789abcdef")) != GF_SHA256_HEX || buf[n]) {
+        char esc[GF_ESC_LEN];
+        gf_err(GF_ERR_OP, "goldfarm metadata: sha256 '%s' is not 64 lowercase hex digits",
+               gf_esc(buf, esc, sizeof(esc)));
+        return -1;
+    }
+    memcpy(hex, buf, GF_SHA256_HEX + 1);
+    return 0;
+}
+
 /* Parse the word attribute NAME of NODE, one of N NAMES ("" when absent
  * is index 0 unless ABSENT says another), into *V.  0, or -1 with an
  * error. */
@@ -390,7 +413,8 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_time_prop(node, "ready-since", &m->ready_since) < 0 ||
         get_time_prop(node, "resized", &m->resized) < 0 ||
         get_uint_prop(node, "boot-vcpus", 4096, &m->boot_vcpus) < 0 ||
-        get_size_prop(node, "boot-memory", &m->boot_memory_kib) < 0)
+        get_size_prop(node, "boot-memory", &m->boot_memory_kib) < 0 ||
+        get_sha256_prop(node, m->sha256) < 0)
         return -1;
     m->state = (enum gf_host_state)state;
     m->drained_by = (enum gf_drain_by)drain;

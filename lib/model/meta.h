@@ -28,6 +28,7 @@
 #define GF_META_ELEMENT "managed"
 #define GF_VERSION_MAX 1000000 /* image versions are 1 to this */
 #define GF_OP_TAG_LEN 33       /* 32 hex digits */
+#define GF_SHA256_HEX 64       /* a SHA-256 in hex digits */
 
 /* A host's state, as its metadata says (attribute state). */
 enum gf_host_state {
@@ -103,6 +104,9 @@ struct gf_meta {
     char sealed_from[GF_NAME_MAX + 1]; /* the host it was sealed from ("": marked) */
     char note[256];
     unsigned int promoted;
+    /* gold images: the SHA-256 of its disks' bytes, as `vmctl image push`
+     * streamed them (64 lowercase hex digits; "": not known) */
+    char sha256[GF_SHA256_HEX + 1];
 };
 
 /* The name of host state S as written in metadata ("draining"; "" for

@@ -53,15 +53,32 @@ static virDomainPtr find_domain(virConnectPtr conn, const struct op *o)
     return dom;
 }
 
-/* Whether DOM is a Goldfarm host carrying O's tag: 1, 0, or -1 with an
- * error; its metadata into M. */
+/* The word for operation O in messages ("clone"). */
+static const char *op_word(const struct op *o)
+{
+    switch (o->begin.op) {
+    case GF_JOP_CLONE:
+        return "clone";
+    case GF_JOP_RETIRE:
+        return "retire";
+    case GF_JOP_PUSH:
+        return "push";
+    case GF_JOP_UNKNOWN:
+        break;
+    }
+    return "?";
+}
+
+/* Whether DOM is a Goldfarm domain (a gold image for a push, else a host)
+ * carrying O's tag: 1, 0, or -1 with an error; its metadata into M. */
 static int carries_tag(virDomainPtr dom, const struct op *o, struct gf_meta *m)
 {
     int managed = gf_meta_get(dom, m);
+    gf_role role = o->begin.op == GF_JOP_PUSH ? GF_ROLE_GOLD : GF_ROLE_HOST;
 
     if (managed < 0)
         return -1;
-    return managed == 1 && m->role == GF_ROLE_HOST && strcmp(m->op_tag, o->begin.tag) == 0;
+    return managed == 1 && m->role == role && strcmp(m->op_tag, o->begin.tag) == 0;
 }
 
 /* Delete operation O's volumes that provably are its own: not used by any
@@ -70,7 +87,7 @@ static int carries_tag(virDomainPtr dom, const struct op *o, struct gf_meta *m)
  * RESOLVED, or KEPT on an error. */
 static enum outcome delete_volumes(virConnectPtr conn, const struct op *o, int *deleted)
 {
-    const char *what = o->begin.op == GF_JOP_CLONE ? "clone" : "retire";
+    const char *what = op_word(o);
     char host[GF_ESC_LEN];
 
     *deleted = 0;
@@ -235,6 +252,40 @@ static enum outcome recover_retire(virConnectPtr conn, const struct op *o)
     return RESOLVED;
 }
 
+/* A push interrupted by a crash: finished when its gold domain exists on
+ * the target with the push's tag (it is defined last, once the copy was
+ * verified), else undone (its volumes there, as delete_volumes allows). */
+static enum outcome recover_push(virConnectPtr conn, const struct op *o)
+{
+    virDomainPtr dom = find_domain(conn, o);
+    char host[GF_ESC_LEN];
+    struct gf_meta m;
+    int ours, deleted;
+
+    gf_esc(o->begin.host, host, sizeof(host));
+    if (dom) {
+        ours = carries_tag(dom, o, &m);
+        virDomainFree(dom);
+        if (ours < 0) {
+            gf_error("journal: push %s: %s; kept for the next start", host, gf_err_message());
+            return KEPT;
+        }
+        if (ours) {
+            gf_note("journal: push %s interrupted after its gold domain was defined: finished",
+                    host);
+            return RESOLVED;
+        }
+        gf_note("journal: push %s: a domain of that name exists that this push did not make: "
+                "left as it is",
+                host);
+    }
+    if (delete_volumes(conn, o, &deleted) == KEPT)
+        return KEPT;
+    gf_note("journal: push %s interrupted: undone (%d volume%s deleted)", host, deleted,
+            deleted == 1 ? "" : "s");
+    return RESOLVED;
+}
+
 /* The operation of id ID among OPS (N), or NULL. */
 static struct op *op_of(struct op *ops, int n, unsigned long id)
 {
@@ -325,10 +376,12 @@ int gf_journal_recover(struct gf_journal *j,
                      "acted on",
                      o->begin.id, gf_esc(o->begin.opword, word, sizeof(word)), host);
         } else if (!(conn = connect(opaque, o->begin.uri))) {
-            gf_note("journal: %s %s: %s unreachable, kept for the next start",
-                    o->begin.op == GF_JOP_CLONE ? "clone" : "retire", host, uri);
+            gf_note("journal: %s %s: %s unreachable, kept for the next start", op_word(o), host,
+                    uri);
         } else if (o->begin.op == GF_JOP_CLONE) {
             done = recover_clone(conn, o);
+        } else if (o->begin.op == GF_JOP_PUSH) {
+            done = recover_push(conn, o);
         } else {
             done = recover_retire(conn, o);
         }

@@ -152,9 +152,10 @@ static void note_version(const struct gf_policy *p, const char *name, const stru
         *lowest = m->image_version;
         snprintf(hv->lease_domain, sizeof(hv->lease_domain), "%s", name);
     }
-    if (hv->nversions >= 0 && hv->nversions < GF_HV_VERSIONS)
+    if (hv->nversions >= 0 && hv->nversions < GF_HV_VERSIONS) {
+        snprintf(hv->sha256[hv->nversions], sizeof(hv->sha256[0]), "%s", m->sha256);
         hv->versions[hv->nversions++] = m->image_version;
-    else
+    } else
         hv->nversions = -1; /* too many to list: not known (marked 0 at the end) */
     /* the promoted version: the highest serial, else the lowest version */
     if (!hv->promoted || m->promoted > *serial ||

@@ -76,6 +76,7 @@ struct gf_hv_obs {
     int cpus;       /* its physical CPUs; 0: not known */
     int vcpus_used; /* the vCPUs of every running domain on it, Goldfarm's or not */
     unsigned int versions[GF_HV_VERSIONS]; /* the farm image's versions here */
+    char sha256[GF_HV_VERSIONS][65];       /* each one's recorded SHA-256 ("": none) */
     int nversions;                         /* 0: not known (a clone may go anywhere) */
     unsigned int promoted;                 /* the version promoted here (0: none) */
     unsigned long long pool_avail_kib;     /* free in the pool of the image's gold disk */
@@ -164,6 +165,7 @@ enum gf_place_why {
     GF_PLACE_UNREACHABLE, /* it does not answer */
     GF_PLACE_EVACUATING,  /* an admin evacuates it */
     GF_PLACE_NO_VERSION,  /* it lacks the image version to clone */
+    GF_PLACE_CHECKSUM,    /* its copy of the version's SHA-256 differs from another node's */
     GF_PLACE_MAX_HOSTS,   /* at its own max_hosts */
     GF_PLACE_MEMORY,      /* less free memory than a host's */
     GF_PLACE_VCPUS,       /* a host's vCPUs would pass its cores x overcommit */

@@ -112,8 +112,16 @@ struct gf_action *plan_clone(struct planner *pl, int standby, const char *why, u
         return NULL;
     }
     if ((hv = plan_place(pl, version, &rec)) < 0) {
+        int differs = 0;
         plan_place_keep(pl, &rec, NULL);
-        if (version && plan_place(pl, 0, NULL) >= 0)
+        for (int i = 0; i < pl->p->nhypervisors; i++)
+            differs |= rec.node[i].why == GF_PLACE_CHECKSUM;
+        if (differs)
+            plan_add(pl, GF_ACT_NOTE, NULL,
+                     "%s: image %s v%u has different checksums on the hypervisors (vmctl image "
+                     "list --policy shows them): no clone",
+                     why, pl->p->image, version ? version : pl->farm->promoted);
+        else if (version && plan_place(pl, 0, NULL) >= 0)
             plan_add(pl, GF_ACT_NOTE, NULL,
                      "%s: no reachable hypervisor with room has image %s v%u: no clone", why,
                      pl->p->image, version);

@@ -108,6 +108,13 @@ void plan_place_keep(struct planner *pl, const struct gf_placement *rec, const c
 /* Whether a clone of VERSION would find room now. */
 int plan_room(const struct planner *pl, unsigned int version);
 
+/* Whether VERSION of the farm's image (0: each hypervisor's promoted one)
+ * would be cloned on hypervisor HV although its recorded SHA-256 there
+ * differs from the one another reachable hypervisor records for it: then
+ * it is not the same version, and no clone is made from it anywhere
+ * (plan_checksum.c). */
+int plan_version_differs(const struct planner *pl, int hv, unsigned int version);
+
 /* Whether host H's hypervisor can be acted on now. */
 int plan_hv_ok(const struct planner *pl, const struct gf_host_obs *h);
 

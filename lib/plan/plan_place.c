@@ -14,9 +14,9 @@
 
 const char *gf_place_why_name(enum gf_place_why w)
 {
-    static const char *const names[] = {"chosen",     "fits",       "unreachable",
-                                        "evacuating", "no-version", "max-hosts",
-                                        "memory",     "vcpus",      "disk"};
+    static const char *const names[] = {"chosen",     "fits",     "unreachable", "evacuating",
+                                        "no-version", "checksum", "max-hosts",   "memory",
+                                        "vcpus",      "disk"};
 
     return w <= GF_PLACE_DISK ? names[w] : "?";
 }
@@ -45,6 +45,8 @@ static enum gf_place_why judge(const struct planner *pl, int i, unsigned int ver
         return GF_PLACE_EVACUATING;
     if (o->no_image || !hv_has(o, version))
         return GF_PLACE_NO_VERSION;
+    if (plan_version_differs(pl, i, version))
+        return GF_PLACE_CHECKSUM;
     if (hv->max_hosts && pl->on_hv[i] >= hv->max_hosts)
         return GF_PLACE_MAX_HOSTS;
     if (pl->free_kib[i] < pl->p->memory_kib)

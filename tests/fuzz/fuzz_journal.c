@@ -171,7 +171,7 @@ static int check_line(const char *line)
         return 0;
     }
     FUZZ_CHECK(r.kind >= GF_JREC_BEGIN && r.kind <= GF_JREC_END && r.id > 0, "kind or id");
-    FUZZ_CHECK(r.op >= GF_JOP_UNKNOWN && r.op <= GF_JOP_RETIRE, "op out of range");
+    FUZZ_CHECK(r.op >= GF_JOP_UNKNOWN && r.op <= GF_JOP_PUSH, "op out of range");
     FUZZ_CHECK(r.kind != GF_JREC_BEGIN || strlen(r.tag) == GF_OP_TAG_LEN - 1, "a begin's tag");
     FUZZ_CHECK(r.kind != GF_JREC_VOLUME || r.path[0] == '/', "a volume path not absolute");
     FUZZ_CHECK((again = gf_journal_format(&r)), "a parsed record does not format");

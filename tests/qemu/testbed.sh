@@ -1,6 +1,9 @@
 #!/bin/bash
 # Goldfarm's real test bed: libvirtd + QEMU (TCG) + a tiny guest with qemu-ga.
 # Runs as root on Debian 12 without systemd. See usage below.
+# Second and further hypervisors: `testbed.sh node2 start` (then `node2 uri`, `node2 stop`,
+# `node2 kill`, `node2 reset`): user hv2's session libvirtd, reached by root at
+# qemu+unix:///session?socket=/run/user/UID/libvirt/libvirt-sock, pool goldfarm-testbed.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -430,6 +433,157 @@ cmd_reset() {
 	log "reset: ok"
 }
 
+
+# ---------------------------------------------------------------- more nodes (node2, node3, ...)
+#
+# Node N (N = 2..9) is a second, separate hypervisor on this machine: the session libvirtd of
+# the unprivileged user hvN (root reaches it over its socket), with its own domains, QEMU
+# processes (run as hvN) and a dir pool named like node 1's ('$POOL') in $WORK/nodeN/pool,
+# owned by hvN.  Nothing on node N is precious: `nodeN reset` removes everything on it.
+
+node_setup() { # N: set NODE_* for node N
+	NODE_N=$1
+	NODE_USER=hv$1
+	NODE_DIR=$WORK/node$1
+	NODE_POOL_DIR=$NODE_DIR/pool
+	NODE_UID=$(id -u "$NODE_USER" 2>/dev/null || echo "")
+	NODE_RUN=/run/user/${NODE_UID:-UID}
+	NODE_SOCK=$NODE_RUN/libvirt/libvirt-sock
+	NODE_PID=$NODE_RUN/libvirt/libvirtd.pid
+	NODE_URI="qemu+unix:///session?socket=$NODE_SOCK"
+}
+node_virsh() { virsh -q -c "$NODE_URI" "$@"; }
+node_answers() { [ -n "$NODE_UID" ] && [ -S "$NODE_SOCK" ] && virsh -c "$NODE_URI" uri >/dev/null 2>&1; }
+
+node_ensure_user() {
+	if [ -z "$NODE_UID" ]; then
+		try "cannot create user $NODE_USER" useradd -m -s /usr/sbin/nologin "$NODE_USER"
+		node_setup "$NODE_N"
+	fi
+	mkdir -p "$NODE_RUN" "$NODE_POOL_DIR"
+	chown "$NODE_USER:" "$NODE_RUN" "$NODE_POOL_DIR"
+	chmod 0700 "$NODE_RUN"
+}
+
+# node_as_user: the command prefix that runs what follows as hvN, in its session environment
+# (an array, so that start_daemon can exec it).
+node_as_user() {
+	NODE_AS=(runuser -u "$NODE_USER" -- env -i HOME="$(getent passwd "$NODE_USER" | cut -d: -f6)"
+		USER="$NODE_USER" LOGNAME="$NODE_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin
+		XDG_RUNTIME_DIR="$NODE_RUN")
+}
+
+node_pool() { # define and start the node's pool (idempotent)
+	if ! node_virsh pool-info "$POOL" >/dev/null 2>&1; then
+		try "node$NODE_N: cannot define pool $POOL" node_virsh pool-define-as "$POOL" dir --target "$NODE_POOL_DIR"
+	fi
+	node_virsh pool-autostart "$POOL" >/dev/null 2>&1 || true
+	if [ "$(node_virsh pool-info "$POOL" | awk '/^State:/ {print $2}')" != running ]; then
+		try "node$NODE_N: cannot start pool $POOL" node_virsh pool-start "$POOL"
+	fi
+	try "node$NODE_N: cannot refresh pool $POOL" node_virsh pool-refresh "$POOL"
+}
+
+node_start() {
+	need_root
+	command -v libvirtd >/dev/null || die "libvirtd not installed: run '$0 install'"
+	command -v runuser >/dev/null || die "runuser missing (util-linux)"
+	node_ensure_user
+	if ! node_answers; then
+		if ! pid_alive "$NODE_PID"; then
+			rm -f "$NODE_PID"
+			node_as_user
+			try "node$NODE_N: libvirtd failed to start" start_daemon "${NODE_AS[@]}" /usr/sbin/libvirtd -d
+		fi
+		local i
+		for ((i = 0; i < 120; i++)); do
+			node_answers && break
+			[ "$i" -lt 10 ] || pid_alive "$NODE_PID" ||
+				die "node$NODE_N: libvirtd exited (run it as $NODE_USER in the foreground to see why)"
+			sleep 0.5
+		done
+		node_answers || die "node$NODE_N: libvirtd did not answer on $NODE_URI within 60 s"
+		holds_lock "$NODE_PID" "node$NODE_N libvirtd"
+	fi
+	node_pool
+	log "node$NODE_N: libvirtd answers on $NODE_URI"
+}
+
+node_stop() { # graceful: the node's guests keep running, as with a libvirtd restart
+	need_root
+	[ -n "$NODE_UID" ] || return 0
+	stop_one "node$NODE_N libvirtd" "$NODE_PID"
+	log "node$NODE_N: stopped"
+}
+
+node_kill() { # the hypervisor lost: libvirtd, its virtlogd and every QEMU of the node, kill -9
+	need_root
+	[ -n "$NODE_UID" ] || return 0
+	local f pid pids=()
+	# by their pidfiles only: libvirtd's, virtlogd's and each running domain's
+	for f in "$NODE_PID" "$NODE_RUN"/libvirt/virtlogd.pid "$NODE_RUN"/libvirt/qemu/run/*.pid; do
+		[ -s "$f" ] || continue
+		pid=$(cat "$f")
+		[[ $pid =~ ^[0-9]+$ ]] && [ "$(stat -c %u "/proc/$pid" 2>/dev/null)" = "$NODE_UID" ] && pids+=("$pid")
+	done
+	[ "${#pids[@]}" = 0 ] || kill -9 "${pids[@]}" 2>/dev/null || true
+	for pid in "${pids[@]}"; do
+		for ((f = 0; f < 40; f++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.25
+		done
+	done
+	rm -f "$NODE_PID"
+	log "node$NODE_N: killed (${#pids[@]} processes)"
+}
+
+node_reset() { # every domain and volume on the node (nothing there is precious)
+	need_root
+	node_answers || die "node$NODE_N: libvirtd does not answer: run '$0 node$NODE_N start'"
+	local dom vol
+	for dom in $(node_virsh list --all --name); do
+		node_virsh destroy "$dom" >/dev/null 2>&1 || true
+		if virsh -c "$NODE_URI" dominfo "$dom" >/dev/null 2>&1; then
+			try "node$NODE_N: cannot undefine $dom" node_virsh undefine "$dom" --snapshots-metadata \
+				--managed-save --checkpoints-metadata
+		fi
+		log "node$NODE_N: removed domain $dom"
+	done
+	node_virsh pool-refresh "$POOL" >/dev/null 2>&1 || true
+	for vol in $(node_virsh vol-list --pool "$POOL" 2>/dev/null | awk '{ print $1 }'); do
+		try "node$NODE_N: cannot delete volume $vol" node_virsh vol-delete --pool "$POOL" "$vol"
+		log "node$NODE_N: deleted volume $vol"
+	done
+	log "node$NODE_N: reset: ok"
+}
+
+cmd_node() { # N SUBCOMMAND
+	node_setup "$1"
+	case "${2:-}" in
+	start) node_start ;;
+	stop) node_stop ;;
+	kill) node_kill ;;
+	restart)
+		node_stop
+		node_start
+		;;
+	reset) node_reset ;;
+	uri) echo "$NODE_URI" ;;
+	pool) echo "$POOL $NODE_POOL_DIR" ;;
+	user) echo "$NODE_USER" ;;
+	status)
+		if node_answers; then echo running; else
+			echo stopped
+			exit 3
+		fi
+		;;
+	*)
+		usage >&2
+		exit 2
+		;;
+	esac
+}
+
 # ---------------------------------------------------------------- main
 
 usage() {
@@ -443,6 +597,19 @@ usage: $0 COMMAND
   all          install, start, build-guest, define
   reset [PREFIX]  remove the domains named PREFIX* (gf-test- by default, or bench-)
                and their volumes
+  nodeN start  (N = 2..9) start node N: user hvN's session libvirtd, a second hypervisor
+               with its own dir pool '$POOL' in $WORK/nodeN/pool (owned by hvN);
+               creates the user and /run/user/UID; idempotent
+  nodeN stop   stop node N's libvirtd (by its pidfile); its guests keep running
+  nodeN kill   the node lost: kill -9 its libvirtd, virtlogd and QEMU processes
+               ('nodeN start' brings libvirtd and the defined domains back, shut off)
+  nodeN restart  stop, then start
+  nodeN reset  remove every domain and volume on node N
+  nodeN uri    print the URI root reaches it by:
+               qemu+unix:///session?socket=/run/user/UID/libvirt/libvirt-sock
+  nodeN pool   print the pool's name and directory
+  nodeN user   print the node's user (hvN)
+  nodeN status print running (exit 0) or stopped (exit 3)
 EOF
 }
 
@@ -464,6 +631,7 @@ reset)
 	[[ $RESET_PREFIX == gf-test- || $RESET_PREFIX == bench- ]] || die "reset: PREFIX is gf-test- or bench-"
 	cmd_reset
 	;;
+node[2-9]) cmd_node "${1#node}" "${2:-}" ;;
 -h | --help | help) usage ;;
 *)
 	usage >&2

@@ -1,0 +1,403 @@
+/* push.c - a gold image version copied to another hypervisor through
+ * libvirt streams, journalled, verified, and recorded with its SHA-256
+ * (see push.h). */
+#include "model/push.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libvirt/virterror.h>
+
+#include "base/error.h"
+#include "base/escape.h"
+#include "base/fault.h"
+#include "base/log.h"
+#include "model/disk_use.h"
+#include "model/domxml.h"
+#include "model/image.h"
+#include "model/journal.h"
+#include "model/push_int.h"
+#include "model/volume.h"
+
+/* One disk of the gold version and what the push makes of it. */
+struct push_disk {
+    struct gf_disk gold;            /* on the source */
+    struct gf_disk made;            /* on the target: target, path, format */
+    char volname[GF_NAME_MAX + 48]; /* the source volume's name, the target's too */
+    unsigned long long capacity;    /* bytes */
+    unsigned long long allocation;  /* the source file's size, for progress */
+    virStorageVolPtr src_vol;
+    virStoragePoolPtr src_pool, dst_pool;
+    int shared; /* the target sees this very volume */
+    char shared_why[1100];
+    virStorageVolPtr vol; /* made on the target: deleted on failure */
+};
+
+/* Free N disks' libvirt references and the array; accepts NULL. */
+static void push_disks_free(struct push_disk *d, size_t n)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].src_vol)
+            virStorageVolFree(d[i].src_vol);
+        if (d[i].src_pool)
+            virStoragePoolFree(d[i].src_pool);
+        if (d[i].dst_pool)
+            virStoragePoolFree(d[i].dst_pool);
+        if (d[i].vol)
+            virStorageVolFree(d[i].vol);
+    }
+    free(d);
+}
+
+/* Find disk D on SRC and its pool on DST (POOL, or the source pool's
+ * name), tell whether DST sees the same storage, and check that the target
+ * volume name is free.  0, or -1 with an error (GF_ERR_INPUT: refused). */
+static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, const char *uri,
+                     struct push_disk *d)
+{
+    virStorageVolInfo info;
+    virStorageVolPtr taken;
+    const char *pname;
+    char *key = NULL;
+    int same;
+
+    if (!(d->src_vol = virStorageVolLookupByPath(src, d->gold.path))) {
+        gf_err(GF_ERR_INPUT, "gold disk %s (%s) is not a volume of a libvirt storage pool",
+               d->gold.target, d->gold.path);
+        return -1;
+    }
+    if (!(d->src_pool = virStoragePoolLookupByVolume(d->src_vol)) ||
+        virStorageVolGetInfo(d->src_vol, &info) < 0) {
+        gf_err_virt("reading gold disk %s", d->gold.path);
+        return -1;
+    }
+    d->capacity = info.capacity;
+    d->allocation = info.allocation;
+    snprintf(d->volname, sizeof(d->volname), "%s", virStorageVolGetName(d->src_vol));
+    pname = pool ? pool : virStoragePoolGetName(d->src_pool);
+    if (!(d->dst_pool = virStoragePoolLookupByName(dst, pname))) {
+        virResetLastError();
+        gf_err(GF_ERR_INPUT, "no storage pool '%s' on %s%s", pname, uri,
+               pool ? "" : " (the gold disk's pool there; --pool names another)");
+        return -1;
+    }
+    if (virStoragePoolIsActive(d->dst_pool) != 1) {
+        gf_err(GF_ERR_INPUT, "storage pool '%s' on %s is not active", pname, uri);
+        return -1;
+    }
+    virStoragePoolRefresh(d->dst_pool, 0);
+    virResetLastError();
+    if ((same = gf_push_same_storage(d->src_pool, d->dst_pool, d->shared_why,
+                                     sizeof(d->shared_why))) < 0)
+        return -1;
+    /* a dir or fs pool the target shares: the same volume under the same key (its path) */
+    if (!same &&
+        (key = virStorageVolGetKey(d->src_vol) ? strdup(virStorageVolGetKey(d->src_vol)) : NULL)) {
+        virStorageVolPtr seen = virStorageVolLookupByKey(dst, key);
+        if (seen) {
+            same = 1;
+            snprintf(d->shared_why, sizeof(d->shared_why), "volume key %s", key);
+            virStorageVolFree(seen);
+        }
+        virResetLastError();
+    }
+    free(key);
+    d->shared = same;
+    snprintf(d->made.target, sizeof(d->made.target), "%s", d->gold.target);
+    snprintf(d->made.format, sizeof(d->made.format), "%s", d->gold.format);
+    if (same) {
+        snprintf(d->made.path, sizeof(d->made.path), "%s", d->gold.path);
+        return 0;
+    }
+    if ((taken = virStorageVolLookupByName(d->dst_pool, d->volname))) {
+        virStorageVolFree(taken);
+        gf_err(GF_ERR_INPUT,
+               "volume '%s' already exists in pool '%s' on %s; Goldfarm does not overwrite it",
+               d->volname, pname, uri);
+        return -1;
+    }
+    virResetLastError();
+    return 0;
+}
+
+/* Whether DST has the version already: 1 (same checksum: nothing to do),
+ * 0 (no), or -1 with an error (GF_ERR_INPUT: it has it otherwise, or a
+ * domain of the gold's name that is not it). */
+static int target_has(virConnectPtr dst, const char *uri, const char *domain,
+                      const struct gf_meta *m)
+{
+    struct gf_meta there;
+    virDomainPtr dom;
+    char esc[GF_ESC_LEN];
+
+    gf_err_clear();
+    if ((dom = gf_image_find(dst, m->image, m->image_version, &there))) {
+        virDomainFree(dom);
+        if (m->sha256[0] && strcmp(there.sha256, m->sha256) == 0)
+            return 1;
+        gf_err(GF_ERR_INPUT,
+               "%s already has version %u of image '%s' with %s checksum (%s): retire it there "
+               "first",
+               uri, m->image_version, m->image, there.sha256[0] ? "another" : "no",
+               there.sha256[0] ? there.sha256 : "never pushed");
+        return -1;
+    }
+    if (gf_err_class_get() != GF_ERR_INPUT)
+        return -1; /* libvirt failed */
+    gf_err_clear();
+    if ((dom = virDomainLookupByName(dst, domain))) {
+        virDomainFree(dom);
+        gf_err(GF_ERR_INPUT, "a domain named '%s' already exists on %s",
+               gf_esc(domain, esc, sizeof(esc)), uri);
+        return -1;
+    }
+    virResetLastError();
+    return 0;
+}
+
+/* Delete the target volumes this push made, each only once libvirt shows
+ * it is no gold disk and no domain uses it; what is left into LEFT.
+ * 0, or -1 when something was left. */
+static int undo_volumes(virConnectPtr dst, struct push_disk *d, size_t n, char *left, size_t len)
+{
+    int ret = 0;
+
+    left[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char who[256];
+        if (!d[i].vol)
+            continue;
+        if (gf_image_owns_disk(dst, d[i].made.path) != 0 ||
+            gf_disk_users(dst, d[i].made.path, who, sizeof(who)) != 0 ||
+            virStorageVolDelete(d[i].vol, 0) < 0) {
+            snprintf(left + strlen(left), len - strlen(left), "%svolume %s", left[0] ? ", " : "",
+                     d[i].made.path);
+            ret = -1;
+            continue;
+        }
+        virStorageVolFree(d[i].vol);
+        d[i].vol = NULL;
+    }
+    return ret;
+}
+
+/* Stream every disk of D (N) that is not shared from SRC into its new
+ * volume on DST (DST NULL: read the source only), in order, into SUM.
+ * Adds to R's byte counts.  0 or -1. */
+static int stream_all(virConnectPtr src, virConnectPtr dst, struct push_disk *d, size_t n,
+                      const char *domain, const struct gf_push_opts *o, GChecksum *sum,
+                      struct gf_push_result *r)
+{
+    for (size_t i = 0; i < n; i++) {
+        char label[GF_NAME_MAX + 96];
+        struct gf_stream_job job = {
+            .label = label, .progress = o->progress, .sparse = o->sparse, .total = d[i].allocation};
+        snprintf(label, sizeof(label), "push %s %s", domain, d[i].gold.target);
+        if (gf_stream_volume(src, d[i].src_vol, dst, d[i].shared || !dst ? NULL : d[i].vol, sum,
+                             &job) < 0)
+            return -1;
+        r->bytes += job.bytes;
+        r->holes += job.holes;
+    }
+    return 0;
+}
+
+/* Re-read what the target holds for D (N) into SUM: the new volumes, or the
+ * shared ones.  0 or -1. */
+static int reread_target(virConnectPtr dst, struct push_disk *d, size_t n, const char *domain,
+                         const struct gf_push_opts *o, GChecksum *sum)
+{
+    for (size_t i = 0; i < n; i++) {
+        char label[GF_NAME_MAX + 96];
+        struct gf_stream_job job = {
+            .label = label, .progress = o->progress, .sparse = o->sparse, .total = d[i].allocation};
+        virStorageVolPtr vol = d[i].vol ? d[i].vol : virStorageVolLookupByPath(dst, d[i].made.path);
+        int rc;
+        if (!vol) {
+            gf_err_virt("finding %s on the target", d[i].made.path);
+            return -1;
+        }
+        snprintf(label, sizeof(label), "verify %s %s", domain, d[i].gold.target);
+        rc = gf_stream_volume(dst, vol, NULL, NULL, sum, &job);
+        if (vol != d[i].vol)
+            virStorageVolFree(vol);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* SUM's digest (a SHA-256) into HEX. */
+static void digest(GChecksum *sum, char hex[GF_SHA256_HEX + 1])
+{
+    snprintf(hex, GF_SHA256_HEX + 1, "%s", g_checksum_get_string(sum));
+}
+
+int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnectPtr dst,
+            const struct gf_push_opts *o, struct gf_push_result *r)
+{
+    const char *uri = o->target_uri ? o->target_uri : "the target";
+    virDomainPtr gold = NULL, made_dom = NULL;
+    struct push_disk *d = NULL;
+    struct gf_disk *disks = NULL, *made = NULL;
+    struct gf_meta meta, tmeta;
+    struct gf_clone_spec spec;
+    GChecksum *sum = NULL, *check = NULL;
+    char *xml = NULL, *txml = NULL, *src_uri, msg[1024], left[2048], tag[GF_OP_TAG_LEN];
+    char uuid[VIR_UUID_STRING_BUFLEN], streamed[GF_SHA256_HEX + 1];
+    size_t n = 0, nshared = 0;
+    unsigned long jid = 0;
+    double start;
+    int ret = -1, has;
+
+    memset(r, 0, sizeof(*r));
+    if (!(gold = gf_image_find(src, name, version, &meta)))
+        return -1;
+    snprintf(r->domain, sizeof(r->domain), "%s", virDomainGetName(gold));
+    snprintf(r->image, sizeof(r->image), "%s", meta.image[0] ? meta.image : r->domain);
+    r->version = meta.image_version;
+    snprintf(r->sha256, sizeof(r->sha256), "%s", meta.sha256);
+    if ((has = target_has(dst, uri, r->domain, &meta)) != 0) {
+        if (has > 0)
+            r->how = GF_PUSH_PRESENT;
+        ret = has > 0 ? 0 : -1;
+        goto cleanup;
+    }
+    if (!(xml = virDomainGetXMLDesc(gold, VIR_DOMAIN_XML_INACTIVE)) ||
+        virDomainGetUUIDString(gold, uuid) < 0) {
+        gf_err_virt("reading gold image '%s'", r->domain);
+        goto cleanup;
+    }
+    if (gf_domxml_disks(xml, &disks, &n) < 0)
+        goto cleanup;
+    if (!(d = calloc(n + 1, sizeof(*d))) || !(made = calloc(n + 1, sizeof(*made))) ||
+        !(sum = g_checksum_new(G_CHECKSUM_SHA256)) ||
+        !(check = g_checksum_new(G_CHECKSUM_SHA256))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        d[i].gold = disks[i];
+        if (plan_disk(src, dst, o->pool, uri, &d[i]) < 0)
+            goto cleanup;
+        nshared += d[i].shared != 0;
+    }
+
+    /* Checks are done: from here on a failure undoes what was made on the
+     * target, and a crash is undone from the journal by the next push. */
+    start = gf_now();
+    if (!(jid = gf_journal_begin(o->journal, GF_JOP_PUSH, r->domain, uri, NULL, 0, tag)))
+        goto cleanup;
+    for (size_t i = 0; i < n; i++) {
+        char where[PATH_MAX + 80], *path;
+        if (d[i].shared) {
+            gf_note("push %s: %s on %s is the same storage (%s): not copied", r->domain,
+                    d[i].gold.path, uri, d[i].shared_why);
+            continue;
+        }
+        if (gf_volume_pool_path(d[i].dst_pool, d[i].volname, where, sizeof(where)) == 0 &&
+            gf_journal_volume(o->journal, jid, where, NULL) < 0)
+            goto undo;
+        if (!(d[i].vol = gf_push_make_volume(d[i].dst_pool, d[i].volname, d[i].gold.format,
+                                             d[i].capacity)))
+            goto undo;
+        if (!(path = virStorageVolGetPath(d[i].vol))) {
+            gf_err_virt("reading the path of volume '%s' on %s", d[i].volname, uri);
+            goto undo;
+        }
+        snprintf(d[i].made.path, sizeof(d[i].made.path), "%s", path);
+        free(path);
+        if (strcmp(where, d[i].made.path) != 0 &&
+            gf_journal_volume(o->journal, jid, d[i].made.path, NULL) < 0)
+            goto undo;
+        gf_crash_point("push-volume");
+        if (gf_fault("push-volume", r->domain) < 0)
+            goto undo;
+    }
+    /* the copy (the shared disks only read), then the target re-read */
+    if (stream_all(src, nshared == n ? NULL : dst, d, n, r->domain, o, sum, r) < 0)
+        goto undo;
+    digest(sum, streamed);
+    gf_crash_point("push-streamed");
+    if (gf_fault("push-streamed", r->domain) < 0)
+        goto undo;
+    if (meta.sha256[0] && strcmp(meta.sha256, streamed) != 0) {
+        gf_err(GF_ERR_OP,
+               "the gold disks of '%s' read as sha256 %s, but its metadata says %s: its disks "
+               "changed since it was first pushed",
+               r->domain, streamed, meta.sha256);
+        goto undo;
+    }
+    if (!o->no_verify || nshared) {
+        double v0 = gf_now();
+        char reread[GF_SHA256_HEX + 1];
+        if (reread_target(dst, d, n, r->domain, o, check) < 0)
+            goto undo;
+        digest(check, reread);
+        r->verify_seconds = gf_now() - v0;
+        if (strcmp(reread, streamed) != 0) {
+            gf_err(GF_ERR_OP, "%s holds sha256 %s for '%s' after the push, not %s as sent", uri,
+                   reread, r->domain, streamed);
+            goto undo;
+        }
+    }
+    r->seconds = gf_now() - start;
+    snprintf(r->sha256, sizeof(r->sha256), "%s", streamed);
+    if (!meta.sha256[0]) {
+        struct gf_meta now_meta;
+        snprintf(meta.sha256, sizeof(meta.sha256), "%s", streamed);
+        /* the source's own metadata first: it says what its disks are */
+        if (gf_meta_get(gold, &now_meta) < 0)
+            goto undo;
+        snprintf(now_meta.sha256, sizeof(now_meta.sha256), "%s", streamed);
+        if (gf_meta_set(gold, &now_meta) < 0)
+            goto undo;
+    }
+    for (size_t i = 0; i < n; i++)
+        made[i] = d[i].made;
+    tmeta = meta;
+    snprintf(tmeta.op_tag, sizeof(tmeta.op_tag), "%s", tag);
+    if ((src_uri = virConnectGetURI(src))) {
+        snprintf(tmeta.reason, sizeof(tmeta.reason), "pushed from %s", src_uri);
+        free(src_uri);
+    }
+    spec = (struct gf_clone_spec){
+        .name = r->domain, .uuid = uuid, .disks = made, .ndisks = n, .meta = &tmeta};
+    if (!(txml = gf_domxml_derive_clone(xml, &spec)) || gf_fault("push-define", r->domain) < 0 ||
+        gf_journal_define(o->journal, jid, uuid) < 0)
+        goto undo;
+    if (!(made_dom = virDomainDefineXML(dst, txml))) {
+        gf_err_virt("defining gold '%s' on %s", r->domain, uri);
+        goto undo;
+    }
+    gf_crash_point("push-defined");
+    gf_journal_end(o->journal, jid);
+    r->how = nshared == n ? GF_PUSH_SHARED : GF_PUSH_COPIED;
+    ret = 0;
+    goto cleanup;
+undo:
+    snprintf(msg, sizeof(msg), "%s", gf_err_message());
+    if (undo_volumes(dst, d, n, left, sizeof(left)) == 0) {
+        gf_journal_end(o->journal, jid);
+        gf_err(GF_ERR_OP, "%s; nothing of the push of '%s' was kept on %s", msg, r->domain, uri);
+    } else
+        gf_err(GF_ERR_OP, "%s; undoing the push failed, left on %s: %s (the next push undoes it)",
+               msg, uri, left);
+cleanup:
+    if (made_dom)
+        virDomainFree(made_dom);
+    virDomainFree(gold);
+    push_disks_free(d, n);
+    if (sum)
+        g_checksum_free(sum);
+    if (check)
+        g_checksum_free(check);
+    free(disks);
+    free(made);
+    free(xml);
+    free(txml);
+    return ret;
+}
