@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "model/disk_use.h"
 #include "model/hosts.h"
 #include "model/meta.h"
 
@@ -76,6 +77,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 
     (void)opaque;
     gf_meta_cache_forget(dom);
+    gf_disk_index_forget(dom);
     pthread_mutex_lock(&listeners_lock);
     if ((l = listener_of(conn)))
         for (int i = 0; i < l->nfarms; i++) {
@@ -235,6 +237,7 @@ int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
         f->events[i] = listen_to(f->conns[i], f) == 0 ? 1 : -1;
         /* what changed while we were not listening is unknown */
         gf_meta_cache_forget(NULL);
+        gf_disk_index_forget(NULL);
     }
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
 
@@ -14,51 +15,79 @@
 #include "base/size.h"
 #include "base/timefmt.h"
 
-/* The metadata cache: domains by UUID, what gf_meta_get would answer. */
+/* The metadata cache: what gf_meta_get would answer, by domain UUID (a
+ * GHashTable: one lookup, whatever the number of domains).  The same UUID
+ * may stand on two hypervisors: each UUID's value is a short list of
+ * entries, one per connection. */
 struct cached_meta {
-    virConnectPtr conn; /* the same UUID may stand on two hypervisors */
-    unsigned char uuid[VIR_UUID_BUFLEN];
+    virConnectPtr conn;
     int managed; /* gf_meta_get's answer: 1 or 0 */
     struct gf_meta m;
+    struct cached_meta *next; /* the same UUID on another connection */
 };
 
 static struct {
     int on;
-    struct cached_meta *entries;
-    int n;
+    GHashTable *entries; /* UUID (VIR_UUID_BUFLEN bytes, owned) -> struct cached_meta list */
     pthread_mutex_t lock;
 } meta_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* GHashTable callbacks: a raw UUID as key. */
+static guint uuid_hash(gconstpointer key)
+{
+    guint h = 2166136261u;
+    const unsigned char *u = key;
+
+    for (int i = 0; i < VIR_UUID_BUFLEN; i++)
+        h = (h ^ u[i]) * 16777619u;
+    return h;
+}
+
+static gboolean uuid_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
+}
+
+/* Free a list of entries (a GHashTable value destructor). */
+static void entries_free(gpointer p)
+{
+    for (struct cached_meta *e = p, *next; e; e = next) {
+        next = e->next;
+        free(e);
+    }
+}
 
 void gf_meta_cache_enable(int on)
 {
     pthread_mutex_lock(&meta_cache.lock);
-    free(meta_cache.entries);
-    meta_cache.entries = NULL;
-    meta_cache.n = 0;
-    meta_cache.on = on;
+    if (meta_cache.entries)
+        g_hash_table_destroy(meta_cache.entries);
+    meta_cache.entries =
+        on ? g_hash_table_new_full(uuid_hash, uuid_equal, free, entries_free) : NULL;
+    meta_cache.on = on && meta_cache.entries;
     pthread_mutex_unlock(&meta_cache.lock);
 }
 
-/* The entry for UUID, or NULL.  Called with the lock held. */
-static struct cached_meta *cache_find(virConnectPtr conn, const unsigned char *uuid)
+int gf_meta_cache_size(void)
 {
-    for (int i = 0; i < meta_cache.n; i++)
-        if (meta_cache.entries[i].conn == conn &&
-            memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
-            return &meta_cache.entries[i];
-    return NULL;
+    int n = 0;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.entries)
+        n = (int)g_hash_table_size(meta_cache.entries);
+    pthread_mutex_unlock(&meta_cache.lock);
+    return n;
 }
 
-/* Drop every entry for UUID, whatever its connection (two connections may
- * see the same domain).  Called with the lock held. */
-static void cache_drop(const unsigned char *uuid)
+/* The entry for UUID on CONN, or NULL.  Called with the lock held. */
+static struct cached_meta *cache_find(virConnectPtr conn, const unsigned char *uuid)
 {
-    for (int i = 0; i < meta_cache.n;) {
-        if (memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
-            meta_cache.entries[i] = meta_cache.entries[--meta_cache.n];
-        else
-            i++;
-    }
+    struct cached_meta *e =
+        meta_cache.entries ? g_hash_table_lookup(meta_cache.entries, uuid) : NULL;
+
+    while (e && e->conn != conn)
+        e = e->next;
+    return e;
 }
 
 void gf_meta_cache_forget(virDomainPtr dom)
@@ -66,10 +95,14 @@ void gf_meta_cache_forget(virDomainPtr dom)
     unsigned char uuid[VIR_UUID_BUFLEN];
 
     pthread_mutex_lock(&meta_cache.lock);
-    if (!dom)
-        meta_cache.n = 0;
-    else if (virDomainGetUUID(dom, uuid) == 0)
-        cache_drop(uuid);
+    if (meta_cache.entries) {
+        /* every entry for the UUID, whatever its connection (two
+         * connections may see the same domain) */
+        if (!dom)
+            g_hash_table_remove_all(meta_cache.entries);
+        else if (virDomainGetUUID(dom, uuid) == 0)
+            g_hash_table_remove(meta_cache.entries, uuid);
+    }
     pthread_mutex_unlock(&meta_cache.lock);
 }
 
@@ -83,13 +116,20 @@ static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
         return;
     pthread_mutex_lock(&meta_cache.lock);
     if (meta_cache.on && !(e = cache_find(virDomainGetConnect(dom), uuid))) {
-        struct cached_meta *grown =
-            realloc(meta_cache.entries, (size_t)(meta_cache.n + 1) * sizeof(*grown));
-        if (grown) {
-            meta_cache.entries = grown;
-            e = &meta_cache.entries[meta_cache.n++];
+        unsigned char *key = NULL;
+        struct cached_meta *first = g_hash_table_lookup(meta_cache.entries, uuid);
+        if ((e = calloc(1, sizeof(*e)))) {
             e->conn = virDomainGetConnect(dom);
-            memcpy(e->uuid, uuid, VIR_UUID_BUFLEN);
+            if (first) { /* behind the list's head: the key stays */
+                e->next = first->next;
+                first->next = e;
+            } else if ((key = malloc(VIR_UUID_BUFLEN))) {
+                memcpy(key, uuid, VIR_UUID_BUFLEN);
+                g_hash_table_insert(meta_cache.entries, key, e);
+            } else {
+                free(e);
+                e = NULL;
+            }
         }
     } else if (!meta_cache.on) {
         e = NULL;
@@ -99,6 +139,20 @@ static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
         e->m = *m;
     }
     pthread_mutex_unlock(&meta_cache.lock);
+}
+
+int gf_meta_cache_peek(virConnectPtr conn, const unsigned char *uuid, struct gf_meta *m)
+{
+    struct cached_meta *e;
+    int managed = -1;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && (e = cache_find(conn, uuid))) {
+        managed = e->managed;
+        *m = e->m;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+    return managed;
 }
 
 /* DOM's cached answer into M: 1 or 0 as gf_meta_get, or -1 when not cached. */

@@ -144,8 +144,18 @@ int gf_meta_set(virDomainPtr dom, const struct gf_meta *m);
  * default; turning it on or off empties it. */
 void gf_meta_cache_enable(int on);
 
-/* Forget what the cache holds for DOM (NULL: for every domain). */
+/* Forget what the cache holds for DOM (NULL: for every domain).  An
+ * undefined domain is forgotten (gf_undefine, the daemon's undefine
+ * event), so the cache holds the domains that exist, not every one seen. */
 void gf_meta_cache_forget(virDomainPtr dom);
+
+/* What the cache holds for the domain UUID (VIR_UUID_BUFLEN bytes) of
+ * CONN, without asking libvirt: 1 (managed, M filled) or 0 as gf_meta_get,
+ * -1 when not cached (or the cache is off). */
+int gf_meta_cache_peek(virConnectPtr conn, const unsigned char *uuid, struct gf_meta *m);
+
+/* How many domains the cache holds entries for (for tests and benches). */
+int gf_meta_cache_size(void);
 
 /* Set DOM's host state to STATE since NOW (GF_HS_KEEP: keep both), with
  * REASON (NULL: keep it).  Entering another state clears what belonged to
