@@ -23,6 +23,8 @@ struct cached_meta {
     virConnectPtr conn;
     int managed; /* gf_meta_get's answer: 1 or 0 */
     struct gf_meta m;
+    int have_size; /* SIZE is what virDomainGetInfo said (observe's fallback) */
+    struct gf_dom_size size;
     struct cached_meta *next; /* the same UUID on another connection */
 };
 
@@ -137,6 +139,7 @@ static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
     if (e) {
         e->managed = managed;
         e->m = *m;
+        e->have_size = 0; /* a new answer: the size is read again */
     }
     pthread_mutex_unlock(&meta_cache.lock);
 }
@@ -153,6 +156,33 @@ int gf_meta_cache_peek(virConnectPtr conn, const unsigned char *uuid, struct gf_
     }
     pthread_mutex_unlock(&meta_cache.lock);
     return managed;
+}
+
+int gf_meta_cache_size_get(virConnectPtr conn, const unsigned char *uuid, struct gf_dom_size *sz)
+{
+    struct cached_meta *e;
+    int have = 0;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && (e = cache_find(conn, uuid)) && e->have_size) {
+        *sz = e->size;
+        have = 1;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+    return have;
+}
+
+void gf_meta_cache_size_put(virConnectPtr conn, const unsigned char *uuid,
+                            const struct gf_dom_size *sz)
+{
+    struct cached_meta *e;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && (e = cache_find(conn, uuid))) {
+        e->size = *sz;
+        e->have_size = 1;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
 }
 
 /* DOM's cached answer into M: 1 or 0 as gf_meta_get, or -1 when not cached. */
@@ -460,6 +490,14 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         return -1;
     }
     return 0;
+}
+
+int gf_meta_get_known(virConnectPtr conn, virDomainPtr dom, const unsigned char *uuid,
+                      struct gf_meta *m)
+{
+    int managed = gf_meta_cache_peek(conn, uuid, m);
+
+    return managed >= 0 ? managed : gf_meta_get(dom, m);
 }
 
 int gf_meta_get(virDomainPtr dom, struct gf_meta *m)

@@ -132,6 +132,27 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m);
  * -1 with an error when libvirt failed or the element is malformed. */
 int gf_meta_get(virDomainPtr dom, struct gf_meta *m);
 
+/* gf_meta_get for DOM of CONN whose UUID (VIR_UUID_BUFLEN bytes) the
+ * caller has: a cached answer costs no libvirt call at all. */
+int gf_meta_get_known(virConnectPtr conn, virDomainPtr dom, const unsigned char *uuid,
+                      struct gf_meta *m);
+
+/* A domain's size where its statistics lack it (libvirt's test driver):
+ * what virDomainGetInfo said, kept with its metadata in the cache (and
+ * forgotten with it: on its events, and whenever Goldfarm writes its
+ * metadata, which a resize does). */
+struct gf_dom_size {
+    int vcpus;
+    unsigned long long memory_kib, memory_max_kib;
+};
+
+/* The cached size of UUID on CONN into SZ: 1, or 0 when none is cached. */
+int gf_meta_cache_size_get(virConnectPtr conn, const unsigned char *uuid, struct gf_dom_size *sz);
+
+/* Keep SZ as the size of UUID on CONN, when the cache holds its metadata. */
+void gf_meta_cache_size_put(virConnectPtr conn, const unsigned char *uuid,
+                            const struct gf_dom_size *sz);
+
 /* Write M as DOM's Goldfarm metadata, to its persistent definition and, when
  * running, to the live one.  Returns 0 or -1 with an error. */
 int gf_meta_set(virDomainPtr dom, const struct gf_meta *m);
