@@ -15,6 +15,7 @@
 #include "model/disk_use.h"
 #include "model/hosts.h"
 #include "model/meta.h"
+#include "observe/observe.h"
 
 virConnectPtr gfd_open_uri(struct gfd *d, const char *uri)
 {
@@ -184,6 +185,7 @@ void gfd_disconnect(struct gfd_farm *f, int i)
     if (f->events[i] >= 0)
         stop_listening(conn, f);
     set_conn(f, i, NULL);
+    gf_load_agents_forget(conn); /* its domain references hold it */
     if (gfd_owns_connections(f->d)) {
         virConnectUnregisterCloseCallback(conn, on_close);
         virConnectClose(conn);

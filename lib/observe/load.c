@@ -14,27 +14,6 @@
 #include "observe/observe.h"
 #include "observe/trace.h"
 
-/* Sessions from each running host's guest agent: its logged-in users. */
-static void from_agent(const struct gf_policy *p, virConnectPtr *conns, struct gf_farm_obs *farm)
-{
-    for (int i = 0; i < farm->nhosts; i++) {
-        struct gf_host_obs *h = &farm->hosts[i];
-        virTypedParameterPtr params = NULL;
-        virDomainPtr dom;
-        int nparams = 0;
-        unsigned int users;
-        if (h->run != GF_RUN_RUNNING || h->hv < 0 || h->hv >= p->nhypervisors || !conns[h->hv])
-            continue;
-        if (!(dom = virDomainLookupByName(conns[h->hv], h->name)))
-            continue;
-        if (virDomainGetGuestInfo(dom, VIR_DOMAIN_GUEST_INFO_USERS, &params, &nparams, 0) == 0 &&
-            virTypedParamsGetUInt(params, nparams, "user.count", &users) == 1)
-            h->sessions = h->active_sessions = (int)users;
-        virTypedParamsFree(params, nparams);
-        virDomainFree(dom);
-    }
-}
-
 /* A whole number from 0 to MAX in TEXT into *V; 0, or -1 when it is not. */
 static int whole(const char *text, long long max, long long *v)
 {
@@ -181,7 +160,7 @@ int gf_load_sessions(const struct gf_policy *p, virConnectPtr *conns, const stru
     case GF_LOAD_EXTERNAL:
         return 0;
     case GF_LOAD_AGENT:
-        from_agent(p, conns, farm);
+        gf_load_from_agents(p, conns, farm);
         return 0;
     case GF_LOAD_COMMAND: {
         char *argv[GF_MAX_HOOK_ARGS + 1];

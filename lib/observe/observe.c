@@ -118,6 +118,8 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
 
     memset(h, 0, sizeof(*h));
     snprintf(h->name, sizeof(h->name), "%s", sz->name);
+    if (sz->have_uuid)
+        memcpy(h->uuid, sz->uuid, sizeof(h->uuid));
     h->hv = hv;
     h->run = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ? GF_RUN_RUNNING
              : state == VIR_DOMAIN_SHUTOFF                              ? GF_RUN_OFF
