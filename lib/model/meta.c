@@ -109,19 +109,29 @@ void gf_meta_cache_forget(virDomainPtr dom)
 }
 
 /* Remember that DOM's metadata is M (MANAGED 1) or absent (0), when on. */
+static void cache_store_known(virConnectPtr conn, const unsigned char *uuid, int managed,
+                              const struct gf_meta *m);
+
 static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
 {
     unsigned char uuid[VIR_UUID_BUFLEN];
+
+    if (meta_cache.on && virDomainGetUUID(dom, uuid) == 0)
+        cache_store_known(virDomainGetConnect(dom), uuid, managed, m);
+}
+
+/* The same for the domain UUID of CONN. */
+static void cache_store_known(virConnectPtr conn, const unsigned char *uuid, int managed,
+                              const struct gf_meta *m)
+{
     struct cached_meta *e;
 
-    if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
-        return;
     pthread_mutex_lock(&meta_cache.lock);
-    if (meta_cache.on && !(e = cache_find(virDomainGetConnect(dom), uuid))) {
+    if (meta_cache.on && !(e = cache_find(conn, uuid))) {
         unsigned char *key = NULL;
         struct cached_meta *first = g_hash_table_lookup(meta_cache.entries, uuid);
         if ((e = calloc(1, sizeof(*e)))) {
-            e->conn = virDomainGetConnect(dom);
+            e->conn = conn;
             if (first) { /* behind the list's head: the key stays */
                 e->next = first->next;
                 first->next = e;
@@ -492,22 +502,33 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
     return 0;
 }
 
+/* Read DOM's metadata from libvirt into M, as gf_meta_get, and cache it:
+ * under UUID of CONN when UUID is not NULL, else under DOM's own. */
+static int meta_read(virDomainPtr dom, virConnectPtr conn, const unsigned char *uuid,
+                     struct gf_meta *m);
+
 int gf_meta_get_known(virConnectPtr conn, virDomainPtr dom, const unsigned char *uuid,
                       struct gf_meta *m)
 {
     int managed = gf_meta_cache_peek(conn, uuid, m);
 
-    return managed >= 0 ? managed : gf_meta_get(dom, m);
+    return managed >= 0 ? managed : meta_read(dom, conn, uuid, m);
 }
 
 int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
+{
+    int ret = cache_load(dom, m);
+
+    return ret >= 0 ? ret : meta_read(dom, NULL, NULL, m);
+}
+
+static int meta_read(virDomainPtr dom, virConnectPtr conn, const unsigned char *uuid,
+                     struct gf_meta *m)
 {
     char *xml;
     xmlDocPtr doc = NULL;
     int ret = -1;
 
-    if ((ret = cache_load(dom, m)) >= 0)
-        return ret;
     xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, GF_META_NS,
                                VIR_DOMAIN_AFFECT_CONFIG);
 
@@ -516,7 +537,10 @@ int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
         virErrorPtr e = virGetLastError();
         if (e && e->code == VIR_ERR_NO_DOMAIN_METADATA) {
             virResetLastError();
-            cache_store(dom, 0, m);
+            if (uuid)
+                cache_store_known(conn, uuid, 0, m);
+            else
+                cache_store(dom, 0, m);
             return 0;
         }
         gf_err_virt("reading goldfarm metadata of '%s'", virDomainGetName(dom));
@@ -534,7 +558,10 @@ int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
         goto cleanup;
     }
     ret = 1;
-    cache_store(dom, 1, m);
+    if (uuid)
+        cache_store_known(conn, uuid, 1, m);
+    else
+        cache_store(dom, 1, m);
 cleanup:
     xmlFreeDoc(doc);
     free(xml);
