@@ -2,6 +2,7 @@
 #include "model/disk_index.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,9 +112,15 @@ static void indexed_list_free(gpointer p)
     }
 }
 
+/* ix.on as gf_disk_index_forget reads it, without the index's lock. */
+static atomic_int index_on;
+
+static void apply_pending(void);
+
 void gf_disk_index_enable(int on)
 {
     pthread_mutex_lock(&ix.lock);
+    apply_pending(); /* what was pending is dropped with the tables */
     if (ix.domains)
         g_hash_table_destroy(ix.domains); /* before the tables it unlinks from */
     if (ix.paths)
@@ -128,6 +135,7 @@ void gf_disk_index_enable(int on)
         ix.conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free);
     }
     ix.on = on;
+    atomic_store(&index_on, on);
     pthread_mutex_unlock(&ix.lock);
 }
 
@@ -285,23 +293,59 @@ static int entry_read(virDomainPtr dom)
     return 0;
 }
 
-void gf_disk_index_forget(virDomainPtr dom)
-{
-    unsigned char uuid[VIR_UUID_BUFLEN];
+/* What gf_disk_index_forget was told, applied by the next user of the
+ * index: the daemon's event thread never waits for a query (which holds
+ * the index's lock across libvirt calls). */
+static struct {
+    GByteArray *uuids; /* VIR_UUID_BUFLEN bytes each */
+    int all;
+    pthread_mutex_t lock;
+} pending = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-    pthread_mutex_lock(&ix.lock);
-    if (ix.on && !dom) {
+/* Apply what gf_disk_index_forget was told.  With the index's lock held. */
+static void apply_pending(void)
+{
+    GByteArray *uuids;
+    int all;
+
+    pthread_mutex_lock(&pending.lock);
+    uuids = pending.uuids;
+    all = pending.all;
+    pending.uuids = NULL;
+    pending.all = 0;
+    pthread_mutex_unlock(&pending.lock);
+    if (ix.on && all) {
         g_hash_table_remove_all(ix.domains);
         g_hash_table_remove_all(ix.conns);
-    } else if (ix.on && virDomainGetUUID(dom, uuid) == 0) {
-        for (struct indexed *e = g_hash_table_lookup(ix.domains, uuid); e; e = e->next) {
+    }
+    for (guint k = 0; ix.on && !all && uuids && k + VIR_UUID_BUFLEN <= uuids->len;
+         k += VIR_UUID_BUFLEN) {
+        for (struct indexed *e = g_hash_table_lookup(ix.domains, uuids->data + k); e; e = e->next) {
             struct conn_state *cs = g_hash_table_lookup(ix.conns, e->conn);
             e->stale = 1;
             if (cs)
                 cs->stale++;
         }
     }
-    pthread_mutex_unlock(&ix.lock);
+    if (uuids)
+        g_byte_array_unref(uuids);
+}
+
+void gf_disk_index_forget(virDomainPtr dom)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    if (!atomic_load(&index_on))
+        return;
+    pthread_mutex_lock(&pending.lock);
+    if (!dom) {
+        pending.all = 1;
+    } else if (virDomainGetUUID(dom, uuid) == 0) {
+        if (!pending.uuids)
+            pending.uuids = g_byte_array_new();
+        g_byte_array_append(pending.uuids, uuid, VIR_UUID_BUFLEN);
+    }
+    pthread_mutex_unlock(&pending.lock);
 }
 
 void gf_disk_index_drop(virDomainPtr dom)
@@ -309,6 +353,7 @@ void gf_disk_index_drop(virDomainPtr dom)
     unsigned char uuid[VIR_UUID_BUFLEN];
 
     pthread_mutex_lock(&ix.lock);
+    apply_pending();
     if (ix.on && virDomainGetUUID(dom, uuid) == 0)
         entries_drop(NULL, uuid);
     pthread_mutex_unlock(&ix.lock);
@@ -317,6 +362,7 @@ void gf_disk_index_drop(virDomainPtr dom)
 void gf_disk_index_note(virDomainPtr dom)
 {
     pthread_mutex_lock(&ix.lock);
+    apply_pending();
     if (ix.on && entry_read(dom) < 0) {
         struct conn_state *cs = g_hash_table_lookup(ix.conns, virDomainGetConnect(dom));
         if (cs)
@@ -331,6 +377,7 @@ int gf_disk_index_size(void)
     int n = 0;
 
     pthread_mutex_lock(&ix.lock);
+    apply_pending();
     if (ix.on)
         n = (int)g_hash_table_size(ix.domains);
     pthread_mutex_unlock(&ix.lock);
@@ -471,6 +518,7 @@ int gf_disk_index_uuids(virConnectPtr conn, unsigned char **uuids, size_t *n)
     *uuids = NULL;
     *n = 0;
     pthread_mutex_lock(&ix.lock);
+    apply_pending();
     if (!ix.on) {
         pthread_mutex_unlock(&ix.lock);
         return 0;
@@ -501,6 +549,7 @@ int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_
 
     *cands = NULL;
     pthread_mutex_lock(&ix.lock);
+    apply_pending();
     if (!ix.on) {
         pthread_mutex_unlock(&ix.lock);
         return 0;

@@ -25,7 +25,9 @@
 void gf_disk_index_enable(int on);
 
 /* DOM may have changed (an event): its paths are read again when next
- * needed, on every connection.  NULL: everything is forgotten. */
+ * needed, on every connection.  NULL: everything is forgotten.  Never
+ * waits for a query in progress (the daemon's event thread calls it): it
+ * is applied by the next use of the index. */
 void gf_disk_index_forget(virDomainPtr dom);
 
 /* DOM was undefined: its entries are dropped (on every connection). */
