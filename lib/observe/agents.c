@@ -154,9 +154,11 @@ void gf_load_from_agents(const struct gf_policy *p, virConnectPtr *conns, struct
         jobs[njobs++].h = h;
     }
     prune(p->name, at);
-    /* the answers' table stays locked: only this call's jobs touch their
-     * entries, and another farm's tick waits (farms' keys differ, but the
-     * table itself is not thread-safe) */
+    /* the table unlocked while the agents answer: another farm's tick does
+     * not wait for this one's (its keys, and what it prunes, are its own;
+     * this farm's entries are freed only by this farm's thread: its prune,
+     * or gf_load_agents_forget of its own connection) */
+    pthread_mutex_unlock(&answers_lock);
     if (njobs > 1)
         pool = g_thread_pool_new(ask, NULL, njobs < GF_AGENT_PARALLEL ? njobs : GF_AGENT_PARALLEL,
                                  FALSE, NULL);
@@ -170,7 +172,6 @@ void gf_load_from_agents(const struct gf_policy *p, virConnectPtr *conns, struct
         if (jobs[k].a->users >= 0)
             jobs[k].h->sessions = jobs[k].h->active_sessions = jobs[k].a->users;
     }
-    pthread_mutex_unlock(&answers_lock);
     free(jobs);
 }
 
