@@ -31,7 +31,30 @@
  * written (with its fsync) and read with the hosts' use in it against without.  Prints one
  * line per run: "RUN UPDATE_S PLAN_S PLAN_PLAIN_S ENCODE_S DECODE_S SAVE_S SAVE_PLAIN_S
  * LOAD_S LOAD_PLAIN_S".
+ *
+ * usage: gf-tick-bench agent HOSTS DELAY_MS RUNS
+ *
+ * The agent load source's phase alone: HOSTS running domains on test:///default, each
+ * guest-agent call delayed by DELAY_MS (the fault seam GF_FAULT_AGENT_DELAY_MS: a
+ * remote hypervisor's round trip; the test driver's agent itself does not answer).  Each
+ * run times goldfarmd's phase (gf_load_from_agents: concurrent, GF_AGENT_PARALLEL at a
+ * time, domains kept by UUID, load.agent_interval 0: every host asked) against the old
+ * one-by-one path (for each host virDomainLookupByName then virDomainGetGuestInfo, through
+ * the same seam).  Prints "RUN CONCURRENT_S SEQUENTIAL_S PEAK" per run (PEAK: the most
+ * agent calls in flight at once in the concurrent phase).
+ *
+ * usage: gf-tick-bench soak URI POLICIES_DIR STATE_DIR TICKS
+ *
+ * goldfarmd set up as in the tick mode, ticked TICKS times with churn: after each tick
+ * one host (in turn) is retired through the library (gf_retire: undefined, its volume
+ * deleted) and cloned again under the same name (a new domain, a new UUID), so the
+ * metadata cache, the disk index and the agent answers see domains come and go.  Every
+ * TICKS/20 ticks prints "TICK HOSTS RSSANON_KIB" (this process's RssAnon, from
+ * /proc/self/status; the test driver's model of the node lives in it too).  libvirt's
+ * event loop runs in a thread, as goldfarmd runs it in its main thread (undispatched
+ * events would pile up in libvirt's queue), so the events' callbacks run too.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +63,12 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "act/act.h"
 #include "base/error.h"
+#include "base/fault.h"
 #include "farmd.h"
+#include "farmd_int.h"
+#include "model/clone.h"
 #include "base/log.h"
 #include "model/meta.h"
 #include "observe/observe.h"
@@ -67,6 +94,13 @@ static double mono(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* libvirt's errors are the program's to report: not printed by libvirt. */
+static void quiet_virt(void *opaque, virErrorPtr e)
+{
+    (void)opaque;
+    (void)e;
 }
 
 static void quiet(int level, const char *line)
@@ -282,23 +316,155 @@ done:
     return ret;
 }
 
+/* This process's RssAnon in KiB, or -1. */
+static long rss_anon(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[256];
+    long kib = -1;
+
+    while (f && fgets(line, sizeof(line), f))
+        if (sscanf(line, "RssAnon: %ld", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* The agent mode (see the top of this file).  Returns main's exit code. */
+static int agent_mode(int n, const char *delay_ms, int runs)
+{
+    virConnectPtr conn = virConnectOpen("test:///default");
+    struct gf_policy *p = calloc(1, sizeof(*p));
+    struct gf_farm_obs farm = {0};
+    char delay[32];
+
+    if (!conn || !p || !(farm.hosts = calloc((size_t)n + 1, sizeof(*farm.hosts)))) {
+        fprintf(stderr, "gf-tick-bench: cannot set up the agent phase\n");
+        return 1;
+    }
+    snprintf(delay, sizeof(delay), "%s", delay_ms);
+    setenv("GF_FAULT_AGENT_DELAY_MS", delay, 1);
+    snprintf(p->name, sizeof(p->name), "bench");
+    p->nhypervisors = 1;
+    p->load_source = GF_LOAD_AGENT;
+    for (int i = 0; i < n; i++) {
+        char xml[512];
+        virDomainPtr dom;
+        snprintf(xml, sizeof(xml),
+                 "<domain type='test'><name>agent-%04d</name><memory unit='MiB'>64</memory>"
+                 "<os><type arch='x86_64'>hvm</type></os></domain>",
+                 i);
+        if (!(dom = virDomainDefineXML(conn, xml)) || virDomainCreate(dom) < 0) {
+            fprintf(stderr, "gf-tick-bench: %s\n", virGetLastErrorMessage());
+            return 1;
+        }
+        snprintf(farm.hosts[i].name, sizeof(farm.hosts[i].name), "agent-%04d", i);
+        virDomainGetUUID(dom, farm.hosts[i].uuid);
+        farm.hosts[i].run = GF_RUN_RUNNING;
+        virDomainFree(dom);
+    }
+    farm.nhosts = n;
+    for (int r = 0; r <= runs; r++) {
+        double t0 = mono(), concurrent, sequential;
+        long calls;
+        int peak;
+        gf_fault_agent_counts(&calls, &peak, 1);
+        gf_load_from_agents(p, &conn, &farm);
+        concurrent = mono() - t0;
+        gf_fault_agent_counts(&calls, &peak, 1);
+        t0 = mono();
+        for (int i = 0; i < n; i++) { /* the old path: a lookup, then the agent, in turn */
+            virTypedParameterPtr params = NULL;
+            int nparams = 0;
+            virDomainPtr dom = virDomainLookupByName(conn, farm.hosts[i].name);
+            if (!dom)
+                continue;
+            gf_fault_agent_begin();
+            virDomainGetGuestInfo(dom, VIR_DOMAIN_GUEST_INFO_USERS, &params, &nparams, 0);
+            gf_fault_agent_end();
+            virTypedParamsFree(params, nparams);
+            virDomainFree(dom);
+            virResetLastError();
+        }
+        sequential = mono() - t0;
+        if (r > 0) /* the first: a warm-up (the domains looked up once) */
+            printf("%d %.6f %.6f %d\n", r, concurrent, sequential, peak);
+    }
+    gf_load_agents_forget(NULL);
+    free(farm.hosts);
+    free(p);
+    virConnectClose(conn);
+    return 0;
+}
+
+/* libvirt's event loop, as goldfarmd's main thread runs it: the soak's churn makes
+ * lifecycle events, which wait in libvirt's queue until dispatched. */
+static void *event_loop(void *arg)
+{
+    (void)arg;
+    for (;;)
+        if (virEventRunDefaultImpl() < 0)
+            return NULL;
+}
+
+/* One churn step of the soak mode: host K of F's farm (bench-KKKK) retired and
+ * cloned again under its name.  0, or -1. */
+static int churn(struct gfd_farm *f, int k)
+{
+    virConnectPtr conn = gfd_farm_conn(f, 0);
+    char name[64];
+    virDomainPtr dom;
+    struct gf_clone_opts opts = {0};
+    int ret = -1;
+
+    if (!conn)
+        return -1;
+    snprintf(name, sizeof(name), "%s-%04d", f->policy->name, k);
+    if ((dom = virDomainLookupByName(conn, name))) {
+        if (gf_meta_set_state(dom, GF_HS_DRAINING, "soak", time(NULL)) < 0 ||
+            gf_retire(dom, NULL, 1, 1) < 0) {
+            virDomainFree(dom);
+            goto done;
+        }
+        virDomainFree(dom);
+    }
+    virResetLastError();
+    opts.farm = f->policy->name;
+    opts.start = 1;
+    opts.reason = "soak";
+    ret = gf_clone(conn, f->policy->image, name, &opts);
+done:
+    virConnectClose(conn);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     struct gfd d;
     int runs;
-    int poll;
+    int poll, soak;
 
     if (argc == 6 && strcmp(argv[1], "usage") == 0) {
         gf_err_init();
         return usage_mode(atoi(argv[2]), argv[3], argv[4], atoi(argv[5]));
     }
+    if (argc == 5 && strcmp(argv[1], "agent") == 0) {
+        gf_log_set_sink(quiet);
+        gf_err_init();
+        virSetErrorFunc(NULL, quiet_virt);
+        return agent_mode(atoi(argv[2]), argv[3], atoi(argv[4]));
+    }
 
-    if (argc != 6 || (strcmp(argv[1], "tick") != 0 && strcmp(argv[1], "poll") != 0)) {
-        fprintf(stderr, "usage: gf-tick-bench tick|poll URI POLICIES_DIR STATE_DIR RUNS\n"
-                        "       gf-tick-bench usage HOSTS POLICY STATE_DIR RUNS\n");
+    if (argc != 6 || (strcmp(argv[1], "tick") != 0 && strcmp(argv[1], "poll") != 0 &&
+                      strcmp(argv[1], "soak") != 0)) {
+        fprintf(stderr, "usage: gf-tick-bench tick|poll|soak URI POLICIES_DIR STATE_DIR RUNS\n"
+                        "       gf-tick-bench usage HOSTS POLICY STATE_DIR RUNS\n"
+                        "       gf-tick-bench agent HOSTS DELAY_MS RUNS\n");
         return 2;
     }
     poll = strcmp(argv[1], "poll") == 0;
+    soak = strcmp(argv[1], "soak") == 0;
     runs = atoi(argv[5]);
     gf_log_set_sink(quiet);
     gf_err_init();
@@ -324,6 +490,31 @@ int main(int argc, char **argv)
         fprintf(stderr, "gf-tick-bench: %s\n",
                 d.nfarms != 1 ? "expected one farm" : gf_err_message());
         return 1;
+    }
+    if (soak) {
+        int every = runs / 20 > 0 ? runs / 20 : 1, hosts = 0;
+        pthread_t loop;
+        virSetErrorFunc(NULL, quiet_virt);
+        if (pthread_create(&loop, NULL, event_loop, NULL) != 0 || pthread_detach(loop) != 0) {
+            fprintf(stderr, "gf-tick-bench: cannot run libvirt's event loop\n");
+            return 1;
+        }
+        for (int r = 0; r < runs; r++) {
+            /* the tick first: it connects the farm; the churn before the next one */
+            if (gfd_tick(&d, d.farms[0], time(NULL)) < 0 || churn(d.farms[0], 1 + r % 1000) < 0) {
+                fprintf(stderr, "gf-tick-bench: soak tick %d failed: %s\n", r + 1,
+                        gf_err_message());
+                return 1;
+            }
+            hosts =
+                d.farms[0]->plan.in_service + d.farms[0]->plan.standby + d.farms[0]->plan.draining;
+            if (r == 0 || (r + 1) % every == 0) {
+                printf("%d %d %ld\n", r + 1, hosts, rss_anon());
+                fflush(stdout);
+            }
+        }
+        gfd_stop(&d);
+        return 0;
     }
     for (int r = 0; r < runs; r++) {
         time_t now = time(NULL);

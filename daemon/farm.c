@@ -12,8 +12,10 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "model/disk_use.h"
 #include "model/hosts.h"
 #include "model/meta.h"
+#include "observe/observe.h"
 
 virConnectPtr gfd_open_uri(struct gfd *d, const char *uri)
 {
@@ -76,6 +78,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 
     (void)opaque;
     gf_meta_cache_forget(dom);
+    gf_disk_index_forget(dom);
     pthread_mutex_lock(&listeners_lock);
     if ((l = listener_of(conn)))
         for (int i = 0; i < l->nfarms; i++) {
@@ -182,6 +185,7 @@ void gfd_disconnect(struct gfd_farm *f, int i)
     if (f->events[i] >= 0)
         stop_listening(conn, f);
     set_conn(f, i, NULL);
+    gf_load_agents_forget(conn); /* its domain references hold it */
     if (gfd_owns_connections(f->d)) {
         virConnectUnregisterCloseCallback(conn, on_close);
         virConnectClose(conn);
@@ -235,6 +239,7 @@ int gfd_reconnect(struct gfd_farm *f, int i, time_t now)
         f->events[i] = listen_to(f->conns[i], f) == 0 ? 1 : -1;
         /* what changed while we were not listening is unknown */
         gf_meta_cache_forget(NULL);
+        gf_disk_index_forget(NULL);
     }
     return 0;
 }

@@ -13,4 +13,16 @@
  * it is, else 0. */
 int gf_fault(const char *point, const char *subject);
 
+/* Test and bench only: GF_FAULT_AGENT_DELAY_MS=N in the environment
+ * makes each guest-agent call of the load source wait N ms (a remote
+ * hypervisor's round trip, which the test driver does not have).  Every
+ * such call is counted, with the most in flight at once, whether delayed
+ * or not: gf_fault_agent_begin before the call, _end after. */
+void gf_fault_agent_begin(void);
+void gf_fault_agent_end(void);
+
+/* The agent calls counted since the last reset, and the most that were in
+ * flight at once; RESET starts the counts again. */
+void gf_fault_agent_counts(long *calls, int *peak, int reset);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include <libvirt/virterror.h>
 
+#include "model/disk_index.h"
 #include "model/domxml.h"
 #include "model/hosts.h"
 #include "base/error.h"
@@ -309,6 +310,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
         gf_err_virt("defining clone '%s'", name);
         goto undo;
     }
+    gf_disk_index_note(dom);
     gf_note("%s: defined from gold image '%s' v%u%s%s", name, meta.image, gold_meta.image_version,
             meta.farm[0] ? " in farm " : "", meta.farm);
     gf_crash_point("clone-defined");

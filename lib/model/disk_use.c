@@ -10,6 +10,7 @@
 #include <libxml/xpath.h>
 
 #include "base/error.h"
+#include "model/disk_index.h"
 
 /* For each of the N PATHS, whether XML (a domain's) names it as a disk
  * source anywhere in a disk, its backing chain included: NAMED[i] set to 1
@@ -84,8 +85,10 @@ static int domain_names(virDomainPtr dom, const char *const *paths, size_t n, in
     return 0;
 }
 
-int gf_disk_users_each(virConnectPtr conn, const char *const *paths, size_t n, int *users,
-                       char (*who)[GF_DISK_WHO_LEN])
+/* gf_disk_users_each by reading every domain's XML: the proof, and the
+ * answer when the index is off. */
+static int users_by_scan(virConnectPtr conn, const char *const *paths, size_t n, int *users,
+                         char (*who)[GF_DISK_WHO_LEN])
 {
     virDomainPtr *all = NULL;
     int *named = calloc(n ? n : 1, sizeof(*named)), count, ret = 0;
@@ -118,6 +121,55 @@ int gf_disk_users_each(virConnectPtr conn, const char *const *paths, size_t n, i
     }
     free(all);
     free(named);
+    return ret;
+}
+
+/* gf_disk_users_each among CANDS (NULL-terminated): each one's XML read
+ * from libvirt now, the index only chose them.  0, or -1 with an error. */
+static int users_among(virDomainPtr *cands, const char *const *paths, size_t n, int *users,
+                       char (*who)[GF_DISK_WHO_LEN])
+{
+    int *named = calloc(n ? n : 1, sizeof(*named));
+
+    if (!named) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return -1;
+    }
+    for (int i = 0; cands[i]; i++) {
+        if (domain_names(cands[i], paths, n, named) < 0) {
+            free(named);
+            return -1;
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (!named[k])
+                continue;
+            if (!users[k] && who)
+                snprintf(who[k], GF_DISK_WHO_LEN, "%s", virDomainGetName(cands[i]));
+            users[k]++;
+        }
+    }
+    free(named);
+    return 0;
+}
+
+int gf_disk_users_each(virConnectPtr conn, const char *const *paths, size_t n, int *users,
+                       char (*who)[GF_DISK_WHO_LEN])
+{
+    virDomainPtr *cands = NULL;
+    int on, ret;
+
+    for (size_t k = 0; k < n; k++) {
+        users[k] = 0;
+        if (who)
+            who[k][0] = '\0';
+    }
+    /* the index names the domains to read (on); without it, every one */
+    if ((on = gf_disk_index_candidates(conn, paths, n, &cands)) < 0)
+        return -1;
+    if (!on)
+        return users_by_scan(conn, paths, n, users, who);
+    ret = users_among(cands, paths, n, users, who);
+    gf_disk_index_candidates_free(cands);
     return ret;
 }
 

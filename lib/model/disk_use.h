@@ -6,6 +6,8 @@
 
 #include <libvirt/libvirt.h>
 
+#include "model/disk_index.h" /* gf_disk_index_*: the index it asks first */
+
 /* How many domains of CONN, Goldfarm's or not, name PATH in their
  * definition or (when running) their live XML: as a disk's source or
  * anywhere in a disk's backing chain.  The first one's name into WHO (LEN

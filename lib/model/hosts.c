@@ -7,6 +7,8 @@
 #include <libvirt/virterror.h>
 
 #include "base/error.h"
+#include "model/disk_use.h"
+#include "model/meta.h"
 
 virConnectPtr gf_connect(const char *uri)
 {
@@ -172,7 +174,11 @@ int gf_undefine(virDomainPtr dom)
     unsigned int flags = VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE;
 
     if (virDomainUndefineFlags(dom, flags | VIR_DOMAIN_UNDEFINE_NVRAM) == 0 ||
-        virDomainUndefineFlags(dom, flags) == 0)
+        virDomainUndefineFlags(dom, flags) == 0) {
+        /* the caches hold what exists, not every domain ever seen */
+        gf_meta_cache_forget(dom);
+        gf_disk_index_drop(dom);
         return 0;
+    }
     return -1;
 }

@@ -9,6 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "model/disk_index.h"
 #include "model/domxml.h"
 #include "base/error.h"
 #include "model/hosts.h"
@@ -55,6 +56,49 @@ static int scan_domains(virConnectPtr conn, struct scan *s)
         }
     }
     return 0;
+}
+
+/* CONN's gold images with their metadata into S: through the index of
+ * domains and the metadata cache when they are on (a domain the cache
+ * knows as no gold image is not even looked up), else every domain as
+ * scan_domains.  1 when S holds the gold images only, 0 when it holds
+ * every domain, -1 with an error. */
+static int scan_golds(virConnectPtr conn, struct scan *s)
+{
+    unsigned char *uuids = NULL;
+    size_t n = 0;
+    int on = gf_disk_index_uuids(conn, &uuids, &n);
+
+    if (on <= 0)
+        return on < 0 || scan_domains(conn, s) < 0 ? -1 : 0;
+    memset(s, 0, sizeof(*s));
+    if (!(s->doms = calloc(n + 1, sizeof(*s->doms))) ||
+        !(s->metas = calloc(n + 1, sizeof(*s->metas)))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        free(uuids);
+        scan_free(s);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *uuid = uuids + i * VIR_UUID_BUFLEN;
+        struct gf_meta m;
+        int cached = gf_meta_cache_peek(conn, uuid, &m);
+        virDomainPtr dom;
+        if (cached == 0 || (cached == 1 && m.role != GF_ROLE_GOLD))
+            continue;
+        if (!(dom = virDomainLookupByUUID(conn, uuid))) {
+            virResetLastError(); /* gone meanwhile */
+            continue;
+        }
+        if (gf_meta_get(dom, &s->metas[s->n]) < 0 || s->metas[s->n].role != GF_ROLE_GOLD) {
+            gf_err_clear(); /* as scan_domains: no image of Goldfarm's */
+            virDomainFree(dom);
+            continue;
+        }
+        s->doms[s->n++] = dom;
+    }
+    free(uuids);
+    return 1;
 }
 
 /* Whether domain I of S is a version of image NAME. */
@@ -193,16 +237,31 @@ cleanup:
     return ret;
 }
 
+/* Whether S holds a gold domain called NAME. */
+static int gold_named(const struct scan *s, const char *name)
+{
+    for (int k = 0; k < s->n; k++)
+        if (s->metas[k].role == GF_ROLE_GOLD && strcmp(virDomainGetName(s->doms[k]), name) == 0)
+            return 1;
+    return 0;
+}
+
 virDomainPtr gf_image_find(virConnectPtr conn, const char *name, unsigned int version,
                            struct gf_meta *meta)
 {
     virDomainPtr dom = NULL;
     struct scan s;
     char known[256];
-    int i;
+    int i, golds;
 
-    if (gf_name_check("image", name) < 0 || scan_domains(conn, &s) < 0)
+    if (gf_name_check("image", name) < 0 || (golds = scan_golds(conn, &s)) < 0)
         return NULL;
+    if (golds && version_index(&s, name, version) < 0 && !gold_named(&s, name)) {
+        /* not the usual case: the errors below look at every domain */
+        scan_free(&s);
+        if (scan_domains(conn, &s) < 0)
+            return NULL;
+    }
     if ((i = version_index(&s, name, version)) < 0 && version_index(&s, name, 0) >= 0) {
         versions_text(&s, name, known, sizeof(known));
         gf_err(GF_ERR_INPUT, "image '%s' has no version %u (its versions: %s)", name, version,
@@ -248,7 +307,7 @@ static long image_version(virConnectPtr conn, const char *name, int newest)
     struct scan s;
     long v = 0;
 
-    if (scan_domains(conn, &s) < 0)
+    if (scan_golds(conn, &s) < 0)
         return -1;
     for (int i = 0; i < s.n; i++)
         if (newest && is_version_of(&s, i, name) && s.metas[i].image_version > v)
@@ -553,6 +612,30 @@ int gf_image_owns_disk(virConnectPtr conn, const char *path)
     virDomainPtr *all = NULL;
     int n, owned = 0;
 
+    /* with the index on, only the domains naming PATH can be its gold:
+     * each read from libvirt (metadata, definition) before it counts */
+    if ((n = gf_disk_index_candidates(conn, &path, 1, &all)) < 0)
+        return -1;
+    if (n) {
+        for (int i = 0; all[i] && owned == 0; i++) {
+            struct gf_meta m;
+            struct gf_disk *disks = NULL;
+            size_t nd = 0;
+            int managed = gf_meta_get(all[i], &m);
+            if (managed < 0)
+                gf_err_clear(); /* as below: no gold image */
+            if (managed == 1 && m.role == GF_ROLE_GOLD) {
+                if (gf_domain_disks(all[i], &disks, &nd) < 0)
+                    owned = -1;
+                for (size_t j = 0; owned == 0 && j < nd; j++)
+                    if (strcmp(disks[j].path, path) == 0)
+                        owned = 1;
+                free(disks);
+            }
+        }
+        gf_disk_index_candidates_free(all);
+        return owned;
+    }
     if ((n = virConnectListAllDomains(conn, &all, 0)) < 0) {
         gf_err_virt("listing domains");
         return -1;

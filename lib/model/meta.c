@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
 
@@ -14,51 +15,81 @@
 #include "base/size.h"
 #include "base/timefmt.h"
 
-/* The metadata cache: domains by UUID, what gf_meta_get would answer. */
+/* The metadata cache: what gf_meta_get would answer, by domain UUID (a
+ * GHashTable: one lookup, whatever the number of domains).  The same UUID
+ * may stand on two hypervisors: each UUID's value is a short list of
+ * entries, one per connection. */
 struct cached_meta {
-    virConnectPtr conn; /* the same UUID may stand on two hypervisors */
-    unsigned char uuid[VIR_UUID_BUFLEN];
+    virConnectPtr conn;
     int managed; /* gf_meta_get's answer: 1 or 0 */
     struct gf_meta m;
+    int have_size; /* SIZE is what virDomainGetInfo said (observe's fallback) */
+    struct gf_dom_size size;
+    struct cached_meta *next; /* the same UUID on another connection */
 };
 
 static struct {
     int on;
-    struct cached_meta *entries;
-    int n;
+    GHashTable *entries; /* UUID (VIR_UUID_BUFLEN bytes, owned) -> struct cached_meta list */
     pthread_mutex_t lock;
 } meta_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* GHashTable callbacks: a raw UUID as key. */
+static guint uuid_hash(gconstpointer key)
+{
+    guint h = 2166136261u;
+    const unsigned char *u = key;
+
+    for (int i = 0; i < VIR_UUID_BUFLEN; i++)
+        h = (h ^ u[i]) * 16777619u;
+    return h;
+}
+
+static gboolean uuid_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
+}
+
+/* Free a list of entries (a GHashTable value destructor). */
+static void entries_free(gpointer p)
+{
+    for (struct cached_meta *e = p, *next; e; e = next) {
+        next = e->next;
+        free(e);
+    }
+}
 
 void gf_meta_cache_enable(int on)
 {
     pthread_mutex_lock(&meta_cache.lock);
-    free(meta_cache.entries);
-    meta_cache.entries = NULL;
-    meta_cache.n = 0;
-    meta_cache.on = on;
+    if (meta_cache.entries)
+        g_hash_table_destroy(meta_cache.entries);
+    meta_cache.entries =
+        on ? g_hash_table_new_full(uuid_hash, uuid_equal, free, entries_free) : NULL;
+    meta_cache.on = on && meta_cache.entries;
     pthread_mutex_unlock(&meta_cache.lock);
 }
 
-/* The entry for UUID, or NULL.  Called with the lock held. */
-static struct cached_meta *cache_find(virConnectPtr conn, const unsigned char *uuid)
+int gf_meta_cache_size(void)
 {
-    for (int i = 0; i < meta_cache.n; i++)
-        if (meta_cache.entries[i].conn == conn &&
-            memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
-            return &meta_cache.entries[i];
-    return NULL;
+    int n = 0;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.entries)
+        n = (int)g_hash_table_size(meta_cache.entries);
+    pthread_mutex_unlock(&meta_cache.lock);
+    return n;
 }
 
-/* Drop every entry for UUID, whatever its connection (two connections may
- * see the same domain).  Called with the lock held. */
-static void cache_drop(const unsigned char *uuid)
+/* The entry for UUID on CONN, or NULL.  Called with the lock held. */
+static struct cached_meta *cache_find(virConnectPtr conn, const unsigned char *uuid)
 {
-    for (int i = 0; i < meta_cache.n;) {
-        if (memcmp(meta_cache.entries[i].uuid, uuid, VIR_UUID_BUFLEN) == 0)
-            meta_cache.entries[i] = meta_cache.entries[--meta_cache.n];
-        else
-            i++;
-    }
+    struct cached_meta *e =
+        meta_cache.entries ? g_hash_table_lookup(meta_cache.entries, uuid) : NULL;
+
+    while (e && e->conn != conn)
+        e = e->next;
+    return e;
 }
 
 void gf_meta_cache_forget(virDomainPtr dom)
@@ -66,30 +97,51 @@ void gf_meta_cache_forget(virDomainPtr dom)
     unsigned char uuid[VIR_UUID_BUFLEN];
 
     pthread_mutex_lock(&meta_cache.lock);
-    if (!dom)
-        meta_cache.n = 0;
-    else if (virDomainGetUUID(dom, uuid) == 0)
-        cache_drop(uuid);
+    if (meta_cache.entries) {
+        /* every entry for the UUID, whatever its connection (two
+         * connections may see the same domain) */
+        if (!dom)
+            g_hash_table_remove_all(meta_cache.entries);
+        else if (virDomainGetUUID(dom, uuid) == 0)
+            g_hash_table_remove(meta_cache.entries, uuid);
+    }
     pthread_mutex_unlock(&meta_cache.lock);
 }
 
 /* Remember that DOM's metadata is M (MANAGED 1) or absent (0), when on. */
+static void cache_store_known(virConnectPtr conn, const unsigned char *uuid, int managed,
+                              const struct gf_meta *m);
+
 static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
 {
     unsigned char uuid[VIR_UUID_BUFLEN];
+
+    if (meta_cache.on && virDomainGetUUID(dom, uuid) == 0)
+        cache_store_known(virDomainGetConnect(dom), uuid, managed, m);
+}
+
+/* The same for the domain UUID of CONN. */
+static void cache_store_known(virConnectPtr conn, const unsigned char *uuid, int managed,
+                              const struct gf_meta *m)
+{
     struct cached_meta *e;
 
-    if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
-        return;
     pthread_mutex_lock(&meta_cache.lock);
-    if (meta_cache.on && !(e = cache_find(virDomainGetConnect(dom), uuid))) {
-        struct cached_meta *grown =
-            realloc(meta_cache.entries, (size_t)(meta_cache.n + 1) * sizeof(*grown));
-        if (grown) {
-            meta_cache.entries = grown;
-            e = &meta_cache.entries[meta_cache.n++];
-            e->conn = virDomainGetConnect(dom);
-            memcpy(e->uuid, uuid, VIR_UUID_BUFLEN);
+    if (meta_cache.on && !(e = cache_find(conn, uuid))) {
+        unsigned char *key = NULL;
+        struct cached_meta *first = g_hash_table_lookup(meta_cache.entries, uuid);
+        if ((e = calloc(1, sizeof(*e)))) {
+            e->conn = conn;
+            if (first) { /* behind the list's head: the key stays */
+                e->next = first->next;
+                first->next = e;
+            } else if ((key = malloc(VIR_UUID_BUFLEN))) {
+                memcpy(key, uuid, VIR_UUID_BUFLEN);
+                g_hash_table_insert(meta_cache.entries, key, e);
+            } else {
+                free(e);
+                e = NULL;
+            }
         }
     } else if (!meta_cache.on) {
         e = NULL;
@@ -97,6 +149,48 @@ static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
     if (e) {
         e->managed = managed;
         e->m = *m;
+        e->have_size = 0; /* a new answer: the size is read again */
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+}
+
+int gf_meta_cache_peek(virConnectPtr conn, const unsigned char *uuid, struct gf_meta *m)
+{
+    struct cached_meta *e;
+    int managed = -1;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && (e = cache_find(conn, uuid))) {
+        managed = e->managed;
+        *m = e->m;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+    return managed;
+}
+
+int gf_meta_cache_size_get(virConnectPtr conn, const unsigned char *uuid, struct gf_dom_size *sz)
+{
+    struct cached_meta *e;
+    int have = 0;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && (e = cache_find(conn, uuid)) && e->have_size) {
+        *sz = e->size;
+        have = 1;
+    }
+    pthread_mutex_unlock(&meta_cache.lock);
+    return have;
+}
+
+void gf_meta_cache_size_put(virConnectPtr conn, const unsigned char *uuid,
+                            const struct gf_dom_size *sz)
+{
+    struct cached_meta *e;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && (e = cache_find(conn, uuid))) {
+        e->size = *sz;
+        e->have_size = 1;
     }
     pthread_mutex_unlock(&meta_cache.lock);
 }
@@ -432,14 +526,33 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
     return 0;
 }
 
+/* Read DOM's metadata from libvirt into M, as gf_meta_get, and cache it:
+ * under UUID of CONN when UUID is not NULL, else under DOM's own. */
+static int meta_read(virDomainPtr dom, virConnectPtr conn, const unsigned char *uuid,
+                     struct gf_meta *m);
+
+int gf_meta_get_known(virConnectPtr conn, virDomainPtr dom, const unsigned char *uuid,
+                      struct gf_meta *m)
+{
+    int managed = gf_meta_cache_peek(conn, uuid, m);
+
+    return managed >= 0 ? managed : meta_read(dom, conn, uuid, m);
+}
+
 int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
+{
+    int ret = cache_load(dom, m);
+
+    return ret >= 0 ? ret : meta_read(dom, NULL, NULL, m);
+}
+
+static int meta_read(virDomainPtr dom, virConnectPtr conn, const unsigned char *uuid,
+                     struct gf_meta *m)
 {
     char *xml;
     xmlDocPtr doc = NULL;
     int ret = -1;
 
-    if ((ret = cache_load(dom, m)) >= 0)
-        return ret;
     xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, GF_META_NS,
                                VIR_DOMAIN_AFFECT_CONFIG);
 
@@ -448,7 +561,10 @@ int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
         virErrorPtr e = virGetLastError();
         if (e && e->code == VIR_ERR_NO_DOMAIN_METADATA) {
             virResetLastError();
-            cache_store(dom, 0, m);
+            if (uuid)
+                cache_store_known(conn, uuid, 0, m);
+            else
+                cache_store(dom, 0, m);
             return 0;
         }
         gf_err_virt("reading goldfarm metadata of '%s'", virDomainGetName(dom));
@@ -466,7 +582,10 @@ int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
         goto cleanup;
     }
     ret = 1;
-    cache_store(dom, 1, m);
+    if (uuid)
+        cache_store_known(conn, uuid, 1, m);
+    else
+        cache_store(dom, 1, m);
 cleanup:
     xmlFreeDoc(doc);
     free(xml);

@@ -136,6 +136,27 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m);
  * -1 with an error when libvirt failed or the element is malformed. */
 int gf_meta_get(virDomainPtr dom, struct gf_meta *m);
 
+/* gf_meta_get for DOM of CONN whose UUID (VIR_UUID_BUFLEN bytes) the
+ * caller has: a cached answer costs no libvirt call at all. */
+int gf_meta_get_known(virConnectPtr conn, virDomainPtr dom, const unsigned char *uuid,
+                      struct gf_meta *m);
+
+/* A domain's size where its statistics lack it (libvirt's test driver):
+ * what virDomainGetInfo said, kept with its metadata in the cache (and
+ * forgotten with it: on its events, and whenever Goldfarm writes its
+ * metadata, which a resize does). */
+struct gf_dom_size {
+    int vcpus;
+    unsigned long long memory_kib, memory_max_kib;
+};
+
+/* The cached size of UUID on CONN into SZ: 1, or 0 when none is cached. */
+int gf_meta_cache_size_get(virConnectPtr conn, const unsigned char *uuid, struct gf_dom_size *sz);
+
+/* Keep SZ as the size of UUID on CONN, when the cache holds its metadata. */
+void gf_meta_cache_size_put(virConnectPtr conn, const unsigned char *uuid,
+                            const struct gf_dom_size *sz);
+
 /* Write M as DOM's Goldfarm metadata, to its persistent definition and, when
  * running, to the live one.  Returns 0 or -1 with an error. */
 int gf_meta_set(virDomainPtr dom, const struct gf_meta *m);
@@ -148,8 +169,18 @@ int gf_meta_set(virDomainPtr dom, const struct gf_meta *m);
  * default; turning it on or off empties it. */
 void gf_meta_cache_enable(int on);
 
-/* Forget what the cache holds for DOM (NULL: for every domain). */
+/* Forget what the cache holds for DOM (NULL: for every domain).  An
+ * undefined domain is forgotten (gf_undefine, the daemon's undefine
+ * event), so the cache holds the domains that exist, not every one seen. */
 void gf_meta_cache_forget(virDomainPtr dom);
+
+/* What the cache holds for the domain UUID (VIR_UUID_BUFLEN bytes) of
+ * CONN, without asking libvirt: 1 (managed, M filled) or 0 as gf_meta_get,
+ * -1 when not cached (or the cache is off). */
+int gf_meta_cache_peek(virConnectPtr conn, const unsigned char *uuid, struct gf_meta *m);
+
+/* How many domains the cache holds entries for (for tests and benches). */
+int gf_meta_cache_size(void);
 
 /* Set DOM's host state to STATE since NOW (GF_HS_KEEP: keep both), with
  * REASON (NULL: keep it).  Entering another state clears what belonged to

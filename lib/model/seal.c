@@ -11,6 +11,7 @@
 #include "model/domxml.h"
 #include "base/error.h"
 #include "base/fault.h"
+#include "model/disk_use.h"
 #include "model/hosts.h"
 #include "model/image.h"
 #include "model/journal.h"
@@ -152,6 +153,7 @@ static int undo_seal(virDomainPtr dom, const char *gold, int volumes)
         goto cleanup;
     }
     gf_meta_cache_forget(dom); /* the snapshot's definition, metadata included, is back */
+    gf_disk_index_forget(dom);
     if (virDomainSnapshotDelete(snap, 0) < 0) {
         char why[512];
         snprintf(why, sizeof(why), "%s", virGetLastErrorMessage()); /* before another call */
@@ -439,6 +441,7 @@ static int make_gold(virConnectPtr conn, const char *host, const char *xml, stru
         gf_err_virt("defining gold domain '%s'", gold);
         goto cleanup;
     }
+    gf_disk_index_note(dom);
     virDomainFree(dom);
     gf_crash_point("seal-defined");
     ret = 0;

@@ -14,27 +14,6 @@
 #include "observe/observe.h"
 #include "observe/trace.h"
 
-/* Sessions from each running host's guest agent: its logged-in users. */
-static void from_agent(const struct gf_policy *p, virConnectPtr *conns, struct gf_farm_obs *farm)
-{
-    for (int i = 0; i < farm->nhosts; i++) {
-        struct gf_host_obs *h = &farm->hosts[i];
-        virTypedParameterPtr params = NULL;
-        virDomainPtr dom;
-        int nparams = 0;
-        unsigned int users;
-        if (h->run != GF_RUN_RUNNING || h->hv < 0 || h->hv >= p->nhypervisors || !conns[h->hv])
-            continue;
-        if (!(dom = virDomainLookupByName(conns[h->hv], h->name)))
-            continue;
-        if (virDomainGetGuestInfo(dom, VIR_DOMAIN_GUEST_INFO_USERS, &params, &nparams, 0) == 0 &&
-            virTypedParamsGetUInt(params, nparams, "user.count", &users) == 1)
-            h->sessions = h->active_sessions = (int)users;
-        virTypedParamsFree(params, nparams);
-        virDomainFree(dom);
-    }
-}
-
 /* A whole number from 0 to MAX in TEXT into *V; 0, or -1 when it is not. */
 static int whole(const char *text, long long max, long long *v)
 {
@@ -47,8 +26,9 @@ static int whole(const char *text, long long max, long long *v)
 }
 
 /* Parse one line "HOST SESSIONS [ACTIVE] [cpu=PCT] [memory=PCT]" (FIELDS,
- * N of them) into FARM's host of that name, if it runs.  0, or -1. */
-static int from_fields(char **fields, int n, struct gf_farm_obs *farm)
+ * N of them) into FARM's host of that name (found in BY_NAME, FARM's hosts
+ * by name), if it runs.  0, or -1. */
+static int from_fields(char **fields, int n, GHashTable *by_name)
 {
     long long sessions, active = -1, cpu = -1, mem = -1, v;
     struct gf_host_obs *h;
@@ -67,7 +47,7 @@ static int from_fields(char **fields, int n, struct gf_farm_obs *farm)
         else
             return -1;
     }
-    if ((h = gf_farm_host(farm, fields[0])) && h->run == GF_RUN_RUNNING) {
+    if ((h = g_hash_table_lookup(by_name, fields[0])) && h->run == GF_RUN_RUNNING) {
         h->sessions = (int)sessions;
         h->active_sessions = active >= 0 ? (int)active : (int)sessions;
         h->load_cpu_pct = (double)cpu;
@@ -82,11 +62,16 @@ static int from_fields(char **fields, int n, struct gf_farm_obs *farm)
 static int from_lines(const char *text, const char *where, struct gf_farm_obs *farm)
 {
     gchar **lines = g_strsplit(text ? text : "", "\n", -1);
+    /* the hosts by name: one lookup a line, not a scan of the farm */
+    GHashTable *by_name = g_hash_table_new(g_str_hash, g_str_equal);
     int ret = 0;
 
-    for (int i = 0; i < farm->nhosts; i++)
+    for (int i = 0; i < farm->nhosts; i++) {
         if (farm->hosts[i].run == GF_RUN_RUNNING)
             farm->hosts[i].sessions = farm->hosts[i].active_sessions = 0;
+        if (!g_hash_table_contains(by_name, farm->hosts[i].name)) /* the first, as a scan */
+            g_hash_table_insert(by_name, farm->hosts[i].name, &farm->hosts[i]);
+    }
     for (int line = 0; lines[line] && ret == 0; line++) {
         gchar **all = g_strsplit_set(lines[line], " \t\r", -1);
         char *fields[8];
@@ -96,7 +81,7 @@ static int from_lines(const char *text, const char *where, struct gf_farm_obs *f
                 fields[n++] = all[k];
             else if (all[k][0])
                 extra = 1;
-        if (n && fields[0][0] != '#' && (extra || from_fields(fields, n, farm) < 0)) {
+        if (n && fields[0][0] != '#' && (extra || from_fields(fields, n, by_name) < 0)) {
             char shown[GF_ESC_LEN];
             gf_err(GF_ERR_OP,
                    "%s: line %d: expected HOST SESSIONS [ACTIVE] [cpu=PCT] [memory=PCT], got '%s'",
@@ -106,6 +91,7 @@ static int from_lines(const char *text, const char *where, struct gf_farm_obs *f
         g_strfreev(all);
     }
     g_strfreev(lines);
+    g_hash_table_destroy(by_name);
     return ret;
 }
 
@@ -174,7 +160,7 @@ int gf_load_sessions(const struct gf_policy *p, virConnectPtr *conns, const stru
     case GF_LOAD_EXTERNAL:
         return 0;
     case GF_LOAD_AGENT:
-        from_agent(p, conns, farm);
+        gf_load_from_agents(p, conns, farm);
         return 0;
     case GF_LOAD_COMMAND: {
         char *argv[GF_MAX_HOOK_ARGS + 1];

@@ -64,30 +64,48 @@ static unsigned long long vcpu_time(const virDomainStatsRecord *r)
     return sum;
 }
 
-/* A domain's size: its vCPUs and memory, running and at most. */
+/* A domain's size: its vCPUs and memory, running and at most; and what
+ * observe_hv asks of each domain once: its name and UUID. */
 struct size {
     int vcpus, vcpus_max;
     unsigned long long memory_kib, memory_max_kib;
+    const char *name; /* the record's domain's, while the records live */
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int have_uuid;
 };
 
-/* The size of stats record R's domain into SZ: from its vCPU and balloon
- * groups, or where the statistics lack them (libvirt's test driver), from
- * one virDomainGetInfo (a domain that vanished meanwhile has no size). */
-static void size_of(const virDomainStatsRecord *r, struct size *sz)
+/* The size of stats record R's domain (of CONN) into SZ: from its vCPU and
+ * balloon groups, or where the statistics lack them (libvirt's test
+ * driver), from one virDomainGetInfo, kept in the metadata cache by UUID
+ * (a domain that vanished meanwhile has no size). */
+static void size_of(virConnectPtr conn, const virDomainStatsRecord *r, struct size *sz)
 {
     virDomainInfo info;
+    struct gf_dom_size known;
 
     sz->vcpus = (int)num(r, "vcpu.current", 0);
     sz->vcpus_max = (int)num(r, "vcpu.maximum", 0);
     sz->memory_kib = num(r, "balloon.current", 0);
     sz->memory_max_kib = num(r, "balloon.maximum", 0);
-    if ((!param(r, "vcpu.current") || !param(r, "balloon.current")) &&
-        virDomainGetInfo(r->dom, &info) == 0) {
-        sz->vcpus = sz->vcpus ? sz->vcpus : info.nrVirtCpu;
-        sz->memory_kib = sz->memory_kib ? sz->memory_kib : info.memory;
-        sz->memory_max_kib = sz->memory_max_kib ? sz->memory_max_kib : info.maxMem;
+    if (param(r, "vcpu.current") && param(r, "balloon.current"))
+        return;
+    if (sz->have_uuid && gf_meta_cache_size_get(conn, sz->uuid, &known)) {
+        info.nrVirtCpu = (unsigned short)known.vcpus;
+        info.memory = known.memory_kib;
+        info.maxMem = known.memory_max_kib;
+    } else if (virDomainGetInfo(r->dom, &info) == 0) {
+        known.vcpus = info.nrVirtCpu;
+        known.memory_kib = info.memory;
+        known.memory_max_kib = info.maxMem;
+        if (sz->have_uuid)
+            gf_meta_cache_size_put(conn, sz->uuid, &known);
+    } else {
+        virResetLastError();
+        return;
     }
-    virResetLastError();
+    sz->vcpus = sz->vcpus ? sz->vcpus : info.nrVirtCpu;
+    sz->memory_kib = sz->memory_kib ? sz->memory_kib : info.memory;
+    sz->memory_max_kib = sz->memory_max_kib ? sz->memory_max_kib : info.maxMem;
 }
 
 /* Fill host H from stats record R, its size SZ and metadata M, on
@@ -101,7 +119,9 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
     unsigned long long avail = num(r, "balloon.usable", num(r, "balloon.unused", 0));
 
     memset(h, 0, sizeof(*h));
-    snprintf(h->name, sizeof(h->name), "%s", virDomainGetName(r->dom));
+    snprintf(h->name, sizeof(h->name), "%s", sz->name);
+    if (sz->have_uuid)
+        memcpy(h->uuid, sz->uuid, sizeof(h->uuid));
     h->hv = hv;
     h->run = state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED ? GF_RUN_RUNNING
              : state == VIR_DOMAIN_SHUTOFF                              ? GF_RUN_OFF
@@ -198,11 +218,15 @@ static int note_taken(struct gf_farm_obs *farm, const char *name)
 
     if (!name || strlen(name) > GF_NAME_MAX)
         return 0;
-    if (!(grown = realloc(farm->taken, (size_t)(farm->ntaken + 1) * sizeof(*grown)))) {
-        gf_err(GF_ERR_OP, "out of memory");
-        return -1;
+    /* grown by doubling: powers of two hold the array's capacity */
+    if (!(farm->ntaken & (farm->ntaken - 1))) {
+        size_t cap = farm->ntaken ? (size_t)farm->ntaken * 2 : 1;
+        if (!(grown = realloc(farm->taken, cap * sizeof(*grown)))) {
+            gf_err(GF_ERR_OP, "out of memory");
+            return -1;
+        }
+        farm->taken = grown;
     }
-    farm->taken = grown;
     snprintf(farm->taken[farm->ntaken++], sizeof(*grown), "%s", name);
     return 0;
 }
@@ -235,7 +259,7 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
     virDomainStatsRecordPtr *records = NULL;
     struct size *sizes = NULL;
     unsigned int serial = 0, lowest = 0;
-    int n, ret = -1;
+    int n, ret = -1, room = 0;
 
     if ((n = virConnectGetAllDomainStats(conn, stats, &records, 0)) < 0) {
         gf_err_virt("reading domain statistics on %s", p->hypervisors[hv].uri);
@@ -245,10 +269,13 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         gf_err(GF_ERR_OP, "out of memory");
         goto cleanup;
     }
-    for (int i = 0; i < n; i++)
-        size_of(records[i], &sizes[i]);
     for (int i = 0; i < n; i++) {
-        const char *name = virDomainGetName(records[i]->dom);
+        sizes[i].name = virDomainGetName(records[i]->dom);
+        sizes[i].have_uuid = virDomainGetUUID(records[i]->dom, sizes[i].uuid) == 0;
+        size_of(conn, records[i], &sizes[i]);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = sizes[i].name;
         struct gf_meta m;
         struct gf_host_obs *grown;
         int managed;
@@ -257,7 +284,9 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
         if (seam)
             seam(records[i]->dom);
         virResetLastError();
-        if ((managed = gf_meta_get(records[i]->dom, &m)) < 0) {
+        managed = sizes[i].have_uuid ? gf_meta_get_known(conn, records[i]->dom, sizes[i].uuid, &m)
+                                     : gf_meta_get(records[i]->dom, &m);
+        if (managed < 0) {
             /* one bad domain never blinds the farm: skipped and reported */
             unsigned char uuid[VIR_UUID_BUFLEN];
             virDomainPtr still = virDomainGetUUID(records[i]->dom, uuid) == 0
@@ -273,11 +302,14 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
             note_version(p, name, &m, &farm->hv[hv], &serial, &lowest);
         if (!managed || m.role != GF_ROLE_HOST || strcmp(m.farm, p->name) != 0)
             continue;
-        if (!(grown = realloc(farm->hosts, (size_t)(farm->nhosts + 1) * sizeof(*grown)))) {
-            gf_err(GF_ERR_OP, "out of memory");
-            goto cleanup;
+        if (!room) { /* room for every record of this hypervisor, once */
+            if (!(grown = realloc(farm->hosts, (size_t)(farm->nhosts + n - i) * sizeof(*grown)))) {
+                gf_err(GF_ERR_OP, "out of memory");
+                goto cleanup;
+            }
+            farm->hosts = grown;
+            room = 1;
         }
-        farm->hosts = grown;
         fill_host(&farm->hosts[farm->nhosts++], records[i], &sizes[i], &m, hv);
         if (m.state == GF_HS_DRAINING) {
             if (m.since > farm->last_scale_in)

@@ -26,6 +26,24 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
 int gf_load_sessions(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
                      struct gf_farm_obs *farm);
 
+/* The guest agents asked at once at most (the load source "agent"): each
+ * question is a round trip to the hypervisor; 16 at a time keep a farm of
+ * hundreds of hosts within a tick, and bound what one daemon asks of one
+ * libvirtd (whose default max_client_requests is 5 per client, more queue). */
+#define GF_AGENT_PARALLEL 16
+
+/* Sessions of FARM's running hosts from their guest agents (P's load
+ * source "agent"): asked concurrently, GF_AGENT_PARALLEL at a time on the
+ * shared connections, each domain looked up once (by UUID) and kept; an
+ * answer (users, or silence) is used again for load.agent_interval.  A
+ * host that does not answer keeps -1.  Answers of hosts no longer running
+ * are dropped. */
+void gf_load_from_agents(const struct gf_policy *p, virConnectPtr *conns, struct gf_farm_obs *farm);
+
+/* Forget the kept agent answers and domain references on CONN (NULL:
+ * all): before CONN is closed (the references hold it open), in tests. */
+void gf_load_agents_forget(virConnectPtr conn);
+
 /* With P's health group: for each running active or draining host of FARM,
  * whether its guest agent answers (its agent field: the agent load source's
  * answer, else asked when health.agent_timeout is set), and the health

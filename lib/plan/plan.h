@@ -23,12 +23,13 @@ struct gf_host_obs {
     enum gf_host_run run;
     enum gf_host_state state;
     unsigned int image_version;
-    int sessions;        /* logged-in users; -1: unknown */
-    int agent;           /* its guest agent answered this tick: 1, 0 silent, -1 not asked */
-    int health_status;   /* the policy's health command: its exit status; -1 could not run */
-    int active_sessions; /* of those, active; -1: unknown */
-    int vcpus;           /* what it runs with */
-    int vcpus_max;       /* the domain's maximum; 0: not known */
+    int sessions;           /* logged-in users; -1: unknown */
+    unsigned char uuid[16]; /* its domain's (VIR_UUID_BUFLEN); all zero: not known */
+    int agent;              /* its guest agent answered this tick: 1, 0 silent, -1 not asked */
+    int health_status;      /* the policy's health command: its exit status; -1 could not run */
+    int active_sessions;    /* of those, active; -1: unknown */
+    int vcpus;              /* what it runs with */
+    int vcpus_max;          /* the domain's maximum; 0: not known */
     unsigned long long memory_kib;     /* what it runs with (the balloon's size) */
     unsigned long long memory_max_kib; /* the domain's maximum memory; 0: not known */
     /* this observation's raw figures of its use */

@@ -162,6 +162,7 @@ struct gf_policy {
     int weight[GF_NSIGNALS]; /* %, by enum gf_signal; 0: the signal does not count */
     struct gf_hook load_command;
     char trace[PATH_MAX];
+    int agent_interval; /* seconds a guest agent's answer is used for; 0: asked every tick */
 };
 
 /* Load the policy in FILE into a new policy the caller frees with

@@ -108,6 +108,7 @@ const struct policy_key policy_keys[] = {
     {SEC_LOAD, "source", KT_ENUM, 0, 0, "agent", P(load_source), source_choices, 0},
     {SEC_LOAD, "command", KT_HOOK, 0, 0, "", P(load_command), NULL, 0},
     {SEC_LOAD, "trace", KT_PATH, 0, 0, "", P(trace), NULL, 0},
+    {SEC_LOAD, "agent_interval", KT_DURATION, 1, DAY, "", P(agent_interval), NULL, 0},
     {SEC_LOAD, "weights", KT_GROUP, 0, 0, "", NOFIELD, NULL, SEC_WEIGHTS},
 
     /* load.weights: each signal's weight in %, 0: not counted */

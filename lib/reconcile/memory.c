@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -125,10 +127,44 @@ cleanup:
     return ret;
 }
 
+/* The text last written to each memory file by this process (path ->
+ * text): a steady tick's memory is the same, and is not written (nor
+ * fsync'd) again. */
+static GHashTable *written;
+static pthread_mutex_t written_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether PATH holds TEXT as this process last wrote it (and still exists). */
+static int unchanged(const char *path, const char *text)
+{
+    struct stat st;
+    const char *last;
+    int same;
+
+    pthread_mutex_lock(&written_lock);
+    last = written ? g_hash_table_lookup(written, path) : NULL;
+    same = last && strcmp(last, text) == 0;
+    pthread_mutex_unlock(&written_lock);
+    return same && stat(path, &st) == 0;
+}
+
+/* Remember TEXT as what PATH holds (NULL: not known). */
+static void remember(const char *path, const char *text)
+{
+    pthread_mutex_lock(&written_lock);
+    if (!written)
+        written = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    if (text)
+        g_hash_table_insert(written, g_strdup(path), g_strdup(text));
+    else
+        g_hash_table_remove(written, path);
+    pthread_mutex_unlock(&written_lock);
+}
+
 int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_mem *m)
 {
     char path[PATH_MAX + 80];
     json_object *root = json_object_new_object(), *fails, *health;
+    const char *text;
     FILE *out;
     int ret = -1;
 
@@ -166,12 +202,15 @@ int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_me
         json_object_object_add(root, "usage", json_object_new_string(usage));
         g_free(usage);
     }
-    if ((out = gf_file_replace_begin(path, 0600))) {
-        fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                                       JSON_C_TO_STRING_NOSLASHESCAPE),
-              out);
+    text = json_object_to_json_string_ext(root,
+                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (unchanged(path, text)) {
+        ret = 0;
+    } else if ((out = gf_file_replace_begin(path, 0600))) {
+        fputs(text, out);
         fputc('\n', out);
         ret = gf_file_replace_commit(out, path);
+        remember(path, ret == 0 ? text : NULL);
     }
     json_object_put(root);
     return ret;

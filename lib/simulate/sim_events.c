@@ -8,6 +8,7 @@
 #include <libvirt/virterror.h>
 
 #include "base/error.h"
+#include "model/disk_index.h"
 #include "model/domxml.h"
 #include "model/image.h"
 #include "model/meta.h"
@@ -83,6 +84,7 @@ int gf_sim_add_version(virConnectPtr conn, const char *image, unsigned int versi
         gf_err_virt("defining version %u of image %s", version, image);
         goto cleanup;
     }
+    gf_disk_index_note(dom);
     virDomainFree(dom);
     ret = 0;
 cleanup:

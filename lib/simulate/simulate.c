@@ -10,6 +10,7 @@
 #include "act/decisions.h"
 #include "base/error.h"
 #include "observe/health.h"
+#include "model/disk_use.h"
 #include "model/hosts.h"
 #include "model/image.h"
 #include "base/log.h"
@@ -742,8 +743,9 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     } else {
         p->agent_timeout = 0;
     }
-    gf_log_set_stream(NULL);  /* the library's own notes: the simulator prints its lines */
-    gf_meta_cache_enable(1);  /* the only writer of its private connection */
+    gf_log_set_stream(NULL); /* the library's own notes: the simulator prints its lines */
+    gf_meta_cache_enable(1); /* the only writer of its private connection */
+    gf_disk_index_enable(1);
     if (p->nhypervisors == 1) /* the farm simulated on stands for the policy's hypervisor */
         snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", o->farm_uri);
     for (int i = 0; i < p->nhypervisors; i++) {
@@ -768,6 +770,7 @@ done:
     gf_farm_obs_clear(&s.seen);
     gf_mem_clear(&s.mem);
     gf_meta_cache_enable(0);
+    gf_disk_index_enable(0);
     free(tick);
     return ret;
 }

@@ -1,0 +1,608 @@
+/* disk_index.c - an index of which domains name which disk files. */
+#include "model/disk_index.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include "base/error.h"
+
+struct indexed {
+    virConnectPtr conn;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    char name[256];
+    gchar **paths;        /* NULL-terminated */
+    int stale;            /* read again before it is used */
+    unsigned long pass;   /* the listing that last saw it */
+    struct indexed *next; /* the same UUID on another connection */
+};
+
+/* What the index knows of one connection. */
+struct conn_state {
+    int count;  /* entries */
+    int stale;  /* of them, stale (an upper bound) */
+    int listed; /* every domain listed once */
+};
+
+static struct {
+    int on;
+    GHashTable *domains; /* UUID (owned copy) -> struct indexed list */
+    GHashTable *paths;   /* path (owned) -> GHashTable set of struct indexed * */
+    GHashTable *conns;   /* virConnectPtr -> struct conn_state (owned) */
+    unsigned long pass;
+    pthread_mutex_t lock;
+} ix = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* GHashTable callbacks: a raw UUID as key. */
+static guint uuid_hash(gconstpointer key)
+{
+    guint h = 2166136261u;
+    const unsigned char *u = key;
+
+    for (int i = 0; i < VIR_UUID_BUFLEN; i++)
+        h = (h ^ u[i]) * 16777619u;
+    return h;
+}
+
+static gboolean uuid_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
+}
+
+/* The state of CONN, made on first use (NULL only out of memory).  With
+ * the lock held. */
+static struct conn_state *conn_state(virConnectPtr conn)
+{
+    struct conn_state *cs = g_hash_table_lookup(ix.conns, conn);
+
+    if (!cs && (cs = calloc(1, sizeof(*cs))))
+        g_hash_table_insert(ix.conns, conn, cs);
+    return cs;
+}
+
+/* Add E's paths to the path table.  With the lock held. */
+static void paths_link(struct indexed *e)
+{
+    for (int i = 0; e->paths && e->paths[i]; i++) {
+        GHashTable *set = g_hash_table_lookup(ix.paths, e->paths[i]);
+        if (!set) {
+            set = g_hash_table_new(g_direct_hash, g_direct_equal);
+            g_hash_table_insert(ix.paths, g_strdup(e->paths[i]), set);
+        }
+        g_hash_table_add(set, e);
+    }
+}
+
+/* Take E's paths out of the path table and free them.  With the lock held. */
+static void paths_unlink(struct indexed *e)
+{
+    for (int i = 0; e->paths && e->paths[i]; i++) {
+        GHashTable *set = g_hash_table_lookup(ix.paths, e->paths[i]);
+        if (set && g_hash_table_remove(set, e) && g_hash_table_size(set) == 0)
+            g_hash_table_remove(ix.paths, e->paths[i]);
+    }
+    g_strfreev(e->paths);
+    e->paths = NULL;
+}
+
+/* Free E, out of every table but the domain table.  With the lock held. */
+static void indexed_free(struct indexed *e)
+{
+    struct conn_state *cs = g_hash_table_lookup(ix.conns, e->conn);
+
+    if (cs)
+        cs->count--;
+    paths_unlink(e);
+    free(e);
+}
+
+/* Free a domain's list of entries (the domain table's value destructor). */
+static void indexed_list_free(gpointer p)
+{
+    for (struct indexed *e = p, *next; e; e = next) {
+        next = e->next;
+        indexed_free(e);
+    }
+}
+
+/* ix.on as gf_disk_index_forget reads it, without the index's lock. */
+static atomic_int index_on;
+
+static void apply_pending(void);
+
+void gf_disk_index_enable(int on)
+{
+    pthread_mutex_lock(&ix.lock);
+    apply_pending(); /* what was pending is dropped with the tables */
+    if (ix.domains)
+        g_hash_table_destroy(ix.domains); /* before the tables it unlinks from */
+    if (ix.paths)
+        g_hash_table_destroy(ix.paths);
+    if (ix.conns)
+        g_hash_table_destroy(ix.conns);
+    ix.domains = ix.paths = ix.conns = NULL;
+    if (on) {
+        ix.domains = g_hash_table_new_full(uuid_hash, uuid_equal, free, indexed_list_free);
+        ix.paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify)g_hash_table_destroy);
+        ix.conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free);
+    }
+    ix.on = on;
+    atomic_store(&index_on, on);
+    pthread_mutex_unlock(&ix.lock);
+}
+
+/* Every disk source XML names (file, dev or volume of any
+ * //devices/disk//source) added to ALL.  0, or -1 when XML is not XML. */
+static int xml_sources(const char *xml, GPtrArray *all)
+{
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL, XML_PARSE_NONET);
+    xmlXPathContextPtr ctx = doc ? xmlXPathNewContext(doc) : NULL;
+    xmlXPathObjectPtr found =
+        ctx ? xmlXPathEvalExpression(BAD_CAST "//devices/disk//source", ctx) : NULL;
+    int ret = found ? 0 : -1;
+
+    for (int i = 0; found && found->nodesetval && i < found->nodesetval->nodeNr; i++) {
+        static const char *const attrs[] = {"file", "dev", "volume"};
+        for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+            xmlChar *v = xmlGetProp(found->nodesetval->nodeTab[i], BAD_CAST attrs[a]);
+            if (v)
+                g_ptr_array_add(all, g_strdup((const char *)v));
+            xmlFree(v);
+        }
+    }
+    xmlXPathFreeObject(found);
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    return ret;
+}
+
+/* The disk sources of DOM's definition and (when running) live XML, as a
+ * new NULL-terminated vector (g_strfreev); *GONE set when DOM no longer
+ * exists (then an empty vector).  NULL with an error. */
+static gchar **domain_sources(virDomainPtr dom, int *gone)
+{
+    static const unsigned int flavours[2] = {VIR_DOMAIN_XML_INACTIVE, 0};
+    GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+
+    *gone = 0;
+    for (int f = 0; f < 2; f++) {
+        char *xml;
+        int bad;
+        if (f == 1 && virDomainIsActive(dom) != 1)
+            break;
+        if (!(xml = virDomainGetXMLDesc(dom, flavours[f]))) {
+            virErrorPtr e = virGetLastError();
+            if (e && e->code == VIR_ERR_NO_DOMAIN) {
+                virResetLastError();
+                g_ptr_array_set_size(all, 0);
+                *gone = 1;
+                break;
+            }
+            gf_err_virt("reading domain '%s' to see which disks it uses", virDomainGetName(dom));
+            g_ptr_array_free(all, TRUE);
+            return NULL;
+        }
+        bad = xml_sources(xml, all) < 0;
+        free(xml);
+        if (bad) {
+            gf_err(GF_ERR_OP, "domain '%s' has XML libxml2 cannot read", virDomainGetName(dom));
+            g_ptr_array_free(all, TRUE);
+            return NULL;
+        }
+    }
+    g_ptr_array_add(all, NULL);
+    g_ptr_array_set_free_func(all, NULL);
+    return (gchar **)g_ptr_array_free(all, FALSE);
+}
+
+/* The entry of UUID on CONN, or NULL.  With the lock held. */
+static struct indexed *entry_of(virConnectPtr conn, const unsigned char *uuid)
+{
+    struct indexed *e = g_hash_table_lookup(ix.domains, uuid);
+
+    while (e && e->conn != conn)
+        e = e->next;
+    return e;
+}
+
+/* Take UUID's entries on CONN (every connection: CONN NULL) out of the
+ * index.  With the lock held. */
+static void entries_drop(virConnectPtr conn, const unsigned char *uuid)
+{
+    gpointer key;
+    struct indexed *list, *keep = NULL, *next;
+
+    if (!g_hash_table_steal_extended(ix.domains, uuid, &key, (gpointer *)&list))
+        return;
+    for (struct indexed *e = list; e; e = next) {
+        next = e->next;
+        if (!conn || e->conn == conn) {
+            indexed_free(e);
+        } else {
+            e->next = keep;
+            keep = e;
+        }
+    }
+    if (keep)
+        g_hash_table_insert(ix.domains, key, keep);
+    else
+        free(key);
+}
+
+/* Read DOM into the index (a new entry, or its entry read again).  0, 1
+ * when DOM is gone (dropped), -1 with an error.  With the lock held. */
+static int entry_read(virDomainPtr dom)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    virConnectPtr conn = virDomainGetConnect(dom);
+    struct indexed *e, *first;
+    struct conn_state *cs = conn_state(conn);
+    gchar **paths;
+    int gone;
+
+    if (!cs) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return -1;
+    }
+    if (virDomainGetUUID(dom, uuid) < 0) {
+        gf_err_virt("reading the UUID of '%s'", virDomainGetName(dom));
+        return -1;
+    }
+    if (!(paths = domain_sources(dom, &gone)))
+        return -1;
+    if (gone) {
+        g_strfreev(paths);
+        entries_drop(conn, uuid);
+        return 1;
+    }
+    if ((e = entry_of(conn, uuid))) {
+        paths_unlink(e);
+    } else {
+        unsigned char *key = NULL;
+        first = g_hash_table_lookup(ix.domains, uuid);
+        if (!(e = calloc(1, sizeof(*e))) || (!first && !(key = malloc(VIR_UUID_BUFLEN)))) {
+            free(e);
+            g_strfreev(paths);
+            gf_err(GF_ERR_OP, "out of memory");
+            return -1;
+        }
+        e->conn = conn;
+        memcpy(e->uuid, uuid, VIR_UUID_BUFLEN);
+        if (first) {
+            e->next = first->next;
+            first->next = e;
+        } else {
+            memcpy(key, uuid, VIR_UUID_BUFLEN);
+            g_hash_table_insert(ix.domains, key, e);
+        }
+        cs->count++;
+    }
+    snprintf(e->name, sizeof(e->name), "%s", virDomainGetName(dom));
+    e->paths = paths;
+    e->stale = 0;
+    e->pass = ix.pass;
+    paths_link(e);
+    return 0;
+}
+
+/* What gf_disk_index_forget was told, applied by the next user of the
+ * index: the daemon's event thread never waits for a query (which holds
+ * the index's lock across libvirt calls). */
+static struct {
+    GByteArray *uuids; /* VIR_UUID_BUFLEN bytes each */
+    int all;
+    pthread_mutex_t lock;
+} pending = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Apply what gf_disk_index_forget was told.  With the index's lock held. */
+static void apply_pending(void)
+{
+    GByteArray *uuids;
+    int all;
+
+    pthread_mutex_lock(&pending.lock);
+    uuids = pending.uuids;
+    all = pending.all;
+    pending.uuids = NULL;
+    pending.all = 0;
+    pthread_mutex_unlock(&pending.lock);
+    if (ix.on && all) {
+        g_hash_table_remove_all(ix.domains);
+        g_hash_table_remove_all(ix.conns);
+    }
+    for (guint k = 0; ix.on && !all && uuids && k + VIR_UUID_BUFLEN <= uuids->len;
+         k += VIR_UUID_BUFLEN) {
+        for (struct indexed *e = g_hash_table_lookup(ix.domains, uuids->data + k); e; e = e->next) {
+            struct conn_state *cs = g_hash_table_lookup(ix.conns, e->conn);
+            e->stale = 1;
+            if (cs)
+                cs->stale++;
+        }
+    }
+    if (uuids)
+        g_byte_array_unref(uuids);
+}
+
+void gf_disk_index_forget(virDomainPtr dom)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    if (!atomic_load(&index_on))
+        return;
+    pthread_mutex_lock(&pending.lock);
+    if (!dom) {
+        pending.all = 1;
+    } else if (virDomainGetUUID(dom, uuid) == 0) {
+        if (!pending.uuids)
+            pending.uuids = g_byte_array_new();
+        g_byte_array_append(pending.uuids, uuid, VIR_UUID_BUFLEN);
+    }
+    pthread_mutex_unlock(&pending.lock);
+}
+
+void gf_disk_index_drop(virDomainPtr dom)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+
+    pthread_mutex_lock(&ix.lock);
+    apply_pending();
+    if (ix.on && virDomainGetUUID(dom, uuid) == 0)
+        entries_drop(NULL, uuid);
+    pthread_mutex_unlock(&ix.lock);
+}
+
+void gf_disk_index_note(virDomainPtr dom)
+{
+    pthread_mutex_lock(&ix.lock);
+    apply_pending();
+    if (ix.on && entry_read(dom) < 0) {
+        struct conn_state *cs = g_hash_table_lookup(ix.conns, virDomainGetConnect(dom));
+        if (cs)
+            cs->listed = 0; /* the next query lists every domain */
+        gf_err_clear();
+    }
+    pthread_mutex_unlock(&ix.lock);
+}
+
+int gf_disk_index_size(void)
+{
+    int n = 0;
+
+    pthread_mutex_lock(&ix.lock);
+    apply_pending();
+    if (ix.on)
+        n = (int)g_hash_table_size(ix.domains);
+    pthread_mutex_unlock(&ix.lock);
+    return n;
+}
+
+/* Every domain of CONN listed: the ones the index does not know (or holds
+ * stale) read, the ones libvirt no longer has dropped.  0, or -1 with an
+ * error.  With the lock held. */
+static int refresh_by_listing(virConnectPtr conn, struct conn_state *cs)
+{
+    virDomainPtr *all = NULL;
+    GPtrArray *unseen = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer key, value;
+    int count, ret = 0;
+
+    if ((count = virConnectListAllDomains(conn, &all, 0)) < 0) {
+        gf_err_virt("listing domains to see who uses their disks");
+        g_ptr_array_free(unseen, TRUE);
+        return -1;
+    }
+    ix.pass++;
+    for (int i = 0; i < count; i++) {
+        unsigned char uuid[VIR_UUID_BUFLEN];
+        struct indexed *e;
+        if (ret == 0 && virDomainGetUUID(all[i], uuid) == 0 && (e = entry_of(conn, uuid)) &&
+            !e->stale)
+            e->pass = ix.pass;
+        else if (ret == 0 && entry_read(all[i]) < 0)
+            ret = -1;
+        virDomainFree(all[i]);
+    }
+    free(all);
+    g_hash_table_iter_init(&it, ix.domains);
+    while (ret == 0 && g_hash_table_iter_next(&it, &key, &value))
+        for (const struct indexed *e = value; e; e = e->next)
+            if (e->conn == conn && e->pass != ix.pass)
+                g_ptr_array_add(unseen, key);
+    for (guint i = 0; i < unseen->len; i++) {
+        unsigned char uuid[VIR_UUID_BUFLEN];
+        memcpy(uuid, unseen->pdata[i], VIR_UUID_BUFLEN); /* the key is freed with it */
+        entries_drop(conn, uuid);
+    }
+    g_ptr_array_free(unseen, TRUE);
+    if (ret == 0) {
+        cs->listed = 1;
+        cs->stale = 0;
+    }
+    return ret;
+}
+
+/* Read again the stale entries of CONN (those gone dropped).  0, or -1.
+ * With the lock held. */
+static int refresh_stale(virConnectPtr conn, struct conn_state *cs)
+{
+    GPtrArray *stale = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter it;
+    gpointer key, value;
+    int ret = 0;
+
+    g_hash_table_iter_init(&it, ix.domains);
+    while (g_hash_table_iter_next(&it, &key, &value))
+        for (const struct indexed *e = value; e; e = e->next)
+            if (e->conn == conn && e->stale)
+                g_ptr_array_add(stale, g_memdup2(key, VIR_UUID_BUFLEN));
+    for (guint i = 0; i < stale->len && ret == 0; i++) {
+        virDomainPtr dom = virDomainLookupByUUID(conn, stale->pdata[i]);
+        if (!dom) {
+            virErrorPtr e = virGetLastError();
+            if (!e || e->code != VIR_ERR_NO_DOMAIN) {
+                gf_err_virt("looking up a domain to see which disks it uses");
+                ret = -1;
+                break;
+            }
+            virResetLastError();
+            entries_drop(conn, stale->pdata[i]);
+            continue;
+        }
+        if (entry_read(dom) < 0)
+            ret = -1;
+        virDomainFree(dom);
+    }
+    g_ptr_array_free(stale, TRUE);
+    if (ret == 0)
+        cs->stale = 0;
+    return ret;
+}
+
+/* How many domains CONN has (running and defined), or -1 with an error. */
+static int domain_count(virConnectPtr conn)
+{
+    int running = virConnectNumOfDomains(conn), defined = virConnectNumOfDefinedDomains(conn);
+
+    if (running < 0 || defined < 0) {
+        gf_err_virt("counting domains");
+        return -1;
+    }
+    return running + defined;
+}
+
+/* qsort comparator: domains by name. */
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(virDomainGetName(*(virDomainPtr const *)a),
+                  virDomainGetName(*(virDomainPtr const *)b));
+}
+
+/* Make the index complete for CONN: stale entries read again, and every
+ * domain listed when libvirt counts another number of them than the index
+ * holds.  CONN's state, or NULL with an error.  With the lock held. */
+static struct conn_state *make_complete(virConnectPtr conn)
+{
+    struct conn_state *cs = conn_state(conn);
+    int total;
+
+    if (!cs) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return NULL;
+    }
+    if (cs->stale && refresh_stale(conn, cs) < 0)
+        return NULL;
+    /* complete when libvirt counts as many domains as the index holds */
+    if ((total = domain_count(conn)) < 0)
+        return NULL;
+    if ((!cs->listed || cs->count != total) && refresh_by_listing(conn, cs) < 0)
+        return NULL;
+    return cs;
+}
+
+int gf_disk_index_uuids(virConnectPtr conn, unsigned char **uuids, size_t *n)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    struct conn_state *cs;
+    int ret = -1;
+
+    *uuids = NULL;
+    *n = 0;
+    pthread_mutex_lock(&ix.lock);
+    apply_pending();
+    if (!ix.on) {
+        pthread_mutex_unlock(&ix.lock);
+        return 0;
+    }
+    if (!(cs = make_complete(conn)))
+        goto cleanup;
+    if (!(*uuids = malloc(((size_t)cs->count + 1) * VIR_UUID_BUFLEN))) {
+        gf_err(GF_ERR_OP, "out of memory");
+        goto cleanup;
+    }
+    g_hash_table_iter_init(&it, ix.domains);
+    while (g_hash_table_iter_next(&it, &key, &value))
+        for (const struct indexed *e = value; e; e = e->next)
+            if (e->conn == conn && *n < (size_t)cs->count)
+                memcpy(*uuids + VIR_UUID_BUFLEN * (*n)++, e->uuid, VIR_UUID_BUFLEN);
+    ret = 1;
+cleanup:
+    pthread_mutex_unlock(&ix.lock);
+    return ret;
+}
+
+int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_t n,
+                             virDomainPtr **cands)
+{
+    GHashTable *chosen = NULL;
+    GPtrArray *out = NULL;
+    int ret = -1;
+
+    *cands = NULL;
+    pthread_mutex_lock(&ix.lock);
+    apply_pending();
+    if (!ix.on) {
+        pthread_mutex_unlock(&ix.lock);
+        return 0;
+    }
+    if (!make_complete(conn))
+        goto cleanup;
+    chosen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    out = g_ptr_array_new();
+    for (size_t k = 0; k < n; k++) {
+        GHashTable *set = g_hash_table_lookup(ix.paths, paths[k]);
+        GHashTableIter it;
+        gpointer e;
+        if (!set)
+            continue;
+        g_hash_table_iter_init(&it, set);
+        while (g_hash_table_iter_next(&it, &e, NULL)) {
+            const struct indexed *x = e;
+            virDomainPtr dom;
+            if (x->conn != conn || !g_hash_table_add(chosen, e))
+                continue;
+            if (!(dom = virDomainLookupByUUID(conn, x->uuid))) {
+                virErrorPtr err = virGetLastError();
+                if (err && err->code == VIR_ERR_NO_DOMAIN) { /* gone: it names nothing */
+                    virResetLastError();
+                    continue;
+                }
+                gf_err_virt("looking up '%s' to see which disks it uses", x->name);
+                goto cleanup;
+            }
+            g_ptr_array_add(out, dom);
+        }
+    }
+    if (out->len > 1)
+        qsort(out->pdata, out->len, sizeof(gpointer), by_name);
+    g_ptr_array_add(out, NULL);
+    *cands = (virDomainPtr *)g_ptr_array_free(out, FALSE);
+    out = NULL;
+    ret = 1;
+cleanup:
+    pthread_mutex_unlock(&ix.lock);
+    if (out) {
+        for (guint i = 0; i < out->len; i++)
+            virDomainFree(out->pdata[i]);
+        g_ptr_array_free(out, TRUE);
+    }
+    if (chosen)
+        g_hash_table_destroy(chosen);
+    return ret;
+}
+
+void gf_disk_index_candidates_free(virDomainPtr *cands)
+{
+    for (int i = 0; cands && cands[i]; i++)
+        virDomainFree(cands[i]);
+    free(cands);
+}

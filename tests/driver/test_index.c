@@ -1,0 +1,155 @@
+/* test_index.c - the index of disk users and the metadata cache (issue 16),
+ * on libvirt's test driver: the index only chooses which domains to read,
+ * and what it does not know or holds wrongly cannot make a used disk look
+ * free. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "base/error.h"
+#include "model/disk_use.h"
+#include "model/hosts.h"
+#include "model/meta.h"
+
+/* Define domain NAME with disks DISK1 and (unless NULL) DISK2, behind the
+ * index's back (a plain virDomainDefineXML, as another program would). */
+static virDomainPtr define(virConnectPtr conn, const char *name, const char *disk1,
+                           const char *disk2)
+{
+    char xml[2048], second[512] = "", uuid[VIR_UUID_STRING_BUFLEN + 16] = "";
+    virDomainPtr same = virDomainLookupByName(conn, name);
+
+    if (same) { /* a redefinition: the same UUID */
+        char u[VIR_UUID_STRING_BUFLEN];
+        if (virDomainGetUUIDString(same, u) == 0)
+            snprintf(uuid, sizeof(uuid), "<uuid>%s</uuid>", u);
+        virDomainFree(same);
+    }
+    virResetLastError();
+
+    if (disk2)
+        snprintf(second, sizeof(second),
+                 "<disk type='file' device='disk'><source file='%s'/>"
+                 "<target dev='vdb' bus='virtio'/></disk>",
+                 disk2);
+    snprintf(xml, sizeof(xml),
+             "<domain type='test'><name>%s</name>%s<memory unit='MiB'>64</memory>"
+             "<os><type arch='x86_64'>hvm</type></os><devices>"
+             "<disk type='file' device='disk'><source file='%s'/>"
+             "<target dev='vda' bus='virtio'/></disk>%s</devices></domain>",
+             name, uuid, disk1, second);
+    return virDomainDefineXML(conn, xml);
+}
+
+/* Users of PATH on CONN, the first one's name into WHO. */
+static int users(virConnectPtr conn, const char *path, char *who)
+{
+    return gf_disk_users(conn, path, who, GF_DISK_WHO_LEN);
+}
+
+static void index_is_a_hint_never_the_proof(void **state)
+{
+    virConnectPtr conn = virConnectOpen("test:///default");
+    virDomainPtr a, b, a2;
+    char who[GF_DISK_WHO_LEN];
+    int before;
+
+    (void)state;
+    assert_non_null(conn);
+    gf_disk_index_enable(1);
+    assert_non_null(a = define(conn, "ix-a", "/ix/a.qcow2", NULL));
+    assert_int_equal(users(conn, "/ix/a.qcow2", who), 1);
+    assert_string_equal(who, "ix-a");
+    assert_int_equal(users(conn, "/ix/none.qcow2", who), 0);
+    before = gf_disk_index_size();
+    assert_true(before >= 2); /* every domain of the connection, "test" too */
+
+    /* a domain defined behind the index's back: libvirt's count differs,
+     * every domain is listed again and the new one read */
+    assert_non_null(b = define(conn, "ix-b", "/ix/b.qcow2", "/ix/a.qcow2"));
+    assert_int_equal(users(conn, "/ix/a.qcow2", who), 2);
+    assert_string_equal(who, "ix-a");
+    assert_int_equal(gf_disk_index_size(), before + 1);
+
+    /* a redefinition the index was not told of: it still names ix-a for
+     * /ix/a.qcow2, but libvirt has the last word (the candidate is read
+     * again); and nothing it holds hides a user of the new path... */
+    assert_non_null(a2 = define(conn, "ix-a", "/ix/a-new.qcow2", NULL));
+    assert_int_equal(users(conn, "/ix/a.qcow2", who), 1);
+    assert_string_equal(who, "ix-b");
+    /* ...once told (the daemon's lifecycle event: defined) */
+    gf_disk_index_forget(a2);
+    assert_int_equal(users(conn, "/ix/a-new.qcow2", who), 1);
+    assert_string_equal(who, "ix-a");
+
+    /* undefined through Goldfarm: dropped from the index, and gone */
+    assert_int_equal(gf_undefine(b), 0);
+    assert_int_equal(gf_disk_index_size(), before);
+    assert_int_equal(users(conn, "/ix/b.qcow2", who), 0);
+    assert_int_equal(users(conn, "/ix/a.qcow2", who), 0);
+
+    /* undefined behind its back: the count differs, the listing drops it */
+    assert_int_equal(virDomainUndefine(a2), 0);
+    assert_int_equal(users(conn, "/ix/a-new.qcow2", who), 0);
+    assert_int_equal(gf_disk_index_size(), before - 1);
+
+    /* the same answers with the index off (every domain read) */
+    gf_disk_index_enable(0);
+    assert_int_equal(users(conn, "/ix/a-new.qcow2", who), 0);
+    virDomainFree(a);
+    virDomainFree(a2);
+    virDomainFree(b);
+    virConnectClose(conn);
+}
+
+static void meta_cache_forgets_undefined_domains(void **state)
+{
+    virConnectPtr conn = virConnectOpen("test:///default");
+    struct gf_meta m = {.role = GF_ROLE_HOST, .state = GF_HS_ACTIVE};
+    virDomainPtr doms[20];
+    int base;
+
+    (void)state;
+    assert_non_null(conn);
+    gf_meta_cache_enable(1);
+    snprintf(m.farm, sizeof(m.farm), "ix");
+    snprintf(m.image, sizeof(m.image), "gold");
+    m.image_version = 1;
+    base = gf_meta_cache_size();
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 20; i++) {
+            char name[32], disk[64];
+            struct gf_meta got;
+            snprintf(name, sizeof(name), "ixm-%d-%d", round, i);
+            snprintf(disk, sizeof(disk), "/ix/%s.qcow2", name);
+            assert_non_null(doms[i] = define(conn, name, disk, NULL));
+            assert_int_equal(gf_meta_set(doms[i], &m), 0);
+            assert_int_equal(gf_meta_get(doms[i], &got), 1);
+            assert_string_equal(got.farm, "ix");
+        }
+        assert_int_equal(gf_meta_cache_size(), base + 20);
+        for (int i = 0; i < 20; i++) {
+            assert_int_equal(gf_undefine(doms[i]), 0);
+            virDomainFree(doms[i]);
+        }
+        /* flat: what was undefined is not kept */
+        assert_int_equal(gf_meta_cache_size(), base);
+    }
+    gf_meta_cache_enable(0);
+    virConnectClose(conn);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(index_is_a_hint_never_the_proof),
+        cmocka_unit_test(meta_cache_forgets_undefined_domains),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
