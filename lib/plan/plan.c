@@ -286,7 +286,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
         out->standby += h->state == GF_HS_STANDBY;
         if (h->state == GF_HS_STANDBY && h->standby_kind < GF_SB_NKINDS) {
             out->standby_by_kind[h->standby_kind]++;
-            out->standby_ready[h->standby_kind] += plan_standby_rank(h) == (int)h->standby_kind;
+            out->standby_ready[h->standby_kind] += plan_standby_ready(h);
         }
         out->draining += h->state == GF_HS_DRAINING;
     }

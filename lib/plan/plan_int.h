@@ -99,6 +99,10 @@ int plan_pick(const struct gf_farm_obs *farm, const int *candidate, int most);
  * off (boots), 3 still booting; -1 not a standby one can take. */
 int plan_standby_rank(const struct gf_host_obs *h);
 
+/* Whether standby H is ready to serve as fast as its kind does (off: shut
+ * off; saved: its save image made; running: running and answering). */
+int plan_standby_ready(const struct gf_host_obs *h);
+
 /* How standby H serves when started now: as a running one (joins), a saved
  * one (restores) or a shut-off one (boots). */
 enum gf_standby_kind plan_standby_taken(const struct gf_host_obs *h);

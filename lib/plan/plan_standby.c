@@ -34,6 +34,14 @@ enum gf_standby_kind plan_standby_taken(const struct gf_host_obs *h)
     }
 }
 
+int plan_standby_ready(const struct gf_host_obs *h)
+{
+    static const int rank_of[GF_SB_NKINDS] = {
+        [GF_SB_OFF] = 2, [GF_SB_SAVED] = 1, [GF_SB_RUNNING] = 0};
+
+    return h->standby_kind < GF_SB_NKINDS && plan_standby_rank(h) == rank_of[h->standby_kind];
+}
+
 /* Among the standby hosts flagged in CAND, the fastest to serve (FASTEST)
  * or the slowest, by plan_standby_rank; within a rank by plan_pick (the
  * fewest sessions, the later name).  -1 if none. */

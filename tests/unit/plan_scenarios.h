@@ -13,7 +13,7 @@
 
 #include "plan/plan.h"
 
-enum { P_BASE, P_NO_SESSIONS, P_TWO, P_VERTICAL, P_SIGNALS, NPOLICIES };
+enum { P_BASE, P_NO_SESSIONS, P_TWO, P_VERTICAL, P_SIGNALS, P_KINDS, NPOLICIES };
 
 /* The policies' texts, by the enum above. */
 extern const char *const policy_texts[NPOLICIES];
@@ -38,6 +38,11 @@ struct host {
     int resized_ago; /* minutes since Goldfarm last resized it; 0: never */
     int vcpus_max;   /* the domain's maximum vCPUs; 0: not known */
     int boot_vcpus;  /* a smaller vCPU count waiting for its next boot; 0: none */
+    char kind;       /* standby: 0 or 'o' shut off, 's' saved, 'r' running */
+    int saved;       /* it has a managed save image */
+    int booting;     /* running, its agent not answering yet (not ready) */
+    int replace;     /* an admin asked to replace it now (vmctl farm replace --now) */
+    int version;     /* its image version; 0: 1 */
 };
 
 struct scenario {
@@ -53,6 +58,7 @@ struct scenario {
     int vcpus_used[GF_MAX_HYPERVISORS];
     int unreachable[GF_MAX_HYPERVISORS];
     int out_ago, in_ago; /* seconds since the last scale-out / scale-in; 0: never */
+    int promoted;        /* the image's promoted version; 0: not known */
     const char *expect[16];
 };
 
