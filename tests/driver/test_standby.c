@@ -128,6 +128,15 @@ static void saved_standby_saved_restored_and_retired(void **state)
     fx_assert_lines(f, "");
     assert_int_equal(fx_farm(f, "ro")->plan.standby_by_kind[GF_SB_SAVED], 1);
     assert_int_equal(fx_farm(f, "ro")->plan.standby_ready[GF_SB_SAVED], 1);
+    /* vmctl farm status shows it by kind */
+    {
+        char *out = NULL;
+        assert_int_equal(fx_vmctl(f, &out, "farm", "status", "ro", "--state-dir", f->state, NULL),
+                         0);
+        fx_assert_has(out, "  standby: 0 off, 1 saved (1 restore at once), 0 running", "status");
+        fx_assert_has(out, "ro-007               sb-saved     saved ", "status");
+        free(out);
+    }
     /* ro-001 fails: the saved standby replaces it, restored, not booted */
     set_bad(f, "ro-001", 1);
     tick_until(f, &t, "start ro-007 (saved standby: restores)", 4, log, sizeof(log));
