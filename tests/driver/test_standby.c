@@ -51,10 +51,29 @@ static void sb_policy(struct fx *f, int standby, const char *kind)
              "  }; };\n"
              "drain = { wait = \"30m\"; };\n"
              "load = { source = \"trace\"; trace = \"%s\"; };\n"
-             "health = { grace = \"60s\"; command = [\"%s/health.sh\"]; };\n"
+             "health = { grace = \"60s\"; command = [\"%s/health.sh\"];\n"
+             "  join = [\"%s\", \"join\"]; };\n"
              "rollout = { batch = 3; soak = \"2m\"; };\n",
-             f->uri[0], phase, phase, phase, phase, f->trace, f->dir);
+             f->uri[0], phase, phase, phase, phase, f->trace, f->dir, f->hook);
     fx_write_policy(f, "ro.conf", text);
+}
+
+/* Replace FROM by TO everywhere in farm ro's policy file. */
+static void replace_in_policy(struct fx *f, const char *from, const char *to)
+{
+    char path[256], text[8192] = "", out[8192] = "", *at, *cur;
+    FILE *in;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/ro.conf", f->policies);
+    assert_non_null(in = fopen(path, "r"));
+    n = fread(text, 1, sizeof(text) - 1, in);
+    text[n] = '\0';
+    fclose(in);
+    for (cur = text; (at = strstr(cur, from)); cur = at + strlen(from))
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), "%.*s%s", (int)(at - cur), cur, to);
+    snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s", cur);
+    fx_write_policy(f, "ro.conf", out);
 }
 
 static struct fx *sb_farm(void **state, int standby, const char *kind)
@@ -167,7 +186,7 @@ static void running_standby_joins_without_a_start(void **state)
 {
     struct fx *f = sb_farm(state, 1, "running");
     time_t t = fx_at(f, "09:00");
-    char log[16384] = "";
+    char log[16384] = "", *hooks;
     struct gf_meta m;
 
     fx_tick_farm(f, "ro", t);
@@ -184,6 +203,21 @@ static void running_standby_joins_without_a_start(void **state)
     assert_string_equal(m.replaces, "ro-002");
     /* ready at once: the failed host is set aside on the next tick */
     tick_until(f, &t, "ro-007 is ready: quarantine ro-002", 2, log, sizeof(log));
+    /* out of the broker until then: its join hook ran once, when ro-002 was set aside */
+    hooks = fx_hooklog(f);
+    assert_int_equal(fx_count(hooks, "join ro-007\n"), 1);
+    free(hooks);
+    /* a scale-out takes the next running standby, and its join hook runs at once */
+    fx_assert_has(log, "clone ro-008 as running standby", "the ticks"); /* in ro-007's place */
+    t += 60;
+    fx_tick_farm(f, "ro", t);
+    assert_int_equal(fx_farm(f, "ro")->plan.standby_ready[GF_SB_RUNNING], 1);
+    replace_in_policy(f, "min_hosts = 6; standby", "min_hosts = 7; standby");
+    assert_int_equal(gfd_reload(&f->d), 0);
+    tick_until(f, &t, "start ro-008 (running standby: joins)", 2, log, sizeof(log));
+    hooks = fx_hooklog(f);
+    assert_int_equal(fx_count(hooks, "join ro-008\n"), 1);
+    free(hooks);
 }
 
 static void rollout_retires_saved_standbys_of_the_old_version_first(void **state)
