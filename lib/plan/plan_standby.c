@@ -42,7 +42,7 @@ int plan_standby_ready(const struct gf_host_obs *h)
     return h->standby_kind < GF_SB_NKINDS && plan_standby_rank(h) == rank_of[h->standby_kind];
 }
 
-/* Among the standby hosts flagged in CAND, the fastest to serve (FASTEST)
+/* Among the standby hosts flagged 1 in CAND, the fastest to serve (FASTEST)
  * or the slowest, by plan_standby_rank; within a rank by plan_pick (the
  * fewest sessions, the later name).  -1 if none. */
 static int pick_by_rank(const struct gf_farm_obs *farm, const int *cand, int fastest)
@@ -52,12 +52,12 @@ static int pick_by_rank(const struct gf_farm_obs *farm, const int *cand, int fas
     if (!same)
         return -1;
     for (i = 0; i < farm->nhosts; i++) {
-        int rank = cand[i] ? plan_standby_rank(&farm->hosts[i]) : -1;
+        int rank = cand[i] == 1 ? plan_standby_rank(&farm->hosts[i]) : -1;
         if (rank >= 0 && (best < 0 || (fastest ? rank < best : rank > best)))
             best = rank;
     }
     for (i = 0; best >= 0 && i < farm->nhosts; i++)
-        same[i] = cand[i] && plan_standby_rank(&farm->hosts[i]) == best;
+        same[i] = cand[i] == 1 && plan_standby_rank(&farm->hosts[i]) == best;
     i = best >= 0 ? plan_pick(farm, same, 0) : -1;
     free(same);
     return i;
@@ -99,14 +99,6 @@ void plan_standby_keep(struct planner *pl, const int *touched)
         }
         have++;
         cand[i] = (h->run == GF_RUN_OFF || h->standby_kind != GF_SB_OFF) && plan_hv_ok(pl, h);
-        /* a saved standby booted and answering: its memory saved, it costs no RAM */
-        if (h->standby_kind == GF_SB_SAVED && h->run == GF_RUN_RUNNING && h->ready &&
-            plan_hv_ok(pl, h) && have <= want) {
-            struct gf_action *a = plan_add(pl, GF_ACT_SAVE, h->name,
-                                           "%s: saved standby %s is ready", pl->label, h->name);
-            if (a)
-                a->standby_kind = GF_SB_SAVED;
-        }
     }
     snprintf(why, sizeof(why), "%s: %d standby %s %d", pl->label, have, have < want ? "<" : ">",
              want);
@@ -116,10 +108,20 @@ void plan_standby_keep(struct planner *pl, const int *touched)
             break;
         a->standby_kind = ph->standby_kind;
     }
-    /* extras: the slowest to serve go first */
+    /* extras: the slowest to serve go first (2: retired) */
     for (int n = have; n > want && (i = pick_by_rank(farm, cand, 0)) >= 0; n--) {
         plan_add(pl, GF_ACT_RETIRE, farm->hosts[i].name, "%s", why);
-        cand[i] = 0;
+        cand[i] = 2;
+    }
+    /* a saved standby booted and answering, kept: its memory saved, it costs no RAM */
+    for (i = 0; i < farm->nhosts; i++) {
+        const struct gf_host_obs *h = &farm->hosts[i];
+        struct gf_action *a;
+        if (cand[i] == 1 && h->standby_kind == GF_SB_SAVED && h->run == GF_RUN_RUNNING &&
+            h->ready &&
+            (a = plan_add(pl, GF_ACT_SAVE, h->name, "%s: saved standby %s is ready", pl->label,
+                          h->name)))
+            a->standby_kind = GF_SB_SAVED;
     }
     free(cand);
 }
