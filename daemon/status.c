@@ -130,6 +130,14 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
         gf_json_str(&j, "phase", gf_phase_name(f->plan.phase.phase));
         gf_json_int(&j, "in_service", f->plan.in_service);
         gf_json_int(&j, "standby", f->plan.standby);
+        gf_json_open(&j, "standby_by_kind", '{');
+        for (int k = 0; k < GF_SB_NKINDS; k++) {
+            gf_json_open(&j, gf_standby_kind_name((enum gf_standby_kind)k), '{');
+            gf_json_int(&j, "hosts", f->plan.standby_by_kind[k]);
+            gf_json_int(&j, "ready", f->plan.standby_ready[k]);
+            gf_json_close(&j, '}');
+        }
+        gf_json_close(&j, '}');
         gf_json_int(&j, "draining", f->plan.draining);
         gf_json_int(&j, "sessions", f->plan.sessions);
         gf_json_int(&j, "usage_pct", f->plan.usage_pct);
@@ -153,6 +161,10 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
         gf_json_str(&j, "hypervisor", p->hypervisors[h->hv].uri);
         gf_json_str(&j, "state", gf_host_state_name(h->state));
         gf_json_str(&j, "run", run_name(h->run));
+        if (h->state == GF_HS_STANDBY) {
+            gf_json_str(&j, "standby_kind", gf_standby_kind_name(h->standby_kind));
+            gf_json_bool(&j, "saved", h->saved); /* a managed save image: restores on start */
+        }
         gf_json_int(&j, "sessions", h->sessions);
         if (h->run == GF_RUN_RUNNING && gf_policy_uses_usage(p))
             gf_decision_host_use(&j, h);

@@ -109,6 +109,13 @@ static void print_plan_json(struct vmctl_ctx *ctx, const struct gf_policy *p,
     gf_json_bool(&j, "holiday", plan->phase.holiday != NULL);
     gf_json_int(&j, "in_service", plan->in_service);
     gf_json_int(&j, "standby", plan->standby);
+    if (plan->standby) { /* by kind, when there are any */
+        gf_json_open(&j, "standby_by_kind", '{');
+        for (int k = 0; k < GF_SB_NKINDS; k++)
+            gf_json_int(&j, gf_standby_kind_name((enum gf_standby_kind)k),
+                        plan->standby_by_kind[k]);
+        gf_json_close(&j, '}');
+    }
     gf_json_int(&j, "draining", plan->draining);
     gf_json_int(&j, "sessions", plan->sessions);
     gf_json_int(&j, "capacity", plan->capacity);
@@ -161,6 +168,8 @@ static void print_plan_json(struct vmctl_ctx *ctx, const struct gf_policy *p,
         gf_json_str(&j, "hypervisor", a->hv >= 0 ? p->hypervisors[a->hv].uri : NULL);
         if (a->kind == GF_ACT_CLONE)
             gf_json_bool(&j, "standby", a->standby);
+        if ((a->kind == GF_ACT_CLONE || a->kind == GF_ACT_START) && a->standby)
+            gf_json_str(&j, "standby_kind", gf_standby_kind_name(a->standby_kind));
         gf_decision_resize_fields(&j, a);
         gf_json_str(&j, "rule", a->rule);
         gf_json_str(&j, "line", line);
@@ -303,6 +312,13 @@ static int cmd_plan(struct vmctl_ctx *ctx, const struct vmctl_args *args)
                 p->name, now->year, now->month, now->day, now->minute / 60, now->minute % 60,
                 p->timezone, plan->phase.dayset->name, gf_phase_name(plan->phase.phase),
                 plan->in_service, plan->standby, plan->draining, plan->sessions, plan->usage_pct);
+        if (plan->standby_by_kind[GF_SB_SAVED] || plan->standby_by_kind[GF_SB_RUNNING])
+            fprintf(ctx->out,
+                    "# standby: %d off, %d saved (%d restore at once), %d running (%d "
+                    "answering)\n",
+                    plan->standby_by_kind[GF_SB_OFF], plan->standby_by_kind[GF_SB_SAVED],
+                    plan->standby_ready[GF_SB_SAVED], plan->standby_by_kind[GF_SB_RUNNING],
+                    plan->standby_ready[GF_SB_RUNNING]);
         if (gf_policy_uses_usage(p))
             print_use(ctx, p, &tick->farm, plan);
         for (int i = 0; i < plan->nactions; i++) {

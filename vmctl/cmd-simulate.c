@@ -99,6 +99,17 @@ static void local_stamp(const char *zone, time_t t, char *buf, size_t len)
              l.minute % 60);
 }
 
+/* Whether any of the N results RES took or saved a saved or running
+ * standby (their rows are shown then only: other summaries stay as they were). */
+static int standby_kinds(const struct gf_sim_result *res, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (res[k].saves || res[k].standby_starts[GF_SB_SAVED] ||
+            res[k].standby_starts[GF_SB_RUNNING])
+            return 1;
+    return 0;
+}
+
 /* The summary rows, side by side: one column per result. */
 static void print_summary(FILE *out, const struct gf_sim_result *res, int n)
 {
@@ -131,6 +142,14 @@ static void print_summary(FILE *out, const struct gf_sim_result *res, int n)
     ROW("clones made", "%d", r->clones);
     ROW("standby clones made", "%d", r->standby_clones);
     ROW("starts", "%d", r->starts);
+    if (standby_kinds(res, n)) {
+        ROW("  of saved standbys (restored)", "%d", r->standby_starts[GF_SB_SAVED]);
+        ROW("  of running standbys (joined)", "%d", r->standby_starts[GF_SB_RUNNING]);
+        ROW("  of shut-off standbys (booted)", "%d", r->standby_starts[GF_SB_OFF]);
+        ROW("mean start to serving (s)", "%.1f",
+            r->starts ? (double)r->start_wait_seconds / r->starts : 0.0);
+        ROW("saved standbys saved", "%d", r->saves);
+    }
     ROW("drains", "%d", r->drains);
     ROW("undrains", "%d", r->undrains);
     ROW("logoffs (drain wait up)", "%d", r->logoffs);
@@ -185,6 +204,14 @@ static void print_json(FILE *out, const char *trace, const char *uri, int boot, 
         gf_json_int(&j, "clones", r->clones);
         gf_json_int(&j, "standby_clones", r->standby_clones);
         gf_json_int(&j, "starts", r->starts);
+        if (standby_kinds(res, n)) {
+            gf_json_int(&j, "saved_standby_starts", r->standby_starts[GF_SB_SAVED]);
+            gf_json_int(&j, "running_standby_starts", r->standby_starts[GF_SB_RUNNING]);
+            gf_json_int(&j, "off_standby_starts", r->standby_starts[GF_SB_OFF]);
+            gf_json_real(&j, "mean_start_to_serving_s",
+                         r->starts ? (double)r->start_wait_seconds / r->starts : 0.0, 1);
+            gf_json_int(&j, "saves", r->saves);
+        }
         gf_json_int(&j, "drains", r->drains);
         gf_json_int(&j, "undrains", r->undrains);
         gf_json_int(&j, "logoffs", r->logoffs);
@@ -244,6 +271,13 @@ static int cmd_simulate(struct vmctl_ctx *ctx, const struct vmctl_args *args)
         parse_seconds(vmctl_opt(args, "boot-time"), &o.boot_time) < 0) {
         gf_err(GF_ERR_INPUT, "simulate: --boot-time '%s': expected seconds (90, 90s, 2m)",
                vmctl_opt(args, "boot-time"));
+        return -1;
+    }
+    if (vmctl_opt(args, "restore-time") &&
+        (parse_seconds(vmctl_opt(args, "restore-time"), &o.restore_time) < 0 ||
+         o.restore_time < 1)) {
+        gf_err(GF_ERR_INPUT, "simulate: --restore-time '%s': expected seconds (12, 12s, 1m)",
+               vmctl_opt(args, "restore-time"));
         return -1;
     }
     if (vmctl_opt(args, "leave-rate")) {
@@ -361,6 +395,8 @@ static const struct vmctl_opt simulate_opts[] = {
     {"json", VMCTL_OPT_BOOL, NULL, "print the summary as one JSON object"},
     {"farm-xml", VMCTL_OPT_STRING, "FILE", "the test-driver farm to simulate on"},
     {"boot-time", VMCTL_OPT_STRING, "SECONDS", "from start to serving users (60s)"},
+    {"restore-time", VMCTL_OPT_STRING, "SECONDS",
+     "a saved standby's, from start to serving (boot-time / 5)"},
     {"leave-rate", VMCTL_OPT_STRING, "PCT", "users leaving a draining host a minute (10%)"},
     {"log", VMCTL_OPT_STRING, "FILE", "append the decision records (JSON lines) to FILE"},
     {NULL, 0, NULL, NULL},

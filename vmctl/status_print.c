@@ -27,6 +27,31 @@ static void print_rollout(FILE *out, json_object *st)
         fprintf(out, "    why: %s\n", reason);
 }
 
+/* Print the standby hosts of status ST by kind, one line, when it has a
+ * saved or a running one ("  standby: 1 off, 2 saved (1 ready), 0 running"). */
+static void print_standby(FILE *out, json_object *st)
+{
+    static const char *const kinds[] = {"off", "saved", "running"};
+    char hosts[3][16], ready[3][16];
+    json_object *by, *k;
+
+    if (!json_object_object_get_ex(st, "standby_by_kind", &by) ||
+        !json_object_is_type(by, json_type_object))
+        return;
+    for (int i = 0; i < 3; i++) {
+        snprintf(hosts[i], sizeof(hosts[i]), "0");
+        snprintf(ready[i], sizeof(ready[i]), "0");
+        if (json_object_object_get_ex(by, kinds[i], &k)) {
+            gf_json_text(k, "hosts", hosts[i], sizeof(hosts[i]));
+            gf_json_text(k, "ready", ready[i], sizeof(ready[i]));
+        }
+    }
+    if (strcmp(hosts[1], "0") == 0 && strcmp(hosts[2], "0") == 0)
+        return; /* shut-off standbys only: the host list says it all */
+    fprintf(out, "  standby: %s off, %s saved (%s restore at once), %s running (%s answering)\n",
+            hosts[0], hosts[1], ready[1], hosts[2], ready[2]);
+}
+
 /* Member KEY of ST as text into BUF, or DEF when absent or null. */
 static const char *field(json_object *st, const char *key, const char *def, char *buf, size_t len)
 {
@@ -101,6 +126,7 @@ void vmctl_print_status(FILE *out, json_object *st)
     if (field(st, "breaker", "", breaker, sizeof(breaker))[0])
         fprintf(out, "  BREAKER OPEN: %s (vmctl farm resume %s closes it)\n", breaker, farm);
     print_rollout(out, st);
+    print_standby(out, st);
     if (!json_object_object_get_ex(st, "hosts", &hosts) ||
         !json_object_is_type(hosts, json_type_array))
         hosts = NULL;
@@ -110,7 +136,15 @@ void vmctl_print_status(FILE *out, json_object *st)
     for (size_t i = 0; hosts && i < json_object_array_length(hosts); i++) {
         json_object *h = json_object_array_get_idx(hosts, i);
         char name[80], state[20], run[20], sess[16], version[16], health[128], cells[96] = "";
+        char kind[16], saved[8];
         field(h, "sessions", "?", sess, sizeof(sess));
+        field(h, "state", "?", state, sizeof(state));
+        field(h, "run", "?", run, sizeof(run));
+        /* a standby of another kind says which; a saved one's RUN is "saved" */
+        if (strcmp(field(h, "standby_kind", "off", kind, sizeof(kind)), "off") != 0)
+            snprintf(state, sizeof(state), "sb-%s", kind);
+        if (strcmp(field(h, "saved", "false", saved, sizeof(saved)), "true") == 0)
+            snprintf(run, sizeof(run), "saved");
         if (use) {
             char vcpus[16], mem[32], cpu[16], avail[16];
             snprintf(cells, sizeof(cells), "%-5s %-8s %-5s %-6s ",
@@ -119,9 +153,8 @@ void vmctl_print_status(FILE *out, json_object *st)
                      pct_field(h, "memory_available_pct", avail, sizeof(avail)));
         }
         fprintf(out, "  %-20s %-12s %-9s %-8s v%-5s %s%s\n",
-                field(h, "name", "?", name, sizeof(name)),
-                field(h, "state", "?", state, sizeof(state)),
-                field(h, "run", "?", run, sizeof(run)), strcmp(sess, "-1") == 0 ? "?" : sess,
+                field(h, "name", "?", name, sizeof(name)), state, run,
+                strcmp(sess, "-1") == 0 ? "?" : sess,
                 field(h, "image_version", "?", version, sizeof(version)), cells,
                 field(h, "health", "ok", health, sizeof(health)));
     }

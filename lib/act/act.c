@@ -127,8 +127,10 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
     snprintf(reason, sizeof(reason), "%s", a->rule);
     if (a->kind == GF_ACT_CLONE) {
         struct gf_clone_opts o = {.farm = p->name,
-                                  .start = !a->standby,
+                                  /* a saved or running standby boots now */
+                                  .start = !a->standby || a->standby_kind != GF_SB_OFF,
                                   .state = a->standby ? GF_HS_STANDBY : GF_HS_ACTIVE,
+                                  .standby_kind = a->standby ? a->standby_kind : GF_SB_OFF,
                                   .reason = reason,
                                   .journal = ctx->journal,
                                   .vcpus = p->vcpus,
@@ -158,12 +160,15 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
         return -1;
     }
     switch (a->kind) {
-    case GF_ACT_START:
-        if (virDomainCreate(dom) < 0) {
-            gf_err_virt("starting '%s'", a->host);
+    case GF_ACT_START: {
+        int joined = 0;
+        if (act_start_standby(ctx, dom, &joined) < 0)
             break;
-        }
         ret = gf_meta_set_state(dom, GF_HS_ACTIVE, reason, ctx->now);
+        /* a running standby is out of the broker until its join hook runs;
+         * a replacement's runs when its failed host is set aside */
+        if (ret == 0 && joined && !a->replaces[0])
+            act_run_hook(&p->join_hook, "join", a->host, NULL);
         if (ret == 0 && a->replaces[0]) {
             struct gf_meta m;
             if (gf_meta_get(dom, &m) == 1) {
@@ -173,6 +178,10 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
             if (ret == 0)
                 ret = link_successor(ctx, a->replaces, a->host, 0);
         }
+        break;
+    }
+    case GF_ACT_SAVE:
+        ret = act_save_standby(dom);
         break;
     case GF_ACT_QUARANTINE:
         ret = quarantine(ctx, dom, h, reason);

@@ -281,6 +281,7 @@ int gf_clone(virConnectPtr conn, const char *gold, const char *name,
     snprintf(meta.image, sizeof(meta.image), "%s", gold_meta.image[0] ? gold_meta.image : gold);
     meta.image_version = gold_meta.image_version;
     meta.state = opts->state;
+    meta.standby_kind = opts->state == GF_HS_STANDBY ? opts->standby_kind : GF_SB_OFF;
     if (opts->reason)
         snprintf(meta.reason, sizeof(meta.reason), "%s", opts->reason);
     else

@@ -17,6 +17,7 @@ struct gf_clone_opts {
     int start;                         /* start the clone once defined */
     int progress;                      /* show copy progress on stderr (a terminal) */
     enum gf_host_state state;          /* its host state in the metadata (0: active) */
+    enum gf_standby_kind standby_kind; /* a standby: its kind (metadata standby-kind) */
     const char *reason;                /* why it was made (NULL: "linked clone" / "full clone") */
     struct gf_journal *journal;        /* record the clone while in flight (may be NULL) */
     int vcpus;                         /* the clone's vCPUs (0: the gold's) */

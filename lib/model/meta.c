@@ -293,6 +293,8 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
     }
     if (m->role == GF_ROLE_HOST)
         set_prop(node, "state", gf_host_state_name(m->state));
+    if (m->role == GF_ROLE_HOST && m->state == GF_HS_STANDBY && m->standby_kind != GF_SB_OFF)
+        set_prop(node, "standby-kind", gf_standby_kind_name(m->standby_kind));
     if (m->since) {
         gf_time_iso(m->since, buf);
         set_prop(node, "since", buf);
@@ -478,7 +480,7 @@ static int get_enum_prop(xmlNodePtr node, const char *name, const char *const *n
 int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
 {
     char role[16];
-    int state, drain, replace;
+    int state, drain, replace, kind;
 
     memset(m, 0, sizeof(*m));
     if (get_prop(node, "role", role, sizeof(role)) < 0 ||
@@ -494,6 +496,7 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_enum_prop(node, "state", state_names, GF_HS_NONE, GF_HS_ACTIVE, &state) < 0 ||
         get_enum_prop(node, "drained-by", drain_names, 5, GF_DRAIN_NONE, &drain) < 0 ||
         get_enum_prop(node, "replace", replace_names, 3, GF_REPLACE_NONE, &replace) < 0 ||
+        get_enum_prop(node, "standby-kind", gf_standby_kind_names, GF_SB_NKINDS, 0, &kind) < 0 ||
         get_time_prop(node, "notified", &m->notified) < 0 ||
         get_time_prop(node, "logoff-sent", &m->logoff_sent) < 0 ||
         get_uint_prop(node, "seal-version", GF_VERSION_MAX, &m->seal_version) < 0 ||
@@ -513,6 +516,7 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
     m->state = (enum gf_host_state)state;
     m->drained_by = (enum gf_drain_by)drain;
     m->replace = (enum gf_replace_req)replace;
+    m->standby_kind = m->state == GF_HS_STANDBY ? (enum gf_standby_kind)kind : GF_SB_OFF;
     if (strcmp(role, "gold") == 0) {
         m->role = GF_ROLE_GOLD;
         m->state = GF_HS_NONE;
@@ -637,6 +641,8 @@ int gf_meta_set_state(virDomainPtr dom, enum gf_host_state state, const char *re
             m.notified = m.logoff_sent = 0;
             m.replace = GF_REPLACE_NONE;
         }
+        if (state != GF_HS_STANDBY)
+            m.standby_kind = GF_SB_OFF;
         m.state = state;
         m.since = now;
     }

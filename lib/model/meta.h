@@ -8,6 +8,9 @@
  *       state="active" since="2026-11-21T08:00:00Z" reason="cloned"
  *       created="2026-11-21T08:00:00Z"/>
  *
+ * A standby host of another kind than shut off adds standby-kind="saved"
+ * (booted once, then managed-saved) or standby-kind="running".
+ *
  * A resized host adds resized="..." and, while a smaller size waits for its
  * next boot, boot-vcpus="2" and boot-memory="16G".
  *
@@ -22,6 +25,7 @@
 #include <libxml/tree.h>
 
 #include "base/names.h"
+#include "base/standby.h"
 
 #define GF_META_NS "https://goldfarm.dev/xmlns/domain/1"
 #define GF_META_PREFIX "goldfarm"
@@ -70,9 +74,10 @@ struct gf_meta {
     char farm[GF_NAME_MAX + 1];  /* hosts: the farm they serve */
     char image[GF_NAME_MAX + 1]; /* gold: its own name; hosts: their gold */
     unsigned int image_version;
-    enum gf_host_state state; /* hosts; GF_HS_NONE for a gold image */
-    time_t since;             /* when state was entered */
-    char reason[320];         /* why, for people only: nothing reads it back */
+    enum gf_host_state state;          /* hosts; GF_HS_NONE for a gold image */
+    enum gf_standby_kind standby_kind; /* standby hosts: which kind (standby-kind; absent: off) */
+    time_t since;                      /* when state was entered */
+    char reason[320];                  /* why, for people only: nothing reads it back */
     enum gf_drain_by drained_by;
     time_t notified;    /* draining: the broker and notify hooks ran then */
     time_t logoff_sent; /* draining: the logoff hook ran then */

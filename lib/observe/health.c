@@ -117,6 +117,12 @@ void gf_health_assess(struct gf_health *h, const struct gf_policy *p, struct gf_
         const char *dead;
         char why[96];
         o->ready = o->run == GF_RUN_RUNNING; /* refined below when health checks are on */
+        if (o->state == GF_HS_STANDBY && o->agent >= 0) {
+            /* a saved or running one: its agent, or the health command, answered */
+            o->ready = o->run == GF_RUN_RUNNING &&
+                       (o->agent == 1 || (p->health_command.argc && o->health_status == 0));
+            continue;
+        }
         if (o->state == GF_HS_ACTIVE && o->admin_replace) {
             o->unhealthy = 2; /* an admin asked: with or without health checks */
             snprintf(o->health, sizeof(o->health), "to be replaced, as an admin asked");

@@ -127,6 +127,10 @@ static void fill_host(struct gf_host_obs *h, const virDomainStatsRecord *r, cons
              : state == VIR_DOMAIN_SHUTOFF                              ? GF_RUN_OFF
                                                                         : GF_RUN_OTHER;
     h->state = m->state;
+    h->standby_kind = m->standby_kind;
+    /* a shut-off standby's saved memory: libvirt says, so a restart knows it */
+    if (m->state == GF_HS_STANDBY && h->run == GF_RUN_OFF)
+        h->saved = virDomainHasManagedSaveImage(r->dom, 0) == 1;
     h->image_version = m->image_version;
     h->sessions = h->active_sessions = -1;
     h->agent = -1;
@@ -376,8 +380,7 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
         out->promoted = out->hv[i].promoted; /* as the first hypervisor with the image has it */
     if (gf_load_sessions(p, conns, now, out) < 0)
         goto fail;
-    if (p->health_on)
-        gf_probe_health(p, conns, out);
+    gf_probe_health(p, conns, out); /* the health checks, and saved or running standbys */
     return 0;
 fail:
     gf_farm_obs_clear(out);

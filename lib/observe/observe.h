@@ -48,7 +48,8 @@ void gf_load_agents_forget(virConnectPtr conn);
  * whether its guest agent answers (its agent field: the agent load source's
  * answer, else asked when health.agent_timeout is set), and the health
  * command's exit status (health_status), run with the host's name.  What
- * gf_health_assess judges. */
+ * gf_health_assess judges.  Health checks on or not, each running standby
+ * of kind saved or running has its agent asked: it is ready once it answers. */
 void gf_probe_health(const struct gf_policy *p, virConnectPtr *conns, struct gf_farm_obs *farm);
 
 /* Test seam: FN (NULL: none) is called for each domain between the one

@@ -47,7 +47,16 @@ void gf_probe_health(const struct gf_policy *p, virConnectPtr *conns, struct gf_
 {
     for (int i = 0; i < farm->nhosts; i++) {
         struct gf_host_obs *h = &farm->hosts[i];
-        if ((h->state != GF_HS_ACTIVE && h->state != GF_HS_DRAINING) || h->run != GF_RUN_RUNNING)
+        if (h->state == GF_HS_STANDBY && h->standby_kind != GF_SB_OFF && h->run == GF_RUN_RUNNING) {
+            /* a saved or running standby is ready once its agent (or the
+             * health command) answers */
+            h->agent = agent_answers(p, conns, h);
+            if (!h->agent && p->health_command.argc)
+                h->health_status = health_command(p, h->name);
+            continue;
+        }
+        if (!p->health_on || (h->state != GF_HS_ACTIVE && h->state != GF_HS_DRAINING) ||
+            h->run != GF_RUN_RUNNING)
             continue;
         if (p->agent_timeout)
             h->agent = agent_answers(p, conns, h);

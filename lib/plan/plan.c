@@ -61,16 +61,21 @@ static void scale_out(struct planner *pl, int n, const char *why, int *touched)
         touched[i] = 1;
         n--;
     }
-    /* standby hosts first, then active hosts someone shut off */
+    /* standby hosts first, the fastest to serve first, then active hosts
+     * someone shut off */
     for (int state = GF_HS_STANDBY; state >= GF_HS_ACTIVE; state--) {
+        int sb = state == GF_HS_STANDBY;
         for (i = 0; i < farm->nhosts; i++)
-            cand[i] = farm->hosts[i].state == (enum gf_host_state)state &&
-                      farm->hosts[i].run == GF_RUN_OFF && !touched[i] &&
-                      plan_hv_ok(pl, &farm->hosts[i]);
-        while (n > 0 && (i = plan_pick(farm, cand, 0)) >= 0) {
+            cand[i] =
+                farm->hosts[i].state == (enum gf_host_state)state &&
+                (sb ? plan_standby_rank(&farm->hosts[i]) >= 0 : farm->hosts[i].run == GF_RUN_OFF) &&
+                !touched[i] && plan_hv_ok(pl, &farm->hosts[i]);
+        while (n > 0 && (i = sb ? plan_pick_standby(farm, cand) : plan_pick(farm, cand, 0)) >= 0) {
             struct gf_action *a = plan_add(pl, GF_ACT_START, farm->hosts[i].name, "%s", why);
-            if (a)
-                a->standby = state == GF_HS_STANDBY;
+            if (a) {
+                a->standby = sb;
+                a->standby_kind = sb ? plan_standby_taken(&farm->hosts[i]) : GF_SB_OFF;
+            }
             cand[i] = 0;
             touched[i] = 1;
             n--;
@@ -183,32 +188,6 @@ static void progress_drains(struct planner *pl, const int *touched)
     }
 }
 
-/* Keep the phase's number of standby hosts: clone more or retire extras. */
-static void top_up_standby(struct planner *pl, const int *touched)
-{
-    const struct gf_farm_obs *farm = pl->farm;
-    int want = pl->out->phase.params->standby, have = 0, *cand, i;
-    char why[160];
-
-    if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
-        return;
-    for (i = 0; i < farm->nhosts; i++) {
-        cand[i] = farm->hosts[i].state == GF_HS_STANDBY && farm->hosts[i].run == GF_RUN_OFF &&
-                  !touched[i] && plan_hv_ok(pl, &farm->hosts[i]);
-        have += farm->hosts[i].state == GF_HS_STANDBY && !touched[i];
-    }
-    snprintf(why, sizeof(why), "%s: %d standby %s %d", pl->label, have, have < want ? "<" : ">",
-             want);
-    for (int n = have; n < want; n++)
-        if (!plan_clone(pl, 1, why, pl->out->clone_version))
-            break;
-    for (int n = have; n > want && (i = plan_pick(farm, cand, 0)) >= 0; n--) {
-        plan_add(pl, GF_ACT_RETIRE, farm->hosts[i].name, "%s", why);
-        cand[i] = 0;
-    }
-    free(cand);
-}
-
 /* Tell the broker and the users of each host an admin drained (vmctl farm
  * drain) that it drains, once. */
 static void notify_admin_drains(struct planner *pl)
@@ -315,6 +294,10 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
                 out->sessions += h->sessions;
         }
         out->standby += h->state == GF_HS_STANDBY;
+        if (h->state == GF_HS_STANDBY && h->standby_kind < GF_SB_NKINDS) {
+            out->standby_by_kind[h->standby_kind]++;
+            out->standby_ready[h->standby_kind] += plan_standby_ready(h);
+        }
         out->draining += h->state == GF_HS_DRAINING;
     }
     out->capacity = out->in_service * p->max_sessions;
@@ -408,7 +391,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     }
     plan_evacuate(&pl, min_needed, coming);
     progress_drains(&pl, touched);
-    top_up_standby(&pl, touched);
+    plan_standby_keep(&pl, touched);
     free(touched);
     /* every action on an existing host names its hypervisor */
     for (int i = 0; i < out->nactions; i++) {

@@ -22,6 +22,8 @@ struct gf_host_obs {
     int hv; /* index into the policy's hypervisors */
     enum gf_host_run run;
     enum gf_host_state state;
+    enum gf_standby_kind standby_kind; /* standby hosts: which kind (metadata) */
+    int saved;                         /* it has a managed save image (libvirt) */
     unsigned int image_version;
     int sessions;           /* logged-in users; -1: unknown */
     unsigned char uuid[16]; /* its domain's (VIR_UUID_BUFLEN); all zero: not known */
@@ -120,8 +122,9 @@ struct gf_farm_obs {
 };
 
 enum gf_action_kind {
-    GF_ACT_START,        /* start a standby host */
-    GF_ACT_CLONE,        /* clone a new host on .hv (.standby: leave it shut off as standby) */
+    GF_ACT_START,        /* start a standby host (a saved one restores, a running one joins) */
+    GF_ACT_CLONE,        /* clone a new host on .hv (.standby: keep it as a standby of
+                            .standby_kind: shut off, or started to be saved, or running) */
     GF_ACT_RESIZE,       /* resize to .vcpus / .memory_kib */
     GF_ACT_DRAIN,        /* stop new sessions, notify users */
     GF_ACT_UNDRAIN,      /* cancel a drain: the host is needed again */
@@ -133,6 +136,7 @@ enum gf_action_kind {
     GF_ACT_PROMOTE,      /* promote .version of the image again on .hv (a roll-out went back) */
     GF_ACT_OPEN_BREAKER, /* stop replacing: too many replacements failed, or a bad image */
     GF_ACT_ROLLOUT,      /* the roll-out record: a request taken or refused, a phase changed */
+    GF_ACT_SAVE,         /* a saved standby, booted and answering: managed-save it */
     GF_ACT_NOTE,         /* nothing to do, and why (cooldown, no room, unknown load) */
 };
 
@@ -147,8 +151,9 @@ struct gf_action {
     char host[GF_NAME_MAX + 1];
     int hv;
     int standby;
-    int vcpus;                     /* resize: to this many (0: unchanged) */
-    unsigned long long memory_kib; /* resize: to this much (0: unchanged) */
+    enum gf_standby_kind standby_kind; /* clone, start of a standby: its kind */
+    int vcpus;                         /* resize: to this many (0: unchanged) */
+    unsigned long long memory_kib;     /* resize: to this much (0: unchanged) */
     enum gf_resize_at resize_at;
     char replaces[GF_NAME_MAX + 1];   /* start/clone: the failed host this one replaces */
     char supersedes[GF_NAME_MAX + 1]; /* clone: the old host it takes over from (roll-out) */
@@ -206,6 +211,9 @@ struct gf_plan {
     int failing;   /* hosts failing past the grace: not in service, being replaced */
     int bad_image; /* a replacement failed soon after it was made: open the breaker */
     int in_service, standby, draining;
+    int standby_by_kind[GF_SB_NKINDS]; /* the standby hosts by kind */
+    int standby_ready[GF_SB_NKINDS];   /* of those, ready to serve at once as their kind
+                                          (saved: its save image made; running: answering) */
     int sessions, capacity;
     int usage_pct; /* sessions / capacity, rounded, for display */
     /* the load signals of the hosts in service: each one's use, weighted

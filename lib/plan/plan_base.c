@@ -13,9 +13,10 @@
 
 const char *gf_action_name(enum gf_action_kind k)
 {
-    static const char *const names[] = {
-        "start",      "clone",  "resize",     "drain",   "undrain",      "logoff",  "retire",
-        "quarantine", "notify", "mark-ready", "promote", "open-breaker", "rollout", "note"};
+    static const char *const names[] = {"start",   "clone",      "resize",  "drain",
+                                        "undrain", "logoff",     "retire",  "quarantine",
+                                        "notify",  "mark-ready", "promote", "open-breaker",
+                                        "rollout", "save",       "note"};
 
     return k <= GF_ACT_NOTE ? names[k] : "?";
 }
@@ -219,7 +220,10 @@ void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *
     switch (a->kind) {
     case GF_ACT_CLONE:
         snprintf(buf, len, "%s: clone %s%s on %s", a->rule, a->host,
-                 a->standby ? " as standby" : "",
+                 !a->standby                        ? ""
+                 : a->standby_kind == GF_SB_SAVED   ? " as saved standby"
+                 : a->standby_kind == GF_SB_RUNNING ? " as running standby"
+                                                    : " as standby",
                  a->hv >= 0 && a->hv < p->nhypervisors ? p->hypervisors[a->hv].uri : "?");
         return;
     case GF_ACT_RESIZE: {
@@ -246,7 +250,11 @@ void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *
                  a->hv >= 0 && a->hv < p->nhypervisors ? p->hypervisors[a->hv].uri : "?");
         return;
     case GF_ACT_START:
-        snprintf(buf, len, "%s: start %s%s", a->rule, a->host, a->standby ? " (standby)" : "");
+        snprintf(buf, len, "%s: start %s%s", a->rule, a->host,
+                 !a->standby                        ? ""
+                 : a->standby_kind == GF_SB_SAVED   ? " (saved standby: restores)"
+                 : a->standby_kind == GF_SB_RUNNING ? " (running standby: joins)"
+                                                    : " (standby)");
         return;
     default:
         snprintf(buf, len, "%s: %s %s", a->rule, gf_action_name(a->kind), a->host);

@@ -75,7 +75,7 @@ int plan_health(struct planner *pl, int *touched)
     if (!(cand = calloc((size_t)farm->nhosts + 1, sizeof(int))))
         return 0;
     for (i = 0; i < farm->nhosts; i++)
-        cand[i] = farm->hosts[i].state == GF_HS_STANDBY && farm->hosts[i].run == GF_RUN_OFF &&
+        cand[i] = plan_standby_rank(&farm->hosts[i]) >= 0 && !touched[i] &&
                   plan_hv_ok(pl, &farm->hosts[i]) && !plan_evacuated(pl, &farm->hosts[i]);
     for (int k = 0; k < farm->nhosts; k++) {
         const struct gf_host_obs *f = &farm->hosts[k], *r;
@@ -114,9 +114,10 @@ int plan_health(struct planner *pl, int *touched)
             continue;
         }
         coming++;
-        if ((i = plan_pick(farm, cand, 0)) >= 0) {
+        if ((i = plan_pick_standby(farm, cand)) >= 0) {
             if ((a = plan_add(pl, GF_ACT_START, farm->hosts[i].name, "%s", rule))) {
                 a->standby = 1;
+                a->standby_kind = plan_standby_taken(&farm->hosts[i]);
                 snprintf(a->replaces, sizeof(a->replaces), "%s", f->name);
             }
             cand[i] = 0;

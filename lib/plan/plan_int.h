@@ -128,6 +128,29 @@ int plan_failing(const struct gf_policy *p, const struct gf_host_obs *h);
  * fewest sessions; ties go to the later name.  -1 if none. */
 int plan_pick(const struct gf_farm_obs *farm, const int *candidate, int most);
 
+/* How fast standby host H would serve if taken now (plan_standby.c): 0
+ * running and ready (joins at once), 1 saved (restores its memory), 2 shut
+ * off (boots), 3 still booting; -1 not a standby one can take. */
+int plan_standby_rank(const struct gf_host_obs *h);
+
+/* Whether standby H is ready to serve as fast as its kind does (off: shut
+ * off; saved: its save image made; running: running and answering). */
+int plan_standby_ready(const struct gf_host_obs *h);
+
+/* How standby H serves when started now: as a running one (joins), a saved
+ * one (restores) or a shut-off one (boots). */
+enum gf_standby_kind plan_standby_taken(const struct gf_host_obs *h);
+
+/* Among the standby hosts flagged in CAND, the fastest to serve (the lowest
+ * rank; within it by plan_pick, the fewest sessions).  -1 if none. */
+int plan_pick_standby(const struct gf_farm_obs *farm, const int *cand);
+
+/* Keep the phase's number of standby hosts of its kind: clone missing ones
+ * (of the phase's standby_kind), managed-save saved ones once booted and
+ * ready, retire saved ones of a stale version, and retire extras (the
+ * slowest first).  Hosts in TOUCHED are acted on already. */
+void plan_standby_keep(struct planner *pl, const int *touched);
+
 /* The health pass (plan_health.c): replace failing hosts, set them aside
  * once replaced; marks what it acts on or holds back in TOUCHED.  Returns
  * the replacements on their way (capacity coming). */

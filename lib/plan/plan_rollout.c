@@ -392,15 +392,17 @@ static void batches(struct ro *ro)
         free(active);
         return;
     }
-    for (i = 0; i < farm->nhosts; i++) {
-        const struct gf_host_obs *h = &farm->hosts[i];
-        if (h->state == GF_HS_STANDBY && h->image_version != ro->target && !ro->touched[i] &&
-            plan_hv_ok(ro->pl, h)) {
-            ro->touched[i] = 1;
-            plan_add(ro->pl, GF_ACT_RETIRE, h->name, "%s: standby %s is on v%u", ro->tag, h->name,
-                     h->image_version);
+    /* saved standbys first: a saved state of the old version never serves */
+    for (int saved = 1; saved >= 0; saved--)
+        for (i = 0; i < farm->nhosts; i++) {
+            const struct gf_host_obs *h = &farm->hosts[i];
+            if (h->state == GF_HS_STANDBY && (h->standby_kind == GF_SB_SAVED) == saved &&
+                h->image_version != ro->target && !ro->touched[i] && plan_hv_ok(ro->pl, h)) {
+                ro->touched[i] = 1;
+                plan_add(ro->pl, GF_ACT_RETIRE, h->name, "%s: %sstandby %s is on v%u", ro->tag,
+                         saved ? "saved " : "", h->name, h->image_version);
+            }
         }
-    }
     if (boot || making_room) {
         plan_add(ro->pl, GF_ACT_NOTE, NULL,
                  "%s: waiting for %d new host%s to be ready, %d drain%s to empty", ro->tag, boot,

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "base/names.h"
+#include "base/standby.h"
 
 #define GF_MAX_HYPERVISORS 16
 #define GF_MAX_DAYSETS 7
@@ -61,7 +62,8 @@ struct gf_phase {
     int min_pct;   /* whether min_hosts is a percentage */
     int threshold; /* capacity threshold, % of max sessions */
     enum gf_balance balance;
-    int standby; /* shut-off clones kept ready */
+    int standby;                       /* standby clones kept ready */
+    enum gf_standby_kind standby_kind; /* of which kind (off, saved, running) */
     enum gf_resize_mode resize;
     int line;
 };

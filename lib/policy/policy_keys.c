@@ -76,6 +76,7 @@ const struct policy_key policy_keys[] = {
     {SEC_PHASE, "threshold", KT_INT, 1, 100, "80", F(threshold), NULL, 0},
     {SEC_PHASE, "balance", KT_ENUM, 0, 0, "breadth", F(balance), balance_choices, 0},
     {SEC_PHASE, "standby", KT_INT, 0, 100, "0", F(standby), NULL, 0},
+    {SEC_PHASE, "standby_kind", KT_ENUM, 0, 0, "off", F(standby_kind), gf_standby_kind_names, 0},
     {SEC_PHASE, "resize", KT_ENUM, 0, 0, "both", F(resize), resize_choices, 0},
 
     {SEC_HOLIDAY, "date", KT_DATE, 0, 0, NULL, Y(year), NULL, 0},

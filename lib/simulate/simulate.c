@@ -19,6 +19,7 @@
 #include "reconcile/tick.h"
 #include "simulate/sim_events.h"
 #include "simulate/sim_load.h"
+#include "simulate/sim_standby.h"
 #include "policy/schedule.h"
 
 /* The model of one host, beside what libvirt knows of it. */
@@ -468,6 +469,13 @@ static void after_act(struct sim *s, const struct gf_farm_obs *farm, const struc
             stamp_clone(s, a->hv, a->host, t);
             if (a->standby) {
                 r->standby_clones++;
+                /* a saved or running standby boots first (costing host-hours) */
+                if (a->standby_kind != GF_SB_OFF && (h = model_add(s, a->host))) {
+                    h->hv = a->hv;
+                    h->state = GF_HS_STANDBY;
+                    h->running = 1;
+                    h->ready_at = t == r->from ? t : t + s->o->boot_time;
+                }
                 break;
             }
             r->clones++;
@@ -484,12 +492,22 @@ static void after_act(struct sim *s, const struct gf_farm_obs *farm, const struc
         case GF_ACT_START:
             r->starts++;
             outs++;
+            r->standby_starts[a->standby ? a->standby_kind : GF_SB_OFF] += a->standby;
             if (h) {
                 h->running = 1;
                 h->state = GF_HS_ACTIVE;
-                h->ready_at = t == r->from ? t : t + s->o->boot_time;
+                h->ready_at =
+                    t == r->from
+                        ? t
+                        : gf_sim_ready_at(s->o, a->standby ? a->standby_kind : GF_SB_OFF, t);
+                r->start_wait_seconds += (long long)(h->ready_at - t);
                 h->sessions = 0;
             }
+            break;
+        case GF_ACT_SAVE:
+            r->saves++;
+            if (h)
+                h->running = 0; /* its memory on disk: no more host-hours */
             break;
         case GF_ACT_QUARANTINE:
             if (h) {
@@ -630,9 +648,11 @@ static void sim_model(void *opaque, struct gf_farm_obs *farm, const struct gf_lo
     s->r->memory_short_host_seconds += (long long)shortage.memory * s->dt;
     /* the test driver has no guest agent: the model says whose would
      * answer (booted, and not of a bad version) */
-    for (int i = 0; s->agent_model && i < farm->nhosts; i++) {
+    for (int i = 0; i < farm->nhosts; i++) {
         struct gf_host_obs *h = &farm->hosts[i];
-        if (h->run == GF_RUN_RUNNING)
+        /* a saved or running standby is ready once booted: the model says */
+        if (h->run == GF_RUN_RUNNING &&
+            (s->agent_model || (h->state == GF_HS_STANDBY && h->standby_kind != GF_SB_OFF)))
             h->agent = s->m[i].ready_at <= now->t && !is_bad(s, h);
     }
 }

@@ -10,7 +10,9 @@
  *
  * The model, per step of STEP seconds:
  * - a host started or cloned at T serves users from T + boot_time; until
- *   then it runs (and costs host-hours) with no users;
+ *   then it runs (and costs host-hours) with no users; a saved standby
+ *   started at T serves from T + restore_time, a running one at once
+ *   (sim_standby.h);
  * - the trace's sessions (the last sample at or before the step) are the
  *   users wanting a session.  Users still on draining hosts stay there;
  *   the rest are spread over the serving hosts by the phase's balance
@@ -46,6 +48,7 @@ struct gf_sim_opts {
     const char *farm_uri; /* the test-driver URI of the farm to simulate on */
     time_t from, to;      /* the span simulated, [from, to); 0: the trace's */
     int boot_time;        /* seconds from start to serving users */
+    int restore_time;     /* a saved standby's, from start to serving (0: boot_time / 5) */
     int leave_pct;        /* share of a draining host's users leaving a minute */
     int keep_series;      /* record one sample per step (for a plot) */
     FILE *lines;          /* each decision line, with its time; NULL: none */
@@ -81,6 +84,9 @@ struct gf_sim_result {
     int crashes;
     int flaps;
     int clones, standby_clones, starts, drains, undrains, logoffs, retirements, resizes;
+    int standby_starts[GF_SB_NKINDS];    /* of the starts, standbys taken, by how they served */
+    long long start_wait_seconds;        /* starts x their time from start to serving */
+    int saves;                           /* saved standbys' memory saved */
     int vcpus_added;                     /* by live resizes */
     long long memory_added_kib;          /* by live resizes */
     int shrinks;                         /* resizes down, at the hosts' next boot */

@@ -3,6 +3,7 @@
  * opens its own test-driver connection, so every run starts from the same
  * farm. */
 #include <ftw.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -618,6 +619,79 @@ static void resizes_replayed_from_cpu_and_memory(void **state)
     free(again);
 }
 
+/* The standby kinds' start times (lib/simulate/sim_standby.h), at 5 s steps
+ * (tick 5 s), boot 60 s: one host in service of 10 users, one standby of
+ * the kind under test; 5 users until 08:05, then 15.
+ *
+ * 08:00 clone sim-001 (serves at once: the farm as it stood) and the
+ *       standby sim-002; a saved or running one boots (the first
+ *       evaluation: booted at once).
+ * 08:00:05 saved: sim-002 runs and its agent answers: save it (no more
+ *       host-hours).
+ * 08:05 15 users > 80% of 10: start sim-002, clone the standby sim-003.
+ *       Off: it boots, 60 s: 5 users refused 1.0 min, 5.0 user-minutes.
+ *       Saved: it restores, boot / 5 = 12 s, served from the 08:05:15
+ *       step: 15 s refused = 0.25 min ("0.2"), 75 user-s ("1.2"); with
+ *       --restore-time 30s: 0.5 min, 2.5 user-minutes.
+ *       Running: it joins at once: nothing refused.
+ * Host-hours: sim-001 600 s; off: sim-002 300 s = 0.25 h; saved: sim-002
+ * 5 + 300, sim-003 60 s booting before its save = 965 s = 0.27 h;
+ * running: sim-002 600, sim-003 300 = 1500 s = 0.42 h. */
+static void standby_kinds_start_times_modelled(void **state)
+{
+    static const char *const kinds[] = {"off", "saved", "running", "saved"};
+    static const char *const over[] = {"1.0", "0.2", "0.0", "0.5"};
+    static const char *const refused[] = {"5.0", "1.2", "0.0", "2.5"};
+    static const char *const hours[] = {"0.25", "0.27", "0.42", "0.27"};
+    static const char *const mean[] = {NULL, "12.0", "0.0", "30.0"};
+    char conf[PATH_MAX], text[4096], csv[64 * 12], *out;
+
+    (void)state;
+    snprintf(csv, sizeof(csv), "timestamp,farm,sessions\n");
+    for (int m = 0; m < 10; m++)
+        snprintf(csv + strlen(csv), sizeof(csv) - strlen(csv), "2026-03-02T08:%02d,sim,%d\n", m,
+                 m < 5 ? 5 : 15);
+    write_file(path_in("kinds.csv"), csv);
+    for (int k = 0; k < 4; k++) {
+        snprintf(conf, sizeof(conf), "%s/kind-%d.conf", dir, k);
+        snprintf(text, sizeof(text),
+                 "farm: { name = \"sim\"; hypervisors = ( { uri = \"test:///default\"; } );\n"
+                 "  image = \"rds-2022-gold\"; host_name = \"sim-%%03d\"; vcpus = 2; memory = "
+                 "\"4G\";\n  max_sessions = 10; min_hosts = 1; max_hosts = 4; tick = \"5s\"; };\n"
+                 "schedule: { timezone = \"UTC\"; all: { days = [\"mon\", \"tue\", \"wed\", "
+                 "\"thu\", \"fri\", \"sat\", \"sun\"];\n"
+                 "  ramp_up = { start = \"07:00\"; min_hosts = 1; standby = 1; standby_kind = "
+                 "\"%s\"; };\n  peak = { start = \"09:00\"; };\n"
+                 "  ramp_down = { start = \"17:00\"; }; off_peak = { start = \"19:00\"; }; }; };\n"
+                 "scaling: { cooldown_out = \"60s\"; cooldown_in = \"10m\"; };\n"
+                 "load: { source = \"agent\"; };\n",
+                 kinds[k]);
+        write_file(conf, text);
+        assert_int_equal(vm(&out, "simulate", "--policy", conf, "--trace", path_in("kinds.csv"),
+                            "--farm-xml", farm_xml, "--boot-time", "60s",
+                            k == 3 ? "--restore-time" : NULL, "30s", NULL),
+                         0);
+        ASSERT_ROW(out, "minutes over capacity", over[k]);
+        ASSERT_ROW(out, "user-minutes refused", refused[k]);
+        ASSERT_ROW(out, "host-hours", hours[k]);
+        ASSERT_ROW(out, "starts", "1");
+        if (mean[k])
+            ASSERT_ROW(out, "mean start to serving (s)", mean[k]);
+        else /* no saved or running standby: the summary has none of their rows */
+            assert_null(strstr(out, "mean start to serving"));
+        if (k == 1) {
+            ASSERT_ROW(out, "saved standbys saved", "2");
+            ASSERT_ROW(out, "  of saved standbys (restored)", "1");
+            assert_non_null(strstr(out, "\n2026-03-02 08:00:05 ramp_up: saved standby sim-002 is "
+                                        "ready: save sim-002 [done]\n"));
+            assert_non_null(strstr(out, ": start sim-002 (saved standby: restores) [done]\n"));
+        }
+        if (k == 2)
+            assert_non_null(strstr(out, ": start sim-002 (running standby: joins) [done]\n"));
+        free(out);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -629,6 +703,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(farm_log_reads_the_records),
         cmocka_unit_test(rollout_rollback_and_breaker_replayed),
         cmocka_unit_test(resizes_replayed_from_cpu_and_memory),
+        cmocka_unit_test(standby_kinds_start_times_modelled),
     };
 
     if (argc < 2) {

@@ -95,6 +95,22 @@
 #define WEIGHTS                                                                                    \
     "load = { source = \"agent\"; weights = { sessions = 100; cpu = 100; memory = 80; }; };\n"
 
+/* Standby kinds: ramp_up keeps one saved standby, peak one running one. */
+#define SCHEDULE_KINDS                                                                             \
+    "schedule: {\n"                                                                                \
+    "  timezone = \"Europe/Berlin\";\n"                                                            \
+    "  weekdays: {\n"                                                                              \
+    "    days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"];\n"                \
+    "    ramp_up   = { start = \"07:00\"; min_hosts = 4; threshold = 60; standby = 1;\n"           \
+    "                  standby_kind = \"saved\"; };\n"                                             \
+    "    peak      = { start = \"09:00\"; min_hosts = 2; standby = 1; standby_kind = "             \
+    "\"running\"; "                                                                                \
+    "};\n"                                                                                         \
+    "    ramp_down = { start = \"17:00\"; min_hosts = 2; };\n"                                     \
+    "    off_peak  = { start = \"19:00\"; min_hosts = 1; };\n"                                     \
+    "  };\n"                                                                                       \
+    "};\n"
+
 const char *const policy_texts[NPOLICIES] = {
     [P_BASE] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_active_sessions"),
     [P_NO_SESSIONS] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_sessions"),
@@ -104,6 +120,7 @@ const char *const policy_texts[NPOLICIES] = {
     [P_SIGNALS] = FARM_ONE_HV SCHEDULE SCALING "};\n" DRAIN("no_active_sessions") WEIGHTS,
     [P_TWO_HEALTH] = FARM_TWO_HV SCHEDULE SCALING
     "};\n" DRAIN("no_active_sessions") "health = { grace = \"60s\"; };\n",
+    [P_KINDS] = FARM_ONE_HV SCHEDULE_KINDS SCALING "};\n" DRAIN("no_active_sessions"),
 };
 
 /* the note of a plan whose second node does not answer */
@@ -346,6 +363,45 @@ const struct scenario scenarios[] = {
      .spread = 30, .hosts = {{"rds-004", .state = 's', .run = 'O'}},
      .expect = {"ramp_up: 3 hosts in service < minimum 4: start rds-004 (standby)",
                 "ramp_up: 0 standby < 1: clone rds-005 as standby on " HV1}},
+
+    /* ---- standby kinds (P_KINDS: ramp_up one saved standby, peak one running) ---- */
+    {"fastest ready standby first: the running one joins; the slowest extra (shut off) goes",
+     P_KINDS, PEAK,
+     .hosts = {{"rds-001", 10},
+               {"rds-002", .state = 's', .run = 'O'},
+               {"rds-003", .state = 's', .run = 'O', .kind = 's', .saved = 1},
+               {"rds-004", .state = 's', .kind = 'r'}},
+     .expect = {"peak: 1 host in service < minimum 2: start rds-004 (running standby: joins)",
+                "peak: 2 standby > 1: retire rds-002"}},
+    {"a saved standby before a shut-off one, before a clone", P_KINDS, PEAK,
+     .hosts = {{"rds-001", 10},
+               {"rds-002", .state = 's', .run = 'O'},
+               {"rds-003", .state = 's', .run = 'O', .kind = 's', .saved = 1}},
+     .expect = {"peak: 1 host in service < minimum 2: start rds-003 (saved standby: restores)"}},
+    {"a shut-off standby before one still booting to be saved", P_KINDS, PEAK,
+     .hosts = {{"rds-001", 10},
+               {"rds-002", .state = 's', .kind = 's', .booting = 1},
+               {"rds-003", .state = 's', .run = 'O'}},
+     .expect = {"peak: 1 host in service < minimum 2: start rds-003 (standby)"}},
+    {"a replacement takes the fastest ready standby: the saved one", P_KINDS, PEAK,
+     .hosts = {{"rds-001", 5, .replace = 1},
+               {"rds-002", 10},
+               {"rds-003", .state = 's', .run = 'O'},
+               {"rds-004", .state = 's', .run = 'O', .kind = 's', .saved = 1}},
+     .expect = {"health: rds-001 to be replaced, as an admin asked (0s): start rds-004 (saved "
+                "standby: restores)"}},
+    {"a saved standby booted and answering is saved", P_KINDS, RAMP_UP, .spread_n = 4, .spread = 55,
+     .hosts = {{"rds-005", .state = 's', .kind = 's'}},
+     .expect = {"ramp_up: saved standby rds-005 is ready: save rds-005"}},
+    {"a saved standby still booting is not saved yet", P_KINDS, RAMP_UP, .spread_n = 4,
+     .spread = 55, .hosts = {{"rds-005", .state = 's', .kind = 's', .booting = 1}}},
+    {"missing standby cloned as the phase's kind", P_KINDS, RAMP_UP, .spread_n = 4, .spread = 55,
+     .expect = {"ramp_up: 0 standby < 1: clone rds-005 as saved standby on " HV1}},
+    {"a saved standby of an older version is retired and cloned again", P_KINDS, RAMP_UP,
+     .spread_n = 4, .spread = 55, .promoted = 2,
+     .hosts = {{"rds-005", .state = 's', .run = 'O', .kind = 's', .saved = 1}},
+     .expect = {"ramp_up: saved standby rds-005 is on v1, new hosts on v2: retire rds-005",
+                "ramp_up: 0 standby < 1: clone rds-006 as saved standby on " HV1}},
 
     /* ---- placement across two hypervisors ---- */
     {"placement: the fuller hypervisor is at its max_hosts, the other takes the clones", P_TWO,

@@ -13,7 +13,7 @@
 
 #include "plan/plan.h"
 
-enum { P_BASE, P_NO_SESSIONS, P_TWO, P_VERTICAL, P_SIGNALS, P_TWO_HEALTH, NPOLICIES };
+enum { P_BASE, P_NO_SESSIONS, P_TWO, P_VERTICAL, P_SIGNALS, P_TWO_HEALTH, P_KINDS, NPOLICIES };
 
 /* The policies' texts, by the enum above. */
 extern const char *const policy_texts[NPOLICIES];
@@ -39,6 +39,11 @@ struct host {
     int vcpus_max;   /* the domain's maximum vCPUs; 0: not known */
     int boot_vcpus;  /* a smaller vCPU count waiting for its next boot; 0: none */
     int down;        /* its health checks fail for good (P_TWO_HEALTH) */
+    char kind;       /* standby: 0 or 'o' shut off, 's' saved, 'r' running */
+    int saved;       /* it has a managed save image */
+    int booting;     /* running, its agent not answering yet (not ready) */
+    int replace;     /* an admin asked to replace it now (vmctl farm replace --now) */
+    int version;     /* its image version; 0: 1 */
 };
 
 struct scenario {
@@ -59,6 +64,7 @@ struct scenario {
     int check_place;                  /* the first placement's reasons are these: */
     enum gf_place_why place[GF_MAX_HYPERVISORS];
     int out_ago, in_ago; /* seconds since the last scale-out / scale-in; 0: never */
+    int promoted;        /* the image's promoted version; 0: not known */
     const char *expect[16];
 };
 

@@ -120,8 +120,13 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         h->admin_drain = d->admin_drain;
         h->drained_by = d->admin_drain ? GF_DRAIN_ADMIN : GF_DRAIN_NONE;
         h->notified = d->admin_drain == 1; /* 2: drained, the daemon not told yet */
-        h->image_version = 1;
-        h->ready = h->run == GF_RUN_RUNNING; /* as health assessment has it without checks */
+        h->image_version = d->version ? (unsigned int)d->version : 1;
+        h->ready = h->run == GF_RUN_RUNNING && !d->booting; /* as health assessment has it */
+        h->standby_kind = d->kind == 's' ? GF_SB_SAVED : d->kind == 'r' ? GF_SB_RUNNING : GF_SB_OFF;
+        h->saved = d->saved;
+        h->admin_replace = d->replace ? GF_REPLACE_NOW : GF_REPLACE_NONE;
+        if (d->replace) /* as gf_health_assess has it */
+            snprintf(h->health, sizeof(h->health), "to be replaced, as an admin asked");
         if (d->down) {
             h->unhealthy = 2;
             h->unhealthy_for = 600;
@@ -130,6 +135,7 @@ static void build_farm(const struct scenario *s, time_t now, struct gf_host_obs 
         }
     }
     farm->hosts = obs;
+    farm->promoted = (unsigned int)s->promoted;
     farm->nhosts = n;
     for (int i = 0; i < p->nhypervisors; i++)
         any_free |= s->free_gib[i] != 0;
