@@ -13,6 +13,7 @@
 #include "model/image.h"
 #include "model/meta.h"
 #include "model/volume.h"
+#include "policy/policy.h"
 
 int gf_sim_add_version(virConnectPtr conn, const char *image, unsigned int version)
 {
@@ -94,4 +95,25 @@ cleanup:
     free(xml);
     free(made_xml);
     return ret;
+}
+
+/* Mark P's gold image on CONN (URI) unless it already is one.  0 or -1. */
+int gf_sim_ensure_gold(const struct gf_policy *p, virConnectPtr conn, const char *uri)
+{
+    virDomainPtr dom = virDomainLookupByName(conn, p->image);
+    struct gf_meta m;
+    int managed;
+
+    if (!dom) {
+        gf_err(GF_ERR_INPUT, "the farm %s has no domain '%s', the gold image of policy %s", uri,
+               p->image, p->file);
+        return -1;
+    }
+    managed = gf_meta_get(dom, &m);
+    virDomainFree(dom);
+    if (managed < 0)
+        return -1;
+    if (managed && m.role == GF_ROLE_GOLD)
+        return 0;
+    return gf_image_mark(conn, p->image);
 }

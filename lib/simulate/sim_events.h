@@ -12,4 +12,11 @@
  * error (GF_ERR_INPUT: the version exists already). */
 int gf_sim_add_version(virConnectPtr conn, const char *image, unsigned int version);
 
+struct gf_policy;
+
+/* Mark policy P's gold image on CONN (the farm URI) as gold unless it
+ * already is one: the simulated farm's domain of that name becomes the
+ * image.  0, or -1 with an error (GF_ERR_INPUT: no such domain). */
+int gf_sim_ensure_gold(const struct gf_policy *p, virConnectPtr conn, const char *uri);
+
 #endif

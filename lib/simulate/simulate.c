@@ -105,27 +105,6 @@ static void stamp(const struct gf_local *l, char *buf, size_t len)
                  l->minute % 60);
 }
 
-/* Mark P's gold image on CONN unless it already is one.  0 or -1. */
-static int ensure_gold(const struct gf_policy *p, virConnectPtr conn, const char *uri)
-{
-    virDomainPtr dom = virDomainLookupByName(conn, p->image);
-    struct gf_meta m;
-    int managed;
-
-    if (!dom) {
-        gf_err(GF_ERR_INPUT, "the farm %s has no domain '%s', the gold image of policy %s", uri,
-               p->image, p->file);
-        return -1;
-    }
-    managed = gf_meta_get(dom, &m);
-    virDomainFree(dom);
-    if (managed < 0)
-        return -1;
-    if (managed && m.role == GF_ROLE_GOLD)
-        return 0;
-    return gf_image_mark(conn, p->image);
-}
-
 /* gf_clone stamps a new host's metadata with the wall clock; a simulated
  * host was made at the simulated time T (cooldowns count from it). */
 static void stamp_clone(struct sim *s, int hv, const char *name, time_t t)
@@ -769,7 +748,8 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     if (p->nhypervisors == 1) /* the farm simulated on stands for the policy's hypervisor */
         snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", o->farm_uri);
     for (int i = 0; i < p->nhypervisors; i++) {
-        if (!(s.conns[i] = gf_connect(o->farm_uri)) || ensure_gold(p, s.conns[i], o->farm_uri) < 0)
+        if (!(s.conns[i] = gf_connect(o->farm_uri)) ||
+            gf_sim_ensure_gold(p, s.conns[i], o->farm_uri) < 0)
             goto done;
     }
     for (long long k = 0; k < nsteps; k++) {
