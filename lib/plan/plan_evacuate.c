@@ -1,7 +1,8 @@
-/* plan_evacuate.c - a node an admin evacuates for maintenance: its hosts
- * replaced on the other nodes first, then drained with the farm's drain
- * wait, its standbys retired; no new host goes there (plan_place.c).
- * Pure. */
+/* plan_evacuate.c - nodes out of service: one an admin evacuates for
+ * maintenance (its hosts replaced on the other nodes first, then drained
+ * with the farm's drain wait, its standbys retired; no new host goes there,
+ * plan_place.c), and one that does not answer (reported; its hosts neither
+ * counted nor touched).  Pure. */
 #include "plan/plan_int.h"
 
 #include <stdio.h>
@@ -59,5 +60,24 @@ void plan_evacuate(struct planner *pl, int min_needed, int coming)
                           pl->p->hypervisors[h->hv].uri, pl->out->in_service, need, h->name,
                           h->sessions > 0 ? h->sessions : 0, h->sessions == 1 ? "" : "s")))
             a->drain_by = GF_DRAIN_ADMIN;
+    }
+}
+
+void plan_nodes_lost(struct planner *pl)
+{
+    int answer = 0;
+
+    for (int i = 0; i < pl->p->nhypervisors; i++)
+        answer += pl->farm->hv[i].reachable;
+    for (int i = 0; i < pl->p->nhypervisors; i++) {
+        struct gf_action *a;
+        if (pl->farm->hv[i].reachable)
+            continue;
+        pl->out->blind++;
+        if ((a = plan_note_level(pl, GF_LOG_WARNING,
+                                 "node %s does not answer: its hosts are neither counted nor "
+                                 "touched; the farm is kept on the %d that answer%s",
+                                 pl->p->hypervisors[i].uri, answer, answer == 1 ? "s" : "")))
+            a->hv = i;
     }
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/log.h"
 
 const char *gf_place_why_name(enum gf_place_why w)
 {
@@ -88,25 +87,6 @@ int plan_place(const struct planner *pl, unsigned int version, struct gf_placeme
         rec->chosen = best;
     }
     return best;
-}
-
-void plan_nodes_lost(struct planner *pl)
-{
-    int answer = 0;
-
-    for (int i = 0; i < pl->p->nhypervisors; i++)
-        answer += pl->farm->hv[i].reachable;
-    for (int i = 0; i < pl->p->nhypervisors; i++) {
-        struct gf_action *a;
-        if (pl->farm->hv[i].reachable)
-            continue;
-        pl->out->blind++;
-        if ((a = plan_note_level(pl, GF_LOG_WARNING,
-                                 "node %s does not answer: its hosts are neither counted nor "
-                                 "touched; the farm is kept on the %d that answer%s",
-                                 pl->p->hypervisors[i].uri, answer, answer == 1 ? "s" : "")))
-            a->hv = i;
-    }
 }
 
 void plan_place_take(struct planner *pl, int hv)
