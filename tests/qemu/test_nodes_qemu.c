@@ -22,7 +22,13 @@
  *   3. evacuation under a long-running goldfarmd: `vmctl farm evacuate URI2` -> a
  *      replacement is cloned on node 1 and running before node 2's host is drained
  *      (metadata); with its user logged in it is not retired, past the drain wait either
- *      (the logoff hook ran); logged off, it is retired (domain and volume gone from node 2).
+ *      (the logoff hook ran); logged off, it is retired (domain and volume gone from node 2);
+ *   4. node 2 killed under the long-running goldfarmd (`vmctl farm unevacuate` first;
+ *      `testbed.sh node2 kill`: kill -9 of its libvirtd and QEMU, the connection the daemon
+ *      holds dies) with a user on node 1: the status file's `blind` names node 2,
+ *      goldfarm_hypervisor_up is 0, node 1's hosts untouched over the ticks; `node2 start`:
+ *      the daemon reconnects (its backoff) and sees node 2 again (blind null, up 1), nothing
+ *      changed.
  *
  * Only gf-test-d-* domains and volumes are made and removed, on both nodes; node 2's
  * tiny-gold is removed at the end only when this suite pushed it.  At most three guests run
@@ -615,12 +621,73 @@ static void evacuation_replaces_first_and_waits_for_the_drain(void **state)
     CHECK(daemon_stop() == 0, "goldfarmd did not stop cleanly:\n%s", slurp(g.daemon_log));
 }
 
+/* ---------------------------------------------------------------- 4. node 2 killed */
+
+static void node2_killed_under_the_daemon_then_reconnected(void **state)
+{
+    char l1[MAX_DOMS][64], a[512];
+    const char *blind[] = {"\"blind\":\"", "libvirt-sock", NULL};
+    const char *seen[] = {"\"blind\":null", NULL};
+    const char *status;
+    struct cmd c;
+    time_t t0;
+
+    (void)state;
+    ga_uri = GA_URI;
+    daemon_start();
+    DAEMON_READY();
+    VMCTL(&c, "farm", "unevacuate", uri2, "--state-dir", g.state);
+    EXPECT_EXIT(&c, 0);
+    cmd_free(&c);
+    t0 = time(NULL);
+    CHECK(wait_status(t0, 30, seen), "no status file of a farm seeing both nodes:\n%s",
+          slurp(g.daemon_log));
+    CHECK(hypervisor_up(uri2) == 1, "goldfarm_hypervisor_up of node 2 is %d, expected 1",
+          hypervisor_up(uri2));
+
+    /* kill -9 of node 2's libvirtd (and its QEMU): the connection the daemon holds dies */
+    NODE2("kill");
+    CHECK(node2("status") == 3, "node 2 is not stopped after the kill");
+    t0 = time(NULL);
+    status = wait_status(t0, 60, blind);
+    CHECK(status, "goldfarmd does not report node 2 blind after its kill:\n%s\n%s", slurp(g.status),
+          slurp(g.daemon_log));
+    {
+        const char *b = strstr(status, "\"blind\":\""), *end = strchr(b + 9, '"');
+        const char *sock = strstr(b + 9, "libvirt-sock");
+        CHECK(end && sock && sock < end, "the status file's blind is not node 2:\n%s", status);
+    }
+    CHECK(hypervisor_up(uri2) == 0 && hypervisor_up(URI) == 1,
+          "goldfarm_hypervisor_up: node 1 %d, node 2 %d (expected 1, 0)", hypervisor_up(URI),
+          hypervisor_up(uri2));
+    nap(2 * TICK_S); /* ticks while node 2 is gone: the farm on node 1 untouched */
+    CHECK(daemon_alive(), "goldfarmd exited:\n%s", slurp(g.daemon_log));
+    CHECK(DOMS_ON(URI, l1) == 2, "node 1's hosts changed while node 2 was gone: %s",
+          joined(l1, DOMS_ON(URI, l1), a, sizeof(a)));
+    for (int i = 0; i < 2; i++)
+        EXPECT_FARM_HOST(URI, l1[i], "active", POOL_DIR);
+    EXPECT_USERS_ON(URI, h1, 1);
+
+    /* node 2 back: reconnected (a backoff of up to 60 s), seen again, nothing changed */
+    NODE2("start");
+    t0 = time(NULL);
+    CHECK(wait_status(t0, RECONNECT_WAIT, seen),
+          "goldfarmd does not see node 2 again %.0f s after its restart:\n%s\n%s", RECONNECT_WAIT,
+          slurp(g.status), slurp(g.daemon_log));
+    CHECK(hypervisor_up(uri2) == 1, "goldfarm_hypervisor_up of node 2 is %d after its return",
+          hypervisor_up(uri2));
+    CHECK(DOMS_ON(URI, l1) == 2, "node 1's hosts changed after node 2's return: %s",
+          joined(l1, DOMS_ON(URI, l1), a, sizeof(a)));
+    CHECK(daemon_stop() == 0, "goldfarmd did not stop cleanly:\n%s", slurp(g.daemon_log));
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(two_node_farm_placed_on_both_nodes),
         cmocka_unit_test(node2_lost_keeps_minimum_then_back_drains_surplus),
         cmocka_unit_test(evacuation_replaces_first_and_waits_for_the_drain),
+        cmocka_unit_test(node2_killed_under_the_daemon_then_reconnected),
     };
 
     if (harness_args(argc, argv) < 0)
