@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/escape.h"
+#include "model/lease.h"
 #include "model/seed.h"
 
 int gf_random_bytes(unsigned char *buf, size_t len)
@@ -241,7 +242,9 @@ static int new_disks(xmlNodePtr devices, const struct gf_clone_spec *spec)
     return 0;
 }
 
-/* Remove every Goldfarm element from <metadata> and add SPEC's. */
+/* Remove every Goldfarm element from <metadata>, the farms' leases too (a
+ * clone or a pushed gold is no lease holder's: a copied lease would keep
+ * another daemon standing by), and add SPEC's. */
 static int new_metadata(xmlDocPtr doc, xmlNodePtr root, const struct gf_meta *meta)
 {
     xmlNodePtr md = child(root, "metadata"), c, next, node;
@@ -250,7 +253,9 @@ static int new_metadata(xmlDocPtr doc, xmlNodePtr root, const struct gf_meta *me
         md = xmlNewChild(root, NULL, BAD_CAST "metadata", NULL);
     for (c = md->children; c; c = next) {
         next = c->next;
-        if (c->type == XML_ELEMENT_NODE && c->ns && xmlStrEqual(c->ns->href, BAD_CAST GF_META_NS)) {
+        if (c->type == XML_ELEMENT_NODE && c->ns &&
+            (xmlStrEqual(c->ns->href, BAD_CAST GF_META_NS) ||
+             xmlStrncmp(c->ns->href, BAD_CAST GF_LEASE_NS, (int)strlen(GF_LEASE_NS)) == 0)) {
             xmlUnlinkNode(c);
             xmlFreeNode(c);
         }

@@ -8,6 +8,8 @@
 
 #include "run.h"
 
+const char *ga_uri = GA_URI;
+
 /* Seconds on a monotonic clock. */
 static double now(void)
 {
@@ -39,11 +41,11 @@ static void last_line(const char *text, char *buf, size_t len)
 int ga_command(const char *dom, const char *json, char **out, char **err)
 {
     /* timeout(1) bounds virsh itself; --timeout bounds the wait for the agent's answer. */
-    char *argv[] = {"timeout",   "-k",         "5",
-                    "60",        "virsh",      "-c",
-                    GA_URI,      "-q",         "qemu-agent-command",
-                    "--timeout", "10",         (char *)dom,
-                    "--cmd",     (char *)json, NULL};
+    char *argv[] = {"timeout",      "-k",         "5",
+                    "60",           "virsh",      "-c",
+                    (char *)ga_uri, "-q",         "qemu-agent-command",
+                    "--timeout",    "10",         (char *)dom,
+                    "--cmd",        (char *)json, NULL};
     struct run_result r;
 
     if (out)

@@ -11,6 +11,10 @@
 
 #define GA_URI "qemu:///system"
 
+/* The hypervisor every ga_* call talks to: GA_URI unless a test sets another (a second
+ * libvirtd of the test bed). */
+extern const char *ga_uri;
+
 /* Run one agent command (JSON text) on DOM.  Returns virsh's exit status (0: the agent
  * answered), or -1 if virsh could not run.  *OUT gets virsh's stdout, *ERR its stderr
  * (new strings to free(); each pointer may be NULL when not wanted). */

@@ -23,6 +23,8 @@ static const char gold_xml[] =
     "    <other:info xmlns:other='http://example.com/other'>kept</other:info>\n"
     "    <goldfarm:managed xmlns:goldfarm='https://goldfarm.dev/xmlns/domain/1' role='gold'"
     " image='rds-gold' image-version='3'/>\n"
+    "    <gflease:lease xmlns:gflease='https://goldfarm.dev/xmlns/lease/1/rds' holder='h-1'"
+    " host='gf1' pid='42' renewed='2026-11-18T11:06:40Z' expires='2026-11-18T11:08:10Z'/>\n"
     "  </metadata>\n"
     "  <memory unit='KiB'>4194304</memory>\n"
     "  <vcpu>2</vcpu>\n"
@@ -168,8 +170,12 @@ static void clone_metadata_marks_it_managed(void **state)
     assert_xpath(x, "string(/domain/metadata/gf:managed/@image-version)", "3");
     assert_xpath(x, "string(/domain/metadata/gf:managed/@state)", "active");
     assert_xpath(x, "string(/domain/metadata/gf:managed/@created)", "2026-11-18T11:06:40Z");
-    /* other tools' metadata is kept */
+    /* other tools' metadata is kept, the gold's farm lease is not */
     assert_xpath(x, "string(/domain/metadata/other:info)", "kept");
+    assert_xpath(x,
+                 "count(/domain/metadata/*[starts-with(namespace-uri(), "
+                 "'https://goldfarm.dev/xmlns/lease/')])",
+                 "0");
     free(x);
 }
 
