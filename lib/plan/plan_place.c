@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 const char *gf_place_why_name(enum gf_place_why w)
 {
     static const char *const names[] = {"chosen",     "fits",     "unreachable", "evacuating",
