@@ -90,6 +90,9 @@ json_object *ctl_evacuate(struct gfd_control *c, const struct gf_ctl_req *r,
             gfd_farm_wake(f);
     }
     pthread_mutex_unlock(&d->lock);
+    if (failed && changed) /* the farms before the failing one are changed: say which */
+        return gf_ctl_answer(GF_CTL_FAILED, "%s (%s %s for %s only)", gf_err_message(), r->uri,
+                             evacuate ? "evacuated" : "unevacuated", farms);
     if (failed)
         return ctl_failed();
     if (!found)

@@ -35,8 +35,9 @@ int act_save_rollout(const struct gf_act_ctx *ctx, const struct gf_plan *plan);
 
 /* Start DOM for CTX (standby.c), once its metadata shows a
  * standby or active host of the farm: a shut-off one is created (with a
- * managed save image, its memory restores; one that does not restore is
- * dropped and the host boots); a standby that runs already (running, or
+ * managed save image, its memory restores; a saved standby's that does
+ * not restore is dropped and the host boots, any other host's is kept and
+ * the start fails); a standby that runs already (running, or
  * still booting) is left running and *JOINED set: it is out of the broker
  * until the join hook runs.  0 or -1 with an error. */
 int act_start_standby(const struct gf_act_ctx *ctx, virDomainPtr dom, int *joined);

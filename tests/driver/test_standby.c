@@ -24,6 +24,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "act/act_int.h"
 #include "base/error.h"
 #include "health_cases.h"
 #include "vmctl.h"
@@ -261,11 +262,47 @@ static void rollout_retires_saved_standbys_of_the_old_version_first(void **state
     }
 }
 
+/* A save image that does not restore: a saved standby's own is dropped and
+ * the host boots; an active host's (an admin's managedsave) is kept and its
+ * start fails, so its users' sessions are never thrown away. */
+static void failed_restore_drops_only_a_standbys_saved_state(void **state)
+{
+    struct fx *f = sb_farm(state, 1, "saved");
+    time_t t = fx_at(f, "09:00");
+    char log[16384] = "";
+    virDomainPtr dom;
+    int joined;
+
+    fx_tick_farm(f, "ro", t);
+    tick_until(f, &t, "save ro-007", 2, log, sizeof(log));
+    assert_int_equal(has_save(f, "ro-007"), 1);
+
+    /* an active host with users, saved by an admin */
+    assert_non_null(dom = virDomainLookupByName(f->conn[0], "ro-001"));
+    assert_int_equal(virDomainManagedSave(dom, 0), 0);
+    setenv("GOLDFARM_FAULT", "standby-restore:ro-001", 1);
+    assert_int_equal(act_start_standby(NULL, dom, &joined), -1);
+    unsetenv("GOLDFARM_FAULT");
+    virDomainFree(dom);
+    assert_int_equal(has_save(f, "ro-001"), 1); /* kept */
+    assert_int_equal(fx_dom_state(f, 0, "ro-001"), VIR_DOMAIN_SHUTOFF);
+
+    /* the saved standby: its state dropped, booted instead */
+    assert_non_null(dom = virDomainLookupByName(f->conn[0], "ro-007"));
+    setenv("GOLDFARM_FAULT", "standby-restore:ro-007", 1);
+    assert_int_equal(act_start_standby(NULL, dom, &joined), 0);
+    unsetenv("GOLDFARM_FAULT");
+    virDomainFree(dom);
+    assert_int_equal(has_save(f, "ro-007"), 0);
+    assert_int_equal(fx_dom_state(f, 0, "ro-007"), VIR_DOMAIN_RUNNING);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(saved_standby_saved_restored_and_retired, hf_teardown),
         cmocka_unit_test_teardown(running_standby_joins_without_a_start, hf_teardown),
+        cmocka_unit_test_teardown(failed_restore_drops_only_a_standbys_saved_state, hf_teardown),
         cmocka_unit_test_teardown(rollout_retires_saved_standbys_of_the_old_version_first,
                                   hf_teardown),
     };
