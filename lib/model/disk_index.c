@@ -442,8 +442,10 @@ static int merge_listing(virConnectPtr conn, struct seen *s, int n)
         if (s[i].read) {
             gchar **paths = s[i].paths;
             s[i].paths = NULL;
-            if (entry_store(conn, s[i].uuid, virDomainGetName(s[i].dom), paths) < 0)
+            if (entry_store(conn, s[i].uuid, virDomainGetName(s[i].dom), paths) < 0) {
+                cs->listed = 0; /* half merged: the next query lists again */
                 return -1;
+            }
         }
         if (!(e = entry_of(conn, s[i].uuid)) || e->stale)
             complete = 0; /* forgotten while the others were read */
