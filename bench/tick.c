@@ -391,7 +391,7 @@ static int agent_mode(int n, const char *delay_ms, int runs)
         if (r > 0) /* the first: a warm-up (the domains looked up once) */
             printf("%d %.6f %.6f %d\n", r, concurrent, sequential, peak);
     }
-    gf_load_agents_forget(NULL);
+    gf_load_agents_forget(NULL, NULL);
     free(farm.hosts);
     free(p);
     virConnectClose(conn);

@@ -50,6 +50,7 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 struct listener {
     virConnectPtr conn;
     int lifecycle, metadata; /* callback ids */
+    int disks[3];            /* device added, removed, block job: -1 none */
     struct gfd_farm **farms;
     int nfarms;
 };
@@ -102,6 +103,26 @@ static void on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const ch
     gf_meta_cache_forget(dom);
 }
 
+/* A running domain's disks changed without a lifecycle event (a disk
+ * hot-plugged or unplugged): the disk index reads it again. */
+static void on_device(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque)
+{
+    (void)conn;
+    (void)alias;
+    (void)opaque;
+    gf_disk_index_forget(dom);
+}
+
+/* A block job ended or moved on (a block copy's pivot, a commit): the
+ * domain's disk sources may have changed; the disk index reads it again. */
+static void on_block_job(virConnectPtr conn, virDomainPtr dom, const char *disk, int type,
+                         int status, void *opaque)
+{
+    on_device(conn, dom, disk, opaque);
+    (void)type;
+    (void)status;
+}
+
 /* Farm F listens to CONN's events.  0, or -1 (logged: the farm then only
  * ticks on its clock). */
 static int listen_to(virConnectPtr conn, struct gfd_farm *f)
@@ -133,6 +154,16 @@ static int listen_to(virConnectPtr conn, struct gfd_farm *f)
             virResetLastError();
             goto cleanup;
         }
+        /* without these (an old libvirt) the index still checks by UUIDs */
+        l->disks[0] =
+            virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_device), NULL, NULL);
+        l->disks[1] =
+            virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_device), NULL, NULL);
+        l->disks[2] =
+            virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_block_job), NULL, NULL);
         virResetLastError();
         nlisteners++;
     }
@@ -160,6 +191,9 @@ static void stop_listening(virConnectPtr conn, struct gfd_farm *f)
             virConnectDomainEventDeregisterAny(conn, l->lifecycle);
             if (l->metadata >= 0)
                 virConnectDomainEventDeregisterAny(conn, l->metadata);
+            for (int k = 0; k < 3; k++)
+                if (l->disks[k] >= 0)
+                    virConnectDomainEventDeregisterAny(conn, l->disks[k]);
             free(l->farms);
             *l = listeners[--nlisteners];
         }
@@ -185,7 +219,7 @@ void gfd_disconnect(struct gfd_farm *f, int i)
     if (f->events[i] >= 0)
         stop_listening(conn, f);
     set_conn(f, i, NULL);
-    gf_load_agents_forget(conn); /* its domain references hold it */
+    gf_load_agents_forget(f->policy->name, conn); /* its references hold it */
     if (gfd_owns_connections(f->d)) {
         virConnectUnregisterCloseCallback(conn, on_close);
         virConnectClose(conn);

@@ -237,31 +237,19 @@ static void entries_drop(virConnectPtr conn, const unsigned char *uuid)
         free(key);
 }
 
-/* Read DOM into the index (a new entry, or its entry read again).  0, 1
- * when DOM is gone (dropped), -1 with an error.  With the lock held. */
-static int entry_read(virDomainPtr dom)
+/* Store PATHS (taken, freed on error) as what the domain UUID named NAME
+ * on CONN names: a new entry, or its entry's paths replaced.  0, or -1
+ * with an error.  With the lock held. */
+static int entry_store(virConnectPtr conn, const unsigned char *uuid, const char *name,
+                       gchar **paths)
 {
-    unsigned char uuid[VIR_UUID_BUFLEN];
-    virConnectPtr conn = virDomainGetConnect(dom);
     struct indexed *e, *first;
     struct conn_state *cs = conn_state(conn);
-    gchar **paths;
-    int gone;
 
     if (!cs) {
+        g_strfreev(paths);
         gf_err(GF_ERR_OP, "out of memory");
         return -1;
-    }
-    if (virDomainGetUUID(dom, uuid) < 0) {
-        gf_err_virt("reading the UUID of '%s'", virDomainGetName(dom));
-        return -1;
-    }
-    if (!(paths = domain_sources(dom, &gone)))
-        return -1;
-    if (gone) {
-        g_strfreev(paths);
-        entries_drop(conn, uuid);
-        return 1;
     }
     if ((e = entry_of(conn, uuid))) {
         paths_unlink(e);
@@ -285,7 +273,7 @@ static int entry_read(virDomainPtr dom)
         }
         cs->count++;
     }
-    snprintf(e->name, sizeof(e->name), "%s", virDomainGetName(dom));
+    snprintf(e->name, sizeof(e->name), "%s", name);
     e->paths = paths;
     e->stale = 0;
     e->pass = ix.pass;
@@ -294,8 +282,7 @@ static int entry_read(virDomainPtr dom)
 }
 
 /* What gf_disk_index_forget was told, applied by the next user of the
- * index: the daemon's event thread never waits for a query (which holds
- * the index's lock across libvirt calls). */
+ * index: the daemon's event thread never waits for the index's lock. */
 static struct {
     GByteArray *uuids; /* VIR_UUID_BUFLEN bytes each */
     int all;
@@ -320,7 +307,15 @@ static void apply_pending(void)
     }
     for (guint k = 0; ix.on && !all && uuids && k + VIR_UUID_BUFLEN <= uuids->len;
          k += VIR_UUID_BUFLEN) {
-        for (struct indexed *e = g_hash_table_lookup(ix.domains, uuids->data + k); e; e = e->next) {
+        struct indexed *first = g_hash_table_lookup(ix.domains, uuids->data + k);
+        if (!first) { /* one it does not know (defined behind its back): list again */
+            GHashTableIter it;
+            gpointer cs;
+            g_hash_table_iter_init(&it, ix.conns);
+            while (g_hash_table_iter_next(&it, NULL, &cs))
+                ((struct conn_state *)cs)->listed = 0;
+        }
+        for (struct indexed *e = first; e; e = e->next) {
             struct conn_state *cs = g_hash_table_lookup(ix.conns, e->conn);
             e->stale = 1;
             if (cs)
@@ -361,15 +356,32 @@ void gf_disk_index_drop(virDomainPtr dom)
 
 void gf_disk_index_note(virDomainPtr dom)
 {
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    virConnectPtr conn = virDomainGetConnect(dom);
+    gchar **paths = NULL;
+    int gone = 0, bad;
+
+    if (!atomic_load(&index_on))
+        return;
+    /* read without the lock: a node that does not answer blocks no other */
+    bad = virDomainGetUUID(dom, uuid) < 0 || !(paths = domain_sources(dom, &gone));
     pthread_mutex_lock(&ix.lock);
-    apply_pending();
-    if (ix.on && entry_read(dom) < 0) {
-        struct conn_state *cs = g_hash_table_lookup(ix.conns, virDomainGetConnect(dom));
+    if (ix.on && !bad && !gone) {
+        bad = entry_store(conn, uuid, virDomainGetName(dom), paths) < 0; /* takes PATHS */
+        paths = NULL;
+    } else if (ix.on && !bad) {
+        entries_drop(conn, uuid);
+    }
+    g_strfreev(paths);
+    if (ix.on && bad) {
+        struct conn_state *cs = g_hash_table_lookup(ix.conns, conn);
         if (cs)
             cs->listed = 0; /* the next query lists every domain */
-        gf_err_clear();
     }
+    apply_pending(); /* after: an event while it was read still counts */
     pthread_mutex_unlock(&ix.lock);
+    if (bad)
+        gf_err_clear();
 }
 
 int gf_disk_index_size(void)
@@ -384,86 +396,130 @@ int gf_disk_index_size(void)
     return n;
 }
 
-/* Every domain of CONN listed: the ones the index does not know (or holds
- * stale) read, the ones libvirt no longer has dropped.  0, or -1 with an
- * error.  With the lock held. */
-static int refresh_by_listing(virConnectPtr conn, struct conn_state *cs)
+/* One domain as a listing saw it. */
+struct seen {
+    virDomainPtr dom; /* NULL once given away */
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    int read;      /* the index did not know it, or held it stale */
+    gchar **paths; /* what was read (read) */
+    int gone;      /* read: it was no longer there */
+};
+
+/* Free the N domains of S and S; accepts NULL. */
+static void seen_free(struct seen *s, int n)
 {
-    virDomainPtr *all = NULL;
-    GPtrArray *unseen = g_ptr_array_new();
+    for (int i = 0; s && i < n; i++) {
+        if (s[i].dom)
+            virDomainFree(s[i].dom);
+        g_strfreev(s[i].paths);
+    }
+    free(s);
+}
+
+/* Merge the listing S (N domains of CONN) into the index: what was read
+ * stored, CONN's entries libvirt no longer has dropped.  1 when the index
+ * then holds every listed domain fresh, 0 when it was changed meanwhile
+ * (forgotten: list again), -1 with an error.  With the lock held. */
+static int merge_listing(virConnectPtr conn, struct seen *s, int n)
+{
+    struct conn_state *cs = conn_state(conn);
+    GPtrArray *unseen;
     GHashTableIter it;
     gpointer key, value;
-    int count, ret = 0;
+    int complete = 1;
 
-    if ((count = virConnectListAllDomains(conn, &all, 0)) < 0) {
-        gf_err_virt("listing domains to see who uses their disks");
-        g_ptr_array_free(unseen, TRUE);
+    if (!cs) {
+        gf_err(GF_ERR_OP, "out of memory");
         return -1;
     }
     ix.pass++;
-    for (int i = 0; i < count; i++) {
-        unsigned char uuid[VIR_UUID_BUFLEN];
+    for (int i = 0; i < n; i++) {
         struct indexed *e;
-        if (ret == 0 && virDomainGetUUID(all[i], uuid) == 0 && (e = entry_of(conn, uuid)) &&
-            !e->stale)
+        if (s[i].read && s[i].gone) {
+            entries_drop(conn, s[i].uuid);
+            continue;
+        }
+        if (s[i].read) {
+            gchar **paths = s[i].paths;
+            s[i].paths = NULL;
+            if (entry_store(conn, s[i].uuid, virDomainGetName(s[i].dom), paths) < 0) {
+                cs->listed = 0; /* half merged: the next query lists again */
+                return -1;
+            }
+        }
+        if (!(e = entry_of(conn, s[i].uuid)) || e->stale)
+            complete = 0; /* forgotten while the others were read */
+        else
             e->pass = ix.pass;
-        else if (ret == 0 && entry_read(all[i]) < 0)
-            ret = -1;
-        virDomainFree(all[i]);
     }
-    free(all);
-    g_hash_table_iter_init(&it, ix.domains);
-    while (ret == 0 && g_hash_table_iter_next(&it, &key, &value))
-        for (const struct indexed *e = value; e; e = e->next)
-            if (e->conn == conn && e->pass != ix.pass)
-                g_ptr_array_add(unseen, key);
-    for (guint i = 0; i < unseen->len; i++) {
-        unsigned char uuid[VIR_UUID_BUFLEN];
-        memcpy(uuid, unseen->pdata[i], VIR_UUID_BUFLEN); /* the key is freed with it */
-        entries_drop(conn, uuid);
-    }
-    g_ptr_array_free(unseen, TRUE);
-    if (ret == 0) {
-        cs->listed = 1;
-        cs->stale = 0;
-    }
-    return ret;
-}
-
-/* Read again the stale entries of CONN (those gone dropped).  0, or -1.
- * With the lock held. */
-static int refresh_stale(virConnectPtr conn, struct conn_state *cs)
-{
-    GPtrArray *stale = g_ptr_array_new_with_free_func(g_free);
-    GHashTableIter it;
-    gpointer key, value;
-    int ret = 0;
-
+    unseen = g_ptr_array_new_with_free_func(g_free);
     g_hash_table_iter_init(&it, ix.domains);
     while (g_hash_table_iter_next(&it, &key, &value))
         for (const struct indexed *e = value; e; e = e->next)
-            if (e->conn == conn && e->stale)
-                g_ptr_array_add(stale, g_memdup2(key, VIR_UUID_BUFLEN));
-    for (guint i = 0; i < stale->len && ret == 0; i++) {
-        virDomainPtr dom = virDomainLookupByUUID(conn, stale->pdata[i]);
-        if (!dom) {
-            virErrorPtr e = virGetLastError();
-            if (!e || e->code != VIR_ERR_NO_DOMAIN) {
-                gf_err_virt("looking up a domain to see which disks it uses");
-                ret = -1;
-                break;
-            }
-            virResetLastError();
-            entries_drop(conn, stale->pdata[i]);
-            continue;
-        }
-        if (entry_read(dom) < 0)
-            ret = -1;
-        virDomainFree(dom);
+            if (e->conn == conn && e->pass != ix.pass)
+                g_ptr_array_add(unseen, g_memdup2(key, VIR_UUID_BUFLEN));
+    for (guint i = 0; i < unseen->len; i++)
+        entries_drop(conn, unseen->pdata[i]);
+    g_ptr_array_free(unseen, TRUE);
+    cs->listed = complete;
+    cs->stale = !complete;
+    return complete;
+}
+
+/* Every domain of CONN listed into *SEEN (*N of them; seen_free), the
+ * ones the index does not know or holds stale read, and merged into the
+ * index (merge_listing).  The libvirt calls are made without the lock: a
+ * node that does not answer blocks no other's lookups.  1 when the index
+ * holds every listed domain, 0 when it changed meanwhile, -1 with an
+ * error.  Called without the lock. */
+static int refresh_by_listing(virConnectPtr conn, struct seen **seen, int *n)
+{
+    virDomainPtr *all = NULL;
+    struct seen *s;
+    int count, ret = -1;
+
+    *seen = NULL;
+    *n = 0;
+    if ((count = virConnectListAllDomains(conn, &all, 0)) < 0) {
+        gf_err_virt("listing domains to see who uses their disks");
+        return -1;
     }
-    g_ptr_array_free(stale, TRUE);
-    if (ret == 0)
-        cs->stale = 0;
+    if (!(s = calloc((size_t)count + 1, sizeof(*s)))) {
+        for (int i = 0; i < count; i++)
+            virDomainFree(all[i]);
+        free(all);
+        gf_err(GF_ERR_OP, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < count; i++)
+        s[i].dom = all[i];
+    free(all);
+    for (int i = 0; i < count; i++) /* client-side: no round trip */
+        if (virDomainGetUUID(s[i].dom, s[i].uuid) < 0) {
+            gf_err_virt("reading the UUID of '%s'", virDomainGetName(s[i].dom));
+            goto cleanup;
+        }
+    pthread_mutex_lock(&ix.lock); /* only to see which to read */
+    apply_pending();
+    for (int i = 0; i < count; i++) {
+        const struct indexed *e = ix.on ? entry_of(conn, s[i].uuid) : NULL;
+        s[i].read = !e || e->stale;
+    }
+    pthread_mutex_unlock(&ix.lock);
+    for (int i = 0; i < count; i++)
+        if (s[i].read && !(s[i].paths = domain_sources(s[i].dom, &s[i].gone)))
+            goto cleanup;
+    pthread_mutex_lock(&ix.lock);
+    ret = ix.on ? merge_listing(conn, s, count) : 1;
+    apply_pending(); /* after: an event while they were read still counts */
+    pthread_mutex_unlock(&ix.lock);
+cleanup:
+    if (ret < 0) {
+        seen_free(s, count);
+    } else {
+        *seen = s;
+        *n = count;
+    }
     return ret;
 }
 
@@ -486,53 +542,82 @@ static int by_name(const void *a, const void *b)
                   virDomainGetName(*(virDomainPtr const *)b));
 }
 
-/* Make the index complete for CONN: stale entries read again, and every
- * domain listed when libvirt counts another number of them than the index
- * holds.  CONN's state, or NULL with an error.  With the lock held. */
-static struct conn_state *make_complete(virConnectPtr conn)
+/* Make the index complete for CONN.  BY_SET (before something
+ * destructive): every domain listed, each UUID the index does not know
+ * or holds stale read, those libvirt no longer has dropped, *SEEN (*N)
+ * the listing (seen_free).  Else only when libvirt counts another number
+ * of domains than the index holds, or it holds stale ones (*SEEN may
+ * stay NULL).  0, or -1 with an error.  Called without the lock. */
+static int make_complete(virConnectPtr conn, int by_set, struct seen **seen, int *n)
 {
-    struct conn_state *cs = conn_state(conn);
-    int total;
-
-    if (!cs) {
-        gf_err(GF_ERR_OP, "out of memory");
-        return NULL;
+    *seen = NULL;
+    *n = 0;
+    for (int tries = 0; tries < 5; tries++) {
+        int r;
+        if (!by_set) {
+            int total = domain_count(conn), fine;
+            const struct conn_state *cs;
+            if (total < 0)
+                return -1;
+            pthread_mutex_lock(&ix.lock);
+            apply_pending();
+            cs = ix.on ? g_hash_table_lookup(ix.conns, conn) : NULL;
+            fine = !ix.on || (cs && cs->listed && !cs->stale && cs->count == total);
+            pthread_mutex_unlock(&ix.lock);
+            if (fine)
+                return 0;
+        }
+        seen_free(*seen, *n);
+        if ((r = refresh_by_listing(conn, seen, n)) != 0)
+            return r < 0 ? -1 : 0;
     }
-    if (cs->stale && refresh_stale(conn, cs) < 0)
-        return NULL;
-    /* complete when libvirt counts as many domains as the index holds */
-    if ((total = domain_count(conn)) < 0)
-        return NULL;
-    if ((!cs->listed || cs->count != total) && refresh_by_listing(conn, cs) < 0)
-        return NULL;
-    return cs;
+    seen_free(*seen, *n);
+    *seen = NULL;
+    *n = 0;
+    gf_err(GF_ERR_OP, "the domains kept changing while their disks were read: try again");
+    return -1;
+}
+
+/* Whether the index is on, read under its lock. */
+static int index_is_on(void)
+{
+    int on;
+
+    pthread_mutex_lock(&ix.lock);
+    apply_pending();
+    on = ix.on;
+    pthread_mutex_unlock(&ix.lock);
+    return on;
 }
 
 int gf_disk_index_uuids(virConnectPtr conn, unsigned char **uuids, size_t *n)
 {
     GHashTableIter it;
     gpointer key, value;
-    struct conn_state *cs;
-    int ret = -1;
+    const struct conn_state *cs;
+    struct seen *seen = NULL;
+    int nseen = 0, ret = -1;
+    size_t count;
 
     *uuids = NULL;
     *n = 0;
-    pthread_mutex_lock(&ix.lock);
-    apply_pending();
-    if (!ix.on) {
-        pthread_mutex_unlock(&ix.lock);
+    if (!index_is_on())
         return 0;
-    }
-    if (!(cs = make_complete(conn)))
-        goto cleanup;
-    if (!(*uuids = malloc(((size_t)cs->count + 1) * VIR_UUID_BUFLEN))) {
+    if (make_complete(conn, 0, &seen, &nseen) < 0)
+        return -1;
+    seen_free(seen, nseen);
+    pthread_mutex_lock(&ix.lock);
+    cs = ix.on ? g_hash_table_lookup(ix.conns, conn) : NULL;
+    count = cs && cs->count > 0 ? (size_t)cs->count : 0;
+    if (!(*uuids = malloc((count + 1) * VIR_UUID_BUFLEN))) {
         gf_err(GF_ERR_OP, "out of memory");
         goto cleanup;
     }
-    g_hash_table_iter_init(&it, ix.domains);
-    while (g_hash_table_iter_next(&it, &key, &value))
+    if (ix.domains)
+        g_hash_table_iter_init(&it, ix.domains);
+    while (ix.domains && g_hash_table_iter_next(&it, &key, &value))
         for (const struct indexed *e = value; e; e = e->next)
-            if (e->conn == conn && *n < (size_t)cs->count)
+            if (e->conn == conn && *n < count)
                 memcpy(*uuids + VIR_UUID_BUFLEN * (*n)++, e->uuid, VIR_UUID_BUFLEN);
     ret = 1;
 cleanup:
@@ -540,47 +625,71 @@ cleanup:
     return ret;
 }
 
-int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_t n,
-                             virDomainPtr **cands)
+/* The UUIDs (VIR_UUID_BUFLEN bytes each) of CONN's entries naming one of
+ * the N PATHS, as a new array.  With the lock held. */
+static GByteArray *uuids_naming(virConnectPtr conn, const char *const *paths, size_t n)
 {
-    GHashTable *chosen = NULL;
-    GPtrArray *out = NULL;
-    int ret = -1;
+    GHashTable *chosen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GByteArray *out = g_byte_array_new();
 
-    *cands = NULL;
-    pthread_mutex_lock(&ix.lock);
-    apply_pending();
-    if (!ix.on) {
-        pthread_mutex_unlock(&ix.lock);
-        return 0;
-    }
-    if (!make_complete(conn))
-        goto cleanup;
-    chosen = g_hash_table_new(g_direct_hash, g_direct_equal);
-    out = g_ptr_array_new();
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; ix.on && k < n; k++) {
         GHashTable *set = g_hash_table_lookup(ix.paths, paths[k]);
         GHashTableIter it;
         gpointer e;
         if (!set)
             continue;
         g_hash_table_iter_init(&it, set);
-        while (g_hash_table_iter_next(&it, &e, NULL)) {
-            const struct indexed *x = e;
-            virDomainPtr dom;
-            if (x->conn != conn || !g_hash_table_add(chosen, e))
-                continue;
-            if (!(dom = virDomainLookupByUUID(conn, x->uuid))) {
-                virErrorPtr err = virGetLastError();
-                if (err && err->code == VIR_ERR_NO_DOMAIN) { /* gone: it names nothing */
-                    virResetLastError();
-                    continue;
-                }
-                gf_err_virt("looking up '%s' to see which disks it uses", x->name);
-                goto cleanup;
-            }
-            g_ptr_array_add(out, dom);
+        while (g_hash_table_iter_next(&it, &e, NULL))
+            if (((const struct indexed *)e)->conn == conn && g_hash_table_add(chosen, e))
+                g_byte_array_append(out, ((const struct indexed *)e)->uuid, VIR_UUID_BUFLEN);
+    }
+    g_hash_table_destroy(chosen);
+    return out;
+}
+
+int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_t n,
+                             virDomainPtr **cands)
+{
+    GHashTable *listed = NULL; /* UUID -> struct seen * */
+    GByteArray *uuids = NULL;
+    GPtrArray *out = NULL;
+    struct seen *seen = NULL;
+    int nseen = 0, ret = -1;
+
+    *cands = NULL;
+    if (!index_is_on())
+        return 0;
+    /* destructive: complete by libvirt's set of UUIDs, not its count */
+    if (make_complete(conn, 1, &seen, &nseen) < 0)
+        return -1;
+    pthread_mutex_lock(&ix.lock);
+    uuids = uuids_naming(conn, paths, n);
+    pthread_mutex_unlock(&ix.lock);
+    listed = g_hash_table_new(uuid_hash, uuid_equal);
+    for (int i = 0; i < nseen; i++)
+        g_hash_table_insert(listed, seen[i].uuid, &seen[i]);
+    out = g_ptr_array_new();
+    for (guint k = 0; k + VIR_UUID_BUFLEN <= uuids->len; k += VIR_UUID_BUFLEN) {
+        struct seen *s = g_hash_table_lookup(listed, uuids->data + k);
+        virDomainPtr dom;
+        if (s && s->dom) { /* the listing's handle, given away */
+            g_ptr_array_add(out, s->dom);
+            s->dom = NULL;
+            continue;
         }
+        if (s)
+            continue; /* named twice */
+        /* noted after the listing: looked up */
+        if (!(dom = virDomainLookupByUUID(conn, uuids->data + k))) {
+            virErrorPtr err = virGetLastError();
+            if (err && err->code == VIR_ERR_NO_DOMAIN) { /* gone: it names nothing */
+                virResetLastError();
+                continue;
+            }
+            gf_err_virt("looking up a domain to see which disks it uses");
+            goto cleanup;
+        }
+        g_ptr_array_add(out, dom);
     }
     if (out->len > 1)
         qsort(out->pdata, out->len, sizeof(gpointer), by_name);
@@ -589,14 +698,15 @@ int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_
     out = NULL;
     ret = 1;
 cleanup:
-    pthread_mutex_unlock(&ix.lock);
     if (out) {
         for (guint i = 0; i < out->len; i++)
             virDomainFree(out->pdata[i]);
         g_ptr_array_free(out, TRUE);
     }
-    if (chosen)
-        g_hash_table_destroy(chosen);
+    if (listed)
+        g_hash_table_destroy(listed);
+    g_byte_array_unref(uuids);
+    seen_free(seen, nseen);
     return ret;
 }
 

@@ -5,12 +5,17 @@
  * disk source (definition and live XML, backing chains included); for each
  * path, the domains naming it; GLib hash tables.  It only chooses which
  * domains to read: every domain it names is read again from libvirt before
- * it counts.  It is complete when libvirt's count of domains
- * (virConnectNumOfDomains + virConnectNumOfDefinedDomains) is the index's:
- * otherwise every domain is listed once more and the ones it does not
- * know are read.  Kept current without rescans by what changes domains:
- * libvirt's lifecycle events in goldfarmd (gf_disk_index_forget), and
- * Goldfarm's own defines and undefines (gf_disk_index_note, _drop).  Off
+ * it counts.  Before anything destructive (gf_disk_index_candidates) it is
+ * checked complete by libvirt's set of UUIDs: every domain listed (one
+ * call; the UUIDs come with the handles), each one it does not know or
+ * holds stale read, those gone dropped.  Otherwise (gf_disk_index_uuids)
+ * by libvirt's count of domains (virConnectNumOfDomains +
+ * virConnectNumOfDefinedDomains) against the index's, listing when they
+ * differ.  Kept current without rescans by what changes domains: libvirt's
+ * lifecycle, device-added/-removed and block-job events in goldfarmd
+ * (gf_disk_index_forget), and Goldfarm's own defines and undefines
+ * (gf_disk_index_note, _drop).  Its lock is never held across a libvirt
+ * call (a node that does not answer blocks no other's lookups).  Off
  * by default (vmctl: every domain is read); goldfarmd turns it on with its
  * events, the simulator as the only writer of its connection.
  */
@@ -25,9 +30,10 @@
 void gf_disk_index_enable(int on);
 
 /* DOM may have changed (an event): its paths are read again when next
- * needed, on every connection.  NULL: everything is forgotten.  Never
- * waits for a query in progress (the daemon's event thread calls it): it
- * is applied by the next use of the index. */
+ * needed, on every connection; a DOM the index does not know (defined
+ * behind its back) makes the next query list every domain.  NULL:
+ * everything is forgotten.  Never waits for the index's lock (the
+ * daemon's event thread calls it): it is applied by the next use. */
 void gf_disk_index_forget(virDomainPtr dom);
 
 /* DOM was undefined: its entries are dropped (on every connection). */
@@ -43,7 +49,8 @@ int gf_disk_index_size(void);
 /* With the index on: 1, and *CANDS a new NULL-terminated array (free with
  * gf_disk_index_candidates_free) of CONN's domains whose XML, as the index
  * last read it, names one of the N PATHS, in name order: the only ones that
- * can.  0 when the index is off (*CANDS NULL: read every domain).  -1 with
+ * can (the index first checked against libvirt's set of UUIDs: for what
+ * deletes a disk).  0 when the index is off (*CANDS NULL: read every domain).  -1 with
  * an error (libvirt failed). */
 int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_t n,
                              virDomainPtr **cands);

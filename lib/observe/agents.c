@@ -157,7 +157,7 @@ void gf_load_from_agents(const struct gf_policy *p, virConnectPtr *conns, struct
     /* the table unlocked while the agents answer: another farm's tick does
      * not wait for this one's (its keys, and what it prunes, are its own;
      * this farm's entries are freed only by this farm's thread: its prune,
-     * or gf_load_agents_forget of its own connection) */
+     * or gf_load_agents_forget of its own answers) */
     pthread_mutex_unlock(&answers_lock);
     if (njobs > 1)
         pool = g_thread_pool_new(ask, NULL, njobs < GF_AGENT_PARALLEL ? njobs : GF_AGENT_PARALLEL,
@@ -175,20 +175,26 @@ void gf_load_from_agents(const struct gf_policy *p, virConnectPtr *conns, struct
     free(jobs);
 }
 
-void gf_load_agents_forget(virConnectPtr conn)
+void gf_load_agents_forget(const char *farm, virConnectPtr conn)
 {
     GHashTableIter it;
     gpointer key, value;
+    size_t len = farm ? strlen(farm) : 0;
 
     pthread_mutex_lock(&answers_lock);
     if (answers && !conn) {
         g_hash_table_destroy(answers);
         answers = NULL;
     } else if (answers) {
+        /* FARM's own answers only: another farm's may be in an ask() now,
+         * used unlocked by its thread */
         g_hash_table_iter_init(&it, answers);
-        while (g_hash_table_iter_next(&it, &key, &value))
-            if (((struct answer *)value)->conn == conn)
+        while (g_hash_table_iter_next(&it, &key, &value)) {
+            const struct answer *a = value;
+            if (a->conn == conn &&
+                (!farm || (strncmp(a->key, farm, len) == 0 && a->key[len] == '/')))
                 g_hash_table_iter_remove(&it);
+        }
     }
     pthread_mutex_unlock(&answers_lock);
 }

@@ -40,9 +40,11 @@ int gf_load_sessions(const struct gf_policy *p, virConnectPtr *conns, const stru
  * are dropped. */
 void gf_load_from_agents(const struct gf_policy *p, virConnectPtr *conns, struct gf_farm_obs *farm);
 
-/* Forget the kept agent answers and domain references on CONN (NULL:
- * all): before CONN is closed (the references hold it open), in tests. */
-void gf_load_agents_forget(virConnectPtr conn);
+/* Forget farm FARM's kept agent answers and domain references on CONN
+ * (FARM NULL: every farm's, only when no tick runs; CONN NULL: all, the
+ * same): before FARM lets CONN go (the references hold it open), in
+ * tests.  Another farm's answers, which its tick may be using, stay. */
+void gf_load_agents_forget(const char *farm, virConnectPtr conn);
 
 /* With P's health group: for each running active or draining host of FARM,
  * whether its guest agent answers (its agent field: the agent load source's

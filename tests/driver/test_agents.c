@@ -87,8 +87,16 @@ static void agents_asked_concurrently_bounded_and_at_their_interval(void **state
     assert_int_equal(calls, HOSTS - 1);
     assert_true(peak <= GF_AGENT_PARALLEL);
 
+    /* another farm letting the connection go keeps this farm's answers
+     * (its tick may be using them): none asked again */
+    p->agent_interval = 3600;
+    gf_load_agents_forget("another-farm", conn);
+    assert_int_equal(gf_load_sessions(p, &conn, &now, &farm), 0);
+    gf_fault_agent_counts(&calls, &peak, 1);
+    assert_int_equal(calls, 0);
+
     /* the kept domain references are given back: the connection closes */
-    gf_load_agents_forget(conn);
+    gf_load_agents_forget(p->name, conn);
     unsetenv("GF_FAULT_AGENT_DELAY_MS");
     free(farm.hosts);
     free(p);
