@@ -63,6 +63,16 @@ struct gf_push_result {
 int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnectPtr dst,
             const struct gf_push_opts *opts, struct gf_push_result *r);
 
+/* Whether DST sees volume VOL (of pool POOL, on another hypervisor) under
+ * its key: 0 (no volume of that key there), 1 (one, in a pool that is
+ * the same network storage as POOL: shared; what into WHY), 2 (one, but
+ * the pools' identity cannot tell: local pools, where the key is only the
+ * path, so the same path on two machines; callers must confirm or
+ * refuse).  With 1 or 2 the volume seen into *SEEN (to free).  -1 with an
+ * error when libvirt fails otherwise than "no such volume" (fail closed). */
+int gf_push_volume_seen(virConnectPtr dst, virStorageVolPtr vol, virStoragePoolPtr pool,
+                        virStorageVolPtr *seen, char *why, size_t len);
+
 /* The stream copy below gf_push (push_stream.c). */
 struct gf_stream_job {
     const char *label;        /* for progress: "tiny-gold vda" */
