@@ -10,8 +10,9 @@
  * is not the same version: gf_push refuses to overwrite it, and the
  * planner does not clone it (plan_base.c).
  *
- * Each push is journalled (GF_JOP_PUSH): every target volume before it is
- * made, the gold domain before it is defined (last, once the copy is
+ * Each push is journalled (GF_JOP_PUSH): every target volume as an intent
+ * before it is made (recovery only reports those) and again once made, the
+ * gold domain before it is defined (last, once the copy is
  * verified).  A push interrupted at any step is undone on the next push
  * (gf_journal_recover): the target volumes it made are deleted, after
  * libvirt shows them unused and no gold disk; one whose gold domain exists
