@@ -173,6 +173,10 @@ static int disk_shared(virDomainPtr dom, virConnectPtr from, virConnectPtr to,
         virStorageVolPtr v = virStorageVolLookupByPath(from, disks[i].path), seen = NULL;
         virStoragePoolPtr pool = v ? virStoragePoolLookupByVolume(v) : NULL;
         char why[1100];
+        if (!v && virGetLastErrorCode() == VIR_ERR_NO_STORAGE_VOL) {
+            virResetLastError(); /* gone: an earlier retirement deleted it */
+            continue;
+        }
         if (!pool) {
             gf_err_virt("reading disk %s of gold '%s'", disks[i].path, virDomainGetName(dom));
             shared = -1;

@@ -42,7 +42,7 @@
 #define NODE_B "/var/lib/goldfarm/node-b/"
 
 static char uri_a[PATH_MAX + 16], uri_b[PATH_MAX + 16], uri_c[PATH_MAX + 16], uri_d[PATH_MAX + 16],
-    uri_e[PATH_MAX + 16];
+    uri_e[PATH_MAX + 16], uri_f[PATH_MAX + 16];
 
 struct push_fx {
     struct fixture *a; /* the source, with vmctl's context */
@@ -384,6 +384,15 @@ static void retire_everywhere_checks_every_node_first(void **state)
     assert_int_equal(
         vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 2);
     assert_err("shared storage");
+    /* the same path on both, but F's v2 is recorded as its own copy
+     * (shared="no"): not shared, retired on both */
+    write_policy(path, uri_a, uri_f, 0);
+    assert_int_equal(
+        vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 0);
+    assert_out(p->a, "farm-push-a.xml");
+    assert_out(p->a, "retired on test://");
+    if (!strstr(p->a->out, "farm-push-f.xml"))
+        fail_msg("not retired on F:\n%s", p->a->out);
     write_policy(path, uri_a, NULL, 0);
     assert_int_equal(
         vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 0);
@@ -547,6 +556,7 @@ int main(int argc, char **argv)
     snprintf(uri_c, sizeof(uri_c), "test://%s/farm-push-c.xml", argv[1]);
     snprintf(uri_d, sizeof(uri_d), "test://%s/farm-push-d.xml", argv[1]);
     snprintf(uri_e, sizeof(uri_e), "test://%s/farm-push-e.xml", argv[1]);
+    snprintf(uri_f, sizeof(uri_f), "test://%s/farm-push-f.xml", argv[1]);
     gf_err_init();
     gf_log_set_stream(NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
