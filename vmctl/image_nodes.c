@@ -13,6 +13,7 @@
 #include "model/domxml.h"
 #include "model/hosts.h"
 #include "model/image.h"
+#include "model/push.h"
 #include "policy/policy.h"
 #include "vmctl.h"
 
@@ -34,8 +35,9 @@ static int policy_uris(const char *const *files, int n, char uris[][256], int ma
         char *errors = NULL;
         struct gf_policy *p = gf_policy_load(files[f], &errors);
         if (!p) {
+            const char *first = errors ? strtok(errors, "\n") : NULL;
             gf_err(GF_ERR_INPUT, "%s (vmctl policy check %s shows every error)",
-                   errors ? strtok(errors, "\n") : files[f], files[f]);
+                   first ? first : files[f], files[f]);
             free(errors);
             return -1;
         }
@@ -51,8 +53,15 @@ static int policy_uris(const char *const *files, int n, char uris[][256], int ma
             int seen = 0;
             for (int k = 0; k < count; k++)
                 seen |= strcmp(uris[k], p->hypervisors[h].uri) == 0;
-            if (!seen && count < max)
-                snprintf(uris[count++], 256, "%s", p->hypervisors[h].uri);
+            if (seen)
+                continue;
+            if (count == max) {
+                gf_err(GF_ERR_INPUT, "the policies name more than %d hypervisors", max);
+                gf_policy_free(p);
+                free(errors);
+                return -1;
+            }
+            snprintf(uris[count++], 256, "%s", p->hypervisors[h].uri);
         }
         gf_policy_free(p);
         free(errors);
@@ -145,10 +154,14 @@ cleanup:
     return ret;
 }
 
-/* Whether a disk of gold DOM (on FROM) is a volume TO sees too, by its key
- * (shared storage): 1 with its path into PATH, 0, or -1 with an error. */
-static int disk_shared(virDomainPtr dom, virConnectPtr from, virConnectPtr to, char *path,
-                       size_t len)
+/* Whether a disk of gold DOM (on FROM) is a volume TO sees too (shared
+ * storage): 1 with its path into PATH, 0, or -1 with an error (a lookup
+ * that fails otherwise than "no such volume": fail closed).  The same key
+ * in the same network storage is shared; in local pools the key is only
+ * the path, so it is shared unless a push recorded the disks as a gold's
+ * own on either side (MINE: DOM's shared= marker, THEIRS: TO's gold's). */
+static int disk_shared(virDomainPtr dom, virConnectPtr from, virConnectPtr to,
+                       enum gf_disk_share mine, enum gf_disk_share theirs, char *path, size_t len)
 {
     struct gf_disk *disks = NULL;
     size_t n = 0;
@@ -157,16 +170,26 @@ static int disk_shared(virDomainPtr dom, virConnectPtr from, virConnectPtr to, c
     if (gf_domain_disks(dom, &disks, &n) < 0)
         return -1;
     for (size_t i = 0; i < n && !shared; i++) {
-        virStorageVolPtr v = virStorageVolLookupByPath(from, disks[i].path), seen;
-        const char *key = v ? virStorageVolGetKey(v) : NULL;
-        if (key && (seen = virStorageVolLookupByKey(to, key))) {
-            virStorageVolFree(seen);
-            snprintf(path, len, "%s", disks[i].path);
-            shared = 1;
+        virStorageVolPtr v = virStorageVolLookupByPath(from, disks[i].path), seen = NULL;
+        virStoragePoolPtr pool = v ? virStoragePoolLookupByVolume(v) : NULL;
+        char why[1100];
+        if (!v && virGetLastErrorCode() == VIR_ERR_NO_STORAGE_VOL) {
+            virResetLastError(); /* gone: an earlier retirement deleted it */
+            continue;
         }
+        if (!pool) {
+            gf_err_virt("reading disk %s of gold '%s'", disks[i].path, virDomainGetName(dom));
+            shared = -1;
+        } else if ((shared = gf_push_volume_seen(to, v, pool, &seen, why, sizeof(why))) == 2)
+            shared = mine != GF_SHARE_OWN && theirs != GF_SHARE_OWN;
+        if (shared > 0)
+            snprintf(path, len, "%s", disks[i].path);
+        if (seen)
+            virStorageVolFree(seen);
+        if (pool)
+            virStoragePoolFree(pool);
         if (v)
             virStorageVolFree(v);
-        virResetLastError();
     }
     free(disks);
     return shared;
@@ -178,6 +201,7 @@ int vmctl_image_retire_nodes(struct vmctl_ctx *ctx, const char *name, unsigned i
     char uris[GF_MAX_HYPERVISORS * 8][256], done[2048] = "";
     virConnectPtr conns[GF_MAX_HYPERVISORS * 8] = {NULL};
     int has[GF_MAX_HYPERVISORS * 8] = {0};
+    enum gf_disk_share share[GF_MAX_HYPERVISORS * 8] = {GF_SHARE_UNKNOWN};
     int nuris, nhas = 0, ret = -1;
 
     if ((nuris = policy_uris(files, nfiles, uris, GF_MAX_HYPERVISORS * 8, name, version)) < 0)
@@ -216,13 +240,26 @@ int vmctl_image_retire_nodes(struct vmctl_ctx *ctx, const char *name, unsigned i
     for (int u = 0; u < nuris; u++) {
         struct gf_meta m;
         virDomainPtr dom;
+        if (!has[u])
+            continue;
+        if (!(dom = gf_image_find(conns[u], name, version, &m)))
+            goto cleanup;
+        share[u] = m.shared;
+        virDomainFree(dom);
+    }
+    for (int u = 0; u < nuris; u++) {
+        struct gf_meta m;
+        virDomainPtr dom;
         char path[PATH_MAX];
         if (!has[u])
             continue;
         if (!(dom = gf_image_find(conns[u], name, version, &m)))
             goto cleanup;
         for (int w = 0; w < nuris; w++) {
-            int shared = w == u ? 0 : disk_shared(dom, conns[u], conns[w], path, sizeof(path));
+            int shared =
+                w == u ? 0
+                       : disk_shared(dom, conns[u], conns[w], share[u],
+                                     has[w] ? share[w] : GF_SHARE_UNKNOWN, path, sizeof(path));
             if (shared < 0 || shared > 0) {
                 if (shared > 0)
                     gf_err(GF_ERR_INPUT,

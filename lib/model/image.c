@@ -480,8 +480,22 @@ int gf_image_retire(virConnectPtr conn, const char *name, unsigned int version)
                nusers == 1 ? "" : "s", users);
         goto cleanup;
     }
-    if (gf_domain_disks(s.doms[i], &disks, &ndisks) < 0 ||
-        volume_backed_by(conn, disks, ndisks, vol, sizeof(vol)) < 0)
+    if (gf_domain_disks(s.doms[i], &disks, &ndisks) < 0)
+        goto cleanup;
+    if (s.metas[i].shared == GF_SHARE_SHARED) {
+        /* pushed over shared storage: its disks are another hypervisor's
+         * gold's too, and that gold's clones stand on them */
+        if (gf_undefine(s.doms[i]) < 0) {
+            gf_err_virt("undefining gold domain '%s'", virDomainGetName(s.doms[i]));
+            goto cleanup;
+        }
+        gf_note("%s: version %u retired (gold domain undefined; its %zu disk%s kept: shared "
+                "storage, another hypervisor's gold of it stands on them)",
+                name, version, ndisks, ndisks == 1 ? "" : "s");
+        ret = 0;
+        goto cleanup;
+    }
+    if (volume_backed_by(conn, disks, ndisks, vol, sizeof(vol)) < 0)
         goto cleanup;
     if (vol[0]) {
         gf_err(GF_ERR_INPUT,

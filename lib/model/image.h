@@ -72,8 +72,11 @@ int gf_image_promote(virConnectPtr conn, const char *name, unsigned int version,
  * (GF_ERR_INPUT, nothing changed) while it is the promoted version, while
  * any host on CONN was cloned from it (quarantined ones too), or while any
  * volume of any pool, Goldfarm's or not, has one of its disks as its
- * backing file.  The caller checks the policies that pin it first.
- * Returns 0 or -1 with an error. */
+ * backing file.  A version whose metadata says its disks are shared
+ * (shared="yes": a push over shared storage made it or its twin on another
+ * hypervisor) is only undefined: its disks are kept, and the note says so.
+ * The caller checks the policies that pin it first.  Returns 0 or -1 with
+ * an error. */
 int gf_image_retire(virConnectPtr conn, const char *name, unsigned int version);
 
 /* Whether PATH is a disk of any gold image on CONN: 1, 0, or -1 with an

@@ -38,7 +38,7 @@ void gf_crash_point(const char *point)
     abort();
 }
 
-static const char *const kind_names[] = {"begin", "volume", "define", "end"};
+static const char *const kind_names[] = {"begin", "volume", "define", "end", "intent"};
 static const char *const op_names[] = {"?", "clone", "retire", "push"};
 
 /* ---- one record a line ------------------------------------------------ */
@@ -74,6 +74,9 @@ char *gf_journal_format(const struct gf_jrec *r)
             json_object_object_add(o, "uuid", json_object_new_string(r->uuid));
         if (r->start)
             json_object_object_add(o, "start", json_object_new_boolean(1));
+        break;
+    case GF_JREC_INTENT:
+        json_object_object_add(o, "path", json_object_new_string(r->path));
         break;
     case GF_JREC_VOLUME:
         json_object_object_add(o, "path", json_object_new_string(r->path));
@@ -158,7 +161,7 @@ int gf_journal_parse(const char *line, struct gf_jrec *r)
     }
     if (str_member(o, "k", kind, sizeof(kind), 1) < 0)
         goto cleanup;
-    if ((k = word_index(kind, kind_names, 4)) < 0) {
+    if ((k = word_index(kind, kind_names, 5)) < 0) {
         gf_err(GF_ERR_OP, "journal record of unknown kind");
         goto cleanup;
     }
@@ -186,6 +189,7 @@ int gf_journal_parse(const char *line, struct gf_jrec *r)
             goto cleanup;
         }
         break;
+    case GF_JREC_INTENT:
     case GF_JREC_VOLUME:
         if (str_member(o, "path", r->path, sizeof(r->path), 1) < 0 ||
             str_member(o, "backing", r->backing, sizeof(r->backing), 0) < 0)
@@ -401,6 +405,24 @@ int gf_journal_volume(struct gf_journal *j, unsigned long id, const char *path, 
     }
     snprintf(r.path, sizeof(r.path), "%s", path);
     snprintf(r.backing, sizeof(r.backing), "%s", backing ? backing : "");
+    pthread_mutex_lock(&j->lock);
+    ret = append(j, &r);
+    pthread_mutex_unlock(&j->lock);
+    return ret;
+}
+
+int gf_journal_intent(struct gf_journal *j, unsigned long id, const char *path)
+{
+    struct gf_jrec r = {.kind = GF_JREC_INTENT, .id = id};
+    int ret;
+
+    if (!j)
+        return 0;
+    if (strlen(path) >= sizeof(r.path)) {
+        gf_err(GF_ERR_OP, "journal: a volume path is too long");
+        return -1;
+    }
+    snprintf(r.path, sizeof(r.path), "%s", path);
     pthread_mutex_lock(&j->lock);
     ret = append(j, &r);
     pthread_mutex_unlock(&j->lock);

@@ -49,7 +49,10 @@ struct gf_journal {
 };
 
 /* One record of the journal, parsed. */
-enum gf_jrec_kind { GF_JREC_BEGIN, GF_JREC_VOLUME, GF_JREC_DEFINE, GF_JREC_END };
+/* GF_JREC_INTENT: a volume is about to be made at a path where none was
+ * (a push, before virStorageVolCreateXML); recovery only reports it, for
+ * another may have made one there since.  GF_JREC_VOLUME after it: made. */
+enum gf_jrec_kind { GF_JREC_BEGIN, GF_JREC_VOLUME, GF_JREC_DEFINE, GF_JREC_END, GF_JREC_INTENT };
 
 struct gf_jrec {
     enum gf_jrec_kind kind;
@@ -61,7 +64,7 @@ struct gf_jrec {
     char uuid[VIR_UUID_STRING_BUFLEN]; /* begin (retire), define */
     char tag[GF_OP_TAG_LEN];
     int start;              /* begin (clone): the clone was to be started */
-    char path[PATH_MAX];    /* volume */
+    char path[PATH_MAX];    /* volume, intent */
     char backing[PATH_MAX]; /* volume: an overlay's backing file ("" for a copy) */
 };
 
@@ -89,6 +92,12 @@ unsigned long gf_journal_begin(struct gf_journal *j, enum gf_jop op, const char 
  * disk).  0, or -1 with an error: the step must not be taken. */
 int gf_journal_volume(struct gf_journal *j, unsigned long id, const char *path,
                       const char *backing);
+
+/* Record, before it is made, that operation ID is about to make a volume
+ * at PATH (nothing there yet): recovery reports it, never deletes it; the
+ * volume is journalled with gf_journal_volume once made.  0, or -1 with an
+ * error: the volume must not be made. */
+int gf_journal_intent(struct gf_journal *j, unsigned long id, const char *path);
 
 /* Record, before the domain is defined, that operation ID defines the
  * domain UUID.  0, or -1 with an error: the domain must not be defined. */

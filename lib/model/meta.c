@@ -263,6 +263,9 @@ const char *gf_role_name(gf_role role)
     return "none";
 }
 
+/* The shared= words, by enum gf_disk_share ("": not recorded). */
+static const char *const share_names[] = {"", "no", "yes"};
+
 /* Set attribute NAME to VALUE on NODE unless VALUE is empty. */
 static void set_prop(xmlNodePtr node, const char *name, const char *value)
 {
@@ -347,6 +350,7 @@ xmlNodePtr gf_meta_to_node(const struct gf_meta *m, xmlDocPtr doc, int with_ns)
     set_prop(node, "note", m->note);
     set_prop(node, "op-tag", m->op_tag);
     set_prop(node, "sha256", m->sha256);
+    set_prop(node, "shared", share_names[m->shared]);
     if (m->promoted) {
         snprintf(buf, sizeof(buf), "%u", m->promoted);
         set_prop(node, "promoted", buf);
@@ -480,7 +484,7 @@ static int get_enum_prop(xmlNodePtr node, const char *name, const char *const *n
 int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
 {
     char role[16];
-    int state, drain, replace, kind;
+    int state, drain, replace, kind, share;
 
     memset(m, 0, sizeof(*m));
     if (get_prop(node, "role", role, sizeof(role)) < 0 ||
@@ -511,8 +515,10 @@ int gf_meta_from_node(xmlNodePtr node, struct gf_meta *m)
         get_time_prop(node, "resized", &m->resized) < 0 ||
         get_uint_prop(node, "boot-vcpus", 4096, &m->boot_vcpus) < 0 ||
         get_size_prop(node, "boot-memory", &m->boot_memory_kib) < 0 ||
-        get_sha256_prop(node, m->sha256) < 0)
+        get_sha256_prop(node, m->sha256) < 0 ||
+        get_enum_prop(node, "shared", share_names, 3, GF_SHARE_UNKNOWN, &share) < 0)
         return -1;
+    m->shared = (enum gf_disk_share)share;
     m->state = (enum gf_host_state)state;
     m->drained_by = (enum gf_drain_by)drain;
     m->replace = (enum gf_replace_req)replace;

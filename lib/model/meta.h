@@ -69,6 +69,11 @@ typedef enum {
     GF_ROLE_HOST,     /* a session host cloned from a gold image */
 } gf_role;
 
+/* Whether a gold's disks are shared with another hypervisor ("shared=").
+ * GF_SHARE_UNKNOWN: never recorded (not pushed, or before pushes recorded
+ * it). */
+enum gf_disk_share { GF_SHARE_UNKNOWN = 0, GF_SHARE_OWN, GF_SHARE_SHARED };
+
 struct gf_meta {
     gf_role role;
     char farm[GF_NAME_MAX + 1];  /* hosts: the farm they serve */
@@ -112,6 +117,10 @@ struct gf_meta {
     /* gold images: the SHA-256 of its disks' bytes, as `vmctl image push`
      * streamed them (64 lowercase hex digits; "": not known) */
     char sha256[GF_SHA256_HEX + 1];
+    /* gold images: whether its disks are also another hypervisor's (a
+     * push over shared storage made it or its twin; retiring it must
+     * keep them), as `vmctl image push` recorded it */
+    enum gf_disk_share shared;
 };
 
 /* The name of host state S as written in metadata ("draining"; "" for

@@ -52,16 +52,75 @@ static void push_disks_free(struct push_disk *d, size_t n)
     free(d);
 }
 
+/* The SHA-256 of volume VOL on CONN into HEX.  0, or -1 with an error. */
+static int volume_sum(virConnectPtr conn, virStorageVolPtr vol, const char *label,
+                      char hex[GF_SHA256_HEX + 1])
+{
+    struct gf_stream_job job = {.label = label};
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    int ret = -1;
+
+    if (!sum) {
+        gf_err(GF_ERR_OP, "out of memory");
+        return -1;
+    }
+    if (gf_stream_volume(conn, vol, NULL, NULL, sum, &job) == 0) {
+        snprintf(hex, GF_SHA256_HEX + 1, "%s", g_checksum_get_string(sum));
+        ret = 0;
+    }
+    g_checksum_free(sum);
+    return ret;
+}
+
+/* Whether the volume SEEN on DST (at the path of D's source volume, in a
+ * local pool: its key is that path) is D's source volume itself: 1 when
+ * its content is the source's (then shared, WHY says so), else -1 with a
+ * GF_ERR_INPUT error (a name clash: refused, nothing changed). */
+static int confirm_by_content(virConnectPtr src, virConnectPtr dst, virStorageVolPtr seen,
+                              const char *uri, struct push_disk *d)
+{
+    char a[GF_SHA256_HEX + 1], b[GF_SHA256_HEX + 1], label[GF_NAME_MAX + 96];
+    virStorageVolInfo info;
+
+    if (virStorageVolGetInfo(seen, &info) < 0) {
+        gf_err_virt("reading volume %s on %s", d->gold.path, uri);
+        return -1;
+    }
+    if (info.capacity != d->capacity) { /* another file: no need to read it */
+        gf_err(GF_ERR_INPUT,
+               "%s has a volume at %s, the path of gold disk %s, of another size (%llu bytes, "
+               "the gold's %llu): another file of the same path, not shared storage; nothing "
+               "pushed",
+               uri, d->gold.path, d->gold.target, info.capacity, d->capacity);
+        return -1;
+    }
+    snprintf(label, sizeof(label), "compare %s", d->gold.target);
+    if (volume_sum(src, d->src_vol, label, a) < 0 || volume_sum(dst, seen, label, b) < 0)
+        return -1;
+    if (strcmp(a, b) != 0) {
+        gf_err(GF_ERR_INPUT,
+               "%s has a volume at %s, the path of gold disk %s, with other content (sha256 "
+               "%.12s, the gold's %.12s): another file of the same path, not shared storage; "
+               "nothing pushed",
+               uri, d->gold.path, d->gold.target, b, a);
+        return -1;
+    }
+    snprintf(d->shared_why, sizeof(d->shared_why), "volume %s there with the same content",
+             d->gold.path);
+    return 1;
+}
+
 /* Find disk D on SRC and its pool on DST (POOL, or the source pool's
  * name), tell whether DST sees the same storage, and check that the target
- * volume name is free.  0, or -1 with an error (GF_ERR_INPUT: refused). */
+ * volume name is free.  A disk with a backing file is refused.  0, or -1
+ * with an error (GF_ERR_INPUT: refused). */
 static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, const char *uri,
                      struct push_disk *d)
 {
     virStorageVolInfo info;
-    virStorageVolPtr taken;
+    virStorageVolPtr taken, seen = NULL;
     const char *pname;
-    char *key = NULL;
+    char backing[PATH_MAX];
     int same;
 
     if (!(d->src_vol = virStorageVolLookupByPath(src, d->gold.path))) {
@@ -72,6 +131,15 @@ static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, con
     if (!(d->src_pool = virStoragePoolLookupByVolume(d->src_vol)) ||
         virStorageVolGetInfo(d->src_vol, &info) < 0) {
         gf_err_virt("reading gold disk %s", d->gold.path);
+        return -1;
+    }
+    if (gf_volume_backing(d->src_vol, backing, sizeof(backing)) < 0)
+        return -1;
+    if (backing[0]) {
+        gf_err(GF_ERR_INPUT,
+               "gold disk %s (%s) has a backing file (%s): a push copies one file, not a chain; "
+               "not pushed",
+               d->gold.target, d->gold.path, backing);
         return -1;
     }
     d->capacity = info.capacity;
@@ -93,18 +161,16 @@ static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, con
     if ((same = gf_push_same_storage(d->src_pool, d->dst_pool, d->shared_why,
                                      sizeof(d->shared_why))) < 0)
         return -1;
-    /* a dir or fs pool the target shares: the same volume under the same key (its path) */
-    if (!same &&
-        (key = virStorageVolGetKey(d->src_vol) ? strdup(virStorageVolGetKey(d->src_vol)) : NULL)) {
-        virStorageVolPtr seen = virStorageVolLookupByKey(dst, key);
-        if (seen) {
-            same = 1;
-            snprintf(d->shared_why, sizeof(d->shared_why), "volume key %s", key);
-            virStorageVolFree(seen);
-        }
-        virResetLastError();
-    }
-    free(key);
+    /* the same volume key there: shared when the pools are the same network
+     * storage; in local pools the key is the path, so only the same content
+     * says it is the same file, anything else is refused */
+    if (!same && (same = gf_push_volume_seen(dst, d->src_vol, d->src_pool, &seen, d->shared_why,
+                                             sizeof(d->shared_why))) == 2)
+        same = confirm_by_content(src, dst, seen, uri, d);
+    if (seen)
+        virStorageVolFree(seen);
+    if (same < 0)
+        return -1;
     d->shared = same;
     snprintf(d->made.target, sizeof(d->made.target), "%s", d->gold.target);
     snprintf(d->made.format, sizeof(d->made.format), "%s", d->gold.format);
@@ -230,6 +296,22 @@ static int reread_target(virConnectPtr dst, struct push_disk *d, size_t n, const
     return 0;
 }
 
+/* Put back PREV as the shared= marker of the source gold GOLD (NAME), as
+ * it was before this push marked it: the push failed.  Logged when it
+ * cannot (the gold then keeps its disks when retired: safe). */
+static void unmark_source(virDomainPtr gold, enum gf_disk_share prev, const char *name)
+{
+    struct gf_meta m;
+
+    if (gf_meta_get(gold, &m) == 1) {
+        m.shared = prev;
+        if (gf_meta_set(gold, &m) == 0)
+            return;
+    }
+    gf_error("push %s: the gold's shared-storage mark stays (%s): retiring it keeps its disks",
+             name, gf_err_message());
+}
+
 /* SUM's digest (a SHA-256) into HEX. */
 static void digest(GChecksum *sum, char hex[GF_SHA256_HEX + 1])
 {
@@ -251,7 +333,7 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
     size_t n = 0, nshared = 0;
     unsigned long jid = 0;
     double start;
-    int ret = -1, has;
+    int ret = -1, has, unmark = -1, marked = 0;
 
     memset(r, 0, sizeof(*r));
     if (!(gold = gf_image_find(src, name, version, &meta)))
@@ -298,8 +380,10 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
                     d[i].gold.path, uri, d[i].shared_why);
             continue;
         }
+        /* an intent first (recovery never deletes what only an intent
+         * names: another may have made it), "made" once it is ours */
         if (gf_volume_pool_path(d[i].dst_pool, d[i].volname, where, sizeof(where)) == 0 &&
-            gf_journal_volume(o->journal, jid, where, NULL) < 0)
+            gf_journal_intent(o->journal, jid, where) < 0)
             goto undo;
         if (!(d[i].vol = gf_push_make_volume(d[i].dst_pool, d[i].volname, d[i].gold.format,
                                              d[i].capacity)))
@@ -310,8 +394,7 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
         }
         snprintf(d[i].made.path, sizeof(d[i].made.path), "%s", path);
         free(path);
-        if (strcmp(where, d[i].made.path) != 0 &&
-            gf_journal_volume(o->journal, jid, d[i].made.path, NULL) < 0)
+        if (gf_journal_volume(o->journal, jid, d[i].made.path, NULL) < 0)
             goto undo;
         gf_crash_point("push-volume");
         if (gf_fault("push-volume", r->domain) < 0)
@@ -346,19 +429,26 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
     }
     r->seconds = gf_now() - start;
     snprintf(r->sha256, sizeof(r->sha256), "%s", streamed);
-    if (!meta.sha256[0]) {
+    if (!meta.sha256[0] || (nshared && meta.shared != GF_SHARE_SHARED)) {
         struct gf_meta now_meta;
         snprintf(meta.sha256, sizeof(meta.sha256), "%s", streamed);
-        /* the source's own metadata first: it says what its disks are */
+        /* the source's own metadata first: it says what its disks are, and
+         * that they are shared (its retirement must then keep them) */
         if (gf_meta_get(gold, &now_meta) < 0)
             goto undo;
         snprintf(now_meta.sha256, sizeof(now_meta.sha256), "%s", streamed);
+        if (nshared && now_meta.shared != GF_SHARE_SHARED) {
+            unmark = now_meta.shared;
+            now_meta.shared = GF_SHARE_SHARED;
+        }
         if (gf_meta_set(gold, &now_meta) < 0)
             goto undo;
+        marked = unmark >= 0;
     }
     for (size_t i = 0; i < n; i++)
         made[i] = d[i].made;
     tmeta = meta;
+    tmeta.shared = nshared ? GF_SHARE_SHARED : GF_SHARE_OWN;
     snprintf(tmeta.op_tag, sizeof(tmeta.op_tag), "%s", tag);
     if ((src_uri = virConnectGetURI(src))) {
         snprintf(tmeta.reason, sizeof(tmeta.reason), "pushed from %s", src_uri);
@@ -380,6 +470,8 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
     goto cleanup;
 undo:
     snprintf(msg, sizeof(msg), "%s", gf_err_message());
+    if (marked)
+        unmark_source(gold, (enum gf_disk_share)unmark, r->domain);
     if (undo_volumes(dst, d, n, left, sizeof(left)) == 0) {
         gf_journal_end(o->journal, jid);
         gf_err(GF_ERR_OP, "%s; nothing of the push of '%s' was kept on %s", msg, r->domain, uri);

@@ -10,8 +10,9 @@
  * is not the same version: gf_push refuses to overwrite it, and the
  * planner does not clone it (plan_base.c).
  *
- * Each push is journalled (GF_JOP_PUSH): every target volume before it is
- * made, the gold domain before it is defined (last, once the copy is
+ * Each push is journalled (GF_JOP_PUSH): every target volume as an intent
+ * before it is made (recovery only reports those) and again once made, the
+ * gold domain before it is defined (last, once the copy is
  * verified).  A push interrupted at any step is undone on the next push
  * (gf_journal_recover): the target volumes it made are deleted, after
  * libvirt shows them unused and no gold disk; one whose gold domain exists
@@ -62,6 +63,16 @@ struct gf_push_result {
  * Fills R.  0, or -1 with an error; a failed push leaves nothing on DST. */
 int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnectPtr dst,
             const struct gf_push_opts *opts, struct gf_push_result *r);
+
+/* Whether DST sees volume VOL (of pool POOL, on another hypervisor) under
+ * its key: 0 (no volume of that key there), 1 (one, in a pool that is
+ * the same network storage as POOL: shared; what into WHY), 2 (one, but
+ * the pools' identity cannot tell: local pools, where the key is only the
+ * path, so the same path on two machines; callers must confirm or
+ * refuse).  With 1 or 2 the volume seen into *SEEN (to free).  -1 with an
+ * error when libvirt fails otherwise than "no such volume" (fail closed). */
+int gf_push_volume_seen(virConnectPtr dst, virStorageVolPtr vol, virStoragePoolPtr pool,
+                        virStorageVolPtr *seen, char *why, size_t len);
 
 /* The stream copy below gf_push (push_stream.c). */
 struct gf_stream_job {

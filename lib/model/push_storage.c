@@ -11,6 +11,7 @@
 #include <libxml/xpath.h>
 
 #include "base/error.h"
+#include "model/push.h"
 #include "model/push_int.h"
 
 /* The text of the XPath EXPR in DOC (its first node, attribute or
@@ -77,6 +78,44 @@ int gf_push_same_storage(virStoragePoolPtr a, virStoragePoolPtr b, char *why, si
         return 0;
     snprintf(why, len, "%s", ia);
     return 1;
+}
+
+int gf_push_volume_seen(virConnectPtr dst, virStorageVolPtr vol, virStoragePoolPtr pool,
+                        virStorageVolPtr *seen, char *why, size_t len)
+{
+    const char *key = virStorageVolGetKey(vol);
+    virStoragePoolPtr there = NULL;
+    int same, ret = -1;
+
+    *seen = NULL;
+    why[0] = '\0';
+    if (!key) {
+        gf_err_virt("reading the key of volume '%s'", virStorageVolGetName(vol));
+        return -1;
+    }
+    if (!(*seen = virStorageVolLookupByKey(dst, key))) {
+        if (virGetLastErrorCode() == VIR_ERR_NO_STORAGE_VOL) {
+            virResetLastError();
+            return 0;
+        }
+        gf_err_virt("looking up volume key %s on the other hypervisor", key);
+        return -1;
+    }
+    if (!(there = virStoragePoolLookupByVolume(*seen))) {
+        gf_err_virt("reading the pool of volume %s on the other hypervisor", key);
+        goto cleanup;
+    }
+    if ((same = gf_push_same_storage(pool, there, why, len)) < 0)
+        goto cleanup;
+    ret = same ? 1 : 2;
+cleanup:
+    if (there)
+        virStoragePoolFree(there);
+    if (ret < 0) {
+        virStorageVolFree(*seen);
+        *seen = NULL;
+    }
+    return ret;
 }
 
 virStorageVolPtr gf_push_make_volume(virStoragePoolPtr pool, const char *name, const char *format,

@@ -81,7 +81,17 @@ static int carries_tag(virDomainPtr dom, const struct op *o, struct gf_meta *m)
     return managed == 1 && m->role == role && strcmp(m->op_tag, o->begin.tag) == 0;
 }
 
-/* Delete operation O's volumes that provably are its own: not used by any
+/* Whether operation O has a volume record (a volume it made) of PATH. */
+static int made_record(const struct op *o, const char *path)
+{
+    for (int i = 0; i < o->nvols; i++)
+        if (o->vols[i].kind == GF_JREC_VOLUME && strcmp(o->vols[i].path, path) == 0)
+            return 1;
+    return 0;
+}
+
+/* Delete operation O's volumes that provably are its own (volume records;
+ * an intent record is only reported): not used by any
  * domain, no gold disk, an overlay on the recorded backing file.  A volume
  * that is not is left, and said so; *DELETED counts those deleted.
  * RESOLVED, or KEPT on an error. */
@@ -102,6 +112,15 @@ static enum outcome delete_volumes(virConnectPtr conn, const struct op *o, int *
         if (!vol) {
             virResetLastError();
             continue; /* never made, or gone already */
+        }
+        if (o->vols[i].kind == GF_JREC_INTENT) {
+            /* about to be made, never recorded made: perhaps another's */
+            if (!made_record(o, path))
+                gf_note("journal: %s %s: volume %s was about to be made, and nothing says this "
+                        "operation made it: left as it is",
+                        what, host, p);
+            virStorageVolFree(vol);
+            continue;
         }
         if ((gold = gf_image_owns_disk(conn, path)) != 0 ||
             (users = gf_disk_users(conn, path, who, sizeof(who))) != 0) {
@@ -344,7 +363,7 @@ int gf_journal_recover(struct gf_journal *j,
             keep[i] = 1;
             left++;
             continue;
-        } else if (r.kind == GF_JREC_VOLUME) {
+        } else if (r.kind == GF_JREC_VOLUME || r.kind == GF_JREC_INTENT) {
             struct gf_jrec *grown = realloc(o->vols, (size_t)(o->nvols + 1) * sizeof(*grown));
             if (!grown) {
                 gf_err(GF_ERR_OP, "out of memory");

@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 #include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 
 #include "base/error.h"
 #include "base/log.h"
@@ -40,7 +41,8 @@
 
 #define NODE_B "/var/lib/goldfarm/node-b/"
 
-static char uri_a[PATH_MAX + 16], uri_b[PATH_MAX + 16], uri_c[PATH_MAX + 16], uri_d[PATH_MAX + 16];
+static char uri_a[PATH_MAX + 16], uri_b[PATH_MAX + 16], uri_c[PATH_MAX + 16], uri_d[PATH_MAX + 16],
+    uri_e[PATH_MAX + 16], uri_f[PATH_MAX + 16];
 
 struct push_fx {
     struct fixture *a; /* the source, with vmctl's context */
@@ -382,6 +384,15 @@ static void retire_everywhere_checks_every_node_first(void **state)
     assert_int_equal(
         vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 2);
     assert_err("shared storage");
+    /* the same path on both, but F's v2 is recorded as its own copy
+     * (shared="no"): not shared, retired on both */
+    write_policy(path, uri_a, uri_f, 0);
+    assert_int_equal(
+        vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 0);
+    assert_out(p->a, "farm-push-a.xml");
+    assert_out(p->a, "retired on test://");
+    if (!strstr(p->a->out, "farm-push-f.xml"))
+        fail_msg("not retired on F:\n%s", p->a->out);
     write_policy(path, uri_a, NULL, 0);
     assert_int_equal(
         vm(p->a, "image", "retire", "pg", "2", "--policies", p->state, "--policy", path, NULL), 0);
@@ -390,6 +401,125 @@ static void retire_everywhere_checks_every_node_first(void **state)
         vm(p->a, "image", "retire", "pg", "7", "--policies", p->state, "--policy", path, NULL), 2);
     assert_err("no hypervisor of the policies has version 7");
     unlink(path);
+}
+
+/* A push that crashed between its intent record and making the volume:
+ * what is at that path now may be another's (made there since), so
+ * recovery reports it and never deletes it. */
+static void recovery_leaves_a_volume_only_intended(void **state)
+{
+    struct push_fx *p = *state;
+    char tag[GF_OP_TAG_LEN];
+    unsigned long id;
+    virStoragePoolPtr pool;
+    virStorageVolPtr vol;
+
+    assert_true((id = gf_journal_begin(p->j, GF_JOP_PUSH, "pg", uri_b, NULL, 0, tag)) > 0);
+    assert_int_equal(gf_journal_intent(p->j, id, NODE_B "pg.qcow2"), 0);
+    /* someone else's volume at that path, unused, no gold disk */
+    assert_non_null(pool = virStoragePoolLookupByName(p->b, "goldfarm"));
+    assert_non_null(
+        vol = virStorageVolCreateXML(pool,
+                                     "<volume><name>pg.qcow2</name><capacity>1048576</capacity>"
+                                     "<target><format type='qcow2'/></target></volume>",
+                                     0));
+    virStorageVolFree(vol);
+    virStoragePoolFree(pool);
+    assert_int_equal(gf_journal_recover(p->j, connect_b, p), 0);
+    assert_int_equal(p->connects, 1);
+    assert_true(b_has_volume(p, NODE_B "pg.qcow2"));
+}
+
+/* A target whose own pool is at the source pool's path and holds another
+ * file at the gold disk's path: the same volume key (the path), not the
+ * same storage.  Refused, nothing changed on either side, nothing
+ * streamed onto that file. */
+static void push_over_another_file_of_the_same_path_is_refused(void **state)
+{
+    struct push_fx *p = *state;
+    virConnectPtr e = virConnectOpen(uri_e);
+
+    assert_non_null(e);
+    check_refused(p, e, "pg", 1, NULL, "another file of the same path, not shared storage");
+    virConnectClose(e);
+}
+
+/* Define on A the gold DOMAIN (image IMAGE version VERSION, EXTRA more
+ * metadata attributes) over the new volume VOL of pool goldfarm (BACKING:
+ * an overlay on that file). */
+static void define_gold(struct push_fx *p, const char *domain, const char *image,
+                        unsigned int version, const char *extra, const char *vol,
+                        const char *backing)
+{
+    char xml[2048], bs[512] = "";
+    virStoragePoolPtr pool;
+    virStorageVolPtr v;
+    virDomainPtr d;
+
+    if (backing)
+        snprintf(bs, sizeof(bs),
+                 "<backingStore><path>%s</path><format type='qcow2'/></backingStore>", backing);
+    snprintf(xml, sizeof(xml),
+             "<volume><name>%s</name><capacity>1048576</capacity>"
+             "<target><format type='qcow2'/></target>%s</volume>",
+             vol, bs);
+    assert_non_null(pool = virStoragePoolLookupByName(p->a->conn, "goldfarm"));
+    assert_non_null(v = virStorageVolCreateXML(pool, xml, 0));
+    virStorageVolFree(v);
+    virStoragePoolFree(pool);
+    snprintf(xml, sizeof(xml),
+             "<domain type='test'><name>%s</name><memory>1048576</memory>"
+             "<metadata><goldfarm:managed xmlns:goldfarm='" GF_META_NS "' role='gold' "
+             "image='%s' image-version='%u' %s/></metadata>"
+             "<os><type>hvm</type></os><devices><disk type='file' device='disk'>"
+             "<driver name='qemu' type='qcow2'/>"
+             "<source file='/var/lib/goldfarm/images/%s'/><target dev='vda'/></disk></devices>"
+             "</domain>",
+             domain, image, version, extra, vol);
+    assert_non_null(d = virDomainDefineXML(p->a->conn, xml));
+    virDomainFree(d);
+}
+
+/* Whether A has a volume at PATH. */
+static int a_has_volume(struct push_fx *p, const char *path)
+{
+    virStorageVolPtr v = virStorageVolLookupByPath(p->a->conn, path);
+
+    if (v)
+        virStorageVolFree(v);
+    virResetLastError();
+    return v != NULL;
+}
+
+static void push_of_a_gold_with_a_backing_file_is_refused(void **state)
+{
+    struct push_fx *p = *state;
+
+    define_gold(p, "pb", "pb", 1, "promoted='1'", "pb.qcow2", "/var/lib/goldfarm/images/pg.qcow2");
+    check_refused(p, p->b, "pb", 1, NULL, "has a backing file");
+}
+
+/* A gold a shared push marked (shared="yes": another hypervisor's gold
+ * stands on its disk) is undefined by vmctl image retire, its disk kept;
+ * the same gold unmarked has its disk deleted. */
+static void retire_keeps_the_disks_of_a_gold_marked_shared(void **state)
+{
+    struct push_fx *p = *state;
+    virDomainPtr d;
+
+    define_gold(p, "ps", "ps", 1, "shared='yes'", "ps.qcow2", NULL);
+    define_gold(p, "pu", "ps", 2, "", "pu.qcow2", NULL);
+    define_gold(p, "ps-v3", "ps", 3, "promoted='1'", "ps-v3.qcow2", NULL);
+    assert_int_equal(meta_of(p->a, "ps").shared, GF_SHARE_SHARED);
+    assert_int_equal(meta_of(p->a, "pu").shared, GF_SHARE_UNKNOWN);
+    assert_int_equal(vm(p->a, "image", "retire", "ps", "1", "--policies", p->state, NULL), 0);
+    assert_out(p->a, "disk kept: shared storage");
+    assert_null(d = virDomainLookupByName(p->a->conn, "ps"));
+    virResetLastError();
+    assert_true(a_has_volume(p, "/var/lib/goldfarm/images/ps.qcow2"));
+    assert_int_equal(vm(p->a, "image", "retire", "ps", "2", "--policies", p->state, NULL), 0);
+    assert_out(p->a, "gold domain and 1 disk deleted");
+    assert_false(a_has_volume(p, "/var/lib/goldfarm/images/pu.qcow2"));
 }
 
 int main(int argc, char **argv)
@@ -408,6 +538,13 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(vmctl_push_refuses_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(image_list_shows_checksums_and_mismatches, setup, teardown),
         cmocka_unit_test_setup_teardown(retire_everywhere_checks_every_node_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(recovery_leaves_a_volume_only_intended, setup, teardown),
+        cmocka_unit_test_setup_teardown(push_over_another_file_of_the_same_path_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(push_of_a_gold_with_a_backing_file_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(retire_keeps_the_disks_of_a_gold_marked_shared, setup,
+                                        teardown),
     };
 
     if (argc < 2) {
@@ -418,6 +555,8 @@ int main(int argc, char **argv)
     snprintf(uri_b, sizeof(uri_b), "test://%s/farm-push-b.xml", argv[1]);
     snprintf(uri_c, sizeof(uri_c), "test://%s/farm-push-c.xml", argv[1]);
     snprintf(uri_d, sizeof(uri_d), "test://%s/farm-push-d.xml", argv[1]);
+    snprintf(uri_e, sizeof(uri_e), "test://%s/farm-push-e.xml", argv[1]);
+    snprintf(uri_f, sizeof(uri_f), "test://%s/farm-push-f.xml", argv[1]);
     gf_err_init();
     gf_log_set_stream(NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
