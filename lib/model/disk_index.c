@@ -13,6 +13,7 @@
 #include <libxml/xpath.h>
 
 #include "base/error.h"
+#include "model/uuid_key.h"
 
 struct indexed {
     virConnectPtr conn;
@@ -39,22 +40,6 @@ static struct {
     unsigned long pass;
     pthread_mutex_t lock;
 } ix = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-/* GHashTable callbacks: a raw UUID as key. */
-static guint uuid_hash(gconstpointer key)
-{
-    guint h = 2166136261u;
-    const unsigned char *u = key;
-
-    for (int i = 0; i < VIR_UUID_BUFLEN; i++)
-        h = (h ^ u[i]) * 16777619u;
-    return h;
-}
-
-static gboolean uuid_equal(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
-}
 
 /* The state of CONN, made on first use (NULL only out of memory).  With
  * the lock held. */
@@ -129,7 +114,7 @@ void gf_disk_index_enable(int on)
         g_hash_table_destroy(ix.conns);
     ix.domains = ix.paths = ix.conns = NULL;
     if (on) {
-        ix.domains = g_hash_table_new_full(uuid_hash, uuid_equal, free, indexed_list_free);
+        ix.domains = g_hash_table_new_full(gf_uuid_hash, gf_uuid_equal, free, indexed_list_free);
         ix.paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)g_hash_table_destroy);
         ix.conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free);
@@ -665,7 +650,7 @@ int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_
     pthread_mutex_lock(&ix.lock);
     uuids = uuids_naming(conn, paths, n);
     pthread_mutex_unlock(&ix.lock);
-    listed = g_hash_table_new(uuid_hash, uuid_equal);
+    listed = g_hash_table_new(gf_uuid_hash, gf_uuid_equal);
     for (int i = 0; i < nseen; i++)
         g_hash_table_insert(listed, seen[i].uuid, &seen[i]);
     out = g_ptr_array_new();

@@ -11,6 +11,7 @@
 #include <libxml/parser.h>
 
 #include "base/error.h"
+#include "model/uuid_key.h"
 #include "base/escape.h"
 #include "base/size.h"
 #include "base/timefmt.h"
@@ -34,22 +35,6 @@ static struct {
     pthread_mutex_t lock;
 } meta_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* GHashTable callbacks: a raw UUID as key. */
-static guint uuid_hash(gconstpointer key)
-{
-    guint h = 2166136261u;
-    const unsigned char *u = key;
-
-    for (int i = 0; i < VIR_UUID_BUFLEN; i++)
-        h = (h ^ u[i]) * 16777619u;
-    return h;
-}
-
-static gboolean uuid_equal(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, VIR_UUID_BUFLEN) == 0;
-}
-
 /* Free a list of entries (a GHashTable value destructor). */
 static void entries_free(gpointer p)
 {
@@ -65,7 +50,7 @@ void gf_meta_cache_enable(int on)
     if (meta_cache.entries)
         g_hash_table_destroy(meta_cache.entries);
     meta_cache.entries =
-        on ? g_hash_table_new_full(uuid_hash, uuid_equal, free, entries_free) : NULL;
+        on ? g_hash_table_new_full(gf_uuid_hash, gf_uuid_equal, free, entries_free) : NULL;
     meta_cache.on = on && meta_cache.entries;
     pthread_mutex_unlock(&meta_cache.lock);
 }
