@@ -165,6 +165,7 @@ pid_t vmctl_spawn_at(const char *file, int line, const char *log, ...);
 int vmctl_done(pid_t pid);
 pid_t libvirtd_pid(void);
 int testbed_run(const char *what, const char *log, double seconds);
+int testbed_run_node(const char *node, const char *what, const char *log, double seconds);
 int testbed_start(void);
 void libvirtd_ensure_up(void);
 

@@ -13,11 +13,12 @@ pid_t libvirtd_pid(void)
     return pid > 1 && kill(pid, 0) == 0 ? pid : 0;
 }
 
-/* `testbed.sh WHAT`, its output to LOG.  Not through run_argv: when it starts libvirtd, the
- * daemon inherits run_argv's pipe ends (run.c leaves them open in the child) and holds them,
- * so run_argv would wait forever for their end; here the child gets a file and no other
- * descriptor.  Returns its exit status, or -1 when it did not end within SECONDS. */
-int testbed_run(const char *what, const char *log, double seconds)
+/* `testbed.sh [NODE] WHAT` (NODE: "node2"..., NULL: the first hypervisor), its output
+ * appended to LOG.  Not through run_argv: when it starts libvirtd, the daemon inherits
+ * run_argv's pipe ends (run.c leaves them open in the child) and holds them, so run_argv
+ * would wait forever for their end; here the child gets a file and no other descriptor.
+ * Returns its exit status, or -1 when it did not end within SECONDS. */
+int testbed_run_node(const char *node, const char *what, const char *log, double seconds)
 {
     int status = 0;
     double deadline = now_s() + seconds;
@@ -36,7 +37,10 @@ int testbed_run(const char *what, const char *log, double seconds)
         dup2(fd, 2);
         for (int i = 3; i < 1024; i++)
             close(i);
-        execl(g.testbed, g.testbed, what, (char *)NULL);
+        if (node)
+            execl(g.testbed, g.testbed, node, what, (char *)NULL);
+        else
+            execl(g.testbed, g.testbed, what, (char *)NULL);
         _exit(127);
     }
     while (now_s() < deadline) {
@@ -50,6 +54,11 @@ int testbed_run(const char *what, const char *log, double seconds)
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     return -1;
+}
+
+int testbed_run(const char *what, const char *log, double seconds)
+{
+    return testbed_run_node(NULL, what, log, seconds);
 }
 
 int testbed_start(void)

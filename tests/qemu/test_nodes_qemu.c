@@ -63,34 +63,14 @@ static const char policy_fmt[] =
 
 /* ---------------------------------------------------------------- node 2 */
 
-/* `testbed.sh node2 WHAT`, its output appended to DIR/testbed-node2.log, with no descriptor
- * but 0-2 (see testbed_run).  Returns its exit status, or -1. */
+/* `testbed.sh node2 WHAT`, its output appended to DIR/testbed-node2.log (see
+ * testbed_run_node).  Returns its exit status, or -1 (not ended within 300 s). */
 static int node2(const char *what)
 {
     char log[PATH_MAX + 32];
-    int status = 0;
-    pid_t pid;
 
     snprintf(log, sizeof(log), "%s/testbed-node2.log", g.dir);
-    fflush(NULL);
-    if ((pid = fork()) < 0)
-        return -1;
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || null < 0)
-            _exit(127);
-        dup2(null, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        for (int i = 3; i < 1024; i++)
-            close(i);
-        execl(g.testbed, g.testbed, "node2", what, (char *)NULL);
-        _exit(127);
-    }
-    if (waitpid(pid, &status, 0) != pid)
-        return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return testbed_run_node("node2", what, log, 300);
 }
 
 #define NODE2(what)                                                                                \
