@@ -16,6 +16,7 @@
 #include "model/hosts.h"
 #include "model/meta.h"
 #include "observe/observe.h"
+#include "act/push_job.h"
 
 virConnectPtr gfd_open_uri(struct gfd *d, const char *uri)
 {
@@ -318,6 +319,12 @@ static void old_instructions(const char *state_dir, const char *farm)
     }
 }
 
+/* A push job of farm OPAQUE ended: a tick takes its outcome now. */
+static void push_ended(void *opaque)
+{
+    gfd_farm_wake(opaque);
+}
+
 /* A new farm for policy P read from FILE. */
 struct gfd_farm *gfd_farm_new(struct gfd *d, struct gf_policy *p, const char *file)
 {
@@ -338,6 +345,8 @@ struct gfd_farm *gfd_farm_new(struct gfd *d, struct gf_policy *p, const char *fi
         f->events[i] = -1;
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
+    if (!(f->pushes = gf_push_jobs_new(d->state_dir[0] ? d->state_dir : NULL, push_ended, f)))
+        gf_error("%s: %s: its pushes run within its ticks", p->name, gf_err_message());
     return f;
 }
 
@@ -345,6 +354,7 @@ void gfd_farm_free(struct gfd_farm *f)
 {
     if (!f)
         return;
+    gf_push_jobs_free(f->pushes); /* a push under way is cancelled and undone first */
     for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
         gfd_disconnect(f, i);
     gf_policy_free(f->policy);

@@ -209,6 +209,7 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
                                   .journal = d->journal,
                                   .parallel = d->parallel,
                                   .stop_timeout = d->stop_timeout,
+                                  .pushes = f->pushes,
                                   .lease = &d->self,
                                   .lease_settle_ms = d->lease_settle_ms};
         if (gf_tick_run(&env, now, t) < 0) {

@@ -34,6 +34,7 @@ struct gfd_farm {
     int backoff[GF_MAX_HYPERVISORS]; /* seconds, doubling to 60 */
     time_t next_tick;                /* 0: at once */
     struct gf_farm_mem mem;          /* what the ticks remember (STATE_DIR/FARM.memory) */
+    struct gf_push_jobs *pushes;     /* its image's push under way (act/push_job.h) */
     struct gf_tick *tick;            /* the last tick (NULL: none yet) */
     char last[GFD_LAST][512];        /* newest decisions, newest last */
     int nlast;

@@ -39,39 +39,19 @@ static virConnectPtr recover_connect(void *opaque, const char *uri)
     return c;
 }
 
-/* Lock (blocking) and open the push journal in STATE_DIR/push, and undo or
- * finish the pushes a crash interrupted.  The lock file's descriptor into
- * *LOCK_FD (held until the command ends).  The journal, or NULL with an
- * error. */
+/* Open the push journal of STATE_DIR, locked (held until the command
+ * ends, its descriptor into *LOCK_FD), the pushes a crash interrupted
+ * undone or finished.  The journal, or NULL with an error. */
 static struct gf_journal *push_journal(const char *state_dir, int *lock_fd)
 {
-    char dir[PATH_MAX], lock[PATH_MAX + 8];
     struct recover_conns rc = {.n = 0};
     struct gf_journal *j;
     int left;
 
-    snprintf(dir, sizeof(dir), "%s/push", state_dir);
-    snprintf(lock, sizeof(lock), "%s/lock", dir);
-    if ((mkdir(state_dir, 0755) < 0 && errno != EEXIST) ||
-        (mkdir(dir, 0700) < 0 && errno != EEXIST)) {
-        gf_err(GF_ERR_OP, "cannot make the push journal's directory %s: %s", dir, strerror(errno));
-        return NULL;
-    }
-    if ((*lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 ||
-        flock(*lock_fd, LOCK_EX) < 0) {
-        gf_err(GF_ERR_OP, "cannot lock %s: %s", lock, strerror(errno));
-        return NULL;
-    }
-    if (!(j = gf_journal_open(dir)))
-        return NULL;
-    left = gf_journal_recover(j, recover_connect, &rc);
+    j = gf_push_journal_open(state_dir, recover_connect, &rc, NULL, lock_fd, &left);
     for (int i = 0; i < rc.n; i++)
         virConnectClose(rc.conn[i]);
-    if (left < 0) {
-        gf_journal_close(j);
-        return NULL;
-    }
-    if (left > 0)
+    if (j && left > 0)
         fprintf(stderr, "vmctl: %d interrupted push%s could not be resolved yet (see above)\n",
                 left, left == 1 ? "" : "es");
     return j;

@@ -115,6 +115,7 @@ static int act_one(const struct gf_act_ctx *ctx, const struct gf_plan *plan,
     case GF_ACT_PROMOTE:
     case GF_ACT_OPEN_BREAKER:
     case GF_ACT_ROLLOUT:
+    case GF_ACT_PUSH:
         return act_farm(ctx, plan, a);
     default:
         break;
@@ -254,7 +255,8 @@ static void *act_worker(void *arg)
         ok = act_one(run->ctx, run->plan, a) == 0;
         gf_action_line(run->ctx->p, a, line, sizeof(line));
         if (ok)
-            gf_log(a->level ? a->level : GF_LOG_INFO, "%s [done]", line);
+            gf_log(a->level ? a->level : GF_LOG_INFO, "%s [%s]", line,
+                   a->kind == GF_ACT_PUSH && run->ctx->pushes ? "started" : "done");
         else
             gf_error("%s [failed: %s]", line, gf_err_message());
         pthread_mutex_lock(&run->lock);

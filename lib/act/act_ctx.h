@@ -9,6 +9,8 @@
 #include "model/journal.h"
 #include "plan/plan.h"
 
+struct gf_push_jobs;
+
 struct gf_act_ctx {
     const struct gf_policy *p;
     virConnectPtr *conns;           /* by the policy's hypervisors */
@@ -16,8 +18,10 @@ struct gf_act_ctx {
     struct gf_journal *journal;     /* may be NULL */
     const char *state_dir;          /* the roll-out record, the breaker; NULL: none */
     time_t now;
-    int parallel;     /* actions run at once (at least 1) */
-    int stop_timeout; /* seconds a retiring host gets to shut down */
+    int parallel;                /* actions run at once (at least 1) */
+    int stop_timeout;            /* seconds a retiring host gets to shut down */
+    struct gf_push_jobs *pushes; /* the farm's push jobs (act/push_job.h); NULL: a push is
+                                    done within the tick, unjournalled (the simulator) */
 };
 
 /* What became of each action of a plan. */

@@ -1,6 +1,6 @@
 /* act_farm.c - carrying out the plan's actions on the farm rather than on
  * one host's run: the roll-out record, promotions, the breaker, ready
- * marks and admin-drain notices. */
+ * marks, admin-drain notices and the image's pushes. */
 #include "act/act_int.h"
 
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "model/image.h"
 #include "model/meta.h"
+#include "act/push_job.h"
 
 int gf_breaker_read(const char *state_dir, const char *farm, char *why, size_t len)
 {
@@ -47,6 +48,29 @@ static int open_breaker(const struct gf_act_ctx *ctx, const char *why)
     return 0;
 }
 
+/* Push A's version of the image from node A->from to node A->hv: started
+ * as a job beside the ticks when CTX has the farm's jobs (the tick takes
+ * its outcome), else done here.  0 or -1 with an error. */
+static int push(const struct gf_act_ctx *ctx, const struct gf_action *a)
+{
+    const struct gf_policy *p = ctx->p;
+    struct gf_push_opts o = {0};
+    struct gf_push_result r;
+    virConnectPtr src, dst;
+
+    if (a->hv < 0 || a->hv >= p->nhypervisors || a->from < 0 || a->from >= p->nhypervisors ||
+        !(src = ctx->conns[a->from]) || !(dst = ctx->conns[a->hv])) {
+        gf_err(GF_ERR_OP, "no connection to its hypervisors");
+        return -1;
+    }
+    o.pool = p->hypervisors[a->hv].pool[0] ? p->hypervisors[a->hv].pool : NULL;
+    o.target_uri = p->hypervisors[a->hv].uri;
+    if (ctx->pushes)
+        return gf_push_jobs_start(ctx->pushes, src, dst, p->image, a->version, o.target_uri,
+                                  o.pool);
+    return gf_push(src, p->image, a->version, dst, &o, &r);
+}
+
 int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const struct gf_action *a)
 {
     const struct gf_policy *p = ctx->p;
@@ -66,6 +90,8 @@ int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const str
             return -1;
         }
         return gf_image_promote(conn, p->image, a->version, NULL);
+    case GF_ACT_PUSH:
+        return push(ctx, a);
     case GF_ACT_NOTIFY:
         return gf_drain_notify(ctx, a->host);
     case GF_ACT_MARK_READY:

@@ -26,7 +26,7 @@ int act_mark_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, 
 int act_mark_resized(virDomainPtr dom, const struct gf_action *a, const char *reason, time_t now);
 
 /* Carry out A, an action on the farm (roll-out record, promote, breaker,
- * ready mark, notify) of PLAN.  0 or -1 with an error. */
+ * ready mark, notify, push) of PLAN.  0 or -1 with an error. */
 int act_farm(const struct gf_act_ctx *ctx, const struct gf_plan *plan, const struct gf_action *a);
 
 /* Save PLAN's roll-out record when it changed, in CTX's state directory

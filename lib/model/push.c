@@ -54,9 +54,9 @@ static void push_disks_free(struct push_disk *d, size_t n)
 
 /* The SHA-256 of volume VOL on CONN into HEX.  0, or -1 with an error. */
 static int volume_sum(virConnectPtr conn, virStorageVolPtr vol, const char *label,
-                      char hex[GF_SHA256_HEX + 1])
+                      const int *cancel, char hex[GF_SHA256_HEX + 1])
 {
-    struct gf_stream_job job = {.label = label};
+    struct gf_stream_job job = {.label = label, .cancel = cancel};
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
     int ret = -1;
 
@@ -77,7 +77,7 @@ static int volume_sum(virConnectPtr conn, virStorageVolPtr vol, const char *labe
  * its content is the source's (then shared, WHY says so), else -1 with a
  * GF_ERR_INPUT error (a name clash: refused, nothing changed). */
 static int confirm_by_content(virConnectPtr src, virConnectPtr dst, virStorageVolPtr seen,
-                              const char *uri, struct push_disk *d)
+                              const char *uri, const int *cancel, struct push_disk *d)
 {
     char a[GF_SHA256_HEX + 1], b[GF_SHA256_HEX + 1], label[GF_NAME_MAX + 96];
     virStorageVolInfo info;
@@ -95,7 +95,8 @@ static int confirm_by_content(virConnectPtr src, virConnectPtr dst, virStorageVo
         return -1;
     }
     snprintf(label, sizeof(label), "compare %s", d->gold.target);
-    if (volume_sum(src, d->src_vol, label, a) < 0 || volume_sum(dst, seen, label, b) < 0)
+    if (volume_sum(src, d->src_vol, label, cancel, a) < 0 ||
+        volume_sum(dst, seen, label, cancel, b) < 0)
         return -1;
     if (strcmp(a, b) != 0) {
         gf_err(GF_ERR_INPUT,
@@ -115,7 +116,7 @@ static int confirm_by_content(virConnectPtr src, virConnectPtr dst, virStorageVo
  * volume name is free.  A disk with a backing file is refused.  0, or -1
  * with an error (GF_ERR_INPUT: refused). */
 static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, const char *uri,
-                     struct push_disk *d)
+                     const int *cancel, struct push_disk *d)
 {
     virStorageVolInfo info;
     virStorageVolPtr taken, seen = NULL;
@@ -166,7 +167,7 @@ static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, con
      * says it is the same file, anything else is refused */
     if (!same && (same = gf_push_volume_seen(dst, d->src_vol, d->src_pool, &seen, d->shared_why,
                                              sizeof(d->shared_why))) == 2)
-        same = confirm_by_content(src, dst, seen, uri, d);
+        same = confirm_by_content(src, dst, seen, uri, cancel, d);
     if (seen)
         virStorageVolFree(seen);
     if (same < 0)
@@ -259,8 +260,12 @@ static int stream_all(virConnectPtr src, virConnectPtr dst, struct push_disk *d,
 {
     for (size_t i = 0; i < n; i++) {
         char label[GF_NAME_MAX + 96];
-        struct gf_stream_job job = {
-            .label = label, .progress = o->progress, .sparse = o->sparse, .total = d[i].allocation};
+        struct gf_stream_job job = {.label = label,
+                                    .progress = o->progress,
+                                    .sparse = o->sparse,
+                                    .total = d[i].allocation,
+                                    .cancel = o->cancel,
+                                    .moved = o->moved};
         snprintf(label, sizeof(label), "push %s %s", domain, d[i].gold.target);
         if (gf_stream_volume(src, d[i].src_vol, dst, d[i].shared || !dst ? NULL : d[i].vol, sum,
                              &job) < 0)
@@ -278,8 +283,11 @@ static int reread_target(virConnectPtr dst, struct push_disk *d, size_t n, const
 {
     for (size_t i = 0; i < n; i++) {
         char label[GF_NAME_MAX + 96];
-        struct gf_stream_job job = {
-            .label = label, .progress = o->progress, .sparse = o->sparse, .total = d[i].allocation};
+        struct gf_stream_job job = {.label = label,
+                                    .progress = o->progress,
+                                    .sparse = o->sparse,
+                                    .total = d[i].allocation,
+                                    .cancel = o->cancel};
         virStorageVolPtr vol = d[i].vol ? d[i].vol : virStorageVolLookupByPath(dst, d[i].made.path);
         int rc;
         if (!vol) {
@@ -363,7 +371,7 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
     }
     for (size_t i = 0; i < n; i++) {
         d[i].gold = disks[i];
-        if (plan_disk(src, dst, o->pool, uri, &d[i]) < 0)
+        if (plan_disk(src, dst, o->pool, uri, o->cancel, &d[i]) < 0)
             goto cleanup;
         nshared += d[i].shared != 0;
     }

@@ -35,6 +35,8 @@ struct gf_push_opts {
     int progress;               /* show bytes and MiB/s on stderr after a second */
     int sparse;                 /* sparse streams (holes are not sent) */
     int no_verify;              /* skip the re-read of the target */
+    const int *cancel;          /* set (atomically, by another thread): stop, undo (may be NULL) */
+    unsigned long long *moved;  /* bytes streamed so far, added atomically (may be NULL) */
 };
 
 enum gf_push_how {
@@ -64,6 +66,18 @@ struct gf_push_result {
 int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnectPtr dst,
             const struct gf_push_opts *opts, struct gf_push_result *r);
 
+/* Lock the push journal of STATE_DIR (STATE_DIR/push/lock: one push at a
+ * time per state directory, so none undoes another's in flight), waiting
+ * while another push holds it (with CANCEL: until it is set, then -1), and
+ * open it (STATE_DIR/push/journal), finishing or undoing the pushes a crash
+ * interrupted; CONNECT gives recovery its connections (NULL for a URI: that
+ * push stays open).  The lock's descriptor into *LOCK_FD (closing it
+ * unlocks) and the pushes left unresolved into *LEFT.  The journal (to
+ * gf_journal_close), or NULL with an error (nothing held). */
+struct gf_journal *gf_push_journal_open(const char *state_dir,
+                                        virConnectPtr (*connect)(void *opaque, const char *uri),
+                                        void *opaque, const int *cancel, int *lock_fd, int *left);
+
 /* Whether DST sees volume VOL (of pool POOL, on another hypervisor) under
  * its key: 0 (no volume of that key there), 1 (one, in a pool that is
  * the same network storage as POOL: shared; what into WHY), 2 (one, but
@@ -76,18 +90,21 @@ int gf_push_volume_seen(virConnectPtr dst, virStorageVolPtr vol, virStoragePoolP
 
 /* The stream copy below gf_push (push_stream.c). */
 struct gf_stream_job {
-    const char *label;        /* for progress: "tiny-gold vda" */
-    int progress;             /* show it on stderr */
-    int sparse;               /* sparse streams */
-    unsigned long long total; /* bytes expected (for progress; 0: unknown) */
-    unsigned long long bytes; /* out: data bytes moved */
-    unsigned long long holes; /* out: hole bytes */
+    const char *label;         /* for progress: "tiny-gold vda" */
+    int progress;              /* show it on stderr */
+    int sparse;                /* sparse streams */
+    unsigned long long total;  /* bytes expected (for progress; 0: unknown) */
+    unsigned long long bytes;  /* out: data bytes moved */
+    unsigned long long holes;  /* out: hole bytes */
+    const int *cancel;         /* set by another thread: stop with an error (may be NULL) */
+    unsigned long long *moved; /* bytes moved, added atomically as they go (may be NULL) */
 };
 
 /* Stream volume SRC (on connection SCONN) into volume DST (on DCONN; NULL:
  * only read SRC), feeding every byte (a hole as zeros) into SUM.  The
- * fault point push-stream (GOLDFARM_FAULT) fails it after the first chunk.
- * 0, or -1 with an error (both streams aborted). */
+ * fault point push-stream (GOLDFARM_FAULT) fails it after the first chunk,
+ * JOB->cancel set fails it at the next one.  0, or -1 with an error (both
+ * streams aborted). */
 int gf_stream_volume(virConnectPtr sconn, virStorageVolPtr src, virConnectPtr dconn,
                      virStorageVolPtr dst, GChecksum *sum, struct gf_stream_job *job);
 

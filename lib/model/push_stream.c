@@ -45,6 +45,19 @@ static int send_all(virStreamPtr st, const char *buf, size_t len)
     return 0;
 }
 
+/* LEN more bytes moved by JOB: its shared counter.  Whether it is told to
+ * stop: 1 with an error, else 0. */
+static int moved(struct gf_stream_job *job, long long len)
+{
+    if (job->moved && len > 0)
+        __atomic_add_fetch(job->moved, (unsigned long long)len, __ATOMIC_RELAXED);
+    if (job->cancel && __atomic_load_n(job->cancel, __ATOMIC_RELAXED)) {
+        gf_err(GF_ERR_OP, "%s: cancelled (the daemon stops)", job->label);
+        return 1;
+    }
+    return 0;
+}
+
 /* Show JOB's progress at T seconds after START (on one line). */
 static void show(const struct gf_stream_job *job, double start, double t)
 {
@@ -192,7 +205,8 @@ static int pump_pipelined(virStreamPtr in, virStreamPtr out, GChecksum *sum,
         p.count--;
         pthread_cond_broadcast(&p.cv);
         pthread_mutex_unlock(&p.mu);
-        if (job->bytes + job->holes >= CHUNK && gf_fault("push-stream", job->label) < 0)
+        if (moved(job, c->len + c->hole) ||
+            (job->bytes + job->holes >= CHUNK && gf_fault("push-stream", job->label) < 0))
             break;
         t = gf_now();
         if (job->progress && t - start >= 1.0 && t - shown >= 0.5) {
@@ -241,6 +255,8 @@ static int pump_read(virStreamPtr in, GChecksum *sum, struct gf_stream_job *job)
         }
         job->bytes += (unsigned long long)c.len;
         job->holes += (unsigned long long)c.hole;
+        if (moved(job, c.len + c.hole))
+            break;
         t = gf_now();
         if (job->progress && t - start >= 1.0 && t - shown >= 0.5) {
             show(job, start, t);

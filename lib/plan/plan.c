@@ -392,6 +392,7 @@ void gf_plan(const struct gf_policy *p, const struct gf_farm_obs *farm, const st
     plan_evacuate(&pl, min_needed, coming);
     progress_drains(&pl, touched);
     plan_standby_keep(&pl, touched);
+    plan_push(&pl);
     free(touched);
     /* every action on an existing host names its hypervisor */
     for (int i = 0; i < out->nactions; i++) {

@@ -86,6 +86,11 @@ struct gf_hv_obs {
     int pool_known;                        /* pool_avail_kib was read (0: not known) */
     int evacuating;                        /* an admin evacuates it (vmctl farm evacuate) */
     int no_image;                          /* observed: no gold domain of the farm's image */
+    /* pushes of the image to it (the farm's memory; act/push_job.h) */
+    unsigned int pushing; /* a push of this version to it is under way (0: none) */
+    time_t push_since;    /* ... since */
+    time_t push_retry_at; /* its last push failed: none before then (0: no backoff) */
+    int push_failures;    /* pushes to it that failed in a row */
 };
 
 /* A domain the observation could not read (it vanished, or its Goldfarm
@@ -137,6 +142,7 @@ enum gf_action_kind {
     GF_ACT_OPEN_BREAKER, /* stop replacing: too many replacements failed, or a bad image */
     GF_ACT_ROLLOUT,      /* the roll-out record: a request taken or refused, a phase changed */
     GF_ACT_SAVE,         /* a saved standby, booted and answering: managed-save it */
+    GF_ACT_PUSH,         /* copy .version of the image from node .from to node .hv (farm.push) */
     GF_ACT_NOTE,         /* nothing to do, and why (cooldown, no room, unknown load) */
 };
 
@@ -150,6 +156,7 @@ struct gf_action {
     enum gf_action_kind kind;
     char host[GF_NAME_MAX + 1];
     int hv;
+    int from; /* push: the node it copies from */
     int standby;
     enum gf_standby_kind standby_kind; /* clone, start of a standby: its kind */
     int vcpus;                         /* resize: to this many (0: unchanged) */

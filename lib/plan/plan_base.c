@@ -16,7 +16,7 @@ const char *gf_action_name(enum gf_action_kind k)
     static const char *const names[] = {"start",   "clone",      "resize",  "drain",
                                         "undrain", "logoff",     "retire",  "quarantine",
                                         "notify",  "mark-ready", "promote", "open-breaker",
-                                        "rollout", "save",       "note"};
+                                        "rollout", "save",       "push",    "note"};
 
     return k <= GF_ACT_NOTE ? names[k] : "?";
 }
@@ -244,6 +244,11 @@ void gf_action_line(const struct gf_policy *p, const struct gf_action *a, char *
         return;
     case GF_ACT_OPEN_BREAKER:
         snprintf(buf, len, "%s: open the breaker", a->rule);
+        return;
+    case GF_ACT_PUSH:
+        snprintf(buf, len, "%s: push v%u from %s to %s", a->rule, a->version,
+                 a->from >= 0 && a->from < p->nhypervisors ? p->hypervisors[a->from].uri : "?",
+                 a->hv >= 0 && a->hv < p->nhypervisors ? p->hypervisors[a->hv].uri : "?");
         return;
     case GF_ACT_PROMOTE:
         snprintf(buf, len, "%s: promote v%u on %s", a->rule, a->version,

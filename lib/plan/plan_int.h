@@ -98,6 +98,13 @@ int plan_evacuated(const struct planner *pl, const struct gf_host_obs *h);
  * waits for.  Their standbys are retired. */
 void plan_evacuate(struct planner *pl, int min_needed, int coming);
 
+/* The image's pushes (plan_push.c): with farm.push = "auto", the version
+ * new hosts are cloned from (and a roll-out's target) pushed to the first
+ * reachable node of the policy known to lack it, from a node that has it
+ * with an agreed checksum; one push at a time, none while one is under way
+ * (a note), none to a node backing off after a failure (a note). */
+void plan_push(struct planner *pl);
+
 /* A new host planned on node HV: its memory, vCPUs and disk taken there. */
 void plan_place_take(struct planner *pl, int hv);
 

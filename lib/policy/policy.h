@@ -51,8 +51,9 @@ struct gf_hook {
 
 struct gf_hypervisor {
     char uri[256];
-    int max_hosts;      /* 0: no limit of its own */
-    int cpu_overcommit; /* 0: the farm's scaling.cpu_overcommit */
+    int max_hosts;              /* 0: no limit of its own */
+    int cpu_overcommit;         /* 0: the farm's scaling.cpu_overcommit */
+    char pool[GF_NAME_MAX + 1]; /* where pushed gold disks go ("": the source's pool's name) */
     int line;
 };
 
@@ -98,6 +99,7 @@ struct gf_policy {
     int min_hosts, max_hosts;
     int tick;                          /* seconds between reconcile ticks */
     unsigned long long clone_disk_kib; /* a new host's disks in its node's pool, expected */
+    int push_images; /* push the image's version to a hypervisor lacking it (farm.push) */
 
     /* schedule */
     char timezone[64];

@@ -21,6 +21,7 @@ static const char *const empty_choices[] = {"no_sessions", "no_active_sessions",
 static const char *const source_choices[] = {"agent", "command", "trace", NULL};
 static const char *const guest_choices[] = {"linux", "windows", NULL}; /* enum gf_guest_os */
 static const char *const resize_choices[] = {"both", "grow", "shrink", "none", NULL};
+static const char *const push_choices[] = {"off", "auto", NULL}; /* push_images 0, 1 */
 
 #define P(field) offsetof(struct gf_policy, field), 0, sizeof(((struct gf_policy *)0)->field)
 #define H(field)                                                                                   \
@@ -55,10 +56,12 @@ const struct policy_key policy_keys[] = {
     {SEC_FARM, "max_hosts", KT_INT, 1, 1000, NULL, P(max_hosts), NULL, 0},
     {SEC_FARM, "tick", KT_DURATION, 5, 3600, "30s", P(tick), NULL, 0},
     {SEC_FARM, "clone_disk", KT_SIZE, 0, 16LL << 30, "1G", P(clone_disk_kib), NULL, 0},
+    {SEC_FARM, "push", KT_ENUM, 0, 0, "auto", P(push_images), push_choices, 0},
 
     {SEC_HYPERVISOR, "uri", KT_URI, 0, 0, NULL, H(uri), NULL, 0},
     {SEC_HYPERVISOR, "max_hosts", KT_INT, 1, 1000, "", H(max_hosts), NULL, 0},
     {SEC_HYPERVISOR, "cpu_overcommit", KT_INT, 1, 64, "", H(cpu_overcommit), NULL, 0},
+    {SEC_HYPERVISOR, "pool", KT_NAME, 0, 0, "", H(pool), NULL, 0},
 
     {SEC_SCHEDULE, "timezone", KT_ZONE, 0, 0, "UTC", P(timezone), NULL, 0},
     {SEC_SCHEDULE, "holidays", KT_LIST, 0, GF_MAX_HOLIDAYS, "", NOFIELD, NULL, SEC_HOLIDAY},

@@ -78,6 +78,27 @@ static int load_health(json_object *a, struct gf_health *h)
     return 0;
 }
 
+/* Read the push records of array A into M (a record without a URI, or
+ * past the most kept, is skipped). */
+static void load_pushes(json_object *a, struct gf_farm_mem *m)
+{
+    for (size_t i = 0; i < json_object_array_length(a) && m->npushes < GF_MAX_HYPERVISORS; i++) {
+        json_object *o = json_object_array_get_idx(a, i), *uri;
+        struct gf_push_mem *r = &m->pushes[m->npushes];
+        if (!json_object_is_type(o, json_type_object) ||
+            !json_object_object_get_ex(o, "uri", &uri) ||
+            !json_object_is_type(uri, json_type_string) ||
+            json_object_get_string_len(uri) >= (int)sizeof(r->uri))
+            continue;
+        snprintf(r->uri, sizeof(r->uri), "%s", json_object_get_string(uri));
+        r->version = (unsigned int)int_of(o, "version");
+        r->since = (time_t)int_of(o, "since");
+        r->retry_at = (time_t)int_of(o, "retry_at");
+        r->failures = (int)int_of(o, "failures");
+        m->npushes++;
+    }
+}
+
 int gf_mem_load(const char *state_dir, const char *farm, struct gf_farm_mem *m)
 {
     char path[PATH_MAX + 80], *text = NULL;
@@ -116,6 +137,8 @@ int gf_mem_load(const char *state_dir, const char *farm, struct gf_farm_mem *m)
         goto cleanup;
     if (json_object_object_get_ex(root, "seen", &v) && gf_seen_load(v, &m->seen) < 0)
         goto cleanup;
+    if (json_object_object_get_ex(root, "pushes", &v) && json_object_is_type(v, json_type_array))
+        load_pushes(v, m);
     ret = 0;
 cleanup:
     if (ret < 0)
@@ -197,6 +220,20 @@ int gf_mem_save(const char *state_dir, const char *farm, const struct gf_farm_me
     }
     json_object_object_add(root, "health", health);
     json_object_object_add(root, "seen", gf_seen_json(&m->seen));
+    if (m->npushes) {
+        json_object *pushes = json_object_new_array();
+        for (int i = 0; i < m->npushes; i++) {
+            const struct gf_push_mem *r = &m->pushes[i];
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "uri", json_object_new_string(r->uri));
+            json_object_object_add(o, "version", json_object_new_int64(r->version));
+            json_object_object_add(o, "since", json_object_new_int64(r->since));
+            json_object_object_add(o, "retry_at", json_object_new_int64(r->retry_at));
+            json_object_object_add(o, "failures", json_object_new_int(r->failures));
+            json_object_array_add(pushes, o);
+        }
+        json_object_object_add(root, "pushes", pushes);
+    }
     if (m->usage.nrecs) {
         char *usage = gf_usage_encode(&m->usage);
         json_object_object_add(root, "usage", json_object_new_string(usage));

@@ -1,7 +1,7 @@
 /* memory.h - what a farm's reconciliation remembers between ticks, beyond
  * what libvirt holds: its hosts' health records, the last scale-in, the
- * clone backoff, the failed replacements, and the roll-out record with the
- * requests waiting for it.
+ * clone backoff, the failed replacements, the image's pushes under way or
+ * backing off, and the roll-out record with the requests waiting for it.
  *
  * goldfarmd keeps it in STATE_DIR/FARM.memory (JSON, 0600, replaced
  * atomically after each tick; the hosts' use in it as one GVariant, see
@@ -17,10 +17,20 @@
 
 #include "observe/health.h"
 #include "plan/rollout.h"
+#include "policy/policy.h"
 #include "reconcile/seen.h"
 #include "reconcile/usage.h"
 
 #define GF_MEM_FAILURES 16 /* failed replacements remembered */
+
+/* The image's pushes to one hypervisor (farm.push; reconcile/pushes.h). */
+struct gf_push_mem {
+    char uri[256];
+    unsigned int version; /* a push of this version under way (0: none) */
+    time_t since;         /* ... started then */
+    time_t retry_at;      /* the last one failed: none before then (0: no backoff) */
+    int failures;         /* pushes to it that failed in a row */
+};
 
 struct gf_farm_mem {
     struct gf_health health;
@@ -30,7 +40,9 @@ struct gf_farm_mem {
     int clone_failures;    /* ticks in a row whose clones failed */
     time_t replace_failures[GF_MEM_FAILURES]; /* when replacements failed, oldest first */
     int nreplace_failures;
-    struct gf_seen seen; /* the host names last seen on each hypervisor */
+    struct gf_seen seen;                           /* the host names last seen on each hypervisor */
+    struct gf_push_mem pushes[GF_MAX_HYPERVISORS]; /* by URI, in no order */
+    int npushes;
     /* without a state directory (the simulator): the record, the breaker
      * and the requests themselves */
     struct gf_rollout rollout;

@@ -13,6 +13,7 @@
 #include "observe/health.h"
 #include "observe/observe.h"
 #include "policy/schedule.h"
+#include "reconcile/pushes.h"
 
 /* ---- the lease ----------------------------------------------------------- */
 
@@ -406,6 +407,7 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
         t->mode = GF_DECIDED_PAUSED;
     if (recall(env, now, t) < 0)
         return -1;
+    gf_pushes_recall(env, now, &t->farm);
     if (env->model)
         env->model(env->opaque, &t->farm, &t->local);
     /* one daemon acts on a farm: the lease is renewed even while paused,
@@ -429,9 +431,11 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
                                  .state_dir = env->state_dir,
                                  .now = now,
                                  .parallel = env->parallel,
-                                 .stop_timeout = env->stop_timeout};
+                                 .stop_timeout = env->stop_timeout,
+                                 .pushes = env->pushes};
         t->failed = gf_act(&ctx, &t->plan, &t->outcome);
         remember(env, now, t);
+        gf_pushes_remember(env, now, t);
         decided_requests(t, now);
     }
     if (env->act && env->state_dir && gf_mem_save(env->state_dir, p->name, env->mem) < 0)

@@ -41,6 +41,8 @@ struct gf_tick_env {
     int act; /* carry the plan out (0: plan only, as vmctl plan) */
     struct gf_journal *journal;
     int parallel, stop_timeout;
+    struct gf_push_jobs *pushes;  /* the farm's push jobs (goldfarmd; NULL: a push is done
+                                     within the tick, or only planned) */
     const struct gf_lease *lease; /* hold the farm's lease before acting (NULL: none) */
     int lease_settle_ms;
     /* the simulator: observe its own copy of libvirt's model instead of
