@@ -536,12 +536,24 @@ static int read_size(const struct policy_key *key, const char *s, unsigned long 
         snprintf(why, len, "'%s' is not a size like \"16G\"", esc);
         return -1;
     }
+    {
+        /* zero, where the key allows it ("0", "0K", "0G"...) */
+        char *end;
+        if (key->min == 0 && isdigit((unsigned char)s[0]) && strtoull(s, &end, 10) == 0 &&
+            (*end == '\0' || strchr("KMGTkmgt", *end))) {
+            *kib = 0;
+            return 0;
+        }
+    }
     if (gf_size_parse("size", s, kib) < 0) {
         snprintf(why, len, "%s", gf_err_message() + strlen("size "));
         return -1;
     }
     if ((long long)*kib < key->min || (long long)*kib > key->max) {
-        snprintf(why, len, "'%s' is out of range (64M to 4T)", esc);
+        char lo[32], hi[32];
+        gf_size_format((unsigned long long)key->min, lo, sizeof(lo));
+        gf_size_format((unsigned long long)key->max, hi, sizeof(hi));
+        snprintf(why, len, "'%s' is out of range (%s to %s)", esc, key->min ? lo : "0", hi);
         return -1;
     }
     return 0;
