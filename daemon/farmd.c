@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "act/decisions.h"
@@ -17,6 +18,8 @@
 #include "base/log.h"
 #include "model/disk_use.h"
 #include "model/journal.h"
+#include "act/push_job.h"
+#include "reconcile/pushes.h"
 #include "status.h"
 
 /* Keep LINE among F's last decisions. */
@@ -244,10 +247,12 @@ done:
         f->up[i] = f->conns[i] != NULL && (!t->planned || t->farm.hv[i].reachable);
     f->lease_held = t->mode == GF_DECIDED_ACTED || t->mode == GF_DECIDED_PAUSED;
     f->tick_seconds = gf_now() - start;
-    gfd_write_status(d, f, &t->farm, now, t->mode == GF_DECIDED_PAUSED,
-                     t->mode == GF_DECIDED_BLIND ? t->why : t->lost);
+    /* metrics before the status file: a reader who sees this tick's status
+     * finds this tick's metrics too */
     gfd_metrics_note(f, &t->farm, now, ret == 0 && t->planned && !t->lost[0]);
     gfd_write_metrics(d);
+    gfd_write_status(d, f, &t->farm, now, t->mode == GF_DECIDED_PAUSED,
+                     t->mode == GF_DECIDED_BLIND ? t->why : t->lost);
     pthread_mutex_unlock(&d->lock);
     if (f->tick) {
         /* keep where the lease is held, across a blind tick too */
@@ -378,4 +383,29 @@ void gfd_stop(struct gfd *d)
     if (d->lock_ready)
         pthread_mutex_destroy(&d->lock);
     d->lock_ready = 0;
+}
+
+void gfd_settle_pushes(struct gfd *d)
+{
+    for (int i = 0; i < d->nfarms; i++) {
+        struct gfd_farm *f = d->farms[i];
+        unsigned long long bytes = 0;
+        unsigned int version = 0;
+        char uri[256];
+        double last = gf_now();
+        if (!f->pushes)
+            continue;
+        while (gf_push_jobs_running(f->pushes, uri, sizeof(uri), &version, &bytes)) {
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            if (gf_now() - last >= 10.0) {
+                gf_note("%s: push of image %s v%u to %s: %llu MiB so far", f->policy->name,
+                        f->policy->image, version, uri, bytes >> 20);
+                last = gf_now();
+            }
+            nanosleep(&pause, NULL);
+        }
+        if (gf_pushes_settle(f->policy, &f->mem, f->pushes, time(NULL)) && d->state_dir[0] &&
+            gf_mem_save(d->state_dir, f->policy->name, &f->mem) < 0)
+            gf_error("%s: %s", f->policy->name, gf_err_message());
+    }
 }

@@ -44,6 +44,11 @@ int gfd_tick_due(struct gfd *d, time_t now, int force);
  * metrics.  Returns 0, or -1 when the farm could not be observed. */
 int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now);
 
+/* Wait for every farm's push under way to end (its progress logged every
+ * 10 s), then take its outcome into the farm's memory, saved: a --once run
+ * neither cancels the push it started nor leaves it unreported. */
+void gfd_settle_pushes(struct gfd *d);
+
 /* Run each farm of D in a thread of its own from now on: it ticks when due
  * or woken by an event, so one farm's hook, retirement or slow hypervisor
  * never delays another farm's tick or crash handling.  The caller's thread

@@ -346,6 +346,7 @@ int main(int argc, char **argv)
             policies, state_dir, once ? "" : ", control socket ", once ? "" : control_path);
     if (once) {
         gfd_tick_due(&d, time(NULL), 1);
+        gfd_settle_pushes(&d);
         gfd_stop(&d);
         if (pidfile)
             unlink(pidfile);

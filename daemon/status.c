@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "act/decisions.h"
+#include "act/push_job.h"
 #include "base/json.h"
 #include "base/error.h"
 #include "base/file.h"
@@ -89,6 +90,41 @@ static void write_rollout(struct gf_json *j, const struct gfd_farm *f,
     gf_json_close(j, '}');
 }
 
+/* Farm F's image pushes into J: "push", the one under way (its target,
+ * version and bytes streamed so far; null: none), and "push_backoff", the
+ * hypervisors whose last pushes failed (from its memory: F's thread). */
+static void write_pushes(struct gf_json *j, struct gfd_farm *f)
+{
+    unsigned long long bytes = 0;
+    unsigned int version = 0;
+    char uri[256], until[32];
+
+    if (f->pushes && gf_push_jobs_running(f->pushes, uri, sizeof(uri), &version, &bytes)) {
+        gf_json_open(j, "push", '{');
+        gf_json_str(j, "to", uri);
+        gf_json_int(j, "version", version);
+        gf_json_int(j, "bytes", (long long)bytes);
+        gf_json_close(j, '}');
+    } else {
+        gf_json_str(j, "push", NULL);
+    }
+    gf_json_open(j, "push_backoff", '[');
+    for (int i = 0; i < f->mem.npushes; i++) {
+        const struct gf_push_mem *r = &f->mem.pushes[i];
+        struct tm tm;
+        if (!r->failures)
+            continue;
+        localtime_r(&r->retry_at, &tm);
+        strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%S%z", &tm);
+        gf_json_open(j, NULL, '{');
+        gf_json_str(j, "to", r->uri);
+        gf_json_int(j, "failures", r->failures);
+        gf_json_str(j, "retry_at", until);
+        gf_json_close(j, '}');
+    }
+    gf_json_close(j, ']');
+}
+
 void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_obs *farm, time_t now,
                       int paused, const char *blind)
 {
@@ -118,6 +154,7 @@ void gfd_write_status(struct gfd *d, struct gfd_farm *f, const struct gf_farm_ob
     gf_json_close(&j, ']');
     if (f->planned)
         gf_json_int(&j, "evacuating", f->plan.evacuating);
+    write_pushes(&j, f);
     {
         char why[256];
         int open = gf_breaker_read(d->state_dir, p->name, why, sizeof(why));
@@ -398,6 +435,20 @@ void gfd_write_metrics(struct gfd *d)
             pthread_mutex_unlock(&d->farms[i]->mu);
             sample(out, "goldfarm_hypervisor_evacuated", evacuated, "farm",
                    d->farms[i]->policy->name, "uri", uri, NULL);
+        }
+    family(out, "goldfarm_push_bytes", "gauge",
+           "Bytes streamed so far by the image push under way to the hypervisor (0: none).");
+    for (int i = 0; i < d->nfarms; i++)
+        for (int h = 0; h < d->farms[i]->policy->nhypervisors; h++) {
+            const char *uri = d->farms[i]->policy->hypervisors[h].uri;
+            unsigned long long bytes = 0;
+            char to[256];
+            if (!d->farms[i]->pushes ||
+                !gf_push_jobs_running(d->farms[i]->pushes, to, sizeof(to), NULL, &bytes) ||
+                strcmp(to, uri) != 0)
+                bytes = 0;
+            sample(out, "goldfarm_push_bytes", (double)bytes, "farm", d->farms[i]->policy->name,
+                   "uri", uri, NULL);
         }
     commit_tmp(out, tmp, path);
 }

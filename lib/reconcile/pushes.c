@@ -76,17 +76,27 @@ static void outcome(struct gf_farm_mem *m, const char *name, const char *image,
                 stream > 0 ? mib / stream : 0.0, p->verify_seconds, p->sha256);
 }
 
+int gf_pushes_settle(const struct gf_policy *p, struct gf_farm_mem *m, struct gf_push_jobs *jobs,
+                     time_t now)
+{
+    struct gf_push_done d;
+
+    if (!gf_push_jobs_take(jobs, &d))
+        return 0;
+    outcome(m, p->name, p->image, &d, now);
+    compact(m);
+    return 1;
+}
+
 void gf_pushes_recall(const struct gf_tick_env *env, time_t now, struct gf_farm_obs *farm)
 {
     const struct gf_policy *p = env->p;
     struct gf_farm_mem *m = env->mem;
 
     if (env->pushes && env->act) {
-        struct gf_push_done d;
         char uri[256];
         int running;
-        if (gf_push_jobs_take(env->pushes, &d))
-            outcome(m, p->name, p->image, &d, now);
+        gf_pushes_settle(p, m, env->pushes, now);
         running = gf_push_jobs_running(env->pushes, uri, sizeof(uri), NULL, NULL);
         for (int i = 0; i < m->npushes; i++)
             if (m->pushes[i].version && (!running || strcmp(uri, m->pushes[i].uri) != 0)) {

@@ -1,6 +1,7 @@
 /* pushes.h - the image's pushes between ticks (farm.push): what the farm's
  * memory and its running push job tell the plan, and what a tick's pushes
- * leave in the memory.  Internal to lib/reconcile (tick.c). */
+ * leave in the memory (tick.c), and a push's end awaited (goldfarmd
+ * --once). */
 #ifndef GF_PUSHES_H
 #define GF_PUSHES_H
 
@@ -15,6 +16,12 @@
  * each hypervisor's push under way and backoff into FARM.  Without a job
  * registry (vmctl plan) the memory alone says. */
 void gf_pushes_recall(const struct gf_tick_env *env, time_t now, struct gf_farm_obs *farm);
+
+/* The outcome of JOBS' push that ended, if one did, logged once and kept in
+ * farm P's memory M at NOW: a push done clears its node's backoff, one
+ * that failed backs off (1 min doubling to 1 h).  Whether there was one. */
+int gf_pushes_settle(const struct gf_policy *p, struct gf_farm_mem *m, struct gf_push_jobs *jobs,
+                     time_t now);
 
 /* After acting: each push action of T's plan into ENV's memory: started (a
  * job: under way since NOW), or done or failed there and then (no job: the

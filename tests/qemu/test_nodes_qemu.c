@@ -4,10 +4,15 @@
  *
  * usage: test_nodes_qemu GOLDFARMD VMCTL   (GOLDFARM_SRC = repository root)
  *
- * tiny-gold is pushed to node 2 (`vmctl image push`), and farm gfd (min_hosts 2, max_hosts
- * 3, max_sessions 4, threshold 50, hysteresis 10, agent load source, drain wait 10 s) has
- * both hypervisors.  The tests run in order and share the farm:
+ * Node 2 starts without tiny-gold (removed there if an earlier suite left it), and farm gfd
+ * (min_hosts 2, max_hosts 3, max_sessions 4, threshold 50, hysteresis 10, agent load
+ * source, drain wait 10 s) has both hypervisors.  The tests run in order and share the farm:
  *
+ *   0. the daemon's push (farm.push = "auto"): farm gfp (both nodes, min_hosts 0, so no
+ *      clone) and one `goldfarmd --once`: it plans the push of tiny-gold to node 2, runs it
+ *      beside the tick, waits for it (--once) and logs it pushed; node 2 then has tiny-gold
+ *      with node 1's SHA-256 (vmctl image list --policy: no mismatch), and the next tick
+ *      plans no push; gfp is removed, gfd put in place;
  *   1. placement: the first `goldfarmd --once` clones the two hosts of the minimum, one on
  *      each node (both empty and with the same free memory: the fewest of the farm's hosts
  *      first), each a running farm host (metadata) whose agent answers, node 2's on node 2's
@@ -30,10 +35,12 @@
  *      the daemon reconnects (its backoff) and sees node 2 again (blind null, up 1), nothing
  *      changed.
  *
- * Only gf-test-d-* domains and volumes are made and removed, on both nodes; node 2's
- * tiny-gold is removed at the end only when this suite pushed it.  At most three guests run
+ * Only gf-test-d-* domains and volumes are made and removed, on both nodes, and node 2's
+ * tiny-gold (the daemon pushed it), removed at the end.  At most three guests run
  * at once.  GOLDFARM_TEST_VERBOSE=1 prints every command and its output.
  */
+
+#include <stdbool.h>
 
 #include "daemon_harness.h"
 
@@ -43,7 +50,7 @@
 #define POLL_WAIT 150.0 /* a daemon's clone booted, or a drain reached */
 
 static char uri2[256];
-static int pushed;          /* this suite pushed tiny-gold to node 2 */
+static char gfd_policy[4096];
 static char h1[64], h2[64]; /* the first hosts: on node 1, on node 2 */
 
 static const char policy_fmt[] =
@@ -304,15 +311,26 @@ static int hook_lines(const char *what, const char *host)
     return n;
 }
 
-/* Remove farm gfd's lease from node 2's tiny-gold: goldfarmd holds it on every hypervisor,
- * and an earlier run's (another state directory) would keep this suite's standing by. */
-static void node2_drop_lease(void)
+/* Remove tiny-gold from node 2 (its domain and its volume; errors ignored): nothing there
+ * uses it once the gf-test-d-* domains are gone (node 2 is the test bed's own). */
+static void node2_remove_gold(void)
 {
     struct cmd c;
 
-    VIRSH_ON(&c, uri2, "metadata", GOLD, "--uri", "https://goldfarm.dev/xmlns/lease/1/" FARM,
-             "--remove", "--config");
+    VIRSH_ON(&c, uri2, "undefine", GOLD);
     cmd_free(&c);
+    VIRSH_ON(&c, uri2, "vol-delete", "--pool", POOL, GOLD ".qcow2");
+    cmd_free(&c);
+}
+
+/* Put farm gfd's policy in the daemon's policies directory (once). */
+static void install_gfd_policy(void)
+{
+    char path[PATH_MAX + 32];
+
+    snprintf(path, sizeof(path), "%s/" FARM ".conf", g.policies);
+    if (access(path, F_OK) != 0)
+        WRITE_FILE(path, gfd_policy, 0644);
 }
 
 /* ---------------------------------------------------------------- setup, teardown */
@@ -330,25 +348,20 @@ static int setup(void **state)
     snprintf(uri2, sizeof(uri2), "%.*s", (int)strcspn(c.r.out, "\n"), c.r.out);
     cmd_free(&c);
     node2_remove_test_domains();
-    /* tiny-gold on node 2: pushed, or there already with the same checksum */
-    VMCTL(&c, "image", "push", GOLD, "--to", uri2, "--state-dir", g.state);
-    EXPECT_EXIT(&c, 0);
-    pushed = strstr(c.r.out, "pushed to") != NULL;
-    CHECK(pushed || strstr(c.r.out, "has it already"), "push said neither:\n%s", c.r.out);
-    cmd_free(&c);
-    print_message("tiny-gold on node 2: %s\n", pushed ? "pushed" : "there already");
-    node2_drop_lease();
+    node2_remove_gold(); /* the daemon pushes it (test 0) */
 
     snprintf(g.hook, sizeof(g.hook), "%s/hook.sh", g.dir);
     snprintf(g.hooklog, sizeof(g.hooklog), "%s/hooks.log", g.dir);
     snprintf(text, sizeof(text), "#!/bin/sh\necho \"$*\" >> '%s'\n", g.hooklog);
     WRITE_FILE(g.hook, text, 0755);
-    snprintf(text, sizeof(text), policy_fmt, uri2, TICK_S, NODES_DRAIN_WAIT, g.hook, g.hook);
-    snprintf(path, sizeof(path), "%s/" FARM ".conf", g.policies);
-    WRITE_FILE(path, text, 0644);
+    snprintf(gfd_policy, sizeof(gfd_policy), policy_fmt, uri2, TICK_S, NODES_DRAIN_WAIT, g.hook,
+             g.hook);
+    snprintf(path, sizeof(path), "%s/" FARM ".check", g.dir);
+    WRITE_FILE(path, gfd_policy, 0644);
     VMCTL(&c, "policy", "check", path);
     EXPECT_EXIT(&c, 0);
     cmd_free(&c);
+    (void)text;
     return 0;
 }
 
@@ -362,14 +375,8 @@ static int teardown(void **state)
         daemon_stop();
     if (uri2[0] && node2("start") == 0) {
         node2_remove_test_domains();
-        if (pushed) { /* what this suite made there: its copy of tiny-gold */
-            VIRSH_ON(&c, uri2, "undefine", GOLD);
-            cmd_free(&c);
-            VIRSH_ON(&c, uri2, "vol-delete", "--pool", POOL, GOLD ".qcow2");
-            cmd_free(&c);
-        } else {
-            node2_drop_lease();
-        }
+        node2_remove_gold(); /* what this suite's daemon made there */
+        (void)c;
         {
             char list[MAX_DOMS][64];
             CHECK(DOMS_ON(uri2, list) == 0, "gf-test-d-* domains are left on node 2");
@@ -377,6 +384,85 @@ static int teardown(void **state)
     }
     suite_teardown();
     return 0;
+}
+
+/* ---------------------------------------------------------------- 0. the daemon's push */
+
+/* How many times NEEDLE occurs in HAY. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+
+    for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Whether every object of the JSON list LIST naming GOLD carries a
+ * non-empty sha256 and no checksum mismatch (other images are not ours). */
+static bool gold_copies_agree(const char *list)
+{
+    const char *name = "\"name\":\"" GOLD "\"";
+
+    for (const char *p = list; (p = strstr(p, name)); p += strlen(name)) {
+        size_t obj = strcspn(p, "}");
+        const char *sha = strstr(p, "\"sha256\":\"");
+        const char *bad = strstr(p, "\"checksum_mismatch\":true");
+
+        if (!sha || sha > p + obj || sha[10] == '"' || (bad && bad < p + obj))
+            return false;
+    }
+    return true;
+}
+
+static const char push_policy_fmt[] =
+    "# written by test_nodes_qemu: a farm of no hosts on two nodes, node 2 lacking its image\n"
+    "farm: { name = \"gfp\"; hypervisors = ( { uri = \"" URI "\"; }, { uri = \"%s\"; } );\n"
+    "  image = \"" GOLD "\"; host_name = \"" PREFIX "p%%02d\"; memory = \"256M\"; vcpus = 1;\n"
+    "  max_sessions = 4; min_hosts = 0; max_hosts = 1; };\n"
+    "schedule: { timezone = \"UTC\";\n"
+    "  every_day: { days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"];\n"
+    "    ramp_up = { start = \"06:00\"; }; peak = { start = \"09:00\"; };\n"
+    "    ramp_down = { start = \"17:00\"; }; off_peak = { start = \"20:00\"; }; }; };\n"
+    "load = { source = \"agent\"; };\n";
+
+static void daemon_pushes_the_gold_to_node2(void **state)
+{
+    char path[PATH_MAX + 32], text[4096], want[512], *line;
+    struct cmd c;
+    double t0;
+
+    (void)state;
+    snprintf(text, sizeof(text), push_policy_fmt, uri2);
+    snprintf(path, sizeof(path), "%s/gfp.conf", g.policies);
+    WRITE_FILE(path, text, 0644);
+    t0 = now_s();
+    TICK(&c);
+    snprintf(want, sizeof(want), " to %s [started]", uri2);
+    CHECK(strstr(c.r.err, "push: image " GOLD " v") && strstr(c.r.err, want),
+          "the tick did not start a push to node 2:\n%s", c.r.err);
+    snprintf(want, sizeof(want), " pushed to %s as " GOLD ": ", uri2);
+    CHECK((line = strstr(c.r.err, want)), "--once did not wait for the push and log it:\n%s",
+          c.r.err);
+    print_message("the daemon's push: %.*s (--once %.1f s)\n", (int)strcspn(line, "\n"), line,
+                  now_s() - t0);
+    cmd_free(&c);
+    /* node 2 has tiny-gold, with node 1's checksum recorded on both */
+    VMCTL(&c, "image", "list", "--policy", path, "--json");
+    EXPECT_EXIT(&c, 0);
+    CHECK(count_of(c.r.out, "\"name\":\"" GOLD "\"") >= 2,
+          "tiny-gold is not listed on both nodes:\n%s", c.r.out);
+    CHECK(gold_copies_agree(c.r.out), "the copies' checksums are missing or differ:\n%s", c.r.out);
+    cmd_free(&c);
+    /* the next tick has nothing to push */
+    TICK(&c);
+    CHECK(!strstr(c.r.err, "[started]") && !strstr(c.r.err, "[failed"),
+          "a tick after the push acted:\n%s", c.r.err);
+    cmd_free(&c);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/gfp.memory", g.state);
+    unlink(path);
+    install_gfd_policy();
 }
 
 /* ---------------------------------------------------------------- 1. placement */
@@ -389,6 +475,7 @@ static void two_node_farm_placed_on_both_nodes(void **state)
 
     (void)state;
     ga_uri = GA_URI;
+    install_gfd_policy();
     TICK(&c);
     CHECK(!strstr(c.r.err, "[failed"), "an action failed:\n%s", c.r.err);
     n1 = DOMS_ON(URI, l1);
@@ -664,6 +751,7 @@ static void node2_killed_under_the_daemon_then_reconnected(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(daemon_pushes_the_gold_to_node2),
         cmocka_unit_test(two_node_farm_placed_on_both_nodes),
         cmocka_unit_test(node2_lost_keeps_minimum_then_back_drains_surplus),
         cmocka_unit_test(evacuation_replaces_first_and_waits_for_the_drain),
