@@ -27,7 +27,10 @@
  *      2 (its overlay in the shared directory, written by hv2's QEMU) boots until its agent
  *      answers; node 2 promotes another version and retires this one: the disk file stays,
  *      unchanged, node 1's gold still on it.  Everything it made on either node is removed
- *      after it, failed or not.
+ *      after it, failed or not;
+ *   6. (known bugs, failing until lib/model/push.c is fixed) that shared push reported the
+ *      bytes it read as "bytes" sent, it took longer than the copy (it reads each disk four
+ *      times), and vmctl's --json output of it was not JSON alone (a note line before it).
  *
  * Node 2 belongs to the tests: its teardown removes everything on it (`node2 reset`).
  * Node 1's tiny-gold disk is checked byte-identical at the end, as in every QEMU suite.
@@ -259,7 +262,7 @@ static void another_checksum_on_node2_is_refused(void **state)
 #define SCLONE2 "gf-test-d-sh2" /* on node 2 */
 #define SGOLD_SIZE "128M"
 
-/* What test 5 measured of its pushes. */
+/* What test 5 measured of its pushes, for the known-bug tests after it. */
 static struct {
     int measured;             /* the shared push ran and succeeded */
     double copy_s, shared_s;  /* the wall time of the copying push and of the shared one */
@@ -545,6 +548,44 @@ static void shared_storage_is_not_copied_and_outlives_a_retire(void **state)
                   sh.copy_s, sh.shared_s, sh.bytes, t_boot, now_s() - t_test);
 }
 
+/* ---------------------------------------------------------------- 6. known bugs */
+
+static void shared_push_reports_no_bytes_sent(void **state)
+{
+    (void)state;
+    if (!sh.measured)
+        skip();
+    CHECK(sh.bytes == 0,
+          "the shared push said \"bytes\":%llu, streamed to node 2, which got none: stream_all "
+          "(lib/model/push.c) adds the bytes it read of a shared disk for its checksum to "
+          "r->bytes, which push.h says are the bytes streamed to the target",
+          sh.bytes);
+}
+
+static void shared_push_takes_less_than_a_copy(void **state)
+{
+    (void)state;
+    if (!sh.measured)
+        skip();
+    CHECK(sh.shared_s < sh.copy_s,
+          "the shared push took %.2f s, longer than copying the same disk (%.2f s): it reads "
+          "the disk four times (lib/model/push.c: plan_disk's confirm_by_content sums the "
+          "source and the target, then gf_push's stream_all reads the source and "
+          "reread_target the target again)",
+          sh.shared_s, sh.copy_s);
+}
+
+static void shared_push_json_is_json_alone(void **state)
+{
+    (void)state;
+    if (!sh.measured)
+        skip();
+    CHECK(sh.json_alone,
+          "vmctl image push --json printed the library's note (\"... is the same storage ...: "
+          "not copied\") on stdout before its JSON: vmctl/main.c sends notes to stdout, "
+          "--json or not");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +595,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(another_checksum_on_node2_is_refused),
         cmocka_unit_test_teardown(shared_storage_is_not_copied_and_outlives_a_retire,
                                   shared_teardown),
+        cmocka_unit_test(shared_push_reports_no_bytes_sent),
+        cmocka_unit_test(shared_push_takes_less_than_a_copy),
+        cmocka_unit_test(shared_push_json_is_json_alone),
     };
 
     if (harness_args(argc, argv) < 0)
