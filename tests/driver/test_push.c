@@ -11,6 +11,17 @@
  * every node before it retires anything (farm-push-d.xml: a node seeing A's
  * storage).
  *
+ * Shared network storage, told by the pools' XML (issue 17): farm-push-g.xml (the source: pool
+ * goldfarm the NFS export nfs1.example.com:/export/gold, gold pn on it; pool ceph an RBD pool),
+ * farm-push-h.xml (the same export and RBD pool, pool UUIDs of its own) and farm-push-i.xml
+ * (another export of the same server mounted at the same path, RBD of another cluster).  The
+ * test driver takes netfs and rbd pools from its XML file, active and never mounted, and
+ * virStorageVolLookupByKey finds a volume by its key, which it sets to the volume's path (for
+ * rbd: "(null)/NAME", as it has no target path for them).  A shared push reads its disks for
+ * their checksum, which the test driver cannot (no virStorageVolDownload): what is checked here
+ * is everything up to that read (shared or not, a volume made on the target or not); the define
+ * and the shared="yes" marks are checked on two real libvirtd in tests/qemu/test_push_qemu.c.
+ *
  * What this tier cannot do: the test driver has no virStorageVolDownload
  * (nor Upload), so a push here always fails at its stream, and the steps
  * after it (the upload, the verify, the define) are only reached on real
@@ -37,12 +48,14 @@
 #include "model/journal.h"
 #include "model/meta.h"
 #include "model/push.h"
+#include "model/push_int.h"
 #include "vm_fixture.h"
 
 #define NODE_B "/var/lib/goldfarm/node-b/"
 
 static char uri_a[PATH_MAX + 16], uri_b[PATH_MAX + 16], uri_c[PATH_MAX + 16], uri_d[PATH_MAX + 16],
-    uri_e[PATH_MAX + 16], uri_f[PATH_MAX + 16];
+    uri_e[PATH_MAX + 16], uri_f[PATH_MAX + 16], uri_g[PATH_MAX + 16], uri_h[PATH_MAX + 16],
+    uri_i[PATH_MAX + 16];
 
 struct push_fx {
     struct fixture *a; /* the source, with vmctl's context */
@@ -52,17 +65,24 @@ struct push_fx {
     int connects; /* recovery's calls of connect_b */
 };
 
-static int setup(void **state)
+/* The fixture of a test with the source SRC (with vmctl's context) and the target DST. */
+static struct push_fx *open_fx(const char *src, const char *dst)
 {
     struct push_fx *p = calloc(1, sizeof(*p));
 
     assert_non_null(p);
-    p->a = vm_open(uri_a);
-    assert_non_null(p->b = virConnectOpen(uri_b));
+    p->a = vm_open(src);
+    assert_non_null(p->b = virConnectOpen(dst));
     snprintf(p->state, sizeof(p->state), "/tmp/gf-test-push-XXXXXX");
     assert_non_null(mkdtemp(p->state));
     assert_non_null(p->j = gf_journal_open(p->state));
-    *state = p;
+    return p;
+}
+
+/* Source A, target B. */
+static int setup(void **state)
+{
+    *state = open_fx(uri_a, uri_b);
     return 0;
 }
 
@@ -522,6 +542,158 @@ static void retire_keeps_the_disks_of_a_gold_marked_shared(void **state)
     assert_false(a_has_volume(p, "/var/lib/goldfarm/images/pu.qcow2"));
 }
 
+/* ---------------------------------------------------------------- shared network storage */
+
+#define SHARED_DISK "/var/lib/goldfarm/shared/pn.qcow2"
+
+static char logged[8192]; /* the lines gf_note and the others logged, one a line */
+
+/* gf_log_set_sink's sink: LINE appended to LOGGED. */
+static void keep_line(int level, const char *line)
+{
+    size_t len = strlen(logged);
+
+    (void)level;
+    snprintf(logged + len, sizeof(logged) - len, "%s\n", line);
+}
+
+/* Pool NAME of the test-driver node URI: its connection into *CONN (to close) and the pool. */
+static virStoragePoolPtr pool_of(const char *uri, const char *name, virConnectPtr *conn)
+{
+    virStoragePoolPtr pool;
+
+    assert_non_null(*conn = virConnectOpen(uri));
+    assert_non_null(pool = virStoragePoolLookupByName(*conn, name));
+    return pool;
+}
+
+/* gf_push_same_storage of pool NAME of the nodes U1 and U2: WANT (1 or 0), WHY its reason. */
+static void expect_same_storage(const char *u1, const char *u2, const char *name, int want,
+                                const char *why)
+{
+    virConnectPtr c1, c2;
+    virStoragePoolPtr p1 = pool_of(u1, name, &c1), p2 = pool_of(u2, name, &c2);
+    char got[1100];
+
+    if (gf_push_same_storage(p1, p2, got, sizeof(got)) != want)
+        fail_msg("pool %s of %s and of %s: same storage is not %d (%s)", name, u1, u2, want, got);
+    if (strcmp(got, why) != 0)
+        fail_msg("pool %s of %s and of %s: the reason is '%s', not '%s'", name, u1, u2, got, why);
+    virStoragePoolFree(p1);
+    virStoragePoolFree(p2);
+    virConnectClose(c1);
+    virConnectClose(c2);
+}
+
+static void network_pools_are_the_same_storage_by_their_source(void **state)
+{
+    (void)state;
+    /* NFS: the same server and exported directory, whatever the pools' UUIDs */
+    expect_same_storage(uri_g, uri_h, "goldfarm", 1, "netfs nfs1.example.com:/export/gold");
+    /* another export of that server, mounted at the same path: not the same */
+    expect_same_storage(uri_g, uri_i, "goldfarm", 0, "");
+    /* RBD: the same pool name on the same monitor host */
+    expect_same_storage(uri_g, uri_h, "ceph", 1, "rbd rbdgold@mon1.example.com");
+    expect_same_storage(uri_g, uri_i, "ceph", 0, "");
+    /* local pools at the same path are never the same by their XML (their volumes' content
+     * decides: push_over_another_file_of_the_same_path_is_refused and farm-push-d.xml) */
+    expect_same_storage(uri_a, uri_d, "goldfarm", 0, "");
+}
+
+/* gf_push_volume_seen on node URI of pn's disk on G: WANT, WHY its reason. */
+static void expect_volume_seen(struct push_fx *p, const char *uri, int want, const char *why)
+{
+    virConnectPtr dst;
+    virStorageVolPtr vol, seen = NULL;
+    virStoragePoolPtr pool;
+    char got[1100];
+    int rc;
+
+    assert_non_null(dst = virConnectOpen(uri));
+    assert_non_null(vol = virStorageVolLookupByPath(p->a->conn, SHARED_DISK));
+    assert_non_null(pool = virStoragePoolLookupByVolume(vol));
+    rc = gf_push_volume_seen(dst, vol, pool, &seen, got, sizeof(got));
+    if (rc != want || strcmp(got, why) != 0)
+        fail_msg("%s sees %s as %d (%s), expected %d (%s): %s", uri, SHARED_DISK, rc, got, want,
+                 why, rc < 0 ? gf_err_message() : "");
+    assert_true((seen != NULL) == (want > 0));
+    if (seen)
+        virStorageVolFree(seen);
+    virStorageVolFree(vol);
+    virStoragePoolFree(pool);
+    virConnectClose(dst);
+}
+
+/* Push pn v1 from G (P's source here) to node URI with the fault point push-volume armed (it
+ * fails a push right after it made a target volume for the copy): -1 with an error naming
+ * WANT, nothing changed on either side, no operation left open in the journal.  What was
+ * logged stays in LOGGED. */
+static void push_pn_with_the_volume_fault(struct push_fx *p, const char *uri, const char *want)
+{
+    struct gf_push_opts o = {.target_uri = uri, .journal = p->j};
+    struct gf_push_result r;
+    virConnectPtr dst = virConnectOpen(uri);
+    char *a0, *b0, *a1, *b1;
+
+    assert_non_null(dst);
+    a0 = farm_state(p->a->conn);
+    b0 = farm_state(dst);
+    logged[0] = '\0';
+    gf_log_set_sink(keep_line);
+    setenv("GOLDFARM_FAULT", "push-volume", 1);
+    assert_int_equal(gf_push(p->a->conn, "pn", 1, dst, &o, &r), -1);
+    unsetenv("GOLDFARM_FAULT");
+    gf_log_set_sink(NULL);
+    assert_int_equal(gf_err_class_get(), GF_ERR_OP);
+    assert_err(want);
+    assert_err("nothing of the push of 'pn' was kept");
+    a1 = farm_state(p->a->conn);
+    b1 = farm_state(dst);
+    assert_same_state(a0, a1, "the source after the push");
+    assert_same_state(b0, b1, "the target after the push");
+    free(a0);
+    free(a1);
+    free(b0);
+    free(b1);
+    assert_int_equal(gf_journal_recover(p->j, connect_b, p), 0);
+    assert_int_equal(p->connects, 0); /* no operation left open */
+    virConnectClose(dst);
+}
+
+static void push_to_the_same_nfs_export_is_shared_and_makes_nothing_there(void **state)
+{
+    struct push_fx *p = *state;
+
+    expect_volume_seen(p, uri_h, 1, "netfs nfs1.example.com:/export/gold");
+    /* shared: no target volume is made (the fault after making one is never reached), the
+     * push goes on to read the shared disk for its checksum, with nothing to write it to: the
+     * test driver cannot read a volume, so the push ends there, undone */
+    push_pn_with_the_volume_fault(p, uri_h, "reading the source volume");
+    assert_err("not supported");
+    if (!strstr(logged, "push pn: " SHARED_DISK " on ") ||
+        !strstr(logged, "is the same storage (netfs nfs1.example.com:/export/gold): not copied"))
+        fail_msg("the push did not say the disk is on shared storage:\n%s", logged);
+}
+
+static void push_to_another_nfs_export_copies(void **state)
+{
+    struct push_fx *p = *state;
+
+    expect_volume_seen(p, uri_i, 0, "");
+    /* not shared: a volume is made on the target for the copy (then the fault, and it is
+     * deleted again) */
+    push_pn_with_the_volume_fault(p, uri_i, "injected fault at push-volume");
+    if (strstr(logged, "same storage"))
+        fail_msg("the push took another export for shared storage:\n%s", logged);
+}
+
+/* Source G (the shared-storage nodes), target H. */
+static int setup_g(void **state)
+{
+    *state = open_fx(uri_g, uri_h);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +717,10 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(retire_keeps_the_disks_of_a_gold_marked_shared, setup,
                                         teardown),
+        cmocka_unit_test(network_pools_are_the_same_storage_by_their_source),
+        cmocka_unit_test_setup_teardown(
+            push_to_the_same_nfs_export_is_shared_and_makes_nothing_there, setup_g, teardown),
+        cmocka_unit_test_setup_teardown(push_to_another_nfs_export_copies, setup_g, teardown),
     };
 
     if (argc < 2) {
@@ -557,6 +733,9 @@ int main(int argc, char **argv)
     snprintf(uri_d, sizeof(uri_d), "test://%s/farm-push-d.xml", argv[1]);
     snprintf(uri_e, sizeof(uri_e), "test://%s/farm-push-e.xml", argv[1]);
     snprintf(uri_f, sizeof(uri_f), "test://%s/farm-push-f.xml", argv[1]);
+    snprintf(uri_g, sizeof(uri_g), "test://%s/farm-push-g.xml", argv[1]);
+    snprintf(uri_h, sizeof(uri_h), "test://%s/farm-push-h.xml", argv[1]);
+    snprintf(uri_i, sizeof(uri_i), "test://%s/farm-push-i.xml", argv[1]);
     gf_err_init();
     gf_log_set_stream(NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);

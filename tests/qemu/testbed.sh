@@ -4,6 +4,8 @@
 # Second and further hypervisors: `testbed.sh node2 start` (then `node2 uri`, `node2 stop`,
 # `node2 kill`, `node2 reset`): user hv2's session libvirtd, reached by root at
 # qemu+unix:///session?socket=/run/user/UID/libvirt/libvirt-sock, pool goldfarm-testbed.
+# Storage every node sees: `testbed.sh shared-pool` and `testbed.sh nodeN shared-pool` (pool
+# goldfarm-shared, one directory for all, as an NFS export mounted at the same path looks).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +23,12 @@ LIBVIRTD_PID=$RUN_DIR/libvirtd.pid
 URI=qemu:///system
 POOL=goldfarm-testbed
 GOLD_DOM=tiny-gold
+# One directory that every node defines as a dir pool of this name: what an NFS mount used as
+# a dir pool looks like to libvirt.  Mode 1777: each node's libvirtd and QEMU (root on node 1,
+# hvN on node N) make their own files there, read everyone's (Goldfarm makes gold disks 0644),
+# and cannot delete or replace another node's (sticky, as root_squash would keep node 1's).
+SHARED_POOL=goldfarm-shared
+SHARED_DIR=$WORK/shared
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
 	busybox-static qemu-guest-agent e2fsprogs cpio gzip kmod gcc libc6-dev)
@@ -396,11 +404,11 @@ cmd_define() {
 RESET_PREFIX=gf-test-
 is_test_name() { [[ $1 == "$RESET_PREFIX"* && ($RESET_PREFIX == gf-test- || $RESET_PREFIX == bench-) ]]; }
 
-delete_volume() { # PATH-OR-NAME
-	local vol=${1##*/}
+delete_volume() { # PATH-OR-NAME [POOL]
+	local vol=${1##*/} pool=${2:-$POOL}
 	[ "$vol" != tiny-gold.qcow2 ] || return 0
-	virsh -c "$URI" vol-info --pool "$POOL" "$vol" >/dev/null 2>&1 || return 0
-	try "cannot delete volume $vol" virsh_q vol-delete --pool "$POOL" "$vol"
+	virsh -c "$URI" vol-info --pool "$pool" "$vol" >/dev/null 2>&1 || return 0
+	try "cannot delete volume $vol" virsh_q vol-delete --pool "$pool" "$vol"
 	log "deleted volume $vol"
 }
 
@@ -413,7 +421,7 @@ cmd_reset() {
 		is_test_name "$dom" || continue
 		local disks=()
 		while read -r src; do
-			[[ $src == "$POOL_DIR"/* ]] && disks+=("$src")
+			[[ $src == "$POOL_DIR"/* || $src == "$SHARED_DIR"/* ]] && disks+=("$src")
 		done < <(virsh_q domblklist "$dom" --details | awk '$2 == "disk" { print $4 }')
 		virsh_q destroy "$dom" >/dev/null 2>&1 || true
 		# a transient domain is gone once destroyed
@@ -423,14 +431,57 @@ cmd_reset() {
 		fi
 		log "removed domain $dom"
 		for src in "${disks[@]}"; do
-			delete_volume "$src"
+			if [[ $src == "$SHARED_DIR"/* ]]; then delete_volume "$src" "$SHARED_POOL"; else delete_volume "$src"; fi
 		done
 	done
-	# Leftover volumes of failed runs.
+	# Leftover volumes of failed runs (in the shared pool: any node's, root deletes them all).
 	for vol in $(virsh_q vol-list --pool "$POOL" 2>/dev/null | awk '{ print $1 }'); do
 		is_test_name "$vol" && delete_volume "$vol"
 	done
+	virsh_q pool-refresh "$SHARED_POOL" >/dev/null 2>&1 || true
+	for vol in $(virsh_q vol-list --pool "$SHARED_POOL" 2>/dev/null | awk '{ print $1 }'); do
+		is_test_name "$vol" && delete_volume "$vol" "$SHARED_POOL"
+	done
 	log "reset: ok"
+}
+
+# ---------------------------------------------------------------- shared-pool
+
+# shared_pool_up VIRSH...: define, start and refresh pool $SHARED_POOL on $SHARED_DIR through the
+# virsh command line given (idempotent); the directory made with mode 1777 first.
+shared_pool_up() {
+	mkdir -p "$SHARED_DIR"
+	chown root:root "$SHARED_DIR"
+	chmod 1777 "$SHARED_DIR"
+	if ! "$@" pool-info "$SHARED_POOL" >/dev/null 2>&1; then
+		try "cannot define pool $SHARED_POOL" "$@" pool-define-as "$SHARED_POOL" dir --target "$SHARED_DIR"
+	fi
+	if [ "$("$@" pool-info "$SHARED_POOL" | awk '/^State:/ {print $2}')" != running ]; then
+		try "cannot start pool $SHARED_POOL" "$@" pool-start "$SHARED_POOL"
+	fi
+	try "cannot refresh pool $SHARED_POOL" "$@" pool-refresh "$SHARED_POOL"
+}
+
+# shared_pool_down VIRSH...: stop and undefine pool $SHARED_POOL (its files stay).
+shared_pool_down() {
+	"$@" pool-info "$SHARED_POOL" >/dev/null 2>&1 || return 0
+	"$@" pool-destroy "$SHARED_POOL" >/dev/null 2>&1 || true
+	try "cannot undefine pool $SHARED_POOL" "$@" pool-undefine "$SHARED_POOL"
+}
+
+cmd_shared_pool() {
+	need_root
+	virsh -c "$URI" uri >/dev/null 2>&1 || die "libvirtd does not answer on $URI: run '$0 start'"
+	shared_pool_up virsh_q
+	log "shared-pool: $SHARED_POOL at $SHARED_DIR"
+}
+
+cmd_shared_pool_remove() { # the directory too, once empty
+	need_root
+	virsh -c "$URI" uri >/dev/null 2>&1 || die "libvirtd does not answer on $URI: run '$0 start'"
+	shared_pool_down virsh_q
+	rmdir "$SHARED_DIR" 2>/dev/null || true
+	log "shared-pool-remove: ok"
 }
 
 
@@ -537,7 +588,7 @@ node_kill() { # the hypervisor lost: libvirtd, its virtlogd and every QEMU of th
 	log "node$NODE_N: killed (${#pids[@]} processes)"
 }
 
-node_reset() { # every domain and volume on the node (nothing there is precious)
+node_reset() { # every domain, every volume of its pool (not of the shared pool: see reset)
 	need_root
 	node_answers || die "node$NODE_N: libvirtd does not answer: run '$0 node$NODE_N start'"
 	local dom vol
@@ -568,6 +619,18 @@ cmd_node() { # N SUBCOMMAND
 		node_start
 		;;
 	reset) node_reset ;;
+	shared-pool)
+		need_root
+		node_answers || die "node$NODE_N: libvirtd does not answer: run '$0 node$NODE_N start'"
+		shared_pool_up node_virsh
+		log "node$NODE_N: shared-pool: $SHARED_POOL at $SHARED_DIR"
+		;;
+	shared-pool-remove)
+		need_root
+		node_answers || die "node$NODE_N: libvirtd does not answer: run '$0 node$NODE_N start'"
+		shared_pool_down node_virsh
+		log "node$NODE_N: shared-pool-remove: ok"
+		;;
 	uri) echo "$NODE_URI" ;;
 	pool) echo "$POOL $NODE_POOL_DIR" ;;
 	user) echo "$NODE_USER" ;;
@@ -596,7 +659,11 @@ usage: $0 COMMAND
   define       define pool '$POOL' and domain '$GOLD_DOM'
   all          install, start, build-guest, define
   reset [PREFIX]  remove the domains named PREFIX* (gf-test- by default, or bench-)
-               and their volumes
+               and their volumes, and PREFIX* volumes of the shared pool (any node's)
+  shared-pool  define and start pool '$SHARED_POOL' (dir) at $SHARED_DIR,
+               made mode 1777: storage every node sees at the same path, as an NFS
+               export mounted there would be; idempotent
+  shared-pool-remove  stop and undefine it (its files stay; the directory goes if empty)
   nodeN start  (N = 2..9) start node N: user hvN's session libvirtd, a second hypervisor
                with its own dir pool '$POOL' in $WORK/nodeN/pool (owned by hvN);
                creates the user and /run/user/UID; idempotent
@@ -604,7 +671,10 @@ usage: $0 COMMAND
   nodeN kill   the node lost: kill -9 its libvirtd, virtlogd and QEMU processes
                ('nodeN start' brings libvirtd and the defined domains back, shut off)
   nodeN restart  stop, then start
-  nodeN reset  remove every domain and volume on node N
+  nodeN reset  remove every domain on node N and every volume of its pool '$POOL'
+               (not those of the shared pool: 'reset' removes its test volumes)
+  nodeN shared-pool  define and start pool '$SHARED_POOL' at $SHARED_DIR on node N
+  nodeN shared-pool-remove  stop and undefine it on node N
   nodeN uri    print the URI root reaches it by:
                qemu+unix:///session?socket=/run/user/UID/libvirt/libvirt-sock
   nodeN pool   print the pool's name and directory
@@ -619,6 +689,8 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 build-guest) cmd_build_guest ;;
 define) cmd_define ;;
+shared-pool) cmd_shared_pool ;;
+shared-pool-remove) cmd_shared_pool_remove ;;
 all)
 	# not chained with &&: that would switch off set -e inside the functions
 	cmd_install
