@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "model/hosts.h"
 #include "vmctl.h"
 
@@ -159,7 +160,7 @@ static int run_one(struct vmctl_ctx *ctx, int argc, char **argv)
 {
     const struct vmctl_cmd *cmd;
     struct vmctl_args args = {0};
-    int words = 0, ret;
+    int words = 0, ret, json;
 
     gf_err_clear();
     if (!(cmd = find_cmd(argv, argc, &words))) {
@@ -174,7 +175,11 @@ static int run_one(struct vmctl_ctx *ctx, int argc, char **argv)
     }
     if (parse_args(cmd, argc - words, argv + words, &args) < 0)
         goto fail;
+    json = vmctl_flag(&args, "json");
+    /* with --json, stdout is the JSON alone: the library's notes go to stderr */
+    gf_log_set_stream(json ? stderr : ctx->out);
     ret = cmd->run(ctx, &args);
+    gf_log_set_stream(ctx->out);
     free(args.pos);
     if (ret == 0)
         return 0;

@@ -3,6 +3,7 @@
  * (see push.h). */
 #include "model/push.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,8 @@ struct push_disk {
     unsigned long long allocation;  /* the source file's size, for progress */
     virStorageVolPtr src_vol;
     virStoragePoolPtr src_pool, dst_pool;
-    int shared; /* the target sees this very volume */
+    int shared;            /* the target sees this very volume */
+    virStorageVolPtr seen; /* at the same path there: its content to compare */
     char shared_why[1100];
     virStorageVolPtr vol; /* made on the target: deleted on failure */
 };
@@ -46,40 +48,20 @@ static void push_disks_free(struct push_disk *d, size_t n)
             virStoragePoolFree(d[i].src_pool);
         if (d[i].dst_pool)
             virStoragePoolFree(d[i].dst_pool);
+        if (d[i].seen)
+            virStorageVolFree(d[i].seen);
         if (d[i].vol)
             virStorageVolFree(d[i].vol);
     }
     free(d);
 }
 
-/* The SHA-256 of volume VOL on CONN into HEX.  0, or -1 with an error. */
-static int volume_sum(virConnectPtr conn, virStorageVolPtr vol, const char *label,
-                      const int *cancel, char hex[GF_SHA256_HEX + 1])
-{
-    struct gf_stream_job job = {.label = label, .cancel = cancel};
-    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-    int ret = -1;
-
-    if (!sum) {
-        gf_err(GF_ERR_OP, "out of memory");
-        return -1;
-    }
-    if (gf_stream_volume(conn, vol, NULL, NULL, sum, &job) == 0) {
-        snprintf(hex, GF_SHA256_HEX + 1, "%s", g_checksum_get_string(sum));
-        ret = 0;
-    }
-    g_checksum_free(sum);
-    return ret;
-}
-
 /* Whether the volume SEEN on DST (at the path of D's source volume, in a
- * local pool: its key is that path) is D's source volume itself: 1 when
- * its content is the source's (then shared, WHY says so), else -1 with a
- * GF_ERR_INPUT error (a name clash: refused, nothing changed). */
-static int confirm_by_content(virConnectPtr src, virConnectPtr dst, virStorageVolPtr seen,
-                              const char *uri, const int *cancel, struct push_disk *d)
+ * local pool: its key is that path) may be D's source volume itself: 0
+ * when its size is the source's (read_shared compares the content), else
+ * -1 with a GF_ERR_INPUT error (a name clash: refused, nothing changed). */
+static int check_seen(virStorageVolPtr seen, const char *uri, const struct push_disk *d)
 {
-    char a[GF_SHA256_HEX + 1], b[GF_SHA256_HEX + 1], label[GF_NAME_MAX + 96];
     virStorageVolInfo info;
 
     if (virStorageVolGetInfo(seen, &info) < 0) {
@@ -94,21 +76,7 @@ static int confirm_by_content(virConnectPtr src, virConnectPtr dst, virStorageVo
                uri, d->gold.path, d->gold.target, info.capacity, d->capacity);
         return -1;
     }
-    snprintf(label, sizeof(label), "compare %s", d->gold.target);
-    if (volume_sum(src, d->src_vol, label, cancel, a) < 0 ||
-        volume_sum(dst, seen, label, cancel, b) < 0)
-        return -1;
-    if (strcmp(a, b) != 0) {
-        gf_err(GF_ERR_INPUT,
-               "%s has a volume at %s, the path of gold disk %s, with other content (sha256 "
-               "%.12s, the gold's %.12s): another file of the same path, not shared storage; "
-               "nothing pushed",
-               uri, d->gold.path, d->gold.target, b, a);
-        return -1;
-    }
-    snprintf(d->shared_why, sizeof(d->shared_why), "volume %s there with the same content",
-             d->gold.path);
-    return 1;
+    return 0;
 }
 
 /* Find disk D on SRC and its pool on DST (POOL, or the source pool's
@@ -116,7 +84,7 @@ static int confirm_by_content(virConnectPtr src, virConnectPtr dst, virStorageVo
  * volume name is free.  A disk with a backing file is refused.  0, or -1
  * with an error (GF_ERR_INPUT: refused). */
 static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, const char *uri,
-                     const int *cancel, struct push_disk *d)
+                     struct push_disk *d)
 {
     virStorageVolInfo info;
     virStorageVolPtr taken, seen = NULL;
@@ -166,13 +134,16 @@ static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, con
      * storage; in local pools the key is the path, so only the same content
      * says it is the same file, anything else is refused */
     if (!same && (same = gf_push_volume_seen(dst, d->src_vol, d->src_pool, &seen, d->shared_why,
-                                             sizeof(d->shared_why))) == 2)
-        same = confirm_by_content(src, dst, seen, uri, cancel, d);
+                                             sizeof(d->shared_why))) == 2) {
+        same = check_seen(seen, uri, d) < 0 ? -1 : 1;
+        d->seen = seen; /* its content compared by read_shared */
+        seen = NULL;
+    }
     if (seen)
         virStorageVolFree(seen);
     if (same < 0)
         return -1;
-    d->shared = same;
+    d->shared = same != 0;
     snprintf(d->made.target, sizeof(d->made.target), "%s", d->gold.target);
     snprintf(d->made.format, sizeof(d->made.format), "%s", d->gold.format);
     if (same) {
@@ -252,8 +223,8 @@ static int undo_volumes(virConnectPtr dst, struct push_disk *d, size_t n, char *
 }
 
 /* Stream every disk of D (N) that is not shared from SRC into its new
- * volume on DST (DST NULL: read the source only), in order, into SUM.
- * Adds to R's byte counts.  0 or -1. */
+ * volume on DST, in order, into SUM (a shared one is read only, for SUM).
+ * Adds what was sent to R's byte counts.  0 or -1. */
 static int stream_all(virConnectPtr src, virConnectPtr dst, struct push_disk *d, size_t n,
                       const char *domain, const struct gf_push_opts *o, GChecksum *sum,
                       struct gf_push_result *r)
@@ -265,13 +236,140 @@ static int stream_all(virConnectPtr src, virConnectPtr dst, struct push_disk *d,
                                     .sparse = o->sparse,
                                     .total = d[i].allocation,
                                     .cancel = o->cancel,
-                                    .moved = o->moved};
+                                    .moved = d[i].shared ? NULL : o->moved};
         snprintf(label, sizeof(label), "push %s %s", domain, d[i].gold.target);
-        if (gf_stream_volume(src, d[i].src_vol, dst, d[i].shared || !dst ? NULL : d[i].vol, sum,
-                             &job) < 0)
+        if (gf_stream_volume(src, d[i].src_vol, dst, d[i].shared ? NULL : d[i].vol, sum, &job) < 0)
             return -1;
+        if (d[i].shared)
+            continue;
         r->bytes += job.bytes;
         r->holes += job.holes;
+    }
+    return 0;
+}
+
+/* Say that disk D of DOMAIN is not copied to URI, and why. */
+static void shared_note(const char *domain, const struct push_disk *d, const char *uri)
+{
+    gf_note("push %s: %s on %s is the same storage (%s): not copied", domain, d->gold.path, uri,
+            d->shared_why);
+}
+
+/* A read of one volume on a thread of its own (the target's, beside the
+ * source's): its outcome and error message. */
+struct side_read {
+    virConnectPtr conn;
+    virStorageVolPtr vol;
+    GChecksum *sum;
+    struct gf_stream_job job;
+    int rc;
+    char error[1536];
+};
+
+static void *side_read_run(void *arg)
+{
+    struct side_read *s = arg;
+
+    if ((s->rc = gf_stream_volume(s->conn, s->vol, NULL, NULL, s->sum, &s->job)) < 0)
+        snprintf(s->error, sizeof(s->error), "%s", gf_err_message());
+    return NULL;
+}
+
+/* Read volume SVOL on SRC into SUM and ALSO (JOB) and, at the same time,
+ * TVOL on DST into CHECK and TALSO; the target's time into *SECONDS.
+ * 0, or -1 with an error (the source's first). */
+static int read_both(virConnectPtr src, virStorageVolPtr svol, GChecksum *sum,
+                     struct gf_stream_job *job, virConnectPtr dst, virStorageVolPtr tvol,
+                     GChecksum *check, GChecksum *talso, double *seconds)
+{
+    struct side_read side = {.conn = dst, .vol = tvol, .sum = check, .job = *job};
+    double t0 = gf_now();
+    pthread_t thread;
+    int rc;
+
+    side.job.progress = 0; /* the source's shows for both */
+    side.job.also = talso;
+    if (pthread_create(&thread, NULL, side_read_run, &side) != 0) {
+        gf_err(GF_ERR_OP, "%s: cannot start a thread to read the target", job->label);
+        return -1;
+    }
+    rc = gf_stream_volume(src, svol, NULL, NULL, sum, job);
+    pthread_join(thread, NULL);
+    *seconds += gf_now() - t0;
+    if (rc == 0 && side.rc < 0) {
+        gf_err(GF_ERR_OP, "%s", side.error);
+        rc = -1;
+    }
+    return rc;
+}
+
+/* Read each shared disk of D (N) once on each side, both at once: the
+ * source's into SUM, the target's into CHECK (NULL: not wanted), and
+ * compare them.  A volume seen at the same path with other content is
+ * another file: refused (GF_ERR_INPUT).  A disk shared by its pools is
+ * compared here only when SUM is NULL (else the caller compares SUM and
+ * CHECK).  Nothing is made or sent; the target's reads add to *SECONDS.
+ * 0 or -1. */
+static int read_shared(virConnectPtr src, virConnectPtr dst, struct push_disk *d, size_t n,
+                       const char *uri, const char *domain, const struct gf_push_opts *o,
+                       GChecksum *sum, GChecksum *check, double *seconds)
+{
+    for (size_t i = 0; i < n; i++) {
+        char label[GF_NAME_MAX + 96], a[GF_SHA256_HEX + 1] = "", b[GF_SHA256_HEX + 1] = "";
+        struct gf_stream_job job = {.label = label,
+                                    .progress = o->progress,
+                                    .sparse = o->sparse,
+                                    .total = d[i].allocation,
+                                    .cancel = o->cancel};
+        /* this disk's own checksums, unless it is all SUM holds */
+        int alone = d[i].seen || !sum, own = alone && (n > 1 || !sum);
+        GChecksum *da = own ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
+        GChecksum *db = own ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
+        virStorageVolPtr there;
+        int rc = -1;
+        if (!d[i].shared)
+            continue;
+        if (!(there = d[i].seen ? d[i].seen : virStorageVolLookupByPath(dst, d[i].made.path))) {
+            gf_err_virt("finding %s on %s", d[i].made.path, uri);
+            rc = -2;
+        } else if (own && (!da || !db)) {
+            gf_err(GF_ERR_OP, "out of memory");
+        } else {
+            snprintf(label, sizeof(label), "compare %s %s", domain, d[i].gold.target);
+            job.also = da;
+            rc = read_both(src, d[i].src_vol, sum, &job, dst, there, check, db, seconds);
+        }
+        if (rc == 0 && alone) {
+            snprintf(a, sizeof(a), "%s", g_checksum_get_string(own ? da : sum));
+            snprintf(b, sizeof(b), "%s", g_checksum_get_string(own ? db : check));
+        }
+        if (da)
+            g_checksum_free(da);
+        if (db)
+            g_checksum_free(db);
+        if (there && there != d[i].seen)
+            virStorageVolFree(there);
+        if (rc < 0)
+            return -1;
+        if (strcmp(a, b) != 0) {
+            if (d[i].seen)
+                gf_err(GF_ERR_INPUT,
+                       "%s has a volume at %s, the path of gold disk %s, with other content "
+                       "(sha256 %.12s, the gold's %.12s): another file of the same path, not "
+                       "shared storage; nothing pushed",
+                       uri, d[i].gold.path, d[i].gold.target, b, a);
+            else
+                gf_err(GF_ERR_OP,
+                       "%s reads gold disk %s on the same storage (%s) as sha256 %.12s, the "
+                       "source as %.12s; nothing pushed",
+                       uri, d[i].gold.path, d[i].shared_why, b, a);
+            return -1;
+        }
+        if (d[i].seen) {
+            snprintf(d[i].shared_why, sizeof(d[i].shared_why),
+                     "volume %s there with the same content", d[i].gold.path);
+            shared_note(domain, &d[i], uri);
+        }
     }
     return 0;
 }
@@ -371,10 +469,18 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
     }
     for (size_t i = 0; i < n; i++) {
         d[i].gold = disks[i];
-        if (plan_disk(src, dst, o->pool, uri, o->cancel, &d[i]) < 0)
+        if (plan_disk(src, dst, o->pool, uri, &d[i]) < 0)
             goto cleanup;
         nshared += d[i].shared != 0;
+        if (d[i].shared && !d[i].seen) /* by the pools (read_shared says it of the others) */
+            shared_note(r->domain, &d[i], uri);
     }
+    /* the shared disks read once on each side, before anything is made (a
+     * file of the same path and other content is refused, nothing changed);
+     * when every disk is shared, these reads are the push's checksums */
+    if (nshared && read_shared(src, dst, d, n, uri, r->domain, o, nshared == n ? sum : NULL,
+                               nshared == n ? check : NULL, &r->verify_seconds) < 0)
+        goto cleanup;
 
     /* Checks are done: from here on a failure undoes what was made on the
      * target, and a crash is undone from the journal by the next push. */
@@ -383,11 +489,8 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
         goto cleanup;
     for (size_t i = 0; i < n; i++) {
         char where[PATH_MAX + 80], *path;
-        if (d[i].shared) {
-            gf_note("push %s: %s on %s is the same storage (%s): not copied", r->domain,
-                    d[i].gold.path, uri, d[i].shared_why);
+        if (d[i].shared)
             continue;
-        }
         /* an intent first (recovery never deletes what only an intent
          * names: another may have made it), "made" once it is ours */
         if (gf_volume_pool_path(d[i].dst_pool, d[i].volname, where, sizeof(where)) == 0 &&
@@ -409,7 +512,7 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
             goto undo;
     }
     /* the copy (the shared disks only read), then the target re-read */
-    if (stream_all(src, nshared == n ? NULL : dst, d, n, r->domain, o, sum, r) < 0)
+    if (nshared < n && stream_all(src, dst, d, n, r->domain, o, sum, r) < 0)
         goto undo;
     digest(sum, streamed);
     gf_crash_point("push-streamed");
@@ -422,13 +525,15 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
                r->domain, streamed, meta.sha256);
         goto undo;
     }
-    if (!o->no_verify || nshared) {
+    if (!o->no_verify || nshared == n) {
         double v0 = gf_now();
         char reread[GF_SHA256_HEX + 1];
-        if (reread_target(dst, d, n, r->domain, o, check) < 0)
-            goto undo;
+        if (nshared < n) {
+            if (reread_target(dst, d, n, r->domain, o, check) < 0)
+                goto undo;
+            r->verify_seconds += gf_now() - v0;
+        }
         digest(check, reread);
-        r->verify_seconds = gf_now() - v0;
         if (strcmp(reread, streamed) != 0) {
             gf_err(GF_ERR_OP, "%s holds sha256 %s for '%s' after the push, not %s as sent", uri,
                    reread, r->domain, streamed);
@@ -473,7 +578,7 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
     }
     gf_crash_point("push-defined");
     gf_journal_end(o->journal, jid);
-    r->how = nshared == n ? GF_PUSH_SHARED : GF_PUSH_COPIED;
+    r->how = n && nshared == n ? GF_PUSH_SHARED : GF_PUSH_COPIED;
     ret = 0;
     goto cleanup;
 undo:

@@ -98,10 +98,12 @@ struct gf_stream_job {
     unsigned long long holes;  /* out: hole bytes */
     const int *cancel;         /* set by another thread: stop with an error (may be NULL) */
     unsigned long long *moved; /* bytes moved, added atomically as they go (may be NULL) */
+    GChecksum *also;           /* a second checksum fed the same bytes (may be NULL) */
 };
 
 /* Stream volume SRC (on connection SCONN) into volume DST (on DCONN; NULL:
- * only read SRC), feeding every byte (a hole as zeros) into SUM.  The
+ * only read SRC), feeding every byte (a hole as zeros) into SUM and
+ * JOB->also (either may be NULL).  The
  * fault point push-stream (GOLDFARM_FAULT) fails it after the first chunk,
  * JOB->cancel set fails it at the next one.  0, or -1 with an error (both
  * streams aborted). */

@@ -20,14 +20,23 @@
 #define CHUNK (1u << 20) /* bytes a receive asks for */
 #define SLOTS 8          /* chunks in flight between the reader and the sender */
 
-/* Feed LEN zero bytes (a hole) into SUM. */
-static void sum_zeros(GChecksum *sum, long long len)
+/* Feed N bytes of BUF into SUM and ALSO (either may be NULL). */
+static void feed(GChecksum *sum, GChecksum *also, const guchar *buf, gssize n)
+{
+    if (sum)
+        g_checksum_update(sum, buf, n);
+    if (also)
+        g_checksum_update(also, buf, n);
+}
+
+/* Feed LEN zero bytes (a hole) into SUM and ALSO. */
+static void sum_zeros(GChecksum *sum, GChecksum *also, long long len)
 {
     static const guchar zeros[64 * 1024];
 
     while (len > 0) {
         gssize n = len > (long long)sizeof(zeros) ? (gssize)sizeof(zeros) : (gssize)len;
-        g_checksum_update(sum, zeros, n);
+        feed(sum, also, zeros, n);
         len -= n;
     }
 }
@@ -80,8 +89,8 @@ struct chunk {
 };
 
 /* Receive the next chunk of IN (sparse: stopping at holes) into C, and
- * feed it into SUM.  0, or -1 with libvirt's error. */
-static int receive(virStreamPtr in, int sparse, struct chunk *c, GChecksum *sum)
+ * feed it into SUM and ALSO.  0, or -1 with libvirt's error. */
+static int receive(virStreamPtr in, int sparse, struct chunk *c, GChecksum *sum, GChecksum *also)
 {
     int n = sparse ? virStreamRecvFlags(in, c->buf, CHUNK, VIR_STREAM_RECV_STOP_AT_HOLE)
                    : virStreamRecv(in, c->buf, CHUNK);
@@ -91,13 +100,13 @@ static int receive(virStreamPtr in, int sparse, struct chunk *c, GChecksum *sum)
     if (n == -3) { /* a hole here */
         if (virStreamRecvHole(in, &c->hole, 0) < 0)
             return -1;
-        sum_zeros(sum, c->hole);
+        sum_zeros(sum, also, c->hole);
         return 0;
     }
     if (n < 0)
         return -1;
     c->len = n;
-    g_checksum_update(sum, (const guchar *)c->buf, n);
+    feed(sum, also, (const guchar *)c->buf, n);
     return 0;
 }
 
@@ -112,7 +121,7 @@ struct pipeline {
     char error[768];
     virStreamPtr in;
     int sparse;
-    GChecksum *sum;
+    GChecksum *sum, *also;
 };
 
 /* The reader: fill free slots from the source stream until its end, a
@@ -134,7 +143,7 @@ static void *reader(void *arg)
         c = &p->slot[(p->head + p->count) % SLOTS];
         pthread_mutex_unlock(&p->mu);
         /* only this thread touches a slot that is not filled */
-        rc = receive(p->in, p->sparse, c, p->sum);
+        rc = receive(p->in, p->sparse, c, p->sum, p->also);
         end = rc < 0 || (!c->len && !c->hole);
         pthread_mutex_lock(&p->mu);
         if (rc < 0) {
@@ -155,7 +164,7 @@ static void *reader(void *arg)
 static int pump_pipelined(virStreamPtr in, virStreamPtr out, GChecksum *sum,
                           struct gf_stream_job *job)
 {
-    struct pipeline p = {.in = in, .sparse = job->sparse, .sum = sum};
+    struct pipeline p = {.in = in, .sparse = job->sparse, .sum = sum, .also = job->also};
     double start = gf_now(), shown = start;
     int ret = -1, shown_any = 0, nbufs = 0;
     pthread_t tid;
@@ -245,7 +254,7 @@ static int pump_read(virStreamPtr in, GChecksum *sum, struct gf_stream_job *job)
     }
     for (;;) {
         double t;
-        if (receive(in, job->sparse, &c, sum) < 0) {
+        if (receive(in, job->sparse, &c, sum, job->also) < 0) {
             gf_err_virt("%s: reading the volume", job->label);
             break;
         }
