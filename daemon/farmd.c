@@ -335,7 +335,7 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
         d->stop_timeout = 60;
     /* with libvirt's events telling every change, metadata is read once */
     gf_meta_cache_enable(d->events);
-    gf_disk_index_enable(d->events); /* told by the same events */
+    gf_disk_index_enable(d->events ? GF_INDEX_ON : GF_INDEX_OFF); /* told by the same events */
     d->lock_fd = -1;
     pthread_mutex_init(&d->lock, NULL);
     d->lock_ready = 1;

@@ -112,16 +112,17 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
         return -1;
     if (gf_seed_find(dom, seed, sizeof(seed)) < 0)
         goto cleanup;
-    /* what is the gold's is known before anything is written down */
+    /* what is the gold's is known before anything is written down (by the
+     * index's count: delete_volumes asks by the set before it deletes) */
     for (size_t i = 0; i < ndisks; i++) {
-        int gold = gf_image_owns_disk(conn, disks[i].path);
+        int gold = gf_image_owns_disk_precheck(conn, disks[i].path);
         if (gold < 0)
             goto cleanup;
         if (gold)
             disks[i].path[0] = '\0'; /* never deleted */
     }
     if (seed[0]) {
-        int gold = gf_image_owns_disk(conn, seed);
+        int gold = gf_image_owns_disk_precheck(conn, seed);
         if (gold < 0)
             goto cleanup;
         if (gold)

@@ -34,6 +34,7 @@ struct conn_state {
 
 static struct {
     int on;
+    int sole;            /* the only writer of its connections: counts suffice */
     GHashTable *domains; /* UUID (owned copy) -> struct indexed list */
     GHashTable *paths;   /* path (owned) -> GHashTable set of struct indexed * */
     GHashTable *conns;   /* virConnectPtr -> struct conn_state (owned) */
@@ -102,8 +103,10 @@ static atomic_int index_on;
 
 static void apply_pending(void);
 
-void gf_disk_index_enable(int on)
+void gf_disk_index_enable(enum gf_index_mode mode)
 {
+    int on = mode != GF_INDEX_OFF;
+
     pthread_mutex_lock(&ix.lock);
     apply_pending(); /* what was pending is dropped with the tables */
     if (ix.domains)
@@ -120,6 +123,7 @@ void gf_disk_index_enable(int on)
         ix.conns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free);
     }
     ix.on = on;
+    ix.sole = mode == GF_INDEX_SOLE_WRITER;
     atomic_store(&index_on, on);
     pthread_mutex_unlock(&ix.lock);
 }
@@ -530,13 +534,16 @@ static int by_name(const void *a, const void *b)
 /* Make the index complete for CONN.  BY_SET (before something
  * destructive): every domain listed, each UUID the index does not know
  * or holds stale read, those libvirt no longer has dropped, *SEEN (*N)
- * the listing (seen_free).  Else only when libvirt counts another number
- * of domains than the index holds, or it holds stale ones (*SEEN may
- * stay NULL).  0, or -1 with an error.  Called without the lock. */
+ * the listing (seen_free).  Else (or as the sole writer) only when
+ * libvirt counts another number of domains than the index holds, or it
+ * holds stale ones (*SEEN may stay NULL).  0, or -1 with an error.  Called without the lock. */
 static int make_complete(virConnectPtr conn, int by_set, struct seen **seen, int *n)
 {
     *seen = NULL;
     *n = 0;
+    pthread_mutex_lock(&ix.lock);
+    by_set = by_set && !ix.sole;
+    pthread_mutex_unlock(&ix.lock);
     for (int tries = 0; tries < 5; tries++) {
         int r;
         if (!by_set) {
@@ -632,7 +639,7 @@ static GByteArray *uuids_naming(virConnectPtr conn, const char *const *paths, si
     return out;
 }
 
-int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_t n,
+int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_t n, int by_set,
                              virDomainPtr **cands)
 {
     GHashTable *listed = NULL; /* UUID -> struct seen * */
@@ -645,7 +652,7 @@ int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_
     if (!index_is_on())
         return 0;
     /* destructive: complete by libvirt's set of UUIDs, not its count */
-    if (make_complete(conn, 1, &seen, &nseen) < 0)
+    if (make_complete(conn, by_set, &seen, &nseen) < 0)
         return -1;
     pthread_mutex_lock(&ix.lock);
     uuids = uuids_naming(conn, paths, n);

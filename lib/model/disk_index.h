@@ -26,8 +26,15 @@
 
 #include <libvirt/libvirt.h>
 
-/* Turn the index on or off; either way it starts empty. */
-void gf_disk_index_enable(int on);
+/* How the index is used: off; on, others may change the domains (checked
+ * by libvirt's set before a deletion); on, as the only writer of its
+ * connections (the simulator's private test driver: every define and
+ * undefine is its own, so libvirt's count is checked even before a
+ * deletion, and never differs). */
+enum gf_index_mode { GF_INDEX_OFF, GF_INDEX_ON, GF_INDEX_SOLE_WRITER };
+
+/* Turn the index to MODE; either way it starts empty. */
+void gf_disk_index_enable(enum gf_index_mode mode);
 
 /* DOM may have changed (an event): its paths are read again when next
  * needed, on every connection; a DOM the index does not know (defined
@@ -49,10 +56,12 @@ int gf_disk_index_size(void);
 /* With the index on: 1, and *CANDS a new NULL-terminated array (free with
  * gf_disk_index_candidates_free) of CONN's domains whose XML, as the index
  * last read it, names one of the N PATHS, in name order: the only ones that
- * can (the index first checked against libvirt's set of UUIDs: for what
- * deletes a disk).  0 when the index is off (*CANDS NULL: read every domain).  -1 with
- * an error (libvirt failed). */
-int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_t n,
+ * can.  BY_SET: the index first checked against libvirt's set of UUIDs
+ * (for what deletes a disk); else against libvirt's count of domains (for
+ * a check that such a query follows before anything is deleted).  0 when
+ * the index is off (*CANDS NULL: read every domain).  -1 with an error
+ * (libvirt failed). */
+int gf_disk_index_candidates(virConnectPtr conn, const char *const *paths, size_t n, int by_set,
                              virDomainPtr **cands);
 
 /* With the index on: 1, and *UUIDS a new array (free()) of the *N UUIDs of

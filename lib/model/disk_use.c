@@ -164,7 +164,7 @@ int gf_disk_users_each(virConnectPtr conn, const char *const *paths, size_t n, i
             who[k][0] = '\0';
     }
     /* the index names the domains to read (on); without it, every one */
-    if ((on = gf_disk_index_candidates(conn, paths, n, &cands)) < 0)
+    if ((on = gf_disk_index_candidates(conn, paths, n, 1, &cands)) < 0)
         return -1;
     if (!on)
         return users_by_scan(conn, paths, n, users, who);

@@ -621,14 +621,16 @@ cleanup:
     return ret;
 }
 
-int gf_image_owns_disk(virConnectPtr conn, const char *path)
+/* gf_image_owns_disk, the index checked by libvirt's set of UUIDs
+ * (BY_SET) or its count. */
+static int owns_disk(virConnectPtr conn, const char *path, int by_set)
 {
     virDomainPtr *all = NULL;
     int n, owned = 0;
 
     /* with the index on, only the domains naming PATH can be its gold:
      * each read from libvirt (metadata, definition) before it counts */
-    if ((n = gf_disk_index_candidates(conn, &path, 1, &all)) < 0)
+    if ((n = gf_disk_index_candidates(conn, &path, 1, by_set, &all)) < 0)
         return -1;
     if (n) {
         for (int i = 0; all[i] && owned == 0; i++) {
@@ -675,4 +677,14 @@ int gf_image_owns_disk(virConnectPtr conn, const char *path)
     }
     free(all);
     return owned;
+}
+
+int gf_image_owns_disk(virConnectPtr conn, const char *path)
+{
+    return owns_disk(conn, path, 1);
+}
+
+int gf_image_owns_disk_precheck(virConnectPtr conn, const char *path)
+{
+    return owns_disk(conn, path, 0);
 }

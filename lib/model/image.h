@@ -83,6 +83,13 @@ int gf_image_retire(virConnectPtr conn, const char *name, unsigned int version);
  * error.  Everything that deletes or writes a disk asks this first. */
 int gf_image_owns_disk(virConnectPtr conn, const char *path);
 
+/* gf_image_owns_disk with the disk index (when on) checked complete by
+ * libvirt's count of domains only, no listing: for a check made before a
+ * deletion that asks gf_disk_users_each, which checks by the set of
+ * domains, right before it (a gold this missed names the disk there, and
+ * the disk is kept).  1, 0, or -1 with an error. */
+int gf_image_owns_disk_precheck(virConnectPtr conn, const char *path);
+
 /* The writable disks of DOM's persistent definition (see gf_domxml_disks):
  * *DISKS is a new array the caller frees.  0, or -1 with an error. */
 int gf_domain_disks(virDomainPtr dom, struct gf_disk **disks, size_t *n);

@@ -744,7 +744,7 @@ int gf_simulate(struct gf_policy *p, const struct gf_trace *tr, const struct gf_
     }
     gf_log_set_stream(NULL); /* the library's own notes: the simulator prints its lines */
     gf_meta_cache_enable(1); /* the only writer of its private connection */
-    gf_disk_index_enable(1);
+    gf_disk_index_enable(GF_INDEX_SOLE_WRITER);
     if (p->nhypervisors == 1) /* the farm simulated on stands for the policy's hypervisor */
         snprintf(p->hypervisors[0].uri, sizeof(p->hypervisors[0].uri), "%s", o->farm_uri);
     for (int i = 0; i < p->nhypervisors; i++) {
@@ -770,7 +770,7 @@ done:
     gf_farm_obs_clear(&s.seen);
     gf_mem_clear(&s.mem);
     gf_meta_cache_enable(0);
-    gf_disk_index_enable(0);
+    gf_disk_index_enable(GF_INDEX_OFF);
     free(tick);
     return ret;
 }

@@ -13,10 +13,12 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "act/act.h"
 #include "base/error.h"
 #include "model/disk_index.h"
 #include "model/disk_use.h"
 #include "model/hosts.h"
+#include "model/image.h"
 #include "model/meta.h"
 
 /* Define domain NAME with disks DISK1 and (unless NULL) DISK2, behind the
@@ -64,7 +66,7 @@ static void index_is_a_hint_never_the_proof(void **state)
 
     (void)state;
     assert_non_null(conn);
-    gf_disk_index_enable(1);
+    gf_disk_index_enable(GF_INDEX_ON);
     assert_non_null(a = define(conn, "ix-a", "/ix/a.qcow2", NULL));
     assert_int_equal(users(conn, "/ix/a.qcow2", who), 1);
     assert_string_equal(who, "ix-a");
@@ -102,7 +104,7 @@ static void index_is_a_hint_never_the_proof(void **state)
     assert_int_equal(gf_disk_index_size(), before - 1);
 
     /* the same answers with the index off (every domain read) */
-    gf_disk_index_enable(0);
+    gf_disk_index_enable(GF_INDEX_OFF);
     assert_int_equal(users(conn, "/ix/a-new.qcow2", who), 0);
     virDomainFree(a);
     virDomainFree(a2);
@@ -141,7 +143,7 @@ static void swap_behind_its_back(void **state)
 
     (void)state;
     assert_non_null(conn);
-    gf_disk_index_enable(1);
+    gf_disk_index_enable(GF_INDEX_ON);
     assert_non_null(x = define(conn, "ix-x", "/ix/x.qcow2", NULL));
     assert_int_equal(users(conn, "/ix/shared.qcow2", who), 0);
     assert_int_equal(users(conn, "/ix/x.qcow2", who), 1);
@@ -186,7 +188,7 @@ static void swap_behind_its_back(void **state)
     if (virDomainIsActive(z) == 1)
         virDomainDestroy(z);
     assert_int_equal(virDomainUndefine(z), 0);
-    gf_disk_index_enable(0);
+    gf_disk_index_enable(GF_INDEX_OFF);
     virDomainFree(x);
     virDomainFree(y);
     virDomainFree(z);
@@ -230,12 +232,100 @@ static void meta_cache_forgets_undefined_domains(void **state)
     virConnectClose(conn);
 }
 
+/* Volume NAME (64 MiB, raw) in the test driver's default pool; its path. */
+static virStorageVolPtr make_volume(virConnectPtr conn, const char *name)
+{
+    virStoragePoolPtr pool = virStoragePoolLookupByName(conn, "default-pool");
+    virStorageVolPtr vol;
+    char xml[512];
+
+    assert_non_null(pool);
+    snprintf(xml, sizeof(xml),
+             "<volume><name>%s</name><capacity unit='M'>64</capacity>"
+             "<target><format type='raw'/></target></volume>",
+             name);
+    vol = virStorageVolCreateXML(pool, xml, 0);
+    virStoragePoolFree(pool);
+    assert_non_null(vol);
+    return vol;
+}
+
+/* Whether a volume has PATH on CONN. */
+static int volume_exists(virConnectPtr conn, const char *path)
+{
+    virStorageVolPtr vol = virStorageVolLookupByPath(conn, path);
+
+    virResetLastError();
+    if (!vol)
+        return 0;
+    virStorageVolFree(vol);
+    return 1;
+}
+
+/* A retirement's check of which of its host's disks are a gold's is made
+ * by the index's count (no listing); its deletion asks by the set.  Behind
+ * the index's back X is undefined and gold G defined on a disk host H also
+ * names (libvirt's count as before, no event): the retirement of H deletes
+ * H's own disk and keeps G's, which the deletion's query finds. */
+static void retire_keeps_a_gold_disk_the_index_missed(void **state)
+{
+    virConnectPtr conn = virConnectOpen("test:///default");
+    struct gf_meta host = {.role = GF_ROLE_HOST, .state = GF_HS_DRAINING, .image_version = 1};
+    struct gf_meta gold = {.role = GF_ROLE_GOLD, .image_version = 1};
+    virStorageVolPtr own, shared;
+    char *own_path, *shared_path;
+    virDomainPtr h, x, g;
+    char who[GF_DISK_WHO_LEN];
+
+    (void)state;
+    assert_non_null(conn);
+    gf_disk_index_enable(GF_INDEX_ON);
+    own = make_volume(conn, "ixr-h.img");
+    shared = make_volume(conn, "ixr-g.img");
+    assert_non_null(own_path = virStorageVolGetPath(own));
+    assert_non_null(shared_path = virStorageVolGetPath(shared));
+    snprintf(host.farm, sizeof(host.farm), "ix");
+    snprintf(host.image, sizeof(host.image), "ixr-g");
+    snprintf(gold.image, sizeof(gold.image), "ixr-g");
+    assert_non_null(h = define(conn, "ixr-h", own_path, shared_path));
+    assert_int_equal(gf_meta_set(h, &host), 0);
+    assert_non_null(x = define(conn, "ixr-x", "/ix/ixr-x.qcow2", NULL));
+    assert_int_equal(users(conn, shared_path, who), 1); /* the index lists, and knows H, X */
+    assert_string_equal(who, "ixr-h");
+
+    /* X out, G in: the same count, no event */
+    assert_int_equal(virDomainUndefine(x), 0);
+    assert_non_null(g = define(conn, "ixr-g", shared_path, NULL));
+    assert_int_equal(gf_meta_set(g, &gold), 0);
+    assert_int_equal(gf_image_owns_disk_precheck(conn, shared_path), 0); /* missed: a hint */
+
+    assert_int_equal(gf_retire(h, NULL, 0, 1), 0);
+    assert_null(virDomainLookupByName(conn, "ixr-h"));
+    virResetLastError();
+    assert_false(volume_exists(conn, own_path));
+    assert_true(volume_exists(conn, shared_path)); /* G's: kept */
+    assert_int_equal(gf_image_owns_disk(conn, shared_path), 1);
+
+    assert_int_equal(virDomainUndefine(g), 0);
+    assert_int_equal(virStorageVolDelete(shared, 0), 0);
+    gf_disk_index_enable(GF_INDEX_OFF);
+    free(own_path);
+    free(shared_path);
+    virStorageVolFree(own);
+    virStorageVolFree(shared);
+    virDomainFree(h);
+    virDomainFree(x);
+    virDomainFree(g);
+    virConnectClose(conn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(index_is_a_hint_never_the_proof),
         cmocka_unit_test(swap_behind_its_back),
         cmocka_unit_test(meta_cache_forgets_undefined_domains),
+        cmocka_unit_test(retire_keeps_a_gold_disk_the_index_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
