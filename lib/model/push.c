@@ -30,8 +30,9 @@ struct push_disk {
     unsigned long long allocation;  /* the source file's size, for progress */
     virStorageVolPtr src_vol;
     virStoragePoolPtr src_pool, dst_pool;
-    int shared;            /* the target sees this very volume */
-    virStorageVolPtr seen; /* at the same path there: its content to compare */
+    int shared;             /* the target sees this very volume */
+    virStorageVolPtr there; /* shared: the volume on the target */
+    int by_content;         /* shared only if its content is the source's (same path) */
     char shared_why[1100];
     virStorageVolPtr vol; /* made on the target: deleted on failure */
 };
@@ -48,8 +49,8 @@ static void push_disks_free(struct push_disk *d, size_t n)
             virStoragePoolFree(d[i].src_pool);
         if (d[i].dst_pool)
             virStoragePoolFree(d[i].dst_pool);
-        if (d[i].seen)
-            virStorageVolFree(d[i].seen);
+        if (d[i].there)
+            virStorageVolFree(d[i].there);
         if (d[i].vol)
             virStorageVolFree(d[i].vol);
     }
@@ -133,21 +134,38 @@ static int plan_disk(virConnectPtr src, virConnectPtr dst, const char *pool, con
     /* the same volume key there: shared when the pools are the same network
      * storage; in local pools the key is the path, so only the same content
      * says it is the same file, anything else is refused */
-    if (!same && (same = gf_push_volume_seen(dst, d->src_vol, d->src_pool, &seen, d->shared_why,
-                                             sizeof(d->shared_why))) == 2) {
-        same = check_seen(seen, uri, d) < 0 ? -1 : 1;
-        d->seen = seen; /* its content compared by read_shared */
-        seen = NULL;
+    if (same) {
+        /* the same storage by the pools: the gold's volume is there under
+         * its name, at the target's own mount path (which may differ) */
+        if (!(d->there = virStorageVolLookupByName(d->dst_pool, d->volname))) {
+            virResetLastError();
+            gf_err(GF_ERR_INPUT,
+                   "pool '%s' on %s is the same storage as gold disk %s's (%s) but shows no "
+                   "volume '%s' (refresh the pool there); nothing pushed",
+                   pname, uri, d->gold.target, d->shared_why, d->volname);
+            return -1;
+        }
+    } else if ((same = gf_push_volume_seen(dst, d->src_vol, d->src_pool, &seen, d->shared_why,
+                                           sizeof(d->shared_why))) > 0) {
+        if (same == 2) { /* its content compared by read_shared */
+            same = check_seen(seen, uri, d) < 0 ? -1 : 1;
+            d->by_content = 1;
+        }
+        d->there = seen;
     }
-    if (seen)
-        virStorageVolFree(seen);
     if (same < 0)
         return -1;
     d->shared = same != 0;
     snprintf(d->made.target, sizeof(d->made.target), "%s", d->gold.target);
     snprintf(d->made.format, sizeof(d->made.format), "%s", d->gold.format);
     if (same) {
-        snprintf(d->made.path, sizeof(d->made.path), "%s", d->gold.path);
+        char *path = virStorageVolGetPath(d->there);
+        if (!path) {
+            gf_err_virt("reading the path of volume '%s' on %s", d->volname, uri);
+            return -1;
+        }
+        snprintf(d->made.path, sizeof(d->made.path), "%s", path);
+        free(path);
         return 0;
     }
     if ((taken = virStorageVolLookupByName(d->dst_pool, d->volname))) {
@@ -251,8 +269,12 @@ static int stream_all(virConnectPtr src, virConnectPtr dst, struct push_disk *d,
 /* Say that disk D of DOMAIN is not copied to URI, and why. */
 static void shared_note(const char *domain, const struct push_disk *d, const char *uri)
 {
-    gf_note("push %s: %s on %s is the same storage (%s): not copied", domain, d->gold.path, uri,
-            d->shared_why);
+    if (strcmp(d->made.path, d->gold.path) != 0)
+        gf_note("push %s: %s on %s is the same storage (%s; %s there): not copied", domain,
+                d->gold.path, uri, d->shared_why, d->made.path);
+    else
+        gf_note("push %s: %s on %s is the same storage (%s): not copied", domain, d->gold.path, uri,
+                d->shared_why);
 }
 
 /* A read of one volume on a thread of its own (the target's, beside the
@@ -322,22 +344,18 @@ static int read_shared(virConnectPtr src, virConnectPtr dst, struct push_disk *d
                                     .total = d[i].allocation,
                                     .cancel = o->cancel};
         /* this disk's own checksums, unless it is all SUM holds */
-        int alone = d[i].seen || !sum, own = alone && (n > 1 || !sum);
+        int alone = d[i].by_content || !sum, own = alone && (n > 1 || !sum);
         GChecksum *da = own ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
         GChecksum *db = own ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
-        virStorageVolPtr there;
         int rc = -1;
         if (!d[i].shared)
             continue;
-        if (!(there = d[i].seen ? d[i].seen : virStorageVolLookupByPath(dst, d[i].made.path))) {
-            gf_err_virt("finding %s on %s", d[i].made.path, uri);
-            rc = -2;
-        } else if (own && (!da || !db)) {
+        if (own && (!da || !db)) {
             gf_err(GF_ERR_OP, "out of memory");
         } else {
             snprintf(label, sizeof(label), "compare %s %s", domain, d[i].gold.target);
             job.also = da;
-            rc = read_both(src, d[i].src_vol, sum, &job, dst, there, check, db, seconds);
+            rc = read_both(src, d[i].src_vol, sum, &job, dst, d[i].there, check, db, seconds);
         }
         if (rc == 0 && alone) {
             snprintf(a, sizeof(a), "%s", g_checksum_get_string(own ? da : sum));
@@ -347,12 +365,10 @@ static int read_shared(virConnectPtr src, virConnectPtr dst, struct push_disk *d
             g_checksum_free(da);
         if (db)
             g_checksum_free(db);
-        if (there && there != d[i].seen)
-            virStorageVolFree(there);
         if (rc < 0)
             return -1;
         if (strcmp(a, b) != 0) {
-            if (d[i].seen)
+            if (d[i].by_content)
                 gf_err(GF_ERR_INPUT,
                        "%s has a volume at %s, the path of gold disk %s, with other content "
                        "(sha256 %.12s, the gold's %.12s): another file of the same path, not "
@@ -365,7 +381,7 @@ static int read_shared(virConnectPtr src, virConnectPtr dst, struct push_disk *d
                        uri, d[i].gold.path, d[i].shared_why, b, a);
             return -1;
         }
-        if (d[i].seen) {
+        if (d[i].by_content) {
             snprintf(d[i].shared_why, sizeof(d[i].shared_why),
                      "volume %s there with the same content", d[i].gold.path);
             shared_note(domain, &d[i], uri);
@@ -472,7 +488,7 @@ int gf_push(virConnectPtr src, const char *name, unsigned int version, virConnec
         if (plan_disk(src, dst, o->pool, uri, &d[i]) < 0)
             goto cleanup;
         nshared += d[i].shared != 0;
-        if (d[i].shared && !d[i].seen) /* by the pools (read_shared says it of the others) */
+        if (d[i].shared && !d[i].by_content) /* read_shared says it of the others */
             shared_note(r->domain, &d[i], uri);
     }
     /* the shared disks read once on each side, before anything is made (a

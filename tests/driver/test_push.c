@@ -55,7 +55,7 @@
 
 static char uri_a[PATH_MAX + 16], uri_b[PATH_MAX + 16], uri_c[PATH_MAX + 16], uri_d[PATH_MAX + 16],
     uri_e[PATH_MAX + 16], uri_f[PATH_MAX + 16], uri_g[PATH_MAX + 16], uri_h[PATH_MAX + 16],
-    uri_i[PATH_MAX + 16];
+    uri_i[PATH_MAX + 16], uri_j[PATH_MAX + 16], uri_k[PATH_MAX + 16];
 
 struct push_fx {
     struct fixture *a; /* the source, with vmctl's context */
@@ -677,6 +677,23 @@ static void push_to_the_same_nfs_export_is_shared_and_makes_nothing_there(void *
         fail_msg("the push did not say the disk is on shared storage:\n%s", logged);
 }
 
+/* The same export mounted at another path there (farm-push-j.xml: /mnt/gold): shared, and the
+ * target's copy of the gold is on its own path (the push reads it there, and says so); a pool
+ * of that export that shows no such volume (farm-push-k.xml) is refused, nothing changed. */
+static void push_to_the_same_export_at_another_path_uses_its_path(void **state)
+{
+    struct push_fx *p = *state;
+    virConnectPtr k = virConnectOpen(uri_k);
+
+    push_pn_with_the_volume_fault(p, uri_j, "compare pn vda: reading the source volume", 0);
+    if (!strstr(logged, "is the same storage (netfs nfs1.example.com:/export/gold; "
+                        "/mnt/gold/pn.qcow2 there): not copied"))
+        fail_msg("the push did not find the disk at the target's own path:\n%s", logged);
+    assert_non_null(k);
+    check_refused(p, k, "pn", 1, NULL, "shows no volume 'pn.qcow2' (refresh the pool there)");
+    virConnectClose(k);
+}
+
 static void push_to_another_nfs_export_copies(void **state)
 {
     struct push_fx *p = *state;
@@ -722,6 +739,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(network_pools_are_the_same_storage_by_their_source),
         cmocka_unit_test_setup_teardown(
             push_to_the_same_nfs_export_is_shared_and_makes_nothing_there, setup_g, teardown),
+        cmocka_unit_test_setup_teardown(push_to_the_same_export_at_another_path_uses_its_path,
+                                        setup_g, teardown),
         cmocka_unit_test_setup_teardown(push_to_another_nfs_export_copies, setup_g, teardown),
     };
 
@@ -738,6 +757,8 @@ int main(int argc, char **argv)
     snprintf(uri_g, sizeof(uri_g), "test://%s/farm-push-g.xml", argv[1]);
     snprintf(uri_h, sizeof(uri_h), "test://%s/farm-push-h.xml", argv[1]);
     snprintf(uri_i, sizeof(uri_i), "test://%s/farm-push-i.xml", argv[1]);
+    snprintf(uri_j, sizeof(uri_j), "test://%s/farm-push-j.xml", argv[1]);
+    snprintf(uri_k, sizeof(uri_k), "test://%s/farm-push-k.xml", argv[1]);
     gf_err_init();
     gf_log_set_stream(NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
