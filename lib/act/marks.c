@@ -29,13 +29,19 @@ int act_mark_time(virDomainPtr dom, enum act_mark which, time_t now)
     return gf_meta_set(dom, &m);
 }
 
-/* Mark DOM draining since NOW, drained by BY, for REASON.  0 or -1. */
+/* Mark DOM draining since NOW, drained by BY, for REASON, in one write of
+ * its metadata.  0 or -1 with an error. */
 int act_mark_drained(virDomainPtr dom, enum gf_drain_by by, const char *reason, time_t now)
 {
     struct gf_meta m;
+    int managed = gf_meta_get(dom, &m);
 
-    if (gf_meta_set_state(dom, GF_HS_DRAINING, reason, now) < 0 || gf_meta_get(dom, &m) != 1)
+    if (managed <= 0) {
+        if (!managed)
+            gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
         return -1;
+    }
+    gf_meta_apply_state(&m, GF_HS_DRAINING, reason, now);
     m.drained_by = by;
     return gf_meta_set(dom, &m);
 }

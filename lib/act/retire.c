@@ -106,11 +106,18 @@ static int remove_host(virDomainPtr dom, struct gf_journal *journal, int stop_ti
     unsigned long jid = 0;
     char *uri = NULL, tag[GF_OP_TAG_LEN], uuid[VIR_UUID_STRING_BUFLEN], seed[PATH_MAX];
     struct gf_meta m;
-    int ret = -1;
+    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+    int bad, ret = -1;
 
-    if (gf_domain_disks(dom, &disks, &ndisks) < 0)
+    seed[0] = '\0';
+    if (!xml) {
+        gf_err_virt("reading the definition of '%s'", host);
         return -1;
-    if (gf_seed_find(dom, seed, sizeof(seed)) < 0)
+    }
+    /* its disks and its seed, from one reading of its definition */
+    bad = gf_domxml_disks(xml, &disks, &ndisks) < 0 || gf_domxml_seed(xml, seed, sizeof(seed)) < 0;
+    free(xml);
+    if (bad)
         goto cleanup;
     /* what is the gold's is known before anything is written down (by the
      * index's count: delete_volumes asks by the set before it deletes) */

@@ -66,26 +66,33 @@ static int scan_domains(virConnectPtr conn, struct scan *s)
 static int scan_golds(virConnectPtr conn, struct scan *s)
 {
     unsigned char *uuids = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
     int on = gf_disk_index_uuids(conn, &uuids, &n);
 
     if (on <= 0)
         return on < 0 || scan_domains(conn, s) < 0 ? -1 : 0;
     memset(s, 0, sizeof(*s));
-    if (!(s->doms = calloc(n + 1, sizeof(*s->doms))) ||
-        !(s->metas = calloc(n + 1, sizeof(*s->metas)))) {
-        gf_err(GF_ERR_OP, "out of memory");
-        free(uuids);
-        scan_free(s);
-        return -1;
-    }
     for (size_t i = 0; i < n; i++) {
         const unsigned char *uuid = uuids + i * VIR_UUID_BUFLEN;
-        struct gf_meta m;
-        int cached = gf_meta_cache_peek(conn, uuid, &m);
+        int role = gf_meta_cache_role(conn, uuid);
         virDomainPtr dom;
-        if (cached == 0 || (cached == 1 && m.role != GF_ROLE_GOLD))
+        if (role >= 0 && role != GF_ROLE_GOLD)
             continue;
+        if ((size_t)s->n == cap) { /* a farm has a few golds among its hosts */
+            size_t grow = cap ? cap * 2 : 4;
+            virDomainPtr *doms = realloc(s->doms, grow * sizeof(*doms));
+            struct gf_meta *metas = doms ? realloc(s->metas, grow * sizeof(*metas)) : NULL;
+            if (doms)
+                s->doms = doms;
+            if (!doms || !metas) {
+                gf_err(GF_ERR_OP, "out of memory");
+                free(uuids);
+                scan_free(s);
+                return -1;
+            }
+            s->metas = metas;
+            cap = grow;
+        }
         if (!(dom = virDomainLookupByUUID(conn, uuid))) {
             virResetLastError(); /* gone meanwhile */
             continue;

@@ -153,6 +153,18 @@ int gf_meta_cache_peek(virConnectPtr conn, const unsigned char *uuid, struct gf_
     return managed;
 }
 
+int gf_meta_cache_role(virConnectPtr conn, const unsigned char *uuid)
+{
+    struct cached_meta *e;
+    int role = -1;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    if (meta_cache.on && (e = cache_find(conn, uuid)))
+        role = e->managed ? (int)e->m.role : (int)GF_ROLE_NONE;
+    pthread_mutex_unlock(&meta_cache.lock);
+    return role;
+}
+
 int gf_meta_cache_size_get(virConnectPtr conn, const unsigned char *uuid, struct gf_dom_size *sz)
 {
     struct cached_meta *e;
@@ -615,6 +627,24 @@ cleanup:
     return ret;
 }
 
+void gf_meta_apply_state(struct gf_meta *m, enum gf_host_state state, const char *reason,
+                         time_t now)
+{
+    if (state != GF_HS_KEEP) {
+        if (state != m->state) {
+            m->drained_by = GF_DRAIN_NONE;
+            m->notified = m->logoff_sent = 0;
+            m->replace = GF_REPLACE_NONE;
+        }
+        if (state != GF_HS_STANDBY)
+            m->standby_kind = GF_SB_OFF;
+        m->state = state;
+        m->since = now;
+    }
+    if (reason)
+        snprintf(m->reason, sizeof(m->reason), "%s", reason);
+}
+
 int gf_meta_set_state(virDomainPtr dom, enum gf_host_state state, const char *reason, time_t now)
 {
     struct gf_meta m;
@@ -626,18 +656,6 @@ int gf_meta_set_state(virDomainPtr dom, enum gf_host_state state, const char *re
         gf_err(GF_ERR_OP, "'%s' has no goldfarm metadata", virDomainGetName(dom));
         return -1;
     }
-    if (state != GF_HS_KEEP) {
-        if (state != m.state) {
-            m.drained_by = GF_DRAIN_NONE;
-            m.notified = m.logoff_sent = 0;
-            m.replace = GF_REPLACE_NONE;
-        }
-        if (state != GF_HS_STANDBY)
-            m.standby_kind = GF_SB_OFF;
-        m.state = state;
-        m.since = now;
-    }
-    if (reason)
-        snprintf(m.reason, sizeof(m.reason), "%s", reason);
+    gf_meta_apply_state(&m, state, reason, now);
     return gf_meta_set(dom, &m);
 }

@@ -193,6 +193,11 @@ void gf_meta_cache_forget(virDomainPtr dom);
  * -1 when not cached (or the cache is off). */
 int gf_meta_cache_peek(virConnectPtr conn, const unsigned char *uuid, struct gf_meta *m);
 
+/* The role the cache holds for UUID of CONN (GF_ROLE_NONE for a domain it
+ * knows has no Goldfarm metadata), without copying the rest; -1 when not
+ * cached (or the cache is off). */
+int gf_meta_cache_role(virConnectPtr conn, const unsigned char *uuid);
+
 /* How many domains the cache holds entries for (for tests and benches). */
 int gf_meta_cache_size(void);
 
@@ -201,5 +206,11 @@ int gf_meta_cache_size(void);
  * the old one (drained-by, notified, logoff-sent, replace).  Returns 0 or
  * -1 with an error. */
 int gf_meta_set_state(virDomainPtr dom, enum gf_host_state state, const char *reason, time_t now);
+
+/* What gf_meta_set_state writes, applied to M only: a new state clears the
+ * old one's marks (drained-by, notified, logoff-sent, replace; a standby's
+ * kind unless it stays a standby). */
+void gf_meta_apply_state(struct gf_meta *m, enum gf_host_state state, const char *reason,
+                         time_t now);
 
 #endif
