@@ -3,6 +3,7 @@
 #include "farmd_int.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,6 +334,10 @@ int gfd_start(struct gfd *d, const char *policies_dir, const char *state_dir)
         d->parallel = 4;
     if (d->stop_timeout < 1)
         d->stop_timeout = 60;
+    /* A tick's large buffers (libvirt's reply of every domain's statistics:
+     * about 1.7 KiB a host) mapped for themselves and given back when freed:
+     * glibc's threshold, left to grow, keeps them in the heap between ticks. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     /* with libvirt's events telling every change, metadata is read once */
     gf_meta_cache_enable(d->events);
     gf_disk_index_enable(d->events ? GF_INDEX_ON : GF_INDEX_OFF); /* told by the same events */

@@ -18,7 +18,6 @@
 struct indexed {
     virConnectPtr conn;
     unsigned char uuid[VIR_UUID_BUFLEN];
-    char name[256];
     gchar **paths;        /* NULL-terminated */
     int stale;            /* read again before it is used */
     unsigned long pass;   /* the listing that last saw it */
@@ -226,11 +225,10 @@ static void entries_drop(virConnectPtr conn, const unsigned char *uuid)
         free(key);
 }
 
-/* Store PATHS (taken, freed on error) as what the domain UUID named NAME
+/* Store PATHS (taken, freed on error) as what the domain UUID
  * on CONN names: a new entry, or its entry's paths replaced.  0, or -1
  * with an error.  With the lock held. */
-static int entry_store(virConnectPtr conn, const unsigned char *uuid, const char *name,
-                       gchar **paths)
+static int entry_store(virConnectPtr conn, const unsigned char *uuid, gchar **paths)
 {
     struct indexed *e, *first;
     struct conn_state *cs = conn_state(conn);
@@ -262,7 +260,6 @@ static int entry_store(virConnectPtr conn, const unsigned char *uuid, const char
         }
         cs->count++;
     }
-    snprintf(e->name, sizeof(e->name), "%s", name);
     e->paths = paths;
     e->stale = 0;
     e->pass = ix.pass;
@@ -356,7 +353,7 @@ void gf_disk_index_note(virDomainPtr dom)
     bad = virDomainGetUUID(dom, uuid) < 0 || !(paths = domain_sources(dom, &gone));
     pthread_mutex_lock(&ix.lock);
     if (ix.on && !bad && !gone) {
-        bad = entry_store(conn, uuid, virDomainGetName(dom), paths) < 0; /* takes PATHS */
+        bad = entry_store(conn, uuid, paths) < 0; /* takes PATHS */
         paths = NULL;
     } else if (ix.on && !bad) {
         entries_drop(conn, uuid);
@@ -431,7 +428,7 @@ static int merge_listing(virConnectPtr conn, struct seen *s, int n)
         if (s[i].read) {
             gchar **paths = s[i].paths;
             s[i].paths = NULL;
-            if (entry_store(conn, s[i].uuid, virDomainGetName(s[i].dom), paths) < 0) {
+            if (entry_store(conn, s[i].uuid, paths) < 0) {
                 cs->listed = 0; /* half merged: the next query lists again */
                 return -1;
             }

@@ -1,5 +1,6 @@
 /* meta.c - Goldfarm's metadata element on a libvirt domain. */
 #include "model/meta.h"
+#include "model/meta_pack.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -22,9 +23,10 @@
  * entries, one per connection. */
 struct cached_meta {
     virConnectPtr conn;
-    int managed; /* gf_meta_get's answer: 1 or 0 */
-    struct gf_meta m;
-    int have_size; /* SIZE is what virDomainGetInfo said (observe's fallback) */
+    int managed;           /* gf_meta_get's answer: 1 or 0 */
+    gf_role role;          /* the metadata's role (GF_ROLE_NONE when not managed) */
+    unsigned char *packed; /* the metadata, gf_meta_pack'ed (NULL when not managed) */
+    int have_size;         /* SIZE is what virDomainGetInfo said (observe's fallback) */
     struct gf_dom_size size;
     struct cached_meta *next; /* the same UUID on another connection */
 };
@@ -40,6 +42,7 @@ static void entries_free(gpointer p)
 {
     for (struct cached_meta *e = p, *next; e; e = next) {
         next = e->next;
+        free(e->packed);
         free(e);
     }
 }
@@ -75,6 +78,17 @@ static struct cached_meta *cache_find(virConnectPtr conn, const unsigned char *u
     while (e && e->conn != conn)
         e = e->next;
     return e;
+}
+
+/* Entry E's answer into M: 1 (M filled) or 0 as gf_meta_get, -1 when it
+ * holds none.  Called with the lock held. */
+static int entry_meta(const struct cached_meta *e, struct gf_meta *m)
+{
+    if (e->managed == 1)
+        gf_meta_unpack(e->packed, m);
+    else if (e->managed == 0)
+        memset(m, 0, sizeof(*m));
+    return e->managed;
 }
 
 void gf_meta_cache_forget(virDomainPtr dom)
@@ -132,8 +146,13 @@ static void cache_store_known(virConnectPtr conn, const unsigned char *uuid, int
         e = NULL;
     }
     if (e) {
-        e->managed = managed;
-        e->m = *m;
+        size_t len;
+        unsigned char *packed = managed ? gf_meta_pack(m, &len) : NULL;
+        free(e->packed);
+        e->packed = packed;
+        /* no room to keep it: not cached (the next reading asks libvirt) */
+        e->managed = managed && !packed ? -1 : managed;
+        e->role = managed ? m->role : GF_ROLE_NONE;
         e->have_size = 0; /* a new answer: the size is read again */
     }
     pthread_mutex_unlock(&meta_cache.lock);
@@ -145,10 +164,8 @@ int gf_meta_cache_peek(virConnectPtr conn, const unsigned char *uuid, struct gf_
     int managed = -1;
 
     pthread_mutex_lock(&meta_cache.lock);
-    if (meta_cache.on && (e = cache_find(conn, uuid))) {
-        managed = e->managed;
-        *m = e->m;
-    }
+    if (meta_cache.on && (e = cache_find(conn, uuid)))
+        managed = entry_meta(e, m);
     pthread_mutex_unlock(&meta_cache.lock);
     return managed;
 }
@@ -160,7 +177,7 @@ int gf_meta_cache_role(virConnectPtr conn, const unsigned char *uuid)
 
     pthread_mutex_lock(&meta_cache.lock);
     if (meta_cache.on && (e = cache_find(conn, uuid)))
-        role = e->managed ? (int)e->m.role : (int)GF_ROLE_NONE;
+        role = e->managed >= 0 ? (int)e->role : -1;
     pthread_mutex_unlock(&meta_cache.lock);
     return role;
 }
@@ -202,10 +219,8 @@ static int cache_load(virDomainPtr dom, struct gf_meta *m)
     if (!meta_cache.on || virDomainGetUUID(dom, uuid) < 0)
         return -1;
     pthread_mutex_lock(&meta_cache.lock);
-    if ((e = cache_find(virDomainGetConnect(dom), uuid))) {
-        managed = e->managed;
-        *m = e->m;
-    }
+    if ((e = cache_find(virDomainGetConnect(dom), uuid)))
+        managed = entry_meta(e, m);
     pthread_mutex_unlock(&meta_cache.lock);
     return managed;
 }
