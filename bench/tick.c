@@ -71,6 +71,7 @@
 #include "model/clone.h"
 #include "base/log.h"
 #include "model/meta.h"
+#include "observe/kept.h"
 #include "observe/observe.h"
 #include "plan/plan.h"
 #include "policy/schedule.h"
@@ -519,6 +520,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < runs; r++) {
         time_t now = time(NULL);
         double t0 = mono(), t;
+        long served = gf_kept_served();
         int hosts;
         if (poll)
             hosts = naive_poll(d.farms[0]->policy, shared, now);
@@ -539,7 +541,8 @@ int main(int argc, char **argv)
             }
         }
         t = mono() - t0;
-        printf("%d %.6f %d\n", r + 1, t, hosts);
+        /* and whether the observation was the one kept (observe/kept.h) */
+        printf("%d %.6f %d %d\n", r + 1, t, hosts, gf_kept_served() > served);
     }
     gfd_stop(&d);
     if (shared)

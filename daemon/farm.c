@@ -14,7 +14,9 @@
 #include "base/log.h"
 #include "model/disk_use.h"
 #include "model/hosts.h"
+#include "model/lease.h"
 #include "model/meta.h"
+#include "observe/kept.h"
 #include "observe/observe.h"
 #include "act/push_job.h"
 
@@ -79,6 +81,7 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
     struct listener *l;
 
     (void)opaque;
+    gf_kept_changed(conn);
     gf_meta_cache_forget(dom);
     gf_disk_index_forget(dom);
     pthread_mutex_lock(&listeners_lock);
@@ -97,10 +100,11 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 static void on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const char *nsuri,
                         void *opaque)
 {
-    (void)conn;
     (void)type;
-    (void)nsuri;
     (void)opaque;
+    /* a farm's lease, renewed each tick, is no part of what is observed */
+    if (!nsuri || strncmp(nsuri, GF_LEASE_NS, strlen(GF_LEASE_NS)) != 0)
+        gf_kept_changed(conn);
     gf_meta_cache_forget(dom);
 }
 
@@ -108,9 +112,9 @@ static void on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const ch
  * hot-plugged or unplugged): the disk index reads it again. */
 static void on_device(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque)
 {
-    (void)conn;
     (void)alias;
     (void)opaque;
+    gf_kept_changed(conn);
     gf_disk_index_forget(dom);
 }
 
@@ -167,6 +171,7 @@ static int listen_to(virConnectPtr conn, struct gfd_farm *f)
                                              VIR_DOMAIN_EVENT_CALLBACK(on_block_job), NULL, NULL);
         virResetLastError();
         nlisteners++;
+        gf_kept_listen(conn, 1); /* its events say when an observation of it is stale */
     }
     if (!(farms = realloc(l->farms, (size_t)(l->nfarms + 1) * sizeof(*farms))))
         goto cleanup;
@@ -189,6 +194,7 @@ static void stop_listening(virConnectPtr conn, struct gfd_farm *f)
             if (l->farms[i] == f)
                 l->farms[i--] = l->farms[--l->nfarms];
         if (!l->nfarms) {
+            gf_kept_listen(conn, 0);
             virConnectDomainEventDeregisterAny(conn, l->lifecycle);
             if (l->metadata >= 0)
                 virConnectDomainEventDeregisterAny(conn, l->metadata);

@@ -10,6 +10,7 @@
 #include "base/escape.h"
 #include "base/fault.h"
 #include "model/meta.h"
+#include "observe/kept.h"
 #include "observe/node.h"
 
 static void (*seam)(virDomainPtr dom);
@@ -189,28 +190,42 @@ static void note_version(const struct gf_policy *p, const char *name, const stru
     }
 }
 
-/* What hypervisor HV's running domains (N RECORDS, their SIZES) use: their
- * vCPUs into HV->vcpus_used, its physical CPUs into HV->cpus, and its free
- * memory: where the driver cannot tell it (libvirt's test driver), the
- * node's memory less what its running domains use.  Returns 0 or -1. */
-static int hv_use(virConnectPtr conn, virDomainStatsRecordPtr *records, const struct size *sizes,
-                  int n, struct gf_hv_obs *hv)
+/* Hypervisor HV's CPUs into HV->cpus and its free memory: where the
+ * driver cannot tell it (libvirt's test driver), the node's memory less
+ * USED_KIB, what its running domains use (VCPUS their vCPUs, into
+ * HV->vcpus_used).  Returns 0 or -1. */
+static int hv_use(virConnectPtr conn, int vcpus, unsigned long long used_kib, struct gf_hv_obs *hv)
 {
-    unsigned long long free_bytes = virNodeGetFreeMemory(conn), used = 0;
+    unsigned long long free_bytes = virNodeGetFreeMemory(conn);
     virNodeInfo node;
 
     virResetLastError();
     if (virNodeGetInfo(conn, &node) < 0)
         return -1;
     hv->cpus = (int)node.cpus;
-    hv->vcpus_used = 0;
-    for (int i = 0; i < n; i++) {
-        if (num(records[i], "state.state", 0) == VIR_DOMAIN_SHUTOFF)
-            continue;
-        hv->vcpus_used += sizes[i].vcpus;
-        used += sizes[i].memory_kib;
+    hv->vcpus_used = vcpus;
+    hv->free_kib = free_bytes               ? free_bytes >> 10
+                   : node.memory > used_kib ? node.memory - used_kib
+                                            : 0;
+    return 0;
+}
+
+/* What changes without an event, read for hypervisor HV of P on CONN
+ * whether its domains were listed or kept: a node failing here, its free
+ * memory and CPUs (its running domains' VCPUS and USED_KIB), the gold's
+ * pool.  0 or -1 with an error. */
+static int hv_finish(const struct gf_policy *p, virConnectPtr conn, int hv, int vcpus,
+                     unsigned long long used_kib, struct gf_farm_obs *farm)
+{
+    if (gf_fault("observe-hv", p->hypervisors[hv].uri) < 0) /* a node failing mid-observation */
+        return -1;
+    if (hv_use(conn, vcpus, used_kib, &farm->hv[hv]) < 0) {
+        gf_err_virt("reading the free memory and CPUs of %s", p->hypervisors[hv].uri);
+        return -1;
     }
-    hv->free_kib = free_bytes ? free_bytes >> 10 : node.memory > used ? node.memory - used : 0;
+    gf_observe_pool(conn, farm->hv[hv].lease_domain, &farm->hv[hv]);
+    farm->hv[hv].no_image = !farm->hv[hv].lease_domain[0]; /* no gold of the image there */
+    farm->hv[hv].reachable = 1;
     return 0;
 }
 
@@ -263,8 +278,17 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
     virDomainStatsRecordPtr *records = NULL;
     struct size *sizes = NULL;
     unsigned int serial = 0, lowest = 0;
-    int n, ret = -1, room = 0;
+    int n, ret = -1, room = 0, vcpus = 0;
+    int nhosts0 = farm->nhosts, ntaken0 = farm->ntaken, nskipped0 = farm->nskipped;
+    /* read before the listing: an event meanwhile makes what it gives stale */
+    unsigned long gen = seam || !gf_kept_allowed(p) ? 0 : gf_kept_generation(conn);
+    unsigned long long used_kib = 0;
 
+    if (gen) {
+        int kept = gf_kept_take(p->name, hv, conn, gen, farm, &vcpus, &used_kib);
+        if (kept)
+            return kept < 0 ? -1 : hv_finish(p, conn, hv, vcpus, used_kib, farm);
+    }
     if ((n = virConnectGetAllDomainStats(conn, stats, &records, 0)) < 0) {
         gf_err_virt("reading domain statistics on %s", p->hypervisors[hv].uri);
         return -1;
@@ -324,15 +348,16 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
     }
     if (farm->hv[hv].nversions < 0)
         farm->hv[hv].nversions = 0;
-    if (gf_fault("observe-hv", p->hypervisors[hv].uri) < 0) /* a node failing mid-observation */
-        goto cleanup;
-    if (hv_use(conn, records, sizes, n, &farm->hv[hv]) < 0) {
-        gf_err_virt("reading the free memory and CPUs of %s", p->hypervisors[hv].uri);
-        goto cleanup;
+    for (int i = 0; i < n; i++) {
+        if (num(records[i], "state.state", 0) == VIR_DOMAIN_SHUTOFF)
+            continue;
+        vcpus += sizes[i].vcpus;
+        used_kib += sizes[i].memory_kib;
     }
-    gf_observe_pool(conn, farm->hv[hv].lease_domain, &farm->hv[hv]);
-    farm->hv[hv].no_image = !farm->hv[hv].lease_domain[0]; /* no gold of the image there */
-    farm->hv[hv].reachable = 1;
+    if (hv_finish(p, conn, hv, vcpus, used_kib, farm) < 0)
+        goto cleanup;
+    if (gen && farm->nskipped == nskipped0) /* a domain skipped: listed again next time */
+        gf_kept_put(p->name, hv, conn, gen, farm, nhosts0, ntaken0, vcpus, used_kib);
     ret = 0;
 cleanup:
     free(sizes);
@@ -344,6 +369,16 @@ cleanup:
 static int host_by_name(const void *a, const void *b)
 {
     return strcmp(((const struct gf_host_obs *)a)->name, ((const struct gf_host_obs *)b)->name);
+}
+
+/* Whether the N elements of SIZE bytes at BASE are in CMP's order. */
+static int in_order(const void *base, int n, size_t size, int (*cmp)(const void *, const void *))
+{
+    for (int i = 1; i < n; i++)
+        if (cmp((const char *)base + (size_t)(i - 1) * size,
+                (const char *)base + (size_t)i * size) > 0)
+            return 0;
+    return 1;
 }
 
 int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_local *now,
@@ -372,9 +407,10 @@ int gf_observe(const struct gf_policy *p, virConnectPtr *conns, const struct gf_
         goto fail;
     if (failed)
         gf_err_clear();
-    if (out->nhosts)
+    /* sorted already when kept (observe/kept.h): checked in one pass */
+    if (!in_order(out->hosts, out->nhosts, sizeof(*out->hosts), host_by_name))
         qsort(out->hosts, (size_t)out->nhosts, sizeof(*out->hosts), host_by_name);
-    if (out->ntaken)
+    if (!in_order(out->taken, out->ntaken, sizeof(*out->taken), by_name))
         qsort(out->taken, (size_t)out->ntaken, sizeof(*out->taken), by_name);
     for (int i = 0; i < p->nhypervisors && !out->promoted; i++)
         out->promoted = out->hv[i].promoted; /* as the first hypervisor with the image has it */

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/timefmt.h"
 #include "observe/health.h"
+#include "observe/kept.h"
 #include "observe/observe.h"
 #include "policy/schedule.h"
 #include "reconcile/pushes.h"
@@ -434,6 +435,11 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
                                  .stop_timeout = env->stop_timeout,
                                  .pushes = env->pushes};
         t->failed = gf_act(&ctx, &t->plan, &t->outcome);
+        for (int i = 0; i < t->plan.nactions; i++)
+            if (t->plan.actions[i].kind != GF_ACT_NOTE) {
+                gf_kept_acted(p->name); /* its changes' events may be on their way */
+                break;
+            }
         remember(env, now, t);
         gf_pushes_remember(env, now, t);
         decided_requests(t, now);
