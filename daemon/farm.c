@@ -54,6 +54,7 @@ struct listener {
     virConnectPtr conn;
     int lifecycle, metadata; /* callback ids */
     int disks[3];            /* device added, removed, block job: -1 none */
+    int sizes[2];            /* balloon change, tunable (vCPUs): -1 none */
     struct gfd_farm **farms;
     int nfarms;
 };
@@ -81,9 +82,9 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
     struct listener *l;
 
     (void)opaque;
-    gf_kept_changed(conn);
     gf_meta_cache_forget(dom);
     gf_disk_index_forget(dom);
+    gf_kept_changed(conn); /* after: a listing at the new generation reads afresh */
     pthread_mutex_lock(&listeners_lock);
     if ((l = listener_of(conn)))
         for (int i = 0; i < l->nfarms; i++) {
@@ -102,10 +103,10 @@ static void on_metadata(virConnectPtr conn, virDomainPtr dom, int type, const ch
 {
     (void)type;
     (void)opaque;
+    gf_meta_cache_forget(dom);
     /* a farm's lease, renewed each tick, is no part of what is observed */
     if (!nsuri || strncmp(nsuri, GF_LEASE_NS, strlen(GF_LEASE_NS)) != 0)
         gf_kept_changed(conn);
-    gf_meta_cache_forget(dom);
 }
 
 /* A running domain's disks changed without a lifecycle event (a disk
@@ -114,8 +115,8 @@ static void on_device(virConnectPtr conn, virDomainPtr dom, const char *alias, v
 {
     (void)alias;
     (void)opaque;
-    gf_kept_changed(conn);
     gf_disk_index_forget(dom);
+    gf_kept_changed(conn);
 }
 
 /* A block job ended or moved on (a block copy's pivot, a commit): the
@@ -126,6 +127,28 @@ static void on_block_job(virConnectPtr conn, virDomainPtr dom, const char *disk,
     on_device(conn, dom, disk, opaque);
     (void)type;
     (void)status;
+}
+
+/* A running domain's memory (balloon) changed: what was observed of its
+ * hypervisor is stale. */
+static void on_balloon(virConnectPtr conn, virDomainPtr dom, unsigned long long actual,
+                       void *opaque)
+{
+    (void)dom;
+    (void)actual;
+    (void)opaque;
+    gf_kept_changed(conn);
+}
+
+/* A domain's tunables changed (its vCPUs among them): likewise. */
+static void on_tunable(virConnectPtr conn, virDomainPtr dom, virTypedParameterPtr params,
+                       int nparams, void *opaque)
+{
+    (void)dom;
+    (void)params;
+    (void)nparams;
+    (void)opaque;
+    gf_kept_changed(conn);
 }
 
 /* Farm F listens to CONN's events.  0, or -1 (logged: the farm then only
@@ -169,6 +192,12 @@ static int listen_to(virConnectPtr conn, struct gfd_farm *f)
         l->disks[2] =
             virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2,
                                              VIR_DOMAIN_EVENT_CALLBACK(on_block_job), NULL, NULL);
+        l->sizes[0] =
+            virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_balloon), NULL, NULL);
+        l->sizes[1] =
+            virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_TUNABLE,
+                                             VIR_DOMAIN_EVENT_CALLBACK(on_tunable), NULL, NULL);
         virResetLastError();
         nlisteners++;
         gf_kept_listen(conn, 1); /* its events say when an observation of it is stale */
@@ -201,6 +230,9 @@ static void stop_listening(virConnectPtr conn, struct gfd_farm *f)
             for (int k = 0; k < 3; k++)
                 if (l->disks[k] >= 0)
                     virConnectDomainEventDeregisterAny(conn, l->disks[k]);
+            for (int k = 0; k < 2; k++)
+                if (l->sizes[k] >= 0)
+                    virConnectDomainEventDeregisterAny(conn, l->sizes[k]);
             free(l->farms);
             *l = listeners[--nlisteners];
         }
@@ -325,10 +357,16 @@ static void old_instructions(const char *state_dir, const char *farm)
     }
 }
 
-/* A push job of farm OPAQUE ended: a tick takes its outcome now. */
+/* A push job of farm OPAQUE ended: a tick takes its outcome now, and
+ * lists (the new gold's definition may not have been told yet). */
 static void push_ended(void *opaque)
 {
-    gfd_farm_wake(opaque);
+    struct gfd_farm *f = opaque;
+
+    pthread_mutex_lock(&f->mu);
+    f->relist = 1; /* the push's thread never reads the farm's policy */
+    pthread_mutex_unlock(&f->mu);
+    gfd_farm_wake(f);
 }
 
 /* A new farm for policy P read from FILE. */
@@ -363,6 +401,7 @@ void gfd_farm_free(struct gfd_farm *f)
     gf_push_jobs_free(f->pushes); /* a push under way is cancelled and undone first */
     for (int i = 0; i < GF_MAX_HYPERVISORS; i++)
         gfd_disconnect(f, i);
+    gf_kept_drop(f->policy->name); /* a farm of that name later starts afresh */
     gf_policy_free(f->policy);
     free(f->notes);
     free(f->blind);

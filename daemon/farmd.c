@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "model/disk_use.h"
 #include "model/journal.h"
+#include "observe/kept.h"
 #include "act/push_job.h"
 #include "reconcile/pushes.h"
 #include "status.h"
@@ -194,6 +195,9 @@ int gfd_tick(struct gfd *d, struct gfd_farm *f, time_t now)
     f->next_tick = now + p->tick;
     if (admin)
         *admin = f->admin; /* what was asked until now; later requests wait for the next tick */
+    if (f->relist)
+        gf_kept_drop(p->name);
+    f->relist = 0;
     pthread_mutex_unlock(&f->mu);
     if (!t || !admin) {
         free(t);

@@ -60,6 +60,7 @@ struct gfd_farm {
     pthread_mutex_t mu; /* guards next_tick, woken, stop, pending, admin */
     pthread_cond_t cv;
     int woken;                 /* an event asks for a tick now */
+    int relist;                /* a push ended: the next tick lists every domain (kept.h) */
     int stop;                  /* finish the tick under way, then end */
     int exited;                /* the thread has ended (the main thread joins it) */
     struct gf_policy *pending; /* a reload's new policy, taken at the next tick */

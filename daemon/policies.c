@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "observe/kept.h"
 
 /* The policy files of DIR (*.conf), sorted, into *FILES (to free, with each). */
 static int list_policies(const char *dir, char ***files)
@@ -133,6 +134,7 @@ static int load_locked(struct gfd *d, int start, char *why, size_t wlen)
             if (!same_hvs)
                 for (int h = 0; h < GF_MAX_HYPERVISORS; h++)
                     gfd_disconnect(old, h);
+            gf_kept_drop(old->policy->name); /* observed under the old policy */
             gf_policy_free(old->policy);
             old->policy = p;
             old->planned = 0; /* the last plan points into the old policy */

@@ -17,6 +17,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "observe/kept.h"
 
 /* Take F's pending policy, if a reload left one (F's own thread, between
  * ticks; D->lock held: the metrics read the policy). */
@@ -37,6 +38,7 @@ static void take_policy(struct gfd_farm *f)
     if (!same)
         for (int h = 0; h < GF_MAX_HYPERVISORS; h++)
             gfd_disconnect(f, h);
+    gf_kept_drop(f->policy->name); /* observed under the old policy */
     gf_policy_free(f->policy);
     f->policy = p;
     f->planned = 0; /* the last plan points into the old policy */

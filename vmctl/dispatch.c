@@ -161,6 +161,7 @@ static int run_one(struct vmctl_ctx *ctx, int argc, char **argv)
     const struct vmctl_cmd *cmd;
     struct vmctl_args args = {0};
     int words = 0, ret, json;
+    FILE *prev;
 
     gf_err_clear();
     if (!(cmd = find_cmd(argv, argc, &words))) {
@@ -177,9 +178,10 @@ static int run_one(struct vmctl_ctx *ctx, int argc, char **argv)
         goto fail;
     json = vmctl_flag(&args, "json");
     /* with --json, stdout is the JSON alone: the library's notes go to stderr */
+    prev = gf_log_stream();
     gf_log_set_stream(json ? stderr : ctx->out);
     ret = cmd->run(ctx, &args);
-    gf_log_set_stream(ctx->out);
+    gf_log_set_stream(prev); /* an in-process caller's stream, not one it may close */
     free(args.pos);
     if (ret == 0)
         return 0;

@@ -284,41 +284,61 @@ struct side_read {
     virStorageVolPtr vol;
     GChecksum *sum;
     struct gf_stream_job job;
+    int *halt; /* who failed first: 1 the source's read, 2 this one; 0 none */
     int rc;
     char error[1536];
 };
+
+/* Record in *HALT that side WHO failed, unless the other did first: the
+ * other read stops at its next chunk. */
+static void halt_other(int *halt, int who)
+{
+    int none = 0;
+
+    __atomic_compare_exchange_n(halt, &none, who, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
 
 static void *side_read_run(void *arg)
 {
     struct side_read *s = arg;
 
-    if ((s->rc = gf_stream_volume(s->conn, s->vol, NULL, NULL, s->sum, &s->job)) < 0)
+    if ((s->rc = gf_stream_volume(s->conn, s->vol, NULL, NULL, s->sum, &s->job)) < 0) {
         snprintf(s->error, sizeof(s->error), "%s", gf_err_message());
+        halt_other(s->halt, 2);
+    }
     return NULL;
 }
 
 /* Read volume SVOL on SRC into SUM and ALSO (JOB) and, at the same time,
- * TVOL on DST into CHECK and TALSO; the target's time into *SECONDS.
- * 0, or -1 with an error (the source's first). */
+ * TVOL on DST (URI) into CHECK and TALSO; the target's time into
+ * *SECONDS.  The first read to fail stops the other.  0, or -1 with the
+ * error of the read that failed first. */
 static int read_both(virConnectPtr src, virStorageVolPtr svol, GChecksum *sum,
-                     struct gf_stream_job *job, virConnectPtr dst, virStorageVolPtr tvol,
-                     GChecksum *check, GChecksum *talso, double *seconds)
+                     struct gf_stream_job *job, virConnectPtr dst, const char *uri,
+                     virStorageVolPtr tvol, GChecksum *check, GChecksum *talso, double *seconds)
 {
     struct side_read side = {.conn = dst, .vol = tvol, .sum = check, .job = *job};
+    char label[GF_NAME_MAX + 96 + 512];
     double t0 = gf_now();
     pthread_t thread;
-    int rc;
+    int rc, halt = 0;
 
+    snprintf(label, sizeof(label), "%s, its copy on %s", job->label, uri);
+    side.job.label = label;
     side.job.progress = 0; /* the source's shows for both */
     side.job.also = talso;
+    side.job.halt = job->halt = side.halt = &halt;
     if (pthread_create(&thread, NULL, side_read_run, &side) != 0) {
+        job->halt = NULL;
         gf_err(GF_ERR_OP, "%s: cannot start a thread to read the target", job->label);
         return -1;
     }
-    rc = gf_stream_volume(src, svol, NULL, NULL, sum, job);
+    if ((rc = gf_stream_volume(src, svol, NULL, NULL, sum, job)) < 0)
+        halt_other(&halt, 1);
     pthread_join(thread, NULL);
+    job->halt = NULL;
     *seconds += gf_now() - t0;
-    if (rc == 0 && side.rc < 0) {
+    if (side.rc < 0 && halt == 2) { /* the target's read failed first */
         gf_err(GF_ERR_OP, "%s", side.error);
         rc = -1;
     }
@@ -344,18 +364,18 @@ static int read_shared(virConnectPtr src, virConnectPtr dst, struct push_disk *d
                                     .total = d[i].allocation,
                                     .cancel = o->cancel};
         /* this disk's own checksums, unless it is all SUM holds */
-        int alone = d[i].by_content || !sum, own = alone && (n > 1 || !sum);
-        GChecksum *da = own ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
-        GChecksum *db = own ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
-        int rc = -1;
+        int alone = d[i].by_content || !sum, own = alone && (n > 1 || !sum), rc = -1;
+        GChecksum *da, *db;
         if (!d[i].shared)
-            continue;
+            continue; /* copied: read as it is sent */
+        da = own ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
+        db = own ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
         if (own && (!da || !db)) {
             gf_err(GF_ERR_OP, "out of memory");
         } else {
             snprintf(label, sizeof(label), "compare %s %s", domain, d[i].gold.target);
             job.also = da;
-            rc = read_both(src, d[i].src_vol, sum, &job, dst, d[i].there, check, db, seconds);
+            rc = read_both(src, d[i].src_vol, sum, &job, dst, uri, d[i].there, check, db, seconds);
         }
         if (rc == 0 && alone) {
             snprintf(a, sizeof(a), "%s", g_checksum_get_string(own ? da : sum));
@@ -402,7 +422,11 @@ static int reread_target(virConnectPtr dst, struct push_disk *d, size_t n, const
                                     .sparse = o->sparse,
                                     .total = d[i].allocation,
                                     .cancel = o->cancel};
-        virStorageVolPtr vol = d[i].vol ? d[i].vol : virStorageVolLookupByPath(dst, d[i].made.path);
+        /* the volume made, else the shared one as read_shared found it (its
+         * pool's, by name or by key: a path alone may name another pool's) */
+        virStorageVolPtr vol = d[i].vol     ? d[i].vol
+                               : d[i].there ? d[i].there
+                                            : virStorageVolLookupByPath(dst, d[i].made.path);
         int rc;
         if (!vol) {
             gf_err_virt("finding %s on the target", d[i].made.path);
@@ -410,7 +434,7 @@ static int reread_target(virConnectPtr dst, struct push_disk *d, size_t n, const
         }
         snprintf(label, sizeof(label), "verify %s %s", domain, d[i].gold.target);
         rc = gf_stream_volume(dst, vol, NULL, NULL, sum, &job);
-        if (vol != d[i].vol)
+        if (vol != d[i].vol && vol != d[i].there)
             virStorageVolFree(vol);
         if (rc < 0)
             return -1;

@@ -97,6 +97,7 @@ struct gf_stream_job {
     unsigned long long bytes;  /* out: data bytes moved */
     unsigned long long holes;  /* out: hole bytes */
     const int *cancel;         /* set by another thread: stop with an error (may be NULL) */
+    const int *halt;           /* likewise: the read paired with this one failed (may be NULL) */
     unsigned long long *moved; /* bytes moved, added atomically as they go (may be NULL) */
     GChecksum *also;           /* a second checksum fed the same bytes (may be NULL) */
 };
@@ -104,8 +105,8 @@ struct gf_stream_job {
 /* Stream volume SRC (on connection SCONN) into volume DST (on DCONN; NULL:
  * only read SRC), feeding every byte (a hole as zeros) into SUM and
  * JOB->also (either may be NULL).  The
- * fault point push-stream (GOLDFARM_FAULT) fails it after the first chunk,
- * JOB->cancel set fails it at the next one.  0, or -1 with an error (both
+ * fault point push-stream (GOLDFARM_FAULT, for JOB->label) fails it after the
+ * first chunk, JOB->cancel or JOB->halt set fails it at the next one.  0, or -1 with an error (both
  * streams aborted). */
 int gf_stream_volume(virConnectPtr sconn, virStorageVolPtr src, virConnectPtr dconn,
                      virStorageVolPtr dst, GChecksum *sum, struct gf_stream_job *job);

@@ -64,6 +64,10 @@ static int moved(struct gf_stream_job *job, long long len)
         gf_err(GF_ERR_OP, "%s: cancelled (the daemon stops)", job->label);
         return 1;
     }
+    if (job->halt && __atomic_load_n(job->halt, __ATOMIC_RELAXED)) {
+        gf_err(GF_ERR_OP, "%s: stopped (the read beside it failed)", job->label);
+        return 1;
+    }
     return 0;
 }
 
@@ -264,7 +268,8 @@ static int pump_read(virStreamPtr in, GChecksum *sum, struct gf_stream_job *job)
         }
         job->bytes += (unsigned long long)c.len;
         job->holes += (unsigned long long)c.hole;
-        if (moved(job, c.len + c.hole))
+        if (moved(job, c.len + c.hole) ||
+            (job->bytes + job->holes >= CHUNK && gf_fault("push-stream", job->label) < 0))
             break;
         t = gf_now();
         if (job->progress && t - start >= 1.0 && t - shown >= 0.5) {
@@ -289,7 +294,7 @@ int gf_stream_volume(virConnectPtr sconn, virStorageVolPtr src, virConnectPtr dc
 
     job->bytes = job->holes = 0;
     if (!(in = virStreamNew(sconn, 0)) || virStorageVolDownload(src, in, 0, 0, dflags) < 0) {
-        gf_err_virt("%s: reading the source volume", job->label);
+        gf_err_virt("%s: reading %s", job->label, dst ? "the source volume" : "the volume");
         goto cleanup;
     }
     in_open = 1;
@@ -303,7 +308,8 @@ int gf_stream_volume(virConnectPtr sconn, virStorageVolPtr src, virConnectPtr dc
         goto cleanup;
     in_open = 0;
     if (virStreamFinish(in) < 0) {
-        gf_err_virt("%s: finishing the read of the source volume", job->label);
+        gf_err_virt("%s: finishing the read of %s", job->label,
+                    dst ? "the source volume" : "the volume");
         goto cleanup;
     }
     out_open = 0;

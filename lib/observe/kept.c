@@ -87,7 +87,7 @@ void gf_kept_changed(virConnectPtr conn)
     pthread_mutex_unlock(&st.lock);
 }
 
-void gf_kept_acted(const char *farm)
+void gf_kept_drop(const char *farm)
 {
     pthread_mutex_lock(&st.lock);
     for (int i = 0; i < st.nkept; i++)

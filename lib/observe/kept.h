@@ -12,7 +12,10 @@
  * reads the hosts' CPU or memory use (usage, a pegged-CPU health check:
  * they need fresh counters), and never with a skipped domain in it.  What
  * changes without an event is read afresh each tick: the node's free
- * memory and CPUs, and the free space of the gold's pool.
+ * memory and CPUs, the free space of the gold's pool, and whether each
+ * shut-off standby's memory is saved.  Balloon and tunable (vCPU) events
+ * count as changes too.  A policy read again, an admin's drain written
+ * and a push ended drop what was kept of the farm (gf_kept_drop).
  */
 #ifndef GF_KEPT_H
 #define GF_KEPT_H
@@ -33,8 +36,10 @@ void gf_kept_listen(virConnectPtr conn, int on);
  * event thread. */
 void gf_kept_changed(virConnectPtr conn);
 
-/* Farm FARM acted: what was kept of it is stale. */
-void gf_kept_acted(const char *farm);
+/* Farm FARM changed libvirt itself (it acted, an admin's drain was
+ * written, a push of its image ended), or its policy was read again: what
+ * was kept of it is dropped. */
+void gf_kept_drop(const char *farm);
 
 /* Observations served from what was kept, since the process began (for
  * tests and benches). */

@@ -269,6 +269,24 @@ static int by_name(const void *a, const void *b)
     return strcmp((const char *)a, (const char *)b);
 }
 
+/* Whether each shut-off standby of FARM from host FROM on (on CONN) has
+ * its memory saved, asked again: its removal (virsh managedsave-remove)
+ * comes with no event. */
+static void saved_again(virConnectPtr conn, struct gf_farm_obs *farm, int from)
+{
+    for (int i = from; i < farm->nhosts; i++) {
+        struct gf_host_obs *h = &farm->hosts[i];
+        virDomainPtr dom;
+        if (h->state != GF_HS_STANDBY || h->run != GF_RUN_OFF)
+            continue;
+        if ((dom = virDomainLookupByUUID(conn, h->uuid))) {
+            h->saved = virDomainHasManagedSaveImage(dom, 0) == 1;
+            virDomainFree(dom);
+        }
+        virResetLastError(); /* gone meanwhile: its event makes the next tick list */
+    }
+}
+
 /* Observe one hypervisor's domains into FARM.  Returns 0 or -1. */
 static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
                       struct gf_farm_obs *farm)
@@ -286,8 +304,12 @@ static int observe_hv(const struct gf_policy *p, virConnectPtr conn, int hv,
 
     if (gen) {
         int kept = gf_kept_take(p->name, hv, conn, gen, farm, &vcpus, &used_kib);
-        if (kept)
-            return kept < 0 ? -1 : hv_finish(p, conn, hv, vcpus, used_kib, farm);
+        if (kept < 0)
+            return -1;
+        if (kept) {
+            saved_again(conn, farm, nhosts0);
+            return hv_finish(p, conn, hv, vcpus, used_kib, farm);
+        }
     }
     if ((n = virConnectGetAllDomainStats(conn, stats, &records, 0)) < 0) {
         gf_err_virt("reading domain statistics on %s", p->hypervisors[hv].uri);

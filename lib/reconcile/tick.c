@@ -325,6 +325,8 @@ static void admin_hosts(const struct gf_tick_env *env, time_t now, struct gf_tic
         } else if (env->act && admin_write(env, h, q) < 0) {
             fate = GF_FATE_FAILED;
             snprintf(why, sizeof(why), "%s", gf_err_message());
+        } else if (env->act) {
+            gf_kept_drop(env->p->name); /* its metadata event may be on its way */
         }
         if (fate == GF_FATE_TAKEN && q->kind == GF_ADMIN_DRAIN) {
             h->state = GF_HS_DRAINING;
@@ -437,7 +439,7 @@ int gf_tick_run(const struct gf_tick_env *env, time_t now, struct gf_tick *t)
         t->failed = gf_act(&ctx, &t->plan, &t->outcome);
         for (int i = 0; i < t->plan.nactions; i++)
             if (t->plan.actions[i].kind != GF_ACT_NOTE) {
-                gf_kept_acted(p->name); /* its changes' events may be on their way */
+                gf_kept_drop(p->name); /* its changes' events may be on their way */
                 break;
             }
         remember(env, now, t);

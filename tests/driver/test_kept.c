@@ -190,6 +190,57 @@ static void acting_makes_the_next_tick_list(void **state)
     assert_int_equal(seen(f, "rds-003")->run, GF_RUN_RUNNING);
 }
 
+/* An admin's drain, written by the tick into the host's metadata (and the
+ * drain's first actions): the next tick lists, no event delivered, and sees
+ * the host draining.  (Either drop, the write's or the actions', is enough
+ * here: the test fails only without both.) */
+static void an_admins_drain_makes_the_next_tick_list(void **state)
+{
+    struct fx *f = steady(state, "", 3);
+    char *out = NULL;
+    int m = 0;
+
+    settle(f, &m);
+    assert_false(tick(f, m++));
+    if (fx_vmctl(f, &out, "farm", "drain", "rds-002", NULL) != 0)
+        fail_msg("vmctl farm drain: %s", out ? out : "");
+    free(out);
+    tick(f, m++); /* takes the request, writes the metadata */
+    tick(f, m++);
+    assert_int_equal(seen(f, "rds-002")->state, GF_HS_DRAINING);
+}
+
+/* The policy read again (another image): the next tick lists, and sees the
+ * new image's gold, not what was kept under the old policy. */
+static void a_policy_read_again_makes_the_next_tick_list(void **state)
+{
+    struct fx *f = steady(state, "", 3);
+    char policy[4096];
+    FILE *in;
+    size_t n;
+    int m = 0;
+
+    settle(f, &m);
+    assert_false(tick(f, m++));
+    assert_string_equal(fx_farm(f, "rds")->tick->farm.hv[0].lease_domain, "rds-gold");
+    snprintf(policy, sizeof(policy), "%s/rds.conf", f->policies);
+    assert_non_null(in = fopen(policy, "r"));
+    n = fread(policy, 1, sizeof(policy) - 1, in);
+    fclose(in);
+    policy[n] = '\0';
+    {
+        char *at = strstr(policy, "image = \"rds-gold\"");
+        char edited[4096];
+        assert_non_null(at);
+        snprintf(edited, sizeof(edited), "%.*simage = \"gold-running\"%s", (int)(at - policy),
+                 policy, at + strlen("image = \"rds-gold\""));
+        fx_write_policy(f, "rds.conf", edited);
+    }
+    assert_int_equal(gfd_reload(&f->d), 0);
+    tick(f, m++);
+    assert_string_equal(fx_farm(f, "rds")->tick->farm.hv[0].lease_domain, "gold-running");
+}
+
 /* A policy that reads the hosts' CPU use (vertical rules) needs fresh
  * counters: never served from what was kept. */
 static void a_policy_reading_usage_is_never_kept(void **state)
@@ -219,6 +270,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(an_event_makes_the_next_tick_list, teardown),
         cmocka_unit_test_teardown(a_change_without_its_event_is_seen_within_the_bound, teardown),
         cmocka_unit_test_teardown(acting_makes_the_next_tick_list, teardown),
+        cmocka_unit_test_teardown(an_admins_drain_makes_the_next_tick_list, teardown),
+        cmocka_unit_test_teardown(a_policy_read_again_makes_the_next_tick_list, teardown),
         cmocka_unit_test_teardown(a_policy_reading_usage_is_never_kept, teardown),
     };
     int failed;

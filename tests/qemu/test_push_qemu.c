@@ -468,6 +468,19 @@ static void shared_storage_is_not_copied_and_outlives_a_retire(void **state)
 
     /* node 2 sees the directory: shared, only the domain is made there */
     CHECK(node2("shared-pool") == 0, "`testbed.sh node2 shared-pool` failed (see %s)", g.dir);
+    /* node 2's read of the shared disk failing: the push says it was node 2's copy (not the
+     * source) and makes nothing there */
+    {
+        char env[512];
+        snprintf(env, sizeof(env), "GOLDFARM_FAULT=push-stream:compare %s vda, its copy on %s",
+                 SGOLD, uri2);
+        VMCTL_ENV(&c, env, "image", "push", SGOLD, "--to", uri2, "--state-dir", g.state);
+        EXPECT_EXIT(&c, 1);
+        CHECK(strstr(c.r.err, "its copy on") && strstr(c.r.err, "injected fault"),
+              "the failed read of node 2's copy was not named as such:\n%s", c.r.err);
+        cmd_free(&c);
+        CHECK(!node2_has("domain", SGOLD), "a push that failed left %s on node 2", SGOLD);
+    }
     sh.shared_s = push_sgold(&c, NULL, "shared", sha);
     CHECK(strstr(c.r.err, SGOLD_DISK " on ") && strstr(c.r.err, "is the same storage") &&
               strstr(c.r.err, "not copied"),
