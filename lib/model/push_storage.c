@@ -29,9 +29,9 @@ static xmlChar *xpath_text(xmlDocPtr doc, const char *expr)
     return text;
 }
 
-/* POOL's identity as network storage ("netfs host:/dir", "rbd pool@host")
- * into BUF; "" for local storage (dir, fs, logical...), which two
- * hypervisors never share by name.  0, or -1 with an error. */
+/* POOL's identity as network storage ("netfs host:/dir", "gluster
+ * host:volume/dir", "rbd pool@host") into BUF; "" for local storage (dir, fs, logical...), which
+ * two hypervisors never share by name.  0, or -1 with an error. */
 static int pool_identity(virStoragePoolPtr pool, char *buf, size_t len)
 {
     char *xml = virStoragePoolGetXMLDesc(pool, 0);
@@ -52,9 +52,11 @@ static int pool_identity(virStoragePoolPtr pool, char *buf, size_t len)
     host = xpath_text(doc, "/pool/source/host/@name");
     dir = xpath_text(doc, "/pool/source/dir/@path");
     name = xpath_text(doc, "/pool/source/name");
-    if (type && host &&
-        (xmlStrEqual(type, BAD_CAST "netfs") || xmlStrEqual(type, BAD_CAST "gluster")))
+    if (type && host && xmlStrEqual(type, BAD_CAST "netfs"))
         snprintf(buf, len, "%s %s:%s", type, host, dir ? (const char *)dir : "");
+    else if (type && host && name && xmlStrEqual(type, BAD_CAST "gluster"))
+        /* a gluster server serves volumes by name, each with its directories */
+        snprintf(buf, len, "%s %s:%s%s", type, host, name, dir ? (const char *)dir : "");
     else if (type && host && name &&
              (xmlStrEqual(type, BAD_CAST "rbd") || xmlStrEqual(type, BAD_CAST "sheepdog")))
         snprintf(buf, len, "%s %s@%s", type, name, host);

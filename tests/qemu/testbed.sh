@@ -31,7 +31,7 @@ SHARED_POOL=goldfarm-shared
 SHARED_DIR=$WORK/shared
 
 PACKAGES=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
-	busybox-static qemu-guest-agent e2fsprogs cpio gzip kmod gcc libc6-dev)
+	busybox-static qemu-guest-agent e2fsprogs cpio gzip kmod gcc libc6-dev tini)
 # Guest modules, loaded in this order (dependencies resolved from modules.dep).  The last
 # line: a CD-ROM on IDE (i440fx) or SATA (q35) and ISO 9660, for a clone's NoCloud seed.
 MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_console
@@ -182,7 +182,14 @@ cmd_start() {
 	fi
 	if ! pid_alive "$LIBVIRTD_PID"; then
 		rm -f "$LIBVIRTD_PID"
-		try "libvirtd failed to start" start_daemon libvirtd -d -p "$LIBVIRTD_PID"
+		# Under a subreaper that stays (tini -s, in a session of its own): a QEMU that
+		# libvirtd daemonized is reaped the moment it dies, as a host's systemd reaps it.
+		# This machine's PID 1 reaps orphans a second or two late, and libvirt reports a
+		# killed guest stopped only once its process is gone (virProcessKillPainfully).
+		command -v tini >/dev/null || die "tini not installed: run '$0 install'"
+		start_daemon setsid tini -s -- libvirtd -p "$LIBVIRTD_PID" </dev/null \
+			>>/var/log/libvirt/libvirtd-testbed.log 2>&1 &
+		disown
 	fi
 	local i
 	for ((i = 0; i < 120; i++)); do
