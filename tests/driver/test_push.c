@@ -585,53 +585,9 @@ static void expect_same_storage(const char *u1, const char *u2, const char *name
     virConnectClose(c2);
 }
 
-/* A gluster pool (not started) of gluster volume VOLUME at DIR on host HOST, defined as NAME
- * on CONN. */
-static virStoragePoolPtr gluster_pool(virConnectPtr conn, const char *name, const char *host,
-                                      const char *volume, const char *dir)
-{
-    char xml[1024];
-    virStoragePoolPtr pool;
-
-    snprintf(xml, sizeof(xml),
-             "<pool type='gluster'><name>%s</name><source><host name='%s'/><dir path='%s'/>"
-             "<name>%s</name></source></pool>",
-             name, host, dir, volume);
-    if (!(pool = virStoragePoolDefineXML(conn, xml, 0)))
-        fail_msg("defining gluster pool %s: %s", name, virGetLastErrorMessage());
-    return pool;
-}
-
-/* Gluster: the same server, volume and directory are the same storage; another volume of
- * that server, at the same directory, is not. */
-static void gluster_pools_are_the_same_storage_by_their_volume(void)
-{
-    virConnectPtr c1 = virConnectOpen(uri_g), c2 = virConnectOpen(uri_h);
-    virStoragePoolPtr a, b, other;
-    char why[1100];
-
-    assert_non_null(c1);
-    assert_non_null(c2);
-    a = gluster_pool(c1, "gl", "gfs1.example.com", "gv0", "/gold");
-    b = gluster_pool(c2, "gl", "gfs1.example.com", "gv0", "/gold");
-    other = gluster_pool(c2, "gl-other", "gfs1.example.com", "gv1", "/gold");
-    assert_int_equal(gf_push_same_storage(a, b, why, sizeof(why)), 1);
-    assert_string_equal(why, "gluster gfs1.example.com:gv0/gold");
-    assert_int_equal(gf_push_same_storage(a, other, why, sizeof(why)), 0);
-    virStoragePoolUndefine(a);
-    virStoragePoolUndefine(b);
-    virStoragePoolUndefine(other);
-    virStoragePoolFree(a);
-    virStoragePoolFree(b);
-    virStoragePoolFree(other);
-    virConnectClose(c1);
-    virConnectClose(c2);
-}
-
 static void network_pools_are_the_same_storage_by_their_source(void **state)
 {
     (void)state;
-    gluster_pools_are_the_same_storage_by_their_volume();
     /* NFS: the same server and exported directory, whatever the pools' UUIDs */
     expect_same_storage(uri_g, uri_h, "goldfarm", 1, "netfs nfs1.example.com:/export/gold");
     /* another export of that server, mounted at the same path: not the same */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,10 +84,10 @@ static void a_host_packs_small(void **state)
     m.state = GF_HS_ACTIVE;
     m.image_version = 2;
     m.since = 1700000000;
-    strcpy(m.farm, "rds");
-    strcpy(m.image, "rds-2022-gold");
-    strcpy(m.reason, "scale out: 3 of 4 hosts over 80%");
-    strcpy(m.op_tag, "clone-1700000000-42");
+    snprintf(m.farm, sizeof(m.farm), "%s", "rds");
+    snprintf(m.image, sizeof(m.image), "%s", "rds-2022-gold");
+    snprintf(m.reason, sizeof(m.reason), "%s", "scale out: 3 of 4 hosts over 80%");
+    snprintf(m.op_tag, sizeof(m.op_tag), "%s", "clone-1700000000-42");
     buf = gf_meta_pack(&m, &len);
     assert_non_null(buf);
     assert_true(len < sizeof(m) / 5);
