@@ -173,6 +173,7 @@ holds_lock() { # PIDFILE NAME
 }
 
 cmd_start() {
+	local starter=
 	need_root
 	command -v libvirtd >/dev/null || die "libvirtd not installed: run '$0 install'"
 	mkdir -p /var/log/libvirt/qemu "$RUN_DIR"
@@ -189,6 +190,7 @@ cmd_start() {
 		command -v tini >/dev/null || die "tini not installed: run '$0 install'"
 		start_daemon setsid tini -s -- libvirtd -p "$LIBVIRTD_PID" </dev/null \
 			>>/var/log/libvirt/libvirtd-testbed.log 2>&1 &
+		starter=$! # tini, which lives as long as libvirtd: its pidfile comes a moment later
 		disown
 	fi
 	local i
@@ -199,7 +201,8 @@ cmd_start() {
 			log "start: libvirtd answers on $URI"
 			return 0
 		fi
-		pid_alive "$LIBVIRTD_PID" || die "libvirtd exited (see /var/log/libvirt or run it in the foreground)"
+		pid_alive "$LIBVIRTD_PID" || { [ -n "$starter" ] && kill -0 "$starter" 2>/dev/null; } ||
+			die "libvirtd exited (see /var/log/libvirt/libvirtd-testbed.log)"
 		sleep 0.5
 	done
 	die "libvirtd did not answer on $URI within 60 s"
