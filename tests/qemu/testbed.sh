@@ -147,24 +147,31 @@ pid_alive() { # PIDFILE
 	[ -s "$1" ] && pid=$(cat "$1") && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
-# Run a daemon with no descriptor but 0-2: whatever the caller holds (ctest's flock on
-# /run/goldfarm-testbed.lock, a test's pipes) would otherwise live on in virtlogd and
-# libvirtd, and every later QEMU test would wait on that lock forever.
+# Close every descriptor but 0-2 of the shell process this runs in: whatever the caller holds
+# (ctest's flock on /run/goldfarm-testbed.lock, a test's pipes) would otherwise live on in
+# virtlogd and libvirtd, and every later QEMU test would wait on that lock forever.  Call it in
+# the process that then execs the daemon: a bash that forks it (`fn &`) keeps its own copies.
+close_fds() {
+	local fd
+	for fd in /proc/$BASHPID/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+	done
+	return 0
+}
+
+# Run a daemon (one that forks itself away) with no descriptor but 0-2.
 start_daemon() { # PROGRAM ARGS...
 	(
-		local fd
-		for fd in /proc/$BASHPID/fd/*; do
-			fd=${fd##*/}
-			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
-		done
+		close_fds
 		exec "$@"
 	)
 }
 
 # Fail now, not in an hour, when a daemon holds the QEMU tests' lock open.
-holds_lock() { # PIDFILE NAME
-	local pid fd
-	pid=$(cat "$1" 2>/dev/null) || return 0
+holds_lock() { # PID NAME
+	local pid=$1 fd
+	[ -n "$pid" ] || return 0
 	for fd in /proc/"$pid"/fd/*; do
 		[ "$(readlink "$fd" 2>/dev/null)" = /run/goldfarm-testbed.lock ] &&
 			die "$2 ($pid) holds /run/goldfarm-testbed.lock open: every later QEMU test would wait on it"
@@ -188,16 +195,20 @@ cmd_start() {
 		# This machine's PID 1 reaps orphans a second or two late, and libvirt reports a
 		# killed guest stopped only once its process is gone (virProcessKillPainfully).
 		command -v tini >/dev/null || die "tini not installed: run '$0 install'"
-		start_daemon setsid tini -s -- libvirtd -p "$LIBVIRTD_PID" </dev/null \
-			>>/var/log/libvirt/libvirtd-testbed.log 2>&1 &
-		starter=$! # tini, which lives as long as libvirtd: its pidfile comes a moment later
+		# One process from the fork to tini: no bash stays behind holding the caller's lock.
+		(
+			close_fds
+			exec setsid -w tini -s -- libvirtd -p "$LIBVIRTD_PID"
+		) </dev/null >>/var/log/libvirt/libvirtd-testbed.log 2>&1 &
+		starter=$! # tini (or setsid waiting on it): lives as long as libvirtd, whose pidfile comes later
 		disown
 	fi
 	local i
 	for ((i = 0; i < 120; i++)); do
 		if virsh -c "$URI" uri >/dev/null 2>&1; then
-			holds_lock "$VIRTLOGD_PID" virtlogd
-			holds_lock "$LIBVIRTD_PID" libvirtd
+			holds_lock "$(cat "$VIRTLOGD_PID" 2>/dev/null)" virtlogd
+			holds_lock "$(cat "$LIBVIRTD_PID" 2>/dev/null)" libvirtd
+			holds_lock "$starter" "libvirtd's starter"
 			log "start: libvirtd answers on $URI"
 			return 0
 		fi
@@ -564,7 +575,7 @@ node_start() {
 			sleep 0.5
 		done
 		node_answers || die "node$NODE_N: libvirtd did not answer on $NODE_URI within 60 s"
-		holds_lock "$NODE_PID" "node$NODE_N libvirtd"
+		holds_lock "$(cat "$NODE_PID" 2>/dev/null)" "node$NODE_N libvirtd"
 	fi
 	node_pool
 	log "node$NODE_N: libvirtd answers on $NODE_URI"
