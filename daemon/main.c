@@ -125,10 +125,11 @@ static void on_signal_fd(int watch, int fd, int events, void *opaque)
             int bad;
             sd_notify_state("RELOADING=1");
             log_at(GF_LOG_INFO, "SIGHUP: reloading the policies");
-            bad = gfd_reload(d);
-            if (gfd_run(d) < 0) /* the threads of the farms it added */
+            if ((bad = gfd_reload(d)) < 0)
                 gf_error("reload: %s", gf_err_message());
-            if (bad)
+            else if (gfd_run(d) < 0) /* the threads of the farms it added */
+                gf_error("reload: %s", gf_err_message());
+            if (bad > 0)
                 gf_note("reload: %d file%s with errors kept %s previous polic%s", bad,
                         bad == 1 ? "" : "s", bad == 1 ? "its" : "their", bad == 1 ? "y" : "ies");
             sd_notify_state("READY=1");

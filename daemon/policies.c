@@ -84,8 +84,14 @@ static int load_locked(struct gfd *d, int start, char *why, size_t wlen)
 
     if (n < 0)
         return -1;
-    farms = calloc((size_t)n + 1, sizeof(*farms));
-    for (int i = 0; i < n && farms; i++) {
+    if (!(farms = calloc((size_t)n + 1, sizeof(*farms)))) {
+        for (int i = 0; i < n; i++)
+            free(files[i]);
+        free(files);
+        gf_err(GF_ERR_OP, "%s: out of memory: every farm keeps its policy", d->policies_dir);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
         char *errors = NULL;
         struct gf_policy *p = gf_policy_load(files[i], &errors);
         struct gfd_farm *old = farm_of_file(d, files[i]);
@@ -144,6 +150,13 @@ static int load_locked(struct gfd *d, int start, char *why, size_t wlen)
                 gf_note("reload: %s: farm %s updated", files[i], p->name);
         } else {
             struct gfd_farm *f = gfd_farm_new(d, p, files[i]);
+            if (!f) {
+                gf_error("reload: %s: farm %s: out of memory: not loaded", files[i], p->name);
+                gf_policy_free(p);
+                bad++;
+                free(errors);
+                continue;
+            }
             farms[nfarms++] = f;
             if (!start)
                 gf_note("reload: %s: farm %s added", files[i], p->name);

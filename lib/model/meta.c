@@ -31,11 +31,51 @@ struct cached_meta {
     struct cached_meta *next; /* the same UUID on another connection */
 };
 
+/* Forgetting counts, by a UUID's hash: a store whose count moved since its
+ * libvirt call began is dropped (GF_META_EPOCHS of them, so that a forget
+ * of one domain seldom drops another's store). */
+#define GF_META_EPOCHS 64
+
 static struct {
     int on;
     GHashTable *entries; /* UUID (VIR_UUID_BUFLEN bytes, owned) -> struct cached_meta list */
+    unsigned long every; /* forgets of every domain */
+    unsigned long epochs[GF_META_EPOCHS]; /* forgets of one, by its UUID's hash */
+    void (*hook)(virDomainPtr dom);       /* gf_meta_cache_test_hook's */
     pthread_mutex_t lock;
 } meta_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The forgetting count that covers UUID.  Called with the lock held. */
+static unsigned long epoch_locked(const unsigned char *uuid)
+{
+    return meta_cache.every + meta_cache.epochs[gf_uuid_hash(uuid) % GF_META_EPOCHS];
+}
+
+/* The same, taking the lock: read before a libvirt call whose answer may
+ * be stored. */
+static unsigned long cache_epoch(const unsigned char *uuid)
+{
+    unsigned long epoch;
+
+    pthread_mutex_lock(&meta_cache.lock);
+    epoch = epoch_locked(uuid);
+    pthread_mutex_unlock(&meta_cache.lock);
+    return epoch;
+}
+
+void gf_meta_cache_test_hook(void (*fn)(virDomainPtr dom))
+{
+    __atomic_store_n(&meta_cache.hook, fn, __ATOMIC_RELEASE);
+}
+
+/* The test hook, when one is set, for DOM. */
+static void run_hook(virDomainPtr dom)
+{
+    void (*fn)(virDomainPtr) = __atomic_load_n(&meta_cache.hook, __ATOMIC_ACQUIRE);
+
+    if (fn)
+        fn(dom);
+}
 
 /* Free a list of entries (a GHashTable value destructor). */
 static void entries_free(gpointer p)
@@ -99,34 +139,29 @@ void gf_meta_cache_forget(virDomainPtr dom)
     if (meta_cache.entries) {
         /* every entry for the UUID, whatever its connection (two
          * connections may see the same domain) */
-        if (!dom)
+        if (!dom) {
             g_hash_table_remove_all(meta_cache.entries);
-        else if (virDomainGetUUID(dom, uuid) == 0)
+            meta_cache.every++;
+        } else if (virDomainGetUUID(dom, uuid) == 0) {
             g_hash_table_remove(meta_cache.entries, uuid);
+            meta_cache.epochs[gf_uuid_hash(uuid) % GF_META_EPOCHS]++;
+        }
     }
     pthread_mutex_unlock(&meta_cache.lock);
 }
 
-/* Remember that DOM's metadata is M (MANAGED 1) or absent (0), when on. */
-static void cache_store_known(virConnectPtr conn, const unsigned char *uuid, int managed,
-                              const struct gf_meta *m);
-
-static void cache_store(virDomainPtr dom, int managed, const struct gf_meta *m)
-{
-    unsigned char uuid[VIR_UUID_BUFLEN];
-
-    if (meta_cache.on && virDomainGetUUID(dom, uuid) == 0)
-        cache_store_known(virDomainGetConnect(dom), uuid, managed, m);
-}
-
-/* The same for the domain UUID of CONN. */
-static void cache_store_known(virConnectPtr conn, const unsigned char *uuid, int managed,
-                              const struct gf_meta *m)
+/* Remember that the domain UUID of CONN has metadata M (MANAGED 1) or none
+ * (0), when the cache is on and nothing forgot it since EPOCH
+ * (cache_epoch, read before the libvirt call that gave M). */
+static void cache_store(virConnectPtr conn, const unsigned char *uuid, unsigned long epoch,
+                        int managed, const struct gf_meta *m)
 {
     struct cached_meta *e;
 
     pthread_mutex_lock(&meta_cache.lock);
-    if (meta_cache.on && !(e = cache_find(conn, uuid))) {
+    if (meta_cache.on && epoch_locked(uuid) != epoch) {
+        e = NULL; /* forgotten meanwhile: M may be older than that change */
+    } else if (meta_cache.on && !(e = cache_find(conn, uuid))) {
         unsigned char *key = NULL;
         struct cached_meta *first = g_hash_table_lookup(meta_cache.entries, uuid);
         if ((e = calloc(1, sizeof(*e)))) {
@@ -571,10 +606,19 @@ int gf_meta_get(virDomainPtr dom, struct gf_meta *m)
 static int meta_read(virDomainPtr dom, virConnectPtr conn, const unsigned char *uuid,
                      struct gf_meta *m)
 {
+    unsigned char own[VIR_UUID_BUFLEN];
+    unsigned long epoch = 0;
     char *xml;
     xmlDocPtr doc = NULL;
-    int ret = -1;
+    int ret = -1, keep = meta_cache.on;
 
+    if (keep && !uuid) {
+        conn = virDomainGetConnect(dom);
+        uuid = own;
+        keep = virDomainGetUUID(dom, own) == 0;
+    }
+    if (keep)
+        epoch = cache_epoch(uuid); /* before the answer: a forget after it wins */
     xml = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, GF_META_NS,
                                VIR_DOMAIN_AFFECT_CONFIG);
 
@@ -583,10 +627,9 @@ static int meta_read(virDomainPtr dom, virConnectPtr conn, const unsigned char *
         virErrorPtr e = virGetLastError();
         if (e && e->code == VIR_ERR_NO_DOMAIN_METADATA) {
             virResetLastError();
-            if (uuid)
-                cache_store_known(conn, uuid, 0, m);
-            else
-                cache_store(dom, 0, m);
+            run_hook(dom);
+            if (keep)
+                cache_store(conn, uuid, epoch, 0, m);
             return 0;
         }
         gf_err_virt("reading goldfarm metadata of '%s'", virDomainGetName(dom));
@@ -604,10 +647,9 @@ static int meta_read(virDomainPtr dom, virConnectPtr conn, const unsigned char *
         goto cleanup;
     }
     ret = 1;
-    if (uuid)
-        cache_store_known(conn, uuid, 1, m);
-    else
-        cache_store(dom, 1, m);
+    run_hook(dom);
+    if (keep)
+        cache_store(conn, uuid, epoch, 1, m);
 cleanup:
     xmlFreeDoc(doc);
     free(xml);
@@ -620,7 +662,9 @@ int gf_meta_set(virDomainPtr dom, const struct gf_meta *m)
     xmlNodePtr node;
     xmlBufferPtr buf = xmlBufferCreate();
     unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG;
-    int ret = -1;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    unsigned long epoch = 0;
+    int ret = -1, keep;
 
     if (!doc || !buf || !(node = gf_meta_to_node(m, doc, 0)))
         goto cleanup;
@@ -629,12 +673,16 @@ int gf_meta_set(virDomainPtr dom, const struct gf_meta *m)
     if (virDomainIsActive(dom) == 1)
         flags |= VIR_DOMAIN_AFFECT_LIVE;
     gf_meta_cache_forget(dom); /* on every connection that sees it */
+    if ((keep = meta_cache.on && virDomainGetUUID(dom, uuid) == 0))
+        epoch = cache_epoch(uuid);
     if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, (const char *)xmlBufferContent(buf),
                              GF_META_PREFIX, GF_META_NS, flags) < 0) {
         gf_err_virt("writing goldfarm metadata of '%s'", virDomainGetName(dom));
         goto cleanup;
     }
-    cache_store(dom, 1, m);
+    run_hook(dom);
+    if (keep) /* what it wrote, unless another program's change came since */
+        cache_store(virDomainGetConnect(dom), uuid, epoch, 1, m);
     ret = 0;
 cleanup:
     xmlBufferFree(buf);

@@ -185,8 +185,16 @@ void gf_meta_cache_enable(int on);
 
 /* Forget what the cache holds for DOM (NULL: for every domain).  An
  * undefined domain is forgotten (gf_undefine, the daemon's undefine
- * event), so the cache holds the domains that exist, not every one seen. */
+ * event), so the cache holds the domains that exist, not every one seen.
+ * A read or write of DOM's metadata under way meanwhile (another thread's)
+ * keeps its answer out of the cache: it may be older than the change whose
+ * event made the forgetting, and would stand until the next event. */
 void gf_meta_cache_forget(virDomainPtr dom);
+
+/* Test only: FN(DOM) runs in each metadata read and write, between
+ * libvirt's answer and the cache's store: where, in goldfarmd, another
+ * program's change and its event's forgetting can come.  NULL: none. */
+void gf_meta_cache_test_hook(void (*fn)(virDomainPtr dom));
 
 /* What the cache holds for the domain UUID (VIR_UUID_BUFLEN bytes) of
  * CONN, without asking libvirt: 1 (managed, M filled) or 0 as gf_meta_get,

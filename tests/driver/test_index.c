@@ -232,6 +232,79 @@ static void meta_cache_forgets_undefined_domains(void **state)
     virConnectClose(conn);
 }
 
+/* The race gf_meta_cache_forget guards against, made with the test hook:
+ * while goldfarmd reads (or writes) a domain's metadata, another program
+ * writes it and the event's forgetting comes before the answer is stored. */
+static const char *race_farm; /* the other program's farm name; NULL: no race */
+
+static void other_program_writes(virDomainPtr dom)
+{
+    struct gf_meta m = {.role = GF_ROLE_HOST, .state = GF_HS_ACTIVE, .image_version = 1};
+
+    if (!race_farm)
+        return;
+    snprintf(m.farm, sizeof(m.farm), "%s", race_farm);
+    snprintf(m.image, sizeof(m.image), "gold");
+    race_farm = NULL; /* once; gf_meta_set below runs the hook too */
+    assert_int_equal(gf_meta_set(dom, &m), 0);
+    gf_meta_cache_forget(dom); /* its metadata-change event, in the daemon */
+}
+
+/* DOM's farm as the cache holds it ("" when it holds none). */
+static void cached_farm(virDomainPtr dom, char *farm, size_t len)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    struct gf_meta m;
+
+    assert_int_equal(virDomainGetUUID(dom, uuid), 0);
+    snprintf(farm, len, "%s",
+             gf_meta_cache_peek(virDomainGetConnect(dom), uuid, &m) == 1 ? m.farm : "");
+}
+
+static void meta_cache_keeps_no_answer_older_than_a_forget(void **state)
+{
+    virConnectPtr conn = virConnectOpen("test:///default");
+    struct gf_meta m = {.role = GF_ROLE_HOST, .state = GF_HS_ACTIVE, .image_version = 1}, got;
+    virDomainPtr dom;
+    char farm[64];
+
+    (void)state;
+    assert_non_null(conn);
+    gf_meta_cache_enable(1);
+    gf_meta_cache_test_hook(other_program_writes);
+    snprintf(m.image, sizeof(m.image), "gold");
+    snprintf(m.farm, sizeof(m.farm), "first");
+    assert_non_null(dom = define(conn, "ixr-1", "/ix/ixr-1.qcow2", NULL));
+    assert_int_equal(gf_meta_set(dom, &m), 0);
+
+    /* a read answered "first", then "second" was written and forgotten */
+    gf_meta_cache_forget(dom);
+    race_farm = "second";
+    assert_int_equal(gf_meta_get(dom, &got), 1);
+    assert_string_equal(got.farm, "first"); /* libvirt's answer then */
+    cached_farm(dom, farm, sizeof(farm));
+    assert_string_equal(farm, ""); /* not kept: it is older than the forget */
+    assert_int_equal(gf_meta_get(dom, &got), 1);
+    assert_string_equal(got.farm, "second");
+    cached_farm(dom, farm, sizeof(farm));
+    assert_string_equal(farm, "second"); /* without a race, an answer is kept */
+
+    /* a write of "third", then "fourth" by another program, forgotten */
+    snprintf(m.farm, sizeof(m.farm), "third");
+    race_farm = "fourth";
+    assert_int_equal(gf_meta_set(dom, &m), 0);
+    cached_farm(dom, farm, sizeof(farm));
+    assert_string_equal(farm, "");
+    assert_int_equal(gf_meta_get(dom, &got), 1);
+    assert_string_equal(got.farm, "fourth");
+
+    gf_meta_cache_test_hook(NULL);
+    assert_int_equal(gf_undefine(dom), 0);
+    virDomainFree(dom);
+    gf_meta_cache_enable(0);
+    virConnectClose(conn);
+}
+
 /* Volume NAME (64 MiB, raw) in the test driver's default pool; its path. */
 static virStorageVolPtr make_volume(virConnectPtr conn, const char *name)
 {
@@ -325,6 +398,7 @@ int main(void)
         cmocka_unit_test(index_is_a_hint_never_the_proof),
         cmocka_unit_test(swap_behind_its_back),
         cmocka_unit_test(meta_cache_forgets_undefined_domains),
+        cmocka_unit_test(meta_cache_keeps_no_answer_older_than_a_forget),
         cmocka_unit_test(retire_keeps_a_gold_disk_the_index_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
